@@ -1,0 +1,330 @@
+//! JavaScript-exact numerics and string helpers.
+//!
+//! The pattern stream is a compatibility contract with the reference recorder, which is
+//! JavaScript: every number it prints went through `Math.round`, `Number(x.toFixed(4))` or
+//! `String(number)`. Rust's own rounding and formatting differ on ties and on the exponent
+//! form, so these functions reproduce the ECMAScript algorithms exactly.
+
+/// `Math.round`: nearest integer, exact ties toward +infinity (`-2.5 -> -2`, `2.5 -> 3`).
+/// `f64::round` rounds ties away from zero, which differs for negative halves.
+pub fn round(x: f64) -> f64 {
+    if !x.is_finite() {
+        return x;
+    }
+    let floor = x.floor();
+    // `x - floor` is exact for every finite double, so the tie test is exact too.
+    if x - floor >= 0.5 {
+        floor + 1.0
+    } else {
+        floor
+    }
+}
+
+/// `|x| * 10^4` rounded half up (ties away from zero once the sign is put back), computed on the
+/// exact binary value of `x`, as V8's `toFixed(4)` does. `None` when the result does not fit an
+/// exact `u128` computation (|x| >= 2^53), where callers fall back to slower formatting.
+fn fixed4_units(x: f64) -> Option<u128> {
+    let a = x.abs();
+    if a >= 9_007_199_254_740_992.0 {
+        return None;
+    }
+    if a == 0.0 {
+        return Some(0);
+    }
+    let bits = a.to_bits();
+    let exponent_bits = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    // a = mantissa * 2^exponent exactly.
+    let (mantissa, exponent) = if exponent_bits == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | (1u64 << 52), exponent_bits - 1075)
+    };
+    if exponent >= 0 {
+        return Some(((mantissa as u128) << exponent) * 10_000);
+    }
+    let shift = (-exponent) as u32;
+    if shift > 100 {
+        // a < 2^53 * 2^-101 < 5e-5: rounds to zero.
+        return Some(0);
+    }
+    // n = floor(a * 10^4 + 1/2) = floor((mantissa * 20000 + 2^shift) / 2^(shift + 1)).
+    let numerator = mantissa as u128 * 20_000 + (1u128 << shift);
+    Some(numerator >> (shift + 1))
+}
+
+/// `x.toFixed(4)` for finite `x` with |x| < 1e21 (the range the recorder produces).
+pub fn to_fixed4(x: f64) -> String {
+    if !x.is_finite() || x.abs() >= 1e21 {
+        return number_to_string(x);
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    match fixed4_units(x) {
+        Some(n) => format!("{sign}{}.{:04}", n / 10_000, n % 10_000),
+        None => {
+            // |x| >= 2^53 is an integer: its four decimals are zeros.
+            format!("{sign}{:.0}.0000", x.abs())
+        }
+    }
+}
+
+/// `Number(x.toFixed(4))`, the recorder's `rd4`.
+pub fn rd4(x: f64) -> f64 {
+    if !x.is_finite() || x.abs() >= 1e21 {
+        return x;
+    }
+    match fixed4_units(x) {
+        // n < 2^53 and 10^4 are exact doubles, so the correctly rounded quotient is the double
+        // nearest to the decimal n/10^4: the same value `Number("...")` parses.
+        Some(n) if n < (1u128 << 53) => {
+            let magnitude = n as f64 / 10_000.0;
+            if x < 0.0 {
+                -magnitude
+            } else {
+                magnitude
+            }
+        }
+        _ => to_fixed4(x).parse().unwrap_or(f64::NAN),
+    }
+}
+
+/// `String(number)`: the ECMAScript Number-to-String algorithm (shortest round-trip digits,
+/// plain notation for exponents in [-7, 21), `-0` printed as `0`).
+pub fn number_to_string(x: f64) -> String {
+    let mut out = String::new();
+    push_number(&mut out, x);
+    out
+}
+
+/// Appends `String(x)` to `out` without an intermediate allocation for integers.
+pub fn push_number(out: &mut String, x: f64) {
+    use std::fmt::Write;
+    if x.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
+    if x.is_infinite() {
+        out.push_str(if x > 0.0 { "Infinity" } else { "-Infinity" });
+        return;
+    }
+    if x == 0.0 {
+        out.push('0');
+        return;
+    }
+    if x.fract() == 0.0 && x.abs() < 1e21 {
+        // Integers below 10^21 print in plain notation with all their digits.
+        let _ = write!(out, "{x:.0}");
+        return;
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits; only the layout differs from JS.
+    let sci = format!("{:e}", x.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let k = digits.len() as i32;
+    let n = exp + 1;
+    if x < 0.0 {
+        out.push('-');
+    }
+    if k <= n && n <= 21 {
+        out.push_str(&digits);
+        out.extend(std::iter::repeat('0').take((n - k) as usize));
+    } else if 0 < n && n <= 21 {
+        out.push_str(&digits[..n as usize]);
+        out.push('.');
+        out.push_str(&digits[n as usize..]);
+    } else if -6 < n && n <= 0 {
+        out.push_str("0.");
+        out.extend(std::iter::repeat('0').take((-n) as usize));
+        out.push_str(&digits);
+    } else {
+        out.push_str(&digits[..1]);
+        if k > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let _ = write!(out, "e{}{}", if n - 1 >= 0 { "+" } else { "-" }, (n - 1).abs());
+    }
+}
+
+/// ECMAScript white space and line terminators, as `parseInt` trims them.
+fn is_js_whitespace(c: char) -> bool {
+    matches!(
+        c,
+        '\u{9}'..='\u{d}'
+            | ' '
+            | '\u{a0}'
+            | '\u{1680}'
+            | '\u{2000}'..='\u{200a}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{202f}'
+            | '\u{205f}'
+            | '\u{3000}'
+            | '\u{feff}'
+    )
+}
+
+/// `parseInt(s)` with no radix: leading white space, an optional sign, an optional `0x` prefix,
+/// then digits up to the first invalid character. `NaN` when there are no digits.
+pub fn parse_int(s: &str) -> f64 {
+    let s = s.trim_start_matches(is_js_whitespace);
+    let (negative, s) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (radix, s) = if s.len() >= 2 && (s.starts_with("0x") || s.starts_with("0X")) {
+        (16, &s[2..])
+    } else {
+        (10, s)
+    };
+    let end = s
+        .char_indices()
+        .find(|(_, c)| !c.is_digit(radix))
+        .map_or(s.len(), |(i, _)| i);
+    let digits = &s[..end];
+    if digits.is_empty() {
+        return f64::NAN;
+    }
+    let magnitude = if radix == 10 {
+        // Correctly rounded, as the spec allows for radix 10.
+        digits.parse::<f64>().unwrap_or(f64::NAN)
+    } else {
+        digits
+            .chars()
+            .fold(0.0, |acc, c| acc * 16.0 + c.to_digit(16).unwrap_or(0) as f64)
+    };
+    if negative {
+        -magnitude
+    } else {
+        magnitude
+    }
+}
+
+/// `String.prototype.toLowerCase` (locale-independent full Unicode mapping, final sigma
+/// included), as UTF-16 code units.
+pub fn to_lower_utf16(s: &str) -> Vec<u16> {
+    s.to_lowercase().encode_utf16().collect()
+}
+
+/// `String.prototype.toUpperCase`, as UTF-16 code units.
+pub fn to_upper_utf16(s: &str) -> Vec<u16> {
+    s.to_uppercase().encode_utf16().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn math_round_ties_go_up() {
+        assert_eq!(round(2.5), 3.0);
+        assert_eq!(round(-2.5), -2.0);
+        assert_eq!(round(-2.5000001), -3.0);
+        assert_eq!(round(0.49999999999999994), 0.0);
+        assert_eq!(round(107.5), 108.0);
+        assert!(round(f64::NAN).is_nan());
+        assert_eq!(round(f64::INFINITY), f64::INFINITY);
+    }
+
+    #[test]
+    fn to_fixed_ties_away_from_zero_on_the_exact_value() {
+        // Exact binary ties: Rust's `{:.4}` would round these to even.
+        assert_eq!(to_fixed4(0.03125), "0.0313");
+        assert_eq!(to_fixed4(100.03125), "100.0313");
+        assert_eq!(to_fixed4(-0.03125), "-0.0313");
+        assert_eq!(to_fixed4(1.00005), "1.0001"); // 1.00005 is above the tie in binary
+        assert_eq!(to_fixed4(1.00015), "1.0002"); // likewise
+        assert_eq!(to_fixed4(1.3), "1.3000");
+        assert_eq!(to_fixed4(0.0), "0.0000");
+        assert_eq!(to_fixed4(0.000_001), "0.0000");
+        assert_eq!(to_fixed4(123456.789), "123456.7890");
+        assert_eq!(to_fixed4(f64::INFINITY), "Infinity");
+    }
+
+    #[test]
+    fn to_fixed_matches_exact_decimal_expansion() {
+        // The slow, obviously exact recipe from the spec: 80 decimals, truncate, round up on >= 5.
+        fn reference(x: f64) -> String {
+            let s = format!("{:.80}", x.abs());
+            let (int, frac) = s.split_once('.').unwrap();
+            let mut n: u128 = format!("{int}{}", &frac[..4]).parse().unwrap();
+            if frac.as_bytes()[4] >= b'5' {
+                n += 1;
+            }
+            let sign = if x < 0.0 && n != 0 || x < 0.0 { "-" } else { "" };
+            format!("{sign}{}.{:04}", n / 10_000, n % 10_000)
+        }
+        let mut state = 0x9e3779b97f4a7c15u64;
+        for i in 0..20_000u64 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let x = match i % 4 {
+                0 => (state % 1_000_000) as f64 / 32.0,
+                1 => (state % 100_000) as f64 / 160.0,
+                2 => f64::from_bits(0x3ff0_0000_0000_0000 | (state >> 12)) * 1000.0 - 1500.0,
+                _ => (state % 10_000_000) as f64 / 7.0,
+            };
+            assert_eq!(to_fixed4(x), reference(x), "x = {x:e}");
+        }
+    }
+
+    #[test]
+    fn rd4_equals_parsing_the_fixed_string() {
+        for x in [0.36785714285714288, 1.718122, 1e-7 / 1.0000001, 2.0 / 3.0, -1.23456789] {
+            assert_eq!(rd4(x), to_fixed4(x).parse::<f64>().unwrap());
+        }
+        assert_eq!(rd4(f64::INFINITY), f64::INFINITY);
+        assert!(rd4(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn number_printing_follows_ecmascript() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0"),
+            (-0.0, "0"),
+            (3.2, "3.2"),
+            (0.3679, "0.3679"),
+            (1914395348.0, "1914395348"),
+            (-1.0, "-1"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (1.5e-7, "1.5e-7"),
+            (0.000001, "0.000001"),
+            (123e-20, "1.23e-18"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (0.4216370213557839, "0.4216370213557839"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (f64::NAN, "NaN"),
+            (4.4, "4.4"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(number_to_string(*x), *want, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn parse_int_follows_ecmascript() {
+        assert_eq!(parse_int("123"), 123.0);
+        assert_eq!(parse_int("77abc"), 77.0);
+        assert_eq!(parse_int("0x1F"), 31.0);
+        assert_eq!(parse_int("  -5"), -5.0);
+        assert_eq!(parse_int("12.9"), 12.0);
+        assert_eq!(parse_int("1e+21"), 1.0);
+        assert_eq!(parse_int("\u{feff}\n42"), 42.0);
+        assert!(parse_int("abc").is_nan());
+        assert!(parse_int("0x").is_nan());
+        assert!(parse_int("").is_nan());
+        assert!(parse_int("-").is_nan());
+    }
+
+    #[test]
+    fn case_mapping_is_full_unicode() {
+        assert_eq!(String::from_utf16(&to_lower_utf16("İ")).unwrap(), "i\u{307}");
+        assert_eq!(String::from_utf16(&to_upper_utf16("ß")).unwrap(), "SS");
+        assert_eq!(String::from_utf16(&to_lower_utf16("ΟΔΟΣ")).unwrap(), "οδος");
+    }
+}
