@@ -17,3 +17,6 @@ pub mod text_id;
 mod ua_regex;
 
 pub use env::Environment;
+pub mod matcher;
+pub mod pattern;
+pub mod recorder;

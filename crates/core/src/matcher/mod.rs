@@ -1,0 +1,1 @@
+//! The matcher (issue 4): being written.

@@ -1,0 +1,1 @@
+//! The pattern format as typed values and its parser: being written.

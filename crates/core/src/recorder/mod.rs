@@ -1,0 +1,1 @@
+//! The recorder state machine: being written.
