@@ -143,7 +143,12 @@ pub fn push_number(out: &mut String, x: f64) {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        let _ = write!(out, "e{}{}", if n - 1 >= 0 { "+" } else { "-" }, (n - 1).abs());
+        let _ = write!(
+            out,
+            "e{}{}",
+            if n - 1 >= 0 { "+" } else { "-" },
+            (n - 1).abs()
+        );
     }
 }
 
@@ -191,15 +196,69 @@ pub fn parse_int(s: &str) -> f64 {
         // Correctly rounded, as the spec allows for radix 10.
         digits.parse::<f64>().unwrap_or(f64::NAN)
     } else {
-        digits
-            .chars()
-            .fold(0.0, |acc, c| acc * 16.0 + c.to_digit(16).unwrap_or(0) as f64)
+        digits.chars().fold(0.0, |acc, c| {
+            acc * 16.0 + c.to_digit(16).unwrap_or(0) as f64
+        })
     };
     if negative {
         -magnitude
     } else {
         magnitude
     }
+}
+
+/// `Number(string)`: JS string-to-number conversion (white space trimmed, empty is 0,
+/// `Infinity`, `0x`/`0o`/`0b` integers, decimal literals; anything else is NaN).
+pub fn string_to_number(s: &str) -> f64 {
+    let t = s.trim_matches(is_js_whitespace);
+    if t.is_empty() {
+        return 0.0;
+    }
+    let (sign, unsigned) = match t.as_bytes()[0] {
+        b'-' => (-1.0, &t[1..]),
+        b'+' => (1.0, &t[1..]),
+        _ => (1.0, t),
+    };
+    if unsigned == "Infinity" {
+        return sign * f64::INFINITY;
+    }
+    let radix = match unsigned.get(..2) {
+        Some("0x" | "0X") => 16,
+        Some("0o" | "0O") => 8,
+        Some("0b" | "0B") => 2,
+        _ => 10,
+    };
+    if radix != 10 {
+        // Prefixed integers take no sign.
+        let digits = &unsigned[2..];
+        if sign < 0.0 || t.starts_with('+') || digits.is_empty() {
+            return f64::NAN;
+        }
+        return digits
+            .chars()
+            .try_fold(0.0, |acc, c| {
+                c.to_digit(radix)
+                    .map(|d| acc * f64::from(radix) + f64::from(d))
+            })
+            .unwrap_or(f64::NAN);
+    }
+    // A decimal literal: digits, at most one '.', an optional exponent. Rust's parser would
+    // also take "inf" and "nan", which JS does not.
+    let mantissa_end = unsigned.find(['e', 'E']).unwrap_or(unsigned.len());
+    let (mantissa, exponent) = unsigned.split_at(mantissa_end);
+    let mantissa_ok = mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && mantissa.matches('.').count() <= 1
+        && mantissa.chars().any(|c| c.is_ascii_digit());
+    let exponent_ok = exponent.is_empty() || {
+        let e = exponent[1..]
+            .strip_prefix(['+', '-'])
+            .unwrap_or(&exponent[1..]);
+        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+    };
+    if !(mantissa_ok && exponent_ok) {
+        return f64::NAN;
+    }
+    unsigned.parse::<f64>().map_or(f64::NAN, |v| sign * v)
 }
 
 /// `String.prototype.toLowerCase` (locale-independent full Unicode mapping, final sigma
@@ -253,7 +312,11 @@ mod tests {
             if frac.as_bytes()[4] >= b'5' {
                 n += 1;
             }
-            let sign = if x < 0.0 && n != 0 || x < 0.0 { "-" } else { "" };
+            let sign = if x < 0.0 && n != 0 || x < 0.0 {
+                "-"
+            } else {
+                ""
+            };
             format!("{sign}{}.{:04}", n / 10_000, n % 10_000)
         }
         let mut state = 0x9e3779b97f4a7c15u64;
@@ -273,7 +336,13 @@ mod tests {
 
     #[test]
     fn rd4_equals_parsing_the_fixed_string() {
-        for x in [0.36785714285714288, 1.718122, 1e-7 / 1.0000001, 2.0 / 3.0, -1.23456789] {
+        for x in [
+            0.36785714285714288,
+            1.718122,
+            1e-7 / 1.0000001,
+            2.0 / 3.0,
+            -1.23456789,
+        ] {
             assert_eq!(rd4(x), to_fixed4(x).parse::<f64>().unwrap());
         }
         assert_eq!(rd4(f64::INFINITY), f64::INFINITY);
@@ -322,8 +391,27 @@ mod tests {
     }
 
     #[test]
+    fn string_to_number_follows_ecmascript() {
+        assert_eq!(string_to_number(""), 0.0);
+        assert_eq!(string_to_number("  12 "), 12.0);
+        assert_eq!(string_to_number("0x1F"), 31.0);
+        assert_eq!(string_to_number("-Infinity"), f64::NEG_INFINITY);
+        assert_eq!(string_to_number("1e3"), 1000.0);
+        assert_eq!(string_to_number(".5"), 0.5);
+        assert_eq!(string_to_number("5."), 5.0);
+        assert!(string_to_number("inf").is_nan());
+        assert!(string_to_number("NaN").is_nan());
+        assert!(string_to_number("1x").is_nan());
+        assert!(string_to_number("-0x1").is_nan());
+        assert!(string_to_number("1e").is_nan());
+    }
+
+    #[test]
     fn case_mapping_is_full_unicode() {
-        assert_eq!(String::from_utf16(&to_lower_utf16("İ")).unwrap(), "i\u{307}");
+        assert_eq!(
+            String::from_utf16(&to_lower_utf16("İ")).unwrap(),
+            "i\u{307}"
+        );
         assert_eq!(String::from_utf16(&to_upper_utf16("ß")).unwrap(), "SS");
         assert_eq!(String::from_utf16(&to_lower_utf16("ΟΔΟΣ")).unwrap(), "οδος");
     }

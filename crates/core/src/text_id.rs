@@ -27,7 +27,10 @@ mod tests {
     fn worked_examples_from_the_spec() {
         assert_eq!(text_id("hello world"), 939_726_232);
         assert_eq!(text_id("Hello5g21?*"), 799_796_768);
-        assert_eq!(text_id("I am authenticated by the way I type"), 1_054_148_122);
+        assert_eq!(
+            text_id("I am authenticated by the way I type"),
+            1_054_148_122
+        );
         assert_eq!(text_id(""), 1_914_395_348);
         assert_eq!(text_id("a"), 1_443_875_567);
         assert_eq!(text_id("en-US"), 902_248_182);

@@ -1,1 +1,315 @@
-//! The recorder state machine: being written.
+//! The recorder: a sans-IO state machine equivalent to the TypingDNA JavaScript recorder v3.2.
+//!
+//! Events come in as values with their own timestamps ([`KeyEvent`], [`MouseEvent`],
+//! [`MotionEvent`]); pattern strings come out ([`Recorder::typing_pattern`]). The browser facts
+//! the reference reads (user agent, screen, ...) come in as an [`Environment`], and element
+//! values through a [`Document`]. Gesture time-outs are time-driven: every event first fires the
+//! time-outs due at its timestamp, and shells may call [`Recorder::advance`].
+
+mod any_text;
+mod diagram;
+mod document;
+mod events;
+mod keyboard;
+mod motion;
+mod mouse;
+mod options;
+pub mod pattern_info;
+mod special_keys;
+mod value;
+
+pub use document::{Document, ElementValue, NoDocument};
+pub use events::{FieldState, KeyEvent, KeyKind, Millis, MotionEvent, MouseEvent, MouseKind};
+pub use options::{TypingPatternError, TypingPatternOptions};
+pub use value::Value;
+
+use crate::device;
+use crate::env::Environment;
+use keyboard::KeyboardState;
+use motion::MotionState;
+use mouse::MouseState;
+
+/// The recorder version printed in every pattern.
+pub const VERSION: f64 = 3.2;
+/// The recorder-family flag (0 = JavaScript recorder).
+pub const FLAGS: f64 = 0.0;
+
+/// Behaviour switches.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RecorderOptions {
+    /// Correct the three upstream bugs instead of reproducing them:
+    /// Q1 (the target cache outlives `addTarget`/`removeTarget`), Q2 (Ctrl+letter recorded as
+    /// the letter through a stale keypress code) and Q3 (missing-key substitutes cached across
+    /// `reset()`). Off by default: the pattern stream is a compatibility contract.
+    pub fix_quirks: bool,
+}
+
+/// Which set of keyboard handlers the reference installs for this user agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handlers {
+    Desktop,
+    /// iOS and other non-Android mobile browsers.
+    Mobile,
+    /// Android Chrome: keyCode 229, characters read from the field.
+    Android,
+    /// Android Firefox: like Android, but `input` replaces `keyup`.
+    AndroidFirefox,
+}
+
+/// The recorder state machine.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    options: RecorderOptions,
+    env: Environment,
+    captured_user_agent: String,
+    captured_platform: String,
+    mobile: bool,
+    handlers: Handlers,
+    keyboard: KeyboardState,
+    mouse: MouseState,
+    motion: MotionState,
+    /// Substitutes for missing characters, cached with the candidate-row count (§7.5).
+    missing_cache: Option<MissingSubstitute>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct MissingSubstitute {
+    seek: f64,
+    press: f64,
+    diagram_rows: usize,
+}
+
+fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
+    haystack
+        .to_ascii_lowercase()
+        .contains(&needle.to_ascii_lowercase())
+}
+
+impl Recorder {
+    /// A recorder constructed at `now` in `env`, recording immediately, reproducing the
+    /// reference byte for byte.
+    pub fn new(env: Environment, now: Millis) -> Self {
+        Self::with_options(env, now, RecorderOptions::default())
+    }
+
+    pub fn with_options(env: Environment, now: Millis, options: RecorderOptions) -> Self {
+        let mobile = device::is_mobile(&env.user_agent);
+        let handlers = if !mobile {
+            Handlers::Desktop
+        } else if contains_ignore_ascii_case(&env.user_agent, "android") {
+            if contains_ignore_ascii_case(&env.user_agent, "firefox") {
+                Handlers::AndroidFirefox
+            } else {
+                Handlers::Android
+            }
+        } else {
+            Handlers::Mobile
+        };
+        Recorder {
+            options,
+            captured_user_agent: env.user_agent.clone(),
+            captured_platform: env.platform.clone(),
+            env,
+            mobile,
+            handlers,
+            keyboard: KeyboardState::new(now),
+            mouse: MouseState::new(now),
+            motion: MotionState::default(),
+            missing_cache: None,
+        }
+    }
+
+    /// The handler set in use (decided once, at construction).
+    pub fn handlers(&self) -> Handlers {
+        self.handlers
+    }
+
+    /// The environment; shells update the live parts (screen, language, orientation) before
+    /// asking for a pattern. The user agent and platform used for the device signature are the
+    /// ones captured at construction.
+    pub fn environment_mut(&mut self) -> &mut Environment {
+        &mut self.env
+    }
+
+    pub fn environment(&self) -> &Environment {
+        &self.env
+    }
+
+    /// `isMobile()`.
+    pub fn is_mobile(&self) -> bool {
+        self.mobile
+    }
+
+    /// Fires the gesture time-outs due at `now`.
+    pub fn advance(&mut self, now: Millis) {
+        self.mouse.advance(now);
+    }
+
+    /// When the next gesture time-out is due, if any.
+    pub fn next_deadline(&self) -> Option<Millis> {
+        self.mouse.next_deadline()
+    }
+
+    /// A keyboard event (`keydown`, `keypress`, `keyup` or `input` on the document).
+    pub fn key(&mut self, event: &KeyEvent) {
+        self.advance(event.time);
+        let fix = self.options.fix_quirks;
+        match (self.handlers, event.kind) {
+            (Handlers::Desktop, KeyKind::Down) => self.keyboard.desktop_down(event, fix),
+            (Handlers::Desktop | Handlers::Mobile, KeyKind::Press) => self.keyboard.press(event),
+            (Handlers::Desktop, KeyKind::Up) => self.keyboard.desktop_up(event),
+            (Handlers::Mobile, KeyKind::Down) => self.keyboard.mobile_down(event, fix),
+            (Handlers::Mobile, KeyKind::Up) => self.keyboard.mobile_up(event, &mut self.motion),
+            (Handlers::Android | Handlers::AndroidFirefox, KeyKind::Down) => {
+                self.keyboard.android_down(event)
+            }
+            (Handlers::Android, KeyKind::Up) | (Handlers::AndroidFirefox, KeyKind::Input) => {
+                self.keyboard.android_up(event, &mut self.motion)
+            }
+            // No listener for this event on this platform.
+            _ => {}
+        }
+    }
+
+    /// A mouse event (desktop only: the reference installs no mouse listeners on mobile).
+    pub fn mouse(&mut self, event: &MouseEvent) {
+        self.advance(event.time);
+        if self.handlers == Handlers::Desktop {
+            self.mouse.event(event);
+        }
+    }
+
+    /// A `scroll` event on the document (desktop only).
+    pub fn scroll(&mut self, now: Millis, scroll_top: f64) {
+        self.advance(now);
+        if self.handlers == Handlers::Desktop {
+            self.mouse.scroll(now, scroll_top);
+        }
+    }
+
+    /// A `devicemotion` event (listened to on mobile when `DeviceMotionEvent` exists).
+    pub fn motion(&mut self, event: &MotionEvent) {
+        self.advance(event.time);
+        if self.mobile && self.env.device_motion_event {
+            self.motion.sample(event);
+        }
+    }
+
+    /// `start()`: returns `true`.
+    pub fn start(&mut self) -> bool {
+        self.keyboard.recording = true;
+        true
+    }
+
+    /// `stop()`: returns `false`. The histories are kept.
+    pub fn stop(&mut self) -> bool {
+        self.keyboard.recording = false;
+        false
+    }
+
+    /// `reset(all)`: clears both key histories, the click and stop times and the Android field
+    /// memory; with `all` also the mouse gesture rows.
+    pub fn reset(&mut self, all: bool) {
+        self.keyboard.reset();
+        self.mouse.click_times.clear();
+        self.mouse.stop_times.clear();
+        if all {
+            self.mouse.history.clear();
+        }
+        if self.options.fix_quirks {
+            // Q3 corrected: substitutes from before the reset must not be reused.
+            self.missing_cache = None;
+        }
+    }
+
+    /// `TypingDNA.resetMouse(all)`.
+    pub fn reset_mouse(&mut self, all: bool) {
+        self.mouse.reset(all);
+    }
+
+    /// `startMouse()`: gesture rows and click/stop statistics on; returns `true`.
+    pub fn start_mouse(&mut self) -> bool {
+        self.mouse.recording = true;
+        self.mouse.move_recording = true;
+        true
+    }
+
+    /// `stopMouse()`: both off; returns `false`.
+    pub fn stop_mouse(&mut self) -> bool {
+        self.mouse.recording = false;
+        self.mouse.move_recording = false;
+        false
+    }
+
+    /// `addTarget(id)`.
+    pub fn add_target(&mut self, id: &str) {
+        self.keyboard.targets.add(id, self.options.fix_quirks);
+    }
+
+    /// `removeTarget(id)`.
+    pub fn remove_target(&mut self, id: &str) {
+        self.keyboard.targets.remove(id, self.options.fix_quirks);
+    }
+
+    /// The device signature as it would be printed now (20 numbers).
+    pub fn device_signature(&self) -> [f64; 20] {
+        device::device_signature(
+            &self.captured_user_agent,
+            &self.captured_platform,
+            &self.env,
+            self.mobile,
+            self.motion.press_calculated,
+        )
+    }
+
+    /// `checkEnvironment()`.
+    pub fn check_environment(&self) -> device::EnvironmentCheck {
+        device::check_environment(&self.env, self.mobile)
+    }
+
+    /// `getMouseDiagram()`: the "type 9" mouse pattern.
+    pub fn mouse_diagram(&self) -> String {
+        let mut out = String::with_capacity(256);
+        self.push_common_header(&mut out, 9.0);
+        out.push_str(",0,0,");
+        self.push_special_keys_and_signature(&mut out);
+        out.push('|');
+        for (i, row) in self.mouse.history.iter().enumerate() {
+            if i > 0 {
+                out.push('|');
+            }
+            push_numbers(&mut out, row);
+        }
+        out
+    }
+
+    /// `mobile,3.2,0,<kind>` as every diagram-style header starts.
+    fn push_common_header(&self, out: &mut String, kind: f64) {
+        push_numbers(
+            out,
+            &[f64::from(u8::from(self.mobile)), VERSION, FLAGS, kind],
+        );
+    }
+
+    /// The 15 special-key numbers, a comma, and the 20 device-signature numbers.
+    fn push_special_keys_and_signature(&self, out: &mut String) {
+        let special = special_keys::special_keys(
+            self.keyboard.history.iter(),
+            &self.mouse.click_times,
+            &self.mouse.stop_times,
+        );
+        push_numbers(out, &special);
+        out.push(',');
+        push_numbers(out, &self.device_signature());
+    }
+}
+
+/// Appends numbers joined by `,`, printed as JS `String(number)`.
+pub(crate) fn push_numbers(out: &mut String, values: &[f64]) {
+    for (i, v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        crate::js::push_number(out, *v);
+    }
+}

@@ -1,0 +1,204 @@
+//! The type 0 ("any text") pattern: 360 numbers of global and per-key statistics over the last
+//! keystrokes of the type-0 history (§6).
+
+use super::keyboard::{HistoryRow, KeyCode};
+use super::{push_numbers, Recorder, Value, FLAGS, VERSION};
+use crate::js::{rd4, round};
+use crate::stats::{filter, mean4, sd};
+
+pub(crate) const DEFAULT_HISTORY_LENGTH: f64 = 160.0;
+pub(crate) const MAX_SEEK_TIME: f64 = 1500.0;
+pub(crate) const MAX_PRESS_TIME: f64 = 300.0;
+/// Added to numerator and denominator of every ratio.
+const ZL: f64 = 0.0000001;
+
+/// The 44 keys of the per-key statistics, in output order: A-Z, Space, ' , . ; = - /, 0-9.
+pub const KEY_CODES: [u32; 44] = [
+    65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88,
+    89, 90, 32, 222, 188, 190, 186, 187, 189, 191, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57,
+];
+
+/// Position of a key code among the 44 keys.
+fn key_slot(code: KeyCode) -> Option<usize> {
+    let code = code.code()?;
+    KEY_CODES.iter().position(|k| *k == code)
+}
+
+/// `ratio(list, M, D)` of §6.4: (mean ratio, sd ratio).
+fn ratios(values: &[f64], mean: f64, deviation: f64) -> (f64, f64) {
+    match values {
+        [] => (0.0, 0.0),
+        [only] => (rd4((only + ZL) / (mean + ZL)), 0.0),
+        _ => {
+            let kept = filter(values);
+            (
+                rd4((mean4(&kept) + ZL) / (mean + ZL)),
+                rd4((sd(&kept) + ZL) / (deviation + ZL)),
+            )
+        }
+    }
+}
+
+/// NaN is printed as 0 in type 0 (the reference's `apu`).
+fn apu(v: f64) -> f64 {
+    if v.is_nan() {
+        0.0
+    } else {
+        v
+    }
+}
+
+#[derive(Default)]
+struct KeyLists {
+    seek: Vec<f64>,
+    press: Vec<f64>,
+    post: Vec<f64>,
+}
+
+impl Recorder {
+    /// `get(length, targetId)`: the type 0 pattern.
+    pub(crate) fn any_text_pattern_from(&self, length: &Value, target_id: &Value) -> String {
+        let history = &self.keyboard.history;
+        let total = history.len() as f64;
+        // `length === undefined || length === 0` selects the default window.
+        let mut length = match length {
+            Value::Undefined => DEFAULT_HISTORY_LENGTH,
+            Value::Number(n) if *n == 0.0 => DEFAULT_HISTORY_LENGTH,
+            other => other.to_number(),
+        };
+        if length > total {
+            length = total;
+        }
+        // `targetId !== undefined && targetId !== ""`; ids compare strictly, so a non-string
+        // target matches no row.
+        let filtered: Vec<&HistoryRow> = if target_id.is_undefined_or_empty_string() {
+            history.iter().collect()
+        } else {
+            let id = target_id.as_str();
+            let rows: Vec<&HistoryRow> = history
+                .iter()
+                .filter(|r| Some(r.target.as_str()) == id)
+                .collect();
+            if length == 0.0 {
+                length = DEFAULT_HISTORY_LENGTH;
+            }
+            if length > rows.len() as f64 {
+                length = rows.len() as f64;
+            }
+            rows
+        };
+        let count = if length.is_nan() || length < 0.0 {
+            0
+        } else {
+            (length.floor() as usize).min(filtered.len())
+        };
+        let window = filtered.iter().rev().take(count).copied();
+        self.any_text_from_window(window, length)
+    }
+
+    fn any_text_from_window<'a>(
+        &self,
+        window: impl Iterator<Item = &'a HistoryRow> + Clone,
+        hist_rev: f64,
+    ) -> String {
+        let seeks: Vec<f64> = window
+            .clone()
+            .map(|r| r.seek)
+            .filter(|s| *s <= MAX_SEEK_TIME)
+            .collect();
+        let presses: Vec<f64> = window
+            .clone()
+            .map(|r| r.press)
+            .filter(|p| *p <= MAX_PRESS_TIME)
+            .collect();
+        let (seeks, presses) = (filter(&seeks), filter(&presses));
+        let press_mean = round(mean4(&presses));
+        let seek_mean = round(mean4(&seeks));
+        let press_sd = round(sd(&presses));
+        let seek_sd = round(sd(&seeks));
+        let char_mean_time = seek_mean + press_mean;
+        let press_ratio = rd4((press_mean + ZL) / (char_mean_time + ZL));
+        let seek_to_press_ratio = rd4((1.0 - press_ratio) / press_ratio);
+        let press_sd_to_press_ratio = rd4((press_sd + ZL) / (press_mean + ZL));
+        let seek_sd_to_press_ratio = rd4((seek_sd + ZL) / (press_mean + ZL));
+        let cpm = if hist_rev == 0.0 {
+            0.0
+        } else {
+            round(60000.0 / (char_mean_time + ZL))
+        };
+
+        let mut lists: Vec<KeyLists> = (0..KEY_CODES.len()).map(|_| KeyLists::default()).collect();
+        for row in window {
+            let Some(slot) = key_slot(row.key_code) else {
+                continue;
+            };
+            if row.seek <= MAX_SEEK_TIME {
+                lists[slot].seek.push(row.seek);
+                if row.prev_key_code != KeyCode::Code(0) {
+                    if let Some(prev) = key_slot(row.prev_key_code) {
+                        lists[prev].post.push(row.seek);
+                    }
+                }
+            }
+            if row.press <= MAX_PRESS_TIME {
+                lists[slot].press.push(row.press);
+            }
+        }
+        // Per key: rev, then the six ratios (seek, press, post means; seek, press, post SDs).
+        let per_key: Vec<[f64; 7]> = lists
+            .iter()
+            .map(|l| {
+                let (seek_m, seek_d) = ratios(&l.seek, seek_mean, seek_sd);
+                let (press_m, press_d) = ratios(&l.press, press_mean, press_sd);
+                let (post_m, post_d) = ratios(&l.post, seek_mean, seek_sd);
+                [
+                    l.press.len() as f64,
+                    seek_m,
+                    press_m,
+                    post_m,
+                    seek_d,
+                    press_d,
+                    post_d,
+                ]
+            })
+            .collect();
+
+        let mut values = Vec::with_capacity(326);
+        values.extend([
+            hist_rev,
+            cpm,
+            char_mean_time,
+            press_ratio,
+            seek_to_press_ratio,
+            press_sd_to_press_ratio,
+            seek_sd_to_press_ratio,
+            press_mean,
+            seek_mean,
+            press_sd,
+            seek_sd,
+        ]);
+        for column in 0..7 {
+            for key in &per_key {
+                let v = key[column];
+                // A zero ratio is printed as 1 (not the count in column 0).
+                values.push(if v == 0.0 && column > 0 { 1.0 } else { v });
+            }
+        }
+        values.extend([
+            f64::from(u8::from(self.mobile)),
+            VERSION,
+            FLAGS,
+            -1.0,
+            hist_rev,
+            0.0,
+        ]);
+        for v in &mut values {
+            *v = apu(*v);
+        }
+        let mut out = String::with_capacity(2048);
+        push_numbers(&mut out, &values);
+        out.push(',');
+        self.push_special_keys_and_signature(&mut out);
+        out
+    }
+}

@@ -1,0 +1,362 @@
+//! The keyboard handlers (desktop, iOS-style mobile, Android) and the two key histories.
+
+use std::collections::{HashMap, VecDeque};
+
+use super::events::{KeyEvent, Millis};
+use super::motion::MotionState;
+use crate::js;
+
+/// Cap of the type-0 history (oldest rows dropped).
+pub(crate) const MAX_HISTORY_LENGTH: usize = 2000;
+
+/// A key code as JS holds it: a number, `NaN` (Android, empty field) or `undefined` (an
+/// Android Firefox `input` event, which has no `keyCode`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum KeyCode {
+    Code(u32),
+    NotANumber,
+    Undefined,
+}
+
+impl KeyCode {
+    pub fn code(self) -> Option<u32> {
+        match self {
+            KeyCode::Code(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Appends the code as `Array.join` prints it.
+    pub fn push_to(self, out: &mut String) {
+        match self {
+            KeyCode::Code(c) => js::push_number(out, c.into()),
+            KeyCode::NotANumber => out.push_str("NaN"),
+            KeyCode::Undefined => {}
+        }
+    }
+}
+
+/// A row of the type-0 history: one accepted keystroke.
+#[derive(Clone, Debug)]
+pub(crate) struct HistoryRow {
+    pub key_code: KeyCode,
+    pub seek: f64,
+    pub press: f64,
+    pub prev_key_code: KeyCode,
+    pub target: String,
+}
+
+/// A row of the diagram history (keystrokes that produced a character).
+#[derive(Clone, Debug)]
+pub(crate) struct DiagramRow {
+    pub key_code: KeyCode,
+    pub seek: f64,
+    pub press: f64,
+    /// The character code (`NaN` for an Android keystroke on an empty field).
+    pub char_code: f64,
+    pub target: String,
+    /// Mobile only: the four motion-summary strings of the `#` trailer.
+    pub motion: Option<Box<[String; 4]>>,
+}
+
+/// Seek time and key-down instant of a key waiting for its keyup.
+#[derive(Clone, Copy, Debug)]
+struct PendingKey {
+    seek: f64,
+    start: Millis,
+}
+
+/// The registered target ids and the reference's one-entry lookup cache.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Targets {
+    pub ids: Vec<String>,
+    last_target: String,
+    last_target_found: bool,
+}
+
+impl Targets {
+    /// `isTarget(id)`. Quirk Q1: a cache hit is accepted without looking at `ids`, and
+    /// `add`/`remove` leave the cache alone, so a field seen before `addTarget(other)`, or
+    /// just removed, keeps being recorded until an event comes from another element.
+    fn accepts(&mut self, id: &str) -> bool {
+        if id == self.last_target && self.last_target_found {
+            return true;
+        }
+        let found = self.ids.is_empty() || self.ids.iter().any(|t| t == id);
+        self.last_target = id.to_owned();
+        self.last_target_found = found;
+        found
+    }
+
+    pub fn add(&mut self, id: &str, fix_quirks: bool) {
+        if !self.ids.iter().any(|t| t == id) {
+            self.ids.push(id.to_owned());
+        }
+        if fix_quirks {
+            self.last_target_found = false;
+        }
+    }
+
+    pub fn remove(&mut self, id: &str, fix_quirks: bool) {
+        if let Some(i) = self.ids.iter().position(|t| t == id) {
+            self.ids.remove(i);
+        }
+        if fix_quirks {
+            self.last_target_found = false;
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct KeyboardState {
+    /// `recording` and `diagramRecording`, always toggled together.
+    pub recording: bool,
+    pub history: VecDeque<HistoryRow>,
+    pub diagram: Vec<DiagramRow>,
+    pub targets: Targets,
+    last_keydown_time: Millis,
+    last_keyup_time: Millis,
+    last_press_time: Millis,
+    prev_key_code: KeyCode,
+    /// Keys down for the type-0 history, and for the diagram history (which ignores Shift).
+    pending: HashMap<u32, PendingKey>,
+    pending_diagram: HashMap<u32, PendingKey>,
+    /// The last keypress char code seen for each key code. Never cleared (quirk Q2).
+    char_of: HashMap<u32, u32>,
+    last_down_key: Option<u32>,
+    /// Android: the last known value length (UTF-16 units) of each field, by element id.
+    field_lengths: HashMap<String, usize>,
+}
+
+impl KeyboardState {
+    pub fn new(now: Millis) -> Self {
+        KeyboardState {
+            recording: true,
+            history: VecDeque::new(),
+            diagram: Vec::new(),
+            targets: Targets::default(),
+            last_keydown_time: now,
+            last_keyup_time: now,
+            last_press_time: 0,
+            prev_key_code: KeyCode::Code(0),
+            pending: HashMap::new(),
+            pending_diagram: HashMap::new(),
+            char_of: HashMap::new(),
+            last_down_key: None,
+            field_lengths: HashMap::new(),
+        }
+    }
+
+    /// `reset()`'s share: clocks, `prevKeyCode`, `charOf` and targets are kept.
+    pub fn reset(&mut self) {
+        self.history.clear();
+        self.diagram.clear();
+        self.field_lengths.clear();
+    }
+
+    fn push_history(&mut self, key_code: KeyCode, seek: f64, press: f64, target: &str) {
+        self.history.push_back(HistoryRow {
+            key_code,
+            seek,
+            press,
+            prev_key_code: self.prev_key_code,
+            target: target.to_owned(),
+        });
+        if self.history.len() > MAX_HISTORY_LENGTH {
+            self.history.pop_front();
+        }
+        self.prev_key_code = key_code;
+    }
+
+    /// The guards every handler starts with: recording, and the target filter.
+    fn accepts(&mut self, event: &KeyEvent) -> bool {
+        self.recording && self.targets.accepts(&event.target)
+    }
+
+    pub fn desktop_down(&mut self, event: &KeyEvent, fix_quirks: bool) {
+        if !self.accepts(event) {
+            return;
+        }
+        let t = event.time;
+        // Every accepted keydown moves the seek clock: Shift, arrows, auto-repeats included.
+        let seek = (t - self.last_keydown_time) as f64;
+        self.last_keydown_time = t;
+        let Some(k) = event.key_code else { return };
+        let pending = PendingKey { seek, start: t };
+        if !event.shift_key {
+            self.pending.insert(k, pending);
+        }
+        self.pending_diagram.insert(k, pending);
+        self.last_down_key = Some(k);
+        if fix_quirks {
+            // Q2 corrected: only a keypress of this keystroke may give it a character.
+            self.char_of.remove(&k);
+        }
+    }
+
+    pub fn press(&mut self, event: &KeyEvent) {
+        if !self.accepts(event) {
+            return;
+        }
+        if let Some(k) = self.last_down_key {
+            self.char_of.insert(k, event.char_code);
+        }
+    }
+
+    pub fn desktop_up(&mut self, event: &KeyEvent) {
+        if !self.accepts(event) {
+            return;
+        }
+        let t = event.time;
+        let Some(k) = event.key_code else { return };
+        let pending = self.pending.remove(&k);
+        if let (false, Some(p)) = (event.shift_key, pending) {
+            self.push_history(
+                KeyCode::Code(k),
+                p.seek,
+                (t - p.start) as f64,
+                &event.target,
+            );
+        }
+        let pending = self.pending_diagram.remove(&k);
+        if let (Some(&c), Some(p)) = (self.char_of.get(&k).filter(|c| **c != 0), pending) {
+            self.diagram.push(DiagramRow {
+                key_code: KeyCode::Code(k),
+                seek: p.seek,
+                press: (t - p.start) as f64,
+                char_code: c.into(),
+                target: event.target.clone(),
+                motion: None,
+            });
+        }
+    }
+
+    pub fn mobile_down(&mut self, event: &KeyEvent, fix_quirks: bool) {
+        if !self.accepts(event) {
+            return;
+        }
+        self.last_press_time = event.time;
+        let Some(k) = event.key_code else { return };
+        // Soft keyboards send no Shift, so it is not checked here; the seek clock is keyup-based.
+        let pending = PendingKey {
+            seek: 0.0,
+            start: event.time,
+        };
+        self.pending.insert(k, pending);
+        self.pending_diagram.insert(k, pending);
+        self.last_down_key = Some(k);
+        if fix_quirks {
+            self.char_of.remove(&k);
+        }
+    }
+
+    /// Press time from the motion summary: keyup minus the estimated key-down instant.
+    fn motion_press(t: Millis, estimate: Option<Millis>) -> f64 {
+        match estimate {
+            Some(0) => 0.0,
+            Some(start) => js::round((t - start) as f64),
+            // `Math.round(t - undefined)` is NaN, which the reference replaces by 0.
+            None => 0.0,
+        }
+    }
+
+    pub fn mobile_up(&mut self, event: &KeyEvent, motion: &mut MotionState) {
+        if !self.accepts(event) {
+            return;
+        }
+        let t = event.time;
+        // Mobile seek is keyup-to-keyup.
+        let seek = (t - self.last_keyup_time) as f64;
+        self.last_keyup_time = t;
+        let summary = motion.summarize(self.last_press_time);
+        let press = Self::motion_press(t, summary.time);
+        let Some(k) = event.key_code else { return };
+        if self.pending.remove(&k).is_some() {
+            self.push_history(KeyCode::Code(k), seek, press, &event.target);
+        }
+        let pending = self.pending_diagram.remove(&k);
+        if let (Some(&c), Some(_)) = (self.char_of.get(&k).filter(|c| **c != 0), pending) {
+            self.diagram.push(DiagramRow {
+                key_code: KeyCode::Code(k),
+                seek,
+                press,
+                char_code: c.into(),
+                target: event.target.clone(),
+                motion: Some(Box::new(summary.strings)),
+            });
+        }
+    }
+
+    pub fn android_down(&mut self, event: &KeyEvent) {
+        if !self.accepts(event) {
+            return;
+        }
+        self.last_press_time = event.time;
+        self.field_lengths.entry(event.target.clone()).or_insert(0);
+    }
+
+    pub fn android_up(&mut self, event: &KeyEvent, motion: &mut MotionState) {
+        if !self.recording {
+            return;
+        }
+        let t = event.time;
+        // The Android handler moves its seek clock before the target test.
+        let seek = (t - self.last_keyup_time) as f64;
+        self.last_keyup_time = t;
+        if !self.targets.accepts(&event.target) {
+            return;
+        }
+        let summary = motion.summarize(self.last_press_time);
+        let press = Self::motion_press(t, summary.time);
+        let mut key_code = event.key_code.map_or(KeyCode::Undefined, KeyCode::Code);
+        let mut char_code = 0.0;
+        let empty = super::events::FieldState::default();
+        let field = event.field.as_ref().unwrap_or(&empty);
+        let value: Vec<u16> = field.value.encode_utf16().collect();
+        let last_length = self.field_lengths.entry(event.target.clone()).or_insert(0);
+        if value.len() >= *last_length {
+            // `value.substr((selectionStart - 1) || 0, 1)`: a null caret counts as 0, and a
+            // negative start counts from the end.
+            let start = i64::from(field.selection_start.unwrap_or(0)) - 1;
+            let start = if start < 0 {
+                (value.len() as i64 + start).max(0)
+            } else {
+                start
+            } as usize;
+            match value.get(start) {
+                Some(&unit) => {
+                    key_code = KeyCode::Code(upper_case_unit(unit).into());
+                    char_code = unit.into();
+                }
+                None => {
+                    key_code = KeyCode::NotANumber;
+                    char_code = f64::NAN;
+                }
+            }
+        }
+        *last_length = value.len();
+        // Quirk Q13: rows are added unconditionally, deletions included (char code 0).
+        self.push_history(key_code, seek, press, &event.target);
+        self.diagram.push(DiagramRow {
+            key_code,
+            seek,
+            press,
+            char_code,
+            target: event.target.clone(),
+            motion: Some(Box::new(summary.strings)),
+        });
+    }
+}
+
+/// The first UTF-16 unit of the JS upper-case form of a single code unit.
+fn upper_case_unit(unit: u16) -> u16 {
+    match char::from_u32(unit.into()) {
+        Some(c) => c
+            .to_uppercase()
+            .next()
+            .and_then(|u| u.encode_utf16(&mut [0; 2]).first().copied())
+            .unwrap_or(unit),
+        // A lone surrogate has no case.
+        None => unit,
+    }
+}
