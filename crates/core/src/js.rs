@@ -113,8 +113,32 @@ pub fn push_number(out: &mut String, x: f64) {
     }
     if x.fract() == 0.0 && x.abs() < 1e21 {
         // Integers below 10^21 print in plain notation with all their digits.
-        let _ = write!(out, "{x:.0}");
+        if x.abs() < 9_007_199_254_740_992.0 {
+            let _ = write!(out, "{}", x as i64);
+        } else {
+            let _ = write!(out, "{x:.0}");
+        }
         return;
+    }
+    if x.abs() < 1e11 && x.abs() >= 1e-4 {
+        // Fast path for the values the recorder prints (`rd4` results): when the double is the
+        // one nearest to its 4-decimal rounding, its shortest round-trip digits are those
+        // decimals without trailing zeros, which integer arithmetic prints exactly.
+        if let Some(units) = fixed4_units(x) {
+            if units as f64 / 10_000.0 == x.abs() {
+                if x < 0.0 {
+                    out.push('-');
+                }
+                let (int, mut frac) = (units / 10_000, units % 10_000);
+                let mut width = 4;
+                while frac % 10 == 0 {
+                    frac /= 10;
+                    width -= 1;
+                }
+                let _ = write!(out, "{int}.{frac:0width$}");
+                return;
+            }
+        }
     }
     // Rust's `{:e}` gives the shortest round-trip digits; only the layout differs from JS.
     let sci = format!("{:e}", x.abs());
@@ -143,12 +167,7 @@ pub fn push_number(out: &mut String, x: f64) {
             out.push('.');
             out.push_str(&digits[1..]);
         }
-        let _ = write!(
-            out,
-            "e{}{}",
-            if n - 1 >= 0 { "+" } else { "-" },
-            (n - 1).abs()
-        );
+        let _ = write!(out, "e{}{}", if n > 0 { "+" } else { "-" }, (n - 1).abs());
     }
 }
 
@@ -312,11 +331,7 @@ mod tests {
             if frac.as_bytes()[4] >= b'5' {
                 n += 1;
             }
-            let sign = if x < 0.0 && n != 0 || x < 0.0 {
-                "-"
-            } else {
-                ""
-            };
+            let sign = if x < 0.0 { "-" } else { "" };
             format!("{sign}{}.{:04}", n / 10_000, n % 10_000)
         }
         let mut state = 0x9e3779b97f4a7c15u64;
@@ -337,7 +352,7 @@ mod tests {
     #[test]
     fn rd4_equals_parsing_the_fixed_string() {
         for x in [
-            0.36785714285714288,
+            0.367_857_142_857_142_9,
             1.718122,
             1e-7 / 1.0000001,
             2.0 / 3.0,
@@ -372,6 +387,20 @@ mod tests {
         ];
         for (x, want) in cases {
             assert_eq!(number_to_string(*x), *want, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn four_decimal_fast_path_agrees_with_shortest_digits() {
+        let mut state = 0x2545f4914f6cdd1du64;
+        for _ in 0..50_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let x = rd4((state % 2_000_000_000) as f64 / 7919.0 - 100_000.0);
+            let shortest = format!("{x}");
+            let shortest = shortest.strip_suffix(".0").unwrap_or(&shortest);
+            assert_eq!(number_to_string(x), shortest, "{x:e}");
         }
     }
 

@@ -18,10 +18,22 @@ pub const KEY_CODES: [u32; 44] = [
     89, 90, 32, 222, 188, 190, 186, 187, 189, 191, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57,
 ];
 
+/// Position of each key code below 256 among the 44 keys (255: not one of them).
+const KEY_SLOTS: [u8; 256] = {
+    let mut slots = [u8::MAX; 256];
+    let mut i = 0;
+    while i < KEY_CODES.len() {
+        slots[KEY_CODES[i] as usize] = i as u8;
+        i += 1;
+    }
+    slots
+};
+
 /// Position of a key code among the 44 keys.
 fn key_slot(code: KeyCode) -> Option<usize> {
     let code = code.code()?;
-    KEY_CODES.iter().position(|k| *k == code)
+    let slot = *KEY_SLOTS.get(code as usize)?;
+    (slot != u8::MAX).then_some(slot as usize)
 }
 
 /// `ratio(list, M, D)` of §6.4: (mean ratio, sd ratio).

@@ -97,11 +97,11 @@ impl Recorder {
         // `type` is compared strictly: the string "1" is not 1.
         let extended_true = Value::Bool(true);
         let extended = match options.pattern_type {
-            Value::Number(t) if t == 0.0 => {
+            Value::Number(0.0) => {
                 return Some(self.any_text_pattern_from(&options.length, &options.target_id))
             }
-            Value::Number(t) if t == 1.0 => &options.extended,
-            Value::Number(t) if t == 2.0 => &extended_true,
+            Value::Number(1.0) => &options.extended,
+            Value::Number(2.0) => &extended_true,
             _ => return Some(self.any_text_pattern_from(&options.length, &Value::Undefined)),
         };
         let text = if options.text.is_undefined() {

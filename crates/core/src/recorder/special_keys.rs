@@ -18,20 +18,27 @@ fn triple(values: &[f64]) -> [f64; 3] {
 }
 
 pub(crate) fn special_keys<'a>(
-    history: impl DoubleEndedIterator<Item = &'a HistoryRow> + Clone,
+    history: impl DoubleEndedIterator<Item = &'a HistoryRow>,
     click_times: &[f64],
     stop_times: &[f64],
 ) -> [f64; 15] {
+    let mut presses: [Vec<f64>; 3] = Default::default();
+    // Newest first, as the reference walks the history.
+    for row in history.rev() {
+        let Some(slot) = row
+            .key_code
+            .code()
+            .and_then(|k| SPECIAL_KEY_CODES.iter().position(|s| *s == k))
+        else {
+            continue;
+        };
+        if row.press <= MAX_PRESS_TIME {
+            presses[slot].push(row.press);
+        }
+    }
     let mut out = [0.0; 15];
-    for (slot, key) in SPECIAL_KEY_CODES.iter().enumerate() {
-        // Newest first, as the reference walks the history.
-        let presses: Vec<f64> = history
-            .clone()
-            .rev()
-            .filter(|row| row.key_code.code() == Some(*key) && row.press <= MAX_PRESS_TIME)
-            .map(|row| row.press)
-            .collect();
-        out[slot * 3..slot * 3 + 3].copy_from_slice(&triple(&filter(&presses)));
+    for (slot, values) in presses.iter().enumerate() {
+        out[slot * 3..slot * 3 + 3].copy_from_slice(&triple(&filter(values)));
     }
     // Mouse lists: raw, chronological, no press cap and no outlier filter.
     out[9..12].copy_from_slice(&triple(click_times));
