@@ -192,7 +192,7 @@ fn candidates(p: &SameTextParams, which: usize) -> Vec<SameTextParams> {
             .iter()
             .map(|&v| with(&|q| q.prior_weight = v))
             .collect(),
-        3 => [0.0, -0.15, -0.3, -0.45, -0.6]
+        3 => [0.0, -0.3, -0.6, -0.9, -1.2]
             .iter()
             .map(|&v| with(&|q| q.practice_shift = v))
             .collect(),
@@ -221,6 +221,19 @@ fn objective(subjects: &Subjects, users: &[usize], params: &SameTextParams) -> f
     let few = mean_eer(&distances(subjects, users, Protocol::Fewshot, params));
     (paper + few) / 2.0
 }
+
+/// Where the fit starts: mid-grid values and no practice model (no margin, symmetric costs),
+/// so that nothing but the fitting subjects decides the practice constants.
+pub const START: SameTextParams = SameTextParams {
+    prior_press_sd: 0.16,
+    prior_seek_sd: 0.25,
+    prior_weight: 10.0,
+    practice_shift: 0.0,
+    practice_fade: 10.0,
+    faster_cost: 1.0,
+    neighbours: 5,
+    recent: 50,
+};
 
 /// Fits the same-text constants on `users` by coordinate descent from `start` (three sweeps
 /// over the eight constants; a value replaces the current one only if it lowers the

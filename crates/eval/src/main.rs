@@ -2,6 +2,8 @@
 //! events through the recorder core, parsing the patterns back and matching them through the
 //! same API the server uses.
 
+mod aalto;
+mod aalto_eval;
 mod cmu;
 mod cmu_eval;
 mod metrics;
@@ -61,6 +63,21 @@ enum Command {
         #[arg(long, default_value = "target/eval-out")]
         out: PathBuf,
     },
+    /// Aalto keystrokes directory (`<id>_keystrokes.txt.gz` files), type-0 patterns.
+    Aalto {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "target/eval-out")]
+        out: PathBuf,
+    },
+    /// Fit the any-text constants on the fit half of an Aalto directory and write them as
+    /// Rust source (crates/core/src/matcher/any_text_fitted.rs).
+    FitAnyText {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        write: PathBuf,
+    },
 }
 
 fn quality_thresholds() -> Vec<(i64, f64)> {
@@ -87,7 +104,7 @@ fn run_cmu(data: PathBuf, protocol: cmu_eval::Protocol, out: PathBuf) -> Result<
     for f in 0..2 {
         let train = subjects.fold(1 - f);
         let test = subjects.fold(f);
-        let (params, objective) = cmu_eval::fit(&subjects, &train, fitted::SAME_TEXT);
+        let (params, objective) = cmu_eval::fit(&subjects, &train, cmu_eval::START);
         let calibration = cmu_eval::calibrate(&subjects, &train, &params);
         println!(
             "fold {f}: {} subjects scored with constants fitted on the other {} (objective {:.4}): {:?}; calibration {:?}",
@@ -116,6 +133,9 @@ fn run_cmu(data: PathBuf, protocol: cmu_eval::Protocol, out: PathBuf) -> Result<
             &mut auto_enrolled,
         ));
     }
+    let all: Vec<usize> = (0..subjects.ids.len()).collect();
+    let (product, product_objective) = cmu_eval::fit(&subjects, &all, cmu_eval::START);
+    let product_calibration = cmu_eval::calibrate(&subjects, &all, &product);
     let summary = report::summarise(&attempts, &quality_thresholds());
     let files = report::write_files(&out, &format!("cmu-{}", protocol.name()), &attempts)
         .map_err(|e| format!("{}: {e}", out.display()))?;
@@ -129,6 +149,15 @@ fn run_cmu(data: PathBuf, protocol: cmu_eval::Protocol, out: PathBuf) -> Result<
     }
     println!(
         "where the constants came from: same-text constants and score calibration fitted per fold by 2-fold cross-validation over CMU subjects (the scoring fold never seen); any-text constants unused here"
+    );
+    println!(
+        "product constants (fitted the same way on all {} subjects, objective {:.4}; what crates/core/src/matcher/fitted.rs should hold): {:?}; calibration {:?}; shipped now: {:?}; {:?}",
+        all.len(),
+        product_objective,
+        product,
+        product_calibration,
+        fitted::SAME_TEXT,
+        fitted::SAME_TEXT_CALIBRATION
     );
     for f in &files {
         println!("wrote {}", f.display());
@@ -149,6 +178,103 @@ fn run_cmu(data: PathBuf, protocol: cmu_eval::Protocol, out: PathBuf) -> Result<
     Ok(())
 }
 
+fn load_aalto(data: &std::path::Path) -> Result<Vec<aalto_eval::TypedTypist>, String> {
+    let (typists, load) = aalto_eval::load_all(data)?;
+    println!(
+        "Aalto keystrokes: {} files, {} typists usable ({} skipped); {} rows without a usable release (keyup lost), {} rows dropped (unusable press time or key code)",
+        load.files,
+        load.usable,
+        load.skipped.len(),
+        load.repaired_rows,
+        load.dropped_rows
+    );
+    for (id, why) in load.skipped.iter().take(10) {
+        println!("  skipped {id}: {why}");
+    }
+    if typists.len() < 2 {
+        return Err("fewer than two usable typists".into());
+    }
+    Ok(typists)
+}
+
+fn run_aalto(data: PathBuf, out: PathBuf) -> Result<(), String> {
+    let typists = load_aalto(&data)?;
+    let attempts = aalto_eval::score(&typists, &Matcher::default());
+    let summary = report::summarise(&attempts, &quality_thresholds());
+    let files = report::write_files(&out, "aalto", &attempts)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    println!("protocol: 5 type-0 patterns of 3 sentences each; enrol 1-3, genuine 4 and 5, impostors pattern 4 of the next 100 typists");
+    report::print_summary("aalto (all typists)", &summary);
+    // The any-text constants were fitted on the even positions of aalto-dev: on that
+    // directory the odd half is the held-out estimate.
+    let position: std::collections::HashMap<&str, usize> = typists
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id.as_str(), i))
+        .collect();
+    let half = |fit: bool| -> Vec<report::Attempt> {
+        attempts
+            .iter()
+            .filter(|a| aalto_eval::in_fit_half(position[a.user.as_str()]) == fit)
+            .cloned()
+            .collect()
+    };
+    let fit_half = report::summarise(&half(true), &quality_thresholds());
+    let held_out = report::summarise(&half(false), &quality_thresholds());
+    report::print_summary(
+        "aalto, claimed users at even positions (the any-text fit half when DIR is aalto-dev)",
+        &fit_half,
+    );
+    report::print_summary(
+        "aalto, claimed users at odd positions (held out when DIR is aalto-dev)",
+        &held_out,
+    );
+    println!("where the constants came from: any-text slot priors and calibration fitted by `keycadence-eval fit-any-text` on the typists at even positions of aalto-dev; same-text constants unused here");
+    for f in &files {
+        println!("wrote {}", f.display());
+    }
+    let mut json = report::json_base("aalto", &summary);
+    json.insert("dataset".into(), "aalto".into());
+    json.insert(
+        "even_positions".into(),
+        serde_json::Value::Object(report::json_base("aalto-even", &fit_half)),
+    );
+    json.insert(
+        "odd_positions".into(),
+        serde_json::Value::Object(report::json_base("aalto-odd", &held_out)),
+    );
+    println!("{}", serde_json::Value::Object(json));
+    Ok(())
+}
+
+fn run_fit_any_text(data: PathBuf, write: PathBuf) -> Result<(), String> {
+    let typists = load_aalto(&data)?;
+    let fit: Vec<&aalto_eval::TypedTypist> = typists
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| aalto_eval::in_fit_half(*i))
+        .map(|(_, t)| t)
+        .collect();
+    let priors = aalto_eval::fit_priors(&fit);
+    let calibration = aalto_eval::calibrate(&fit, &priors);
+    println!(
+        "fitted on {} typists (even positions in id order): calibration {calibration:?}",
+        fit.len()
+    );
+    aalto_eval::write_rust(
+        &write,
+        &priors,
+        &calibration,
+        &format!(
+            "keycadence-eval fit-any-text --data {} --write <this file>",
+            data.display()
+        ),
+    )
+    .map_err(|e| format!("{}: {e}", write.display()))?;
+    println!("wrote {}", write.display());
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -157,6 +283,8 @@ fn main() -> ExitCode {
             protocol,
             out,
         } => run_cmu(data, protocol, out),
+        Command::Aalto { data, out } => run_aalto(data, out),
+        Command::FitAnyText { data, write } => run_fit_any_text(data, write),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

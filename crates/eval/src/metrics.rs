@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn identical_scores_cross_at_one_half() {
         let e = equal_error_rate(&[1.0, 2.0, 3.0, 4.0], &[1.0, 2.0, 3.0, 4.0]).unwrap();
-        assert!((e - 0.5).abs() < 0.13, "{e}");
+        assert_eq!(e, 0.5);
     }
 
     #[test]

@@ -198,6 +198,12 @@ pub fn json_base(protocol: &str, s: &Summary) -> serde_json::Map<String, serde_j
         })
         .collect();
     m.insert("at_quality_thresholds".into(), q.into());
+    let per_user: serde_json::Map<String, serde_json::Value> = s
+        .per_user_eer
+        .iter()
+        .map(|(u, e)| (u.clone(), round6(*e).into()))
+        .collect();
+    m.insert("per_user_eer".into(), per_user.into());
     m
 }
 

@@ -9,7 +9,7 @@
 //! between probe and enrolment is within-user noise: measurement noise shrinking with the
 //! counts, plus session-to-session variation) against "someone else" (the same plus the spread
 //! of that statistic between people). Those three variances per slot are population
-//! statistics fitted on development data (see [`super::any_text_priors`]); a slot where people
+//! statistics fitted on development data (`any_text_fitted.rs`); a slot where people
 //! differ little relative to their own noise contributes little, and counts weight each slot
 //! by how well it was measured.
 

@@ -13,7 +13,7 @@
 //! | [`LOW_SCORE`] = 30 | false rejections 2 % (quality 1) |
 //!
 //! Between knots the score is linear in the distance; beyond them it approaches 100 and 0
-//! exponentially.
+//! hyperbolically.
 
 use super::Quality;
 
@@ -74,13 +74,14 @@ impl ScoreCalibration {
             return 0.0;
         }
         let spread = (k[3].0 - k[0].0).max(1e-9);
+        // Hyperbolic tails: they never reach 0 or 100 in floating point for any finite
+        // distance, so far-apart attempts keep their order (ties would distort error rates).
         if distance <= k[0].0 {
-            // Towards 100 as the distance shrinks, with the slope of the knots' overall span.
             let gap = 100.0 - k[0].1;
-            return 100.0 - gap * ((distance - k[0].0) / spread * 3.0).exp();
+            return 100.0 - gap * spread / (spread + (k[0].0 - distance));
         }
         if distance >= k[3].0 {
-            return k[3].1 * (-(distance - k[3].0) / spread * 3.0).exp();
+            return k[3].1 * spread / (spread + (distance - k[3].0));
         }
         for w in k.windows(2) {
             let ((d0, s0), (d1, s1)) = (w[0], w[1]);
@@ -115,8 +116,9 @@ mod tests {
             assert!(s <= last && (0.0..=100.0).contains(&s), "{i} {s}");
             last = s;
         }
-        assert!(CAL.score(-5.0) > 99.0);
-        assert!(CAL.score(50.0) < 1e-6);
+        assert!(CAL.score(-5.0) > 95.0);
+        assert!(CAL.score(50.0) < 2.0);
+        assert!(CAL.score(1e6) > 0.0 && CAL.score(1e6) > CAL.score(2e6));
     }
 
     #[test]

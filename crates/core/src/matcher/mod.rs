@@ -15,7 +15,7 @@
 //! ones, as typing a text changes with practice.
 
 pub mod any_text;
-mod any_text_priors;
+mod any_text_fitted;
 pub mod calibration;
 mod compatibility;
 pub mod device;
@@ -23,6 +23,8 @@ mod error;
 pub mod fitted;
 mod quality;
 pub mod same_text;
+#[cfg(test)]
+mod tests;
 
 pub use any_text::{AnyTextModel, AnyTextSample, SlotPrior};
 pub use calibration::{ScoreCalibration, AUTO_ENROL_SCORE};
@@ -75,8 +77,8 @@ impl Default for Matcher {
         Matcher {
             same_text: fitted::SAME_TEXT,
             same_text_calibration: fitted::SAME_TEXT_CALIBRATION,
-            any_text_priors: any_text_priors::PRIORS,
-            any_text_calibration: fitted::ANY_TEXT_CALIBRATION,
+            any_text_priors: any_text_fitted::PRIORS,
+            any_text_calibration: any_text_fitted::CALIBRATION,
         }
     }
 }

@@ -7,10 +7,11 @@
 //!
 //! The distance of a probe to a user is a k-nearest-neighbour distance over the user's most
 //! recent enrolments, each feature scaled by the user's spread shrunk toward a population
-//! prior. Two effects of practice are modelled: latencies shrink as a text becomes familiar,
-//! so a probe's seeks are compared with the enrolment's seeks shortened by a shift that fades
-//! as more enrolments accumulate, and a probe typed faster than the enrolment costs less than
-//! one typed slower.
+//! prior. Practice is modelled: latencies shrink as a text becomes familiar, so a probe seek
+//! anywhere between the enrolled seek and that seek shortened by a practice margin costs
+//! nothing, a slower one costs its full scaled difference, and one faster still costs a
+//! fraction of it. The margin fades as enrolments accumulate (they then include practised
+//! typing). A user typing exactly like at enrolment is never penalised for it.
 
 /// Log of a time in ms, with times below 1 ms counted as 1 ms (the log would diverge).
 fn log_ms(ms: f64) -> f64 {
@@ -83,13 +84,14 @@ pub struct SameTextParams {
     pub prior_seek_sd: f64,
     /// Weight of the prior, in pseudo-samples, when shrinking a user's spread.
     pub prior_weight: f64,
-    /// Expected practice speed-up of seeks (a log shift, negative = faster) for a user with
-    /// [`SameTextParams::PRACTICE_REFERENCE`] enrolments.
+    /// How much faster than enrolled (a log shift, negative) a seek may be without cost, for
+    /// a user with [`SameTextParams::PRACTICE_REFERENCE`] enrolments.
     pub practice_shift: f64,
-    /// Enrolment count at which the practice shift has faded to half of its size at the
-    /// reference count (roughly).
+    /// Pseudo-count that sets how fast the practice margin fades with more enrolments:
+    /// margin(n) = practice_shift * (fade + reference) / (fade + n), never wider than at the
+    /// reference count.
     pub practice_fade: f64,
-    /// Cost multiplier of a seek shorter than expected (1 = symmetric).
+    /// Cost multiplier of a seek faster than the practice margin (1 = as costly as slower).
     pub faster_cost: f64,
     /// Number of nearest enrolments averaged.
     pub neighbours: usize,
@@ -101,10 +103,11 @@ impl SameTextParams {
     /// Enrolment count at which `practice_shift` applies in full.
     pub const PRACTICE_REFERENCE: f64 = 5.0;
 
-    /// The practice shift expected for a user with `enrolled` enrolments.
-    fn shift_for(&self, enrolled: usize) -> f64 {
+    /// The practice margin for a user with `enrolled` enrolments.
+    fn margin_for(&self, enrolled: usize) -> f64 {
+        let n = (enrolled as f64).max(Self::PRACTICE_REFERENCE);
         self.practice_shift * (self.practice_fade + Self::PRACTICE_REFERENCE)
-            / (self.practice_fade + enrolled as f64)
+            / (self.practice_fade + n)
     }
 }
 
@@ -114,8 +117,10 @@ pub struct SameTextModel {
     chars: usize,
     /// Per-feature 1/scale.
     inverse_scale: Box<[f64]>,
-    /// Recent enrolments with the practice shift already applied to the seeks.
+    /// The most recent enrolments.
     references: Vec<Box<[f64]>>,
+    /// Practice margin for seeks (log, <= 0).
+    margin: f64,
     neighbours: usize,
     faster_cost: f64,
     enrolled: usize,
@@ -167,22 +172,16 @@ impl SameTextModel {
                 1.0 / prior
             };
         }
-        let shift = params.shift_for(enrolled.len());
         let start = enrolled.len().saturating_sub(params.recent.max(1));
         let references = enrolled[start..]
             .iter()
-            .map(|s| {
-                s.features
-                    .iter()
-                    .enumerate()
-                    .map(|(j, &v)| if j >= chars { v + shift } else { v })
-                    .collect::<Box<[f64]>>()
-            })
+            .map(|s| s.features.clone())
             .collect();
         SameTextModel {
             chars,
             inverse_scale: inverse_scale.into_boxed_slice(),
             references,
+            margin: params.margin_for(enrolled.len()).min(0.0),
             neighbours: params.neighbours.max(1),
             faster_cost: params.faster_cost,
             enrolled: enrolled.len(),
@@ -210,14 +209,18 @@ impl SameTextModel {
             .zip(self.inverse_scale.iter())
             .enumerate()
         {
-            let z = (p - r) * inv;
-            if z.is_nan() {
+            let x = p - r;
+            if x.is_nan() {
                 continue;
             }
-            sum += if z < 0.0 && j >= self.chars {
-                -z * self.faster_cost
+            sum += if j < self.chars {
+                x.abs() * inv
+            } else if x >= 0.0 {
+                x * inv
+            } else if x >= self.margin {
+                0.0
             } else {
-                z.abs()
+                (self.margin - x) * inv * self.faster_cost
             };
             used += 1;
         }

@@ -1,0 +1,343 @@
+//! Behaviour of the matcher on patterns built by the recorder from simulated typists.
+
+use super::*;
+use crate::pattern::Pattern;
+use crate::recorder::{KeyEvent, KeyKind, NoDocument, Recorder, TypingPatternOptions, Value};
+use crate::Environment;
+
+/// A deterministic generator (xorshift64*), so every run types the same keystrokes.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> f64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545F4914F6CDD1D) >> 11) as f64 / (1u64 << 53) as f64
+    }
+    /// Roughly normal (sum of uniforms), mean 0, sd 1.
+    fn normal(&mut self) -> f64 {
+        (0..12).map(|_| self.next()).sum::<f64>() - 6.0
+    }
+}
+
+/// A simulated person: a hold time per key and a latency per pair of keys, with
+/// keystroke-to-keystroke noise.
+struct Typist {
+    seed: u64,
+    hold_base: f64,
+    latency_base: f64,
+}
+
+impl Typist {
+    fn new(seed: u64) -> Self {
+        let mut r = Rng(seed.wrapping_mul(0x9E3779B97F4A7C15) | 1);
+        Typist {
+            seed,
+            hold_base: 70.0 + 60.0 * r.next(),
+            latency_base: 120.0 + 150.0 * r.next(),
+        }
+    }
+
+    /// This typist's own mean for a key (or pair of keys): a stable per-person quirk.
+    fn quirk(&self, a: u32, b: u32) -> f64 {
+        let mut r = Rng((self.seed << 20) ^ ((a as u64) << 8) ^ b as u64 | 1);
+        r.next();
+        0.6 + 0.8 * r.next()
+    }
+
+    /// Types `text` (lower-case letters and spaces) into a fresh recorder.
+    fn recorder(&self, text: &str, env: Environment, noise_seed: u64) -> Recorder {
+        let mut noise = Rng(noise_seed.wrapping_mul(0xD1B54A32D192ED03) | 1);
+        let start = 1_700_000_000_000;
+        let mut rec = Recorder::new(env, start);
+        let mut t = start + 800;
+        let mut prev = 0u32;
+        for c in text.chars() {
+            let char_code = c as u32;
+            let key_code = if c == ' ' {
+                32
+            } else {
+                c.to_ascii_uppercase() as u32
+            };
+            let hold = self.hold_base * self.quirk(key_code, 0) * (1.0 + 0.08 * noise.normal());
+            let up = t + hold.max(20.0).round() as i64;
+            rec.key(&KeyEvent::new(KeyKind::Down, t, key_code, "f"));
+            rec.key(&KeyEvent::new(KeyKind::Press, t, key_code, "f").char_code(char_code));
+            rec.key(&KeyEvent::new(KeyKind::Up, up, key_code, "f"));
+            let latency =
+                self.latency_base * self.quirk(prev, key_code) * (1.0 + 0.1 * noise.normal());
+            t += latency.max(30.0).round() as i64;
+            prev = key_code;
+        }
+        rec
+    }
+
+    fn same_text(&self, text: &str, noise_seed: u64) -> Pattern {
+        let mut rec = self.recorder(text, Environment::desktop_chrome(), noise_seed);
+        parse(rec.typing_pattern(&TypingPatternOptions::same_text(text), &NoDocument))
+    }
+
+    fn any_text(&self, text: &str, noise_seed: u64) -> Pattern {
+        let mut rec = self.recorder(text, Environment::desktop_chrome(), noise_seed);
+        parse(rec.typing_pattern(
+            &TypingPatternOptions::any_text().with_length(2000.0),
+            &NoDocument,
+        ))
+    }
+}
+
+fn parse(pattern: Option<String>) -> Pattern {
+    Pattern::parse(&pattern.expect("the recorder gives a pattern")).expect("it parses")
+}
+
+const PHRASE: &str = "secure login phrase for my bank";
+
+const SENTENCES: [&str; 5] = [
+    "the quick brown fox jumps over the lazy dog while the band plays a slow song",
+    "pack my box with five dozen liquor jugs before the train leaves the old station",
+    "we promptly judged antique ivory buckles for the next prize at the county fair",
+    "a wizard quickly jinxed the gnomes before they vaporized the sleepy town square",
+    "sphinx of black quartz judge my vow and then go home to rest by the warm fire",
+];
+
+fn enrol_same_text(typist: &Typist, n: u64) -> Vec<Pattern> {
+    (0..n).map(|i| typist.same_text(PHRASE, 100 + i)).collect()
+}
+
+#[test]
+fn same_text_the_enrolled_typist_scores_higher_than_others() {
+    let owner = Typist::new(1);
+    let enrolled = enrol_same_text(&owner, 5);
+    let mut genuine = Vec::new();
+    let mut impostor = Vec::new();
+    for i in 0..10 {
+        genuine.push(
+            compare(
+                &enrolled,
+                &[owner.same_text(PHRASE, 500 + i)],
+                Quality::Medium,
+            )
+            .unwrap(),
+        );
+        let other = Typist::new(10 + i);
+        impostor.push(
+            compare(
+                &enrolled,
+                &[other.same_text(PHRASE, 900 + i)],
+                Quality::Medium,
+            )
+            .unwrap(),
+        );
+    }
+    let mean = |v: &[MatchOutcome]| v.iter().map(|o| o.score).sum::<f64>() / v.len() as f64;
+    assert!(
+        mean(&genuine) > mean(&impostor) + 20.0,
+        "{} vs {}",
+        mean(&genuine),
+        mean(&impostor)
+    );
+    assert!(genuine.iter().filter(|o| o.result).count() >= 8);
+    assert!(impostor.iter().filter(|o| o.result).count() <= 2);
+    for o in genuine.iter().chain(impostor.iter()) {
+        assert!((0.0..=100.0).contains(&o.score) && (0.0..=100.0).contains(&o.confidence));
+        assert!((o.net_score - o.score * o.confidence / 100.0).abs() < 1e-9);
+        assert_eq!(o.compared_samples, 5);
+        assert_eq!(o.device_similarity, 100.0);
+    }
+}
+
+#[test]
+fn any_text_the_enrolled_typist_scores_higher_than_others() {
+    let owner = Typist::new(2);
+    let enrolled: Vec<Pattern> = SENTENCES[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| owner.any_text(s, i as u64))
+        .collect();
+    let genuine: Vec<MatchOutcome> = SENTENCES[3..]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            compare(
+                &enrolled,
+                &[owner.any_text(s, 50 + i as u64)],
+                Quality::Medium,
+            )
+            .unwrap()
+        })
+        .collect();
+    let impostor: Vec<MatchOutcome> = (0..6)
+        .map(|i| {
+            let other = Typist::new(30 + i);
+            compare(
+                &enrolled,
+                &[other.any_text(SENTENCES[3], 70 + i)],
+                Quality::Medium,
+            )
+            .unwrap()
+        })
+        .collect();
+    let worst_genuine = genuine
+        .iter()
+        .map(|o| o.score)
+        .fold(f64::INFINITY, f64::min);
+    let best_impostor = impostor.iter().map(|o| o.score).fold(0.0, f64::max);
+    assert!(
+        worst_genuine > best_impostor,
+        "{worst_genuine} vs {best_impostor}"
+    );
+    assert!(genuine.iter().all(|o| o.result));
+}
+
+#[test]
+fn more_enrolments_give_more_confidence_and_dual_pass_uses_both_probes() {
+    let owner = Typist::new(3);
+    let few = enrol_same_text(&owner, 2);
+    let many = enrol_same_text(&owner, 8);
+    let probe = owner.same_text(PHRASE, 77);
+    let a = compare(&few, std::slice::from_ref(&probe), Quality::Medium).unwrap();
+    let b = compare(&many, std::slice::from_ref(&probe), Quality::Medium).unwrap();
+    assert!(b.confidence > a.confidence);
+    let dual = compare(
+        &many,
+        &[probe.clone(), owner.same_text(PHRASE, 78)],
+        Quality::Medium,
+    )
+    .unwrap();
+    assert!(dual.result);
+    let stranger = Typist::new(44).same_text(PHRASE, 79);
+    let mixed = compare(&many, &[probe, stranger], Quality::Medium).unwrap();
+    assert!(mixed.score < dual.score);
+}
+
+#[test]
+fn quality_moves_the_threshold_not_the_score() {
+    let owner = Typist::new(4);
+    let enrolled = enrol_same_text(&owner, 5);
+    let probe = [Typist::new(45).same_text(PHRASE, 5)];
+    let low = compare(&enrolled, &probe, Quality::Low).unwrap();
+    let high = compare(&enrolled, &probe, Quality::High).unwrap();
+    assert_eq!(low.score, high.score);
+    assert!(
+        low.result || !high.result,
+        "a stricter quality never accepts more"
+    );
+    let strong = compare(&enrolled, &[owner.same_text(PHRASE, 6)], Quality::High).unwrap();
+    assert_eq!(
+        strong.qualifies_for_auto_enrol(),
+        strong.score >= AUTO_ENROL_SCORE
+    );
+}
+
+#[test]
+fn enrolments_of_other_texts_are_skipped() {
+    let owner = Typist::new(5);
+    let mut enrolled = enrol_same_text(&owner, 3);
+    enrolled.insert(0, owner.same_text("another text entirely", 1));
+    enrolled.insert(0, owner.any_text(SENTENCES[0], 1));
+    let o = compare(&enrolled, &[owner.same_text(PHRASE, 9)], Quality::Medium).unwrap();
+    assert_eq!(o.compared_samples, 3);
+}
+
+fn iphone() -> Environment {
+    Environment {
+        user_agent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1".into(),
+        platform: "iPhone".into(),
+        language: Some("en-US".into()),
+        screen_width: 390,
+        screen_height: 844,
+        max_touch_points: 5,
+        ontouchstart: true,
+        has_orientation: true,
+        device_motion_event: true,
+        ..Environment::default()
+    }
+}
+
+#[test]
+fn incompatible_inputs_are_typed_errors() {
+    let owner = Typist::new(6);
+    let enrolled = enrol_same_text(&owner, 3);
+    let probe = owner.same_text(PHRASE, 1);
+
+    assert_eq!(
+        compare(&enrolled, &[], Quality::Medium),
+        Err(MatchError::NoProbe)
+    );
+    assert_eq!(
+        compare(&[], std::slice::from_ref(&probe), Quality::Medium),
+        Err(MatchError::NoComparableEnrolments)
+    );
+
+    let mut phone = owner.recorder(PHRASE, iphone(), 1);
+    let mobile = parse(phone.typing_pattern(&TypingPatternOptions::same_text(PHRASE), &NoDocument));
+    assert!(mobile.is_mobile());
+    assert_eq!(
+        compare(&enrolled, &[mobile], Quality::Medium),
+        Err(MatchError::MobileDesktopMismatch)
+    );
+
+    let other_text = owner.same_text("a different phrase", 1);
+    assert!(matches!(
+        compare(&enrolled, &[other_text.clone()], Quality::Medium),
+        Err(MatchError::TextMismatch { .. })
+    ));
+
+    let mut rec = owner.recorder(PHRASE, Environment::desktop_chrome(), 1);
+    let extended = parse(rec.typing_pattern(&TypingPatternOptions::extended(PHRASE), &NoDocument));
+    assert_eq!(
+        compare(&enrolled, &[extended], Quality::Medium),
+        Err(MatchError::TypeMismatch {
+            enrolled: 1,
+            probe: 2
+        })
+    );
+    let any = owner.any_text(PHRASE, 1);
+    assert_eq!(
+        compare(&enrolled, &[any], Quality::Medium),
+        Err(MatchError::TypeMismatch {
+            enrolled: 1,
+            probe: 0
+        })
+    );
+
+    assert_eq!(
+        compare(&enrolled, &[probe.clone(), other_text], Quality::Medium),
+        Err(MatchError::MixedPatterns)
+    );
+
+    let mouse = Pattern::parse(&rec.mouse_diagram()).expect("mouse pattern parses");
+    assert_eq!(
+        compare(&enrolled, &[mouse], Quality::Medium),
+        Err(MatchError::NotTyping)
+    );
+
+    let no_rows = TypingPatternOptions {
+        pattern_type: Value::Number(1.0),
+        length: Value::Number(0.0),
+        ..TypingPatternOptions::default()
+    };
+    let empty = parse(rec.typing_pattern(&no_rows, &NoDocument));
+    assert_eq!(
+        compare(&[empty.clone()], &[empty], Quality::Medium),
+        Err(MatchError::NoKeystrokes)
+    );
+}
+
+#[test]
+fn a_new_device_lowers_device_similarity_only() {
+    let owner = Typist::new(7);
+    let enrolled = enrol_same_text(&owner, 3);
+    let mut env = Environment::desktop_chrome();
+    env.screen_width = 2560;
+    env.screen_height = 1440;
+    env.user_agent = env.user_agent.replace("Chrome/120", "Chrome/121");
+    let mut rec = owner.recorder(PHRASE, env, 500);
+    let probe = parse(rec.typing_pattern(&TypingPatternOptions::same_text(PHRASE), &NoDocument));
+    let same_device = compare(&enrolled, &[owner.same_text(PHRASE, 500)], Quality::Medium).unwrap();
+    let new_device = compare(&enrolled, &[probe], Quality::Medium).unwrap();
+    assert_eq!(same_device.device_similarity, 100.0);
+    assert!(new_device.device_similarity < 100.0 && new_device.device_similarity > 50.0);
+    assert_eq!(same_device.score, new_device.score);
+}
