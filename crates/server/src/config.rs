@@ -1,0 +1,258 @@
+//! Command line and configuration: flags, `KEYCADENCE_*` environment variables and an optional
+//! TOML file, in that order of precedence, then built-in defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keycadence-server",
+    version,
+    about = "Self-hosted, TypingDNA-compatible typing-biometrics API"
+)]
+pub struct Cli {
+    /// TOML file with any of the `serve` settings (flags and environment take precedence).
+    #[arg(long, global = true, env = "KEYCADENCE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// sqlite:PATH (created on first start) or postgres://user:password@host/db.
+    #[arg(long, global = true, env = "KEYCADENCE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the API server.
+    Serve(ServeArgs),
+    /// Create, list and revoke API keys and change their tenant's settings.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Print the OpenAPI description of the API.
+    Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key; the secret is printed once and only its argon2 hash is stored.
+    Create {
+        /// Tenant the key belongs to (created with default settings if new). Keys of one
+        /// tenant share its users and settings, so a key can be replaced without data loss.
+        #[arg(long, default_value = "default")]
+        tenant: String,
+        /// A note to recognise the key by.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List keys (never secrets).
+    List,
+    /// Revoke a key: requests with it are refused within the auth cache time.
+    Revoke { api_key: String },
+    /// Print the settings of the key's tenant as JSON.
+    Settings { api_key: String },
+    /// Change settings of the key's tenant: `name=value` (for example `auto_enroll=false`).
+    Set {
+        api_key: String,
+        #[arg(required = true)]
+        assignments: Vec<String>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// `serve` flags; every one may also come from the environment or the config file.
+#[derive(Debug, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KEYCADENCE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Database connections in the pool.
+    #[arg(long, env = "KEYCADENCE_MAX_CONNECTIONS")]
+    pub max_connections: Option<u32>,
+    /// Seconds a verified key is trusted before it is re-read (revocation delay).
+    #[arg(long, env = "KEYCADENCE_AUTH_CACHE_SECONDS")]
+    pub auth_cache_seconds: Option<u64>,
+    /// Requests per second from one IP address before authentication; 0 = unlimited.
+    #[arg(long, env = "KEYCADENCE_IP_REQUESTS_PER_SECOND")]
+    pub ip_requests_per_second: Option<u32>,
+    /// Take the client address from the first `X-Forwarded-For` entry (behind a proxy).
+    #[arg(long, env = "KEYCADENCE_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: Option<bool>,
+    /// Phrases for `/quote`, one per line as `text|author`; a built-in list otherwise.
+    #[arg(long, env = "KEYCADENCE_QUOTES_FILE")]
+    pub quotes_file: Option<PathBuf>,
+    /// Answer every API call with code 45 (maintenance); /healthz and /metrics keep working.
+    #[arg(long, env = "KEYCADENCE_MAINTENANCE")]
+    pub maintenance: Option<bool>,
+    /// Log lines as text or JSON.
+    #[arg(long, env = "KEYCADENCE_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// Seconds to let requests in flight finish after SIGTERM/Ctrl-C.
+    #[arg(long, env = "KEYCADENCE_SHUTDOWN_GRACE_SECONDS")]
+    pub shutdown_grace_seconds: Option<u64>,
+    /// Database URL (also a global flag).
+    #[arg(skip)]
+    pub database_url: Option<String>,
+}
+
+/// The resolved configuration of a running server.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub max_connections: u32,
+    pub auth_cache_seconds: u64,
+    pub ip_requests_per_second: u32,
+    pub trust_forwarded_for: bool,
+    pub quotes_file: Option<PathBuf>,
+    pub maintenance: bool,
+    pub log_format: LogFormat,
+    pub shutdown_grace_seconds: u64,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:keycadence.db";
+
+impl Default for ServeConfig {
+    fn default() -> Self {
+        ServeConfig {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: DEFAULT_DATABASE_URL.to_string(),
+            max_connections: 8,
+            auth_cache_seconds: 5,
+            ip_requests_per_second: 0,
+            trust_forwarded_for: false,
+            quotes_file: None,
+            maintenance: false,
+            log_format: LogFormat::Text,
+            shutdown_grace_seconds: 30,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        #[source]
+        source: toml::de::Error,
+    },
+}
+
+pub fn read_file(path: &Path) -> Result<ServeArgs, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+impl ServeConfig {
+    /// Flags/environment (`args`, `database_url`) over the file over the defaults.
+    pub fn resolve(
+        args: ServeArgs,
+        database_url: Option<String>,
+        file: Option<ServeArgs>,
+    ) -> ServeConfig {
+        let file = file.unwrap_or_default();
+        let d = ServeConfig::default();
+        ServeConfig {
+            listen: args.listen.or(file.listen).unwrap_or(d.listen),
+            database_url: database_url.or(file.database_url).unwrap_or(d.database_url),
+            max_connections: args
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(d.max_connections),
+            auth_cache_seconds: args
+                .auth_cache_seconds
+                .or(file.auth_cache_seconds)
+                .unwrap_or(d.auth_cache_seconds),
+            ip_requests_per_second: args
+                .ip_requests_per_second
+                .or(file.ip_requests_per_second)
+                .unwrap_or(d.ip_requests_per_second),
+            trust_forwarded_for: args
+                .trust_forwarded_for
+                .or(file.trust_forwarded_for)
+                .unwrap_or(d.trust_forwarded_for),
+            quotes_file: args.quotes_file.or(file.quotes_file),
+            maintenance: args
+                .maintenance
+                .or(file.maintenance)
+                .unwrap_or(d.maintenance),
+            log_format: args.log_format.or(file.log_format).unwrap_or(d.log_format),
+            shutdown_grace_seconds: args
+                .shutdown_grace_seconds
+                .or(file.shutdown_grace_seconds)
+                .unwrap_or(d.shutdown_grace_seconds),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_which_beats_the_defaults() {
+        let file: ServeArgs = toml::from_str(
+            "listen = \"0.0.0.0:9000\"\nmax_connections = 3\ndatabase_url = \"sqlite:/tmp/x.db\"\nlog_format = \"json\"",
+        )
+        .unwrap();
+        let args = ServeArgs {
+            max_connections: Some(5),
+            ..Default::default()
+        };
+        let c = ServeConfig::resolve(args, None, Some(file));
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(c.max_connections, 5);
+        assert_eq!(c.database_url, "sqlite:/tmp/x.db");
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.shutdown_grace_seconds, 30);
+        let c = ServeConfig::resolve(ServeArgs::default(), Some("postgres://h/db".into()), None);
+        assert_eq!(c.database_url, "postgres://h/db");
+    }
+
+    #[test]
+    fn unknown_file_settings_are_errors() {
+        assert!(toml::from_str::<ServeArgs>("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn the_command_line_parses() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let cli = Cli::parse_from([
+            "keycadence-server",
+            "--database-url",
+            "sqlite:a.db",
+            "keys",
+            "set",
+            "k",
+            "auto_enroll=false",
+        ]);
+        assert!(matches!(
+            cli.command,
+            Command::Keys(KeysCommand::Set { .. })
+        ));
+    }
+}

@@ -1,0 +1,452 @@
+//! Users, their enrolled patterns (kept in buckets) and the replay-protection digests.
+
+use sqlx::Row;
+
+use super::{now_millis, Db};
+
+/// Where an enrolment is kept and what it is compared with (§1.6): device class, pattern type,
+/// text id (0 for type 0) and mobile typing position (0 when unknown).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bucket {
+    pub is_mobile: bool,
+    pub kind: i64,
+    pub text_id: i64,
+    pub position: i64,
+}
+
+/// A pattern ready to store: its canonical text and the SHA-256 digest used against replays.
+#[derive(Clone, Debug)]
+pub struct NewPattern {
+    pub bucket: Bucket,
+    pub text: String,
+    pub digest: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrolOutcome {
+    /// Stored; the bucket now holds this many patterns.
+    Stored { bucket_count: u64 },
+    /// At least one pattern was enrolled before (or repeated in the call): nothing stored.
+    Duplicate,
+    /// The user is new and the tenant has reached its user cap: nothing stored.
+    UserLimitReached,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifyRefusal {
+    /// The newest pattern is an enrolled one (code 2).
+    Duplicate,
+    /// The newest pattern was sent for verification before (code 5).
+    Repeat,
+    /// The user's verifications for today are used up (code 57).
+    LimitReached,
+}
+
+/// Filters of `GET`/`DELETE /user` (§1.5.4–1.5.5); `None` means "any".
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PatternFilter {
+    pub kinds: Option<Vec<u8>>,
+    pub text_id: Option<i64>,
+    pub is_mobile: Option<bool>,
+}
+
+impl PatternFilter {
+    pub fn is_everything(&self) -> bool {
+        self.kinds.is_none() && self.text_id.is_none() && self.is_mobile.is_none()
+    }
+
+    /// The WHERE conditions after `user_id = $1`; kinds are small validated integers written
+    /// inline, the text id is bound as `$2`.
+    fn conditions(&self) -> String {
+        let mut sql = String::new();
+        if let Some(kinds) = &self.kinds {
+            let list: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
+            sql.push_str(&format!(" AND kind IN ({})", list.join(",")));
+        }
+        if self.text_id.is_some() {
+            sql.push_str(" AND text_id = $2");
+        }
+        if let Some(mobile) = self.is_mobile {
+            sql.push_str(if mobile {
+                " AND is_mobile = 1"
+            } else {
+                " AND is_mobile = 0"
+            });
+        }
+        sql
+    }
+}
+
+/// Per device class pattern counts for `GET /user`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PatternCounts {
+    pub desktop: u64,
+    pub mobile: u64,
+}
+
+const BUCKET_WHERE: &str =
+    "user_id = $1 AND is_mobile = $2 AND kind = $3 AND text_id = $4 AND position = $5";
+
+fn utc_day(millis: i64) -> i64 {
+    millis.div_euclid(86_400_000)
+}
+
+impl Db {
+    pub async fn find_user(
+        &self,
+        tenant_id: i64,
+        external_id: &str,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let row = sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2")
+            .bind(tenant_id)
+            .bind(external_id)
+            .fetch_optional(self.pool())
+            .await?;
+        row.map(|r| r.try_get(0)).transpose()
+    }
+
+    /// The newest `limit` enrolled patterns of a bucket, oldest first (the matcher's order).
+    pub async fn bucket_patterns(
+        &self,
+        user_id: i64,
+        bucket: Bucket,
+        limit: u32,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let sql =
+            format!("SELECT pattern FROM patterns WHERE {BUCKET_WHERE} ORDER BY id DESC LIMIT $6");
+        let rows = sqlx::query(&sql)
+            .bind(user_id)
+            .bind(bucket.is_mobile as i64)
+            .bind(bucket.kind)
+            .bind(bucket.text_id)
+            .bind(bucket.position)
+            .bind(limit as i64)
+            .fetch_all(self.pool())
+            .await?;
+        rows.into_iter().rev().map(|r| r.try_get(0)).collect()
+    }
+
+    /// How many mobile patterns of this type and text the user has in any position.
+    pub async fn mobile_patterns_any_position(
+        &self,
+        user_id: i64,
+        bucket: Bucket,
+    ) -> Result<u64, sqlx::Error> {
+        let count: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM patterns WHERE user_id = $1 AND is_mobile = 1 AND kind = $2 AND text_id = $3",
+        )
+        .bind(user_id)
+        .bind(bucket.kind)
+        .bind(bucket.text_id)
+        .fetch_one(self.pool())
+        .await?
+        .try_get(0)?;
+        Ok(count as u64)
+    }
+
+    /// Stores patterns (all of one bucket) for a user, creating the user if needed, refusing
+    /// the whole call when any pattern was enrolled before, and rotating the oldest patterns
+    /// out of the bucket beyond `cap`. All or nothing.
+    pub async fn enrol(
+        &self,
+        tenant_id: i64,
+        external_id: &str,
+        patterns: &[NewPattern],
+        cap: u32,
+        max_users: u64,
+    ) -> Result<EnrolOutcome, sqlx::Error> {
+        let Some(first) = patterns.first() else {
+            return Ok(EnrolOutcome::Stored { bucket_count: 0 });
+        };
+        let bucket = first.bucket;
+        let now = now_millis();
+        let mut w = self.begin_write().await?;
+        let existing =
+            sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2")
+                .bind(tenant_id)
+                .bind(external_id)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+        let user_id: i64 = match existing {
+            Some(row) => row.try_get(0)?,
+            None => {
+                if max_users > 0 {
+                    let users: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE tenant_id = $1")
+                        .bind(tenant_id)
+                        .fetch_one(&mut *w.tx)
+                        .await?
+                        .try_get(0)?;
+                    if users as u64 >= max_users {
+                        w.rollback().await?;
+                        return Ok(EnrolOutcome::UserLimitReached);
+                    }
+                }
+                // ON CONFLICT: a concurrent call may have created the user meanwhile (PostgreSQL).
+                sqlx::query(
+                    "INSERT INTO users (tenant_id, external_id, created_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (tenant_id, external_id) DO NOTHING",
+                )
+                .bind(tenant_id)
+                .bind(external_id)
+                .bind(now)
+                .execute(&mut *w.tx)
+                .await?;
+                sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2")
+                    .bind(tenant_id)
+                    .bind(external_id)
+                    .fetch_one(&mut *w.tx)
+                    .await?
+                    .try_get(0)?
+            }
+        };
+        for pattern in patterns {
+            // A digest first seen on /verify may be enrolled (e.g. after a fallback factor);
+            // an already enrolled one may not.
+            let claimed = sqlx::query(
+                "INSERT INTO pattern_digests (user_id, digest, source, seen_at) VALUES ($1, $2, 'enrol', $3) \
+                 ON CONFLICT (user_id, digest) DO UPDATE SET source = 'enrol', seen_at = $3 \
+                 WHERE pattern_digests.source <> 'enrol'",
+            )
+            .bind(user_id)
+            .bind(&pattern.digest)
+            .bind(now)
+            .execute(&mut *w.tx)
+            .await?;
+            if claimed.rows_affected() == 0 {
+                w.rollback().await?;
+                return Ok(EnrolOutcome::Duplicate);
+            }
+            sqlx::query(
+                "INSERT INTO patterns (user_id, is_mobile, kind, text_id, position, pattern, digest, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(user_id)
+            .bind(pattern.bucket.is_mobile as i64)
+            .bind(pattern.bucket.kind)
+            .bind(pattern.bucket.text_id)
+            .bind(pattern.bucket.position)
+            .bind(&pattern.text)
+            .bind(&pattern.digest)
+            .bind(now)
+            .execute(&mut *w.tx)
+            .await?;
+        }
+        let rotate = format!(
+            "DELETE FROM patterns WHERE id IN (SELECT id FROM patterns WHERE {BUCKET_WHERE} \
+             ORDER BY id DESC LIMIT 1000000000 OFFSET $6)"
+        );
+        sqlx::query(&rotate)
+            .bind(user_id)
+            .bind(bucket.is_mobile as i64)
+            .bind(bucket.kind)
+            .bind(bucket.text_id)
+            .bind(bucket.position)
+            .bind(cap as i64)
+            .execute(&mut *w.tx)
+            .await?;
+        let count: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) FROM patterns WHERE {BUCKET_WHERE}"
+        ))
+        .bind(user_id)
+        .bind(bucket.is_mobile as i64)
+        .bind(bucket.kind)
+        .bind(bucket.text_id)
+        .bind(bucket.position)
+        .fetch_one(&mut *w.tx)
+        .await?
+        .try_get(0)?;
+        w.commit().await?;
+        Ok(EnrolOutcome::Stored {
+            bucket_count: count as u64,
+        })
+    }
+
+    /// Books one verification for a user: counts it against the daily cap (when `daily_cap`
+    /// is not 0) and, with replay protection, records the probes' digests and refuses when the
+    /// newest probe was seen before. Earlier probes may repeat: that is how dual pass works.
+    pub async fn book_verification(
+        &self,
+        user_id: i64,
+        digests: &[String],
+        replay_protection: bool,
+        daily_cap: u32,
+    ) -> Result<Result<(), VerifyRefusal>, sqlx::Error> {
+        if !replay_protection && daily_cap == 0 {
+            return Ok(Ok(()));
+        }
+        let now = now_millis();
+        let today = utc_day(now);
+        let mut w = self.begin_write().await?;
+        if daily_cap > 0 {
+            let counted = sqlx::query(
+                "UPDATE users SET verify_count = CASE WHEN verify_day = $2 THEN verify_count + 1 ELSE 1 END, \
+                 verify_day = $2 WHERE id = $1 AND NOT (verify_day = $2 AND verify_count >= $3)",
+            )
+            .bind(user_id)
+            .bind(today)
+            .bind(daily_cap as i64)
+            .execute(&mut *w.tx)
+            .await?;
+            if counted.rows_affected() == 0 {
+                w.rollback().await?;
+                return Ok(Err(VerifyRefusal::LimitReached));
+            }
+        }
+        if replay_protection {
+            for (i, digest) in digests.iter().enumerate() {
+                let inserted = sqlx::query(
+                    "INSERT INTO pattern_digests (user_id, digest, source, seen_at) VALUES ($1, $2, 'verify', $3) \
+                     ON CONFLICT (user_id, digest) DO NOTHING",
+                )
+                .bind(user_id)
+                .bind(digest)
+                .bind(now)
+                .execute(&mut *w.tx)
+                .await?;
+                let newest = i + 1 == digests.len();
+                if newest && inserted.rows_affected() == 0 {
+                    let source: String = sqlx::query(
+                        "SELECT source FROM pattern_digests WHERE user_id = $1 AND digest = $2",
+                    )
+                    .bind(user_id)
+                    .bind(digest)
+                    .fetch_one(&mut *w.tx)
+                    .await?
+                    .try_get(0)?;
+                    w.rollback().await?;
+                    return Ok(Err(if source == "enrol" {
+                        VerifyRefusal::Duplicate
+                    } else {
+                        VerifyRefusal::Repeat
+                    }));
+                }
+            }
+        }
+        w.commit().await?;
+        Ok(Ok(()))
+    }
+
+    pub async fn count_patterns(
+        &self,
+        user_id: i64,
+        filter: &PatternFilter,
+    ) -> Result<PatternCounts, sqlx::Error> {
+        let sql = format!(
+            "SELECT is_mobile, COUNT(*) FROM patterns WHERE user_id = $1{} GROUP BY is_mobile",
+            filter.conditions()
+        );
+        let mut query = sqlx::query(&sql).bind(user_id);
+        if let Some(text_id) = filter.text_id {
+            query = query.bind(text_id);
+        }
+        let mut counts = PatternCounts::default();
+        for row in query.fetch_all(self.pool()).await? {
+            let mobile: i64 = row.try_get(0)?;
+            let n: i64 = row.try_get(1)?;
+            if mobile != 0 {
+                counts.mobile = n as u64;
+            } else {
+                counts.desktop = n as u64;
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Deletes the user's patterns matching `filter`; with no filter the user disappears
+    /// entirely (patterns, replay digests and the user row). Returns the patterns removed.
+    pub async fn delete_patterns(
+        &self,
+        user_id: i64,
+        filter: &PatternFilter,
+    ) -> Result<u64, sqlx::Error> {
+        let mut w = self.begin_write().await?;
+        let sql = format!(
+            "DELETE FROM patterns WHERE user_id = $1{}",
+            filter.conditions()
+        );
+        let mut query = sqlx::query(&sql).bind(user_id);
+        if let Some(text_id) = filter.text_id {
+            query = query.bind(text_id);
+        }
+        let deleted = query.execute(&mut *w.tx).await?.rows_affected();
+        if filter.is_everything() {
+            sqlx::query("DELETE FROM pattern_digests WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *w.tx)
+                .await?;
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(user_id)
+                .execute(&mut *w.tx)
+                .await?;
+        }
+        w.commit().await?;
+        Ok(deleted)
+    }
+
+    /// Renames a user. `Ok(false)` when the new id is taken.
+    pub async fn rename_user(
+        &self,
+        user_id: i64,
+        tenant_id: i64,
+        new_external_id: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let mut w = self.begin_write().await?;
+        let taken = sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2")
+            .bind(tenant_id)
+            .bind(new_external_id)
+            .fetch_optional(&mut *w.tx)
+            .await?
+            .is_some();
+        if taken {
+            w.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query("UPDATE users SET external_id = $1 WHERE id = $2")
+            .bind(new_external_id)
+            .bind(user_id)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        Ok(true)
+    }
+
+    /// Forgets verify digests older than the tenant's retention; returns how many went.
+    pub async fn expire_verify_digests(
+        &self,
+        tenant_id: i64,
+        retention_days: u32,
+    ) -> Result<u64, sqlx::Error> {
+        let cutoff = now_millis() - i64::from(retention_days) * 86_400_000;
+        let mut w = self.begin_write().await?;
+        let done = sqlx::query(
+            "DELETE FROM pattern_digests WHERE source = 'verify' AND seen_at < $1 \
+             AND user_id IN (SELECT id FROM users WHERE tenant_id = $2)",
+        )
+        .bind(cutoff)
+        .bind(tenant_id)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(done.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_build_conditions_with_inline_kinds_and_bound_text_id() {
+        let f = PatternFilter {
+            kinds: Some(vec![1, 2]),
+            text_id: Some(7),
+            is_mobile: Some(false),
+        };
+        assert_eq!(
+            f.conditions(),
+            " AND kind IN (1,2) AND text_id = $2 AND is_mobile = 0"
+        );
+        assert!(PatternFilter::default().is_everything());
+        assert_eq!(utc_day(86_400_000 * 3 + 5), 3);
+    }
+}

@@ -1,0 +1,22 @@
+//! keycadence-server: a self-hosted, TypingDNA-compatible Authentication API.
+//!
+//! An application written against TypingDNA's Authentication API works against this server by
+//! changing only the base URL: the same routes, HTTP Basic apiKey:apiSecret, form or JSON
+//! bodies, and the same `message_code` / HTTP status answers. Patterns are parsed and matched
+//! by `keycadence-core`; enrolments live in SQLite (default) or PostgreSQL.
+
+pub mod app;
+pub mod auth;
+pub mod call;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod limits;
+pub mod metrics;
+pub mod params;
+pub mod quotes;
+pub mod response;
+pub mod routes;
+pub mod settings;
+pub mod user_id;

@@ -1,0 +1,137 @@
+use std::process::ExitCode;
+
+use clap::Parser;
+use keycadence_server::app::{self, AppState};
+use keycadence_server::auth::{generate_key_pair, hash_secret};
+use keycadence_server::config::{
+    self, Cli, Command, KeysCommand, LogFormat, ServeConfig, DEFAULT_DATABASE_URL,
+};
+use keycadence_server::db::Db;
+use tracing_subscriber::EnvFilter;
+
+fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_env("KEYCADENCE_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("keycadence-server: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let file = match &cli.config {
+        Some(path) => Some(config::read_file(path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    match cli.command {
+        Command::Serve(args) => {
+            let config = ServeConfig::resolve(args, cli.database_url, file);
+            init_logging(config.log_format);
+            let listener = tokio::net::TcpListener::bind(config.listen)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+            let address = listener.local_addr().map_err(|e| e.to_string())?;
+            let backend = config
+                .database_url
+                .split(':')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let state = AppState::new(config).await.map_err(|e| e.to_string())?;
+            tracing::info!(%address, database = %backend, "keycadence-server listening");
+            app::serve(state, listener, app::termination_signal())
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Command::Keys(command) => {
+            let url = cli
+                .database_url
+                .or(file.and_then(|f| f.database_url))
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+            let db = Db::connect(&url, 1).await.map_err(|e| e.to_string())?;
+            let result = keys(&db, command).await;
+            db.close().await;
+            result
+        }
+        Command::Openapi => {
+            println!("{}", keycadence_server::routes::OPENAPI);
+            Ok(())
+        }
+    }
+}
+
+async fn keys(db: &Db, command: KeysCommand) -> Result<(), String> {
+    match command {
+        KeysCommand::Create { tenant, label } => {
+            let (api_key, api_secret) = generate_key_pair();
+            db.insert_key(&tenant, &label, &api_key, &hash_secret(&api_secret))
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("apiKey:    {api_key}");
+            println!("apiSecret: {api_secret}");
+            eprintln!("The secret is shown only now; only its hash is stored.");
+        }
+        KeysCommand::List => {
+            println!(
+                "{:<34} {:<16} {:<14} {:<10} label",
+                "apiKey", "tenant", "created", "state"
+            );
+            for key in db.list_keys().await.map_err(|e| e.to_string())? {
+                let state = if key.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{:<34} {:<16} {:<14} {:<10} {}",
+                    key.api_key, key.tenant, key.created_at, state, key.label
+                );
+            }
+        }
+        KeysCommand::Revoke { api_key } => {
+            db.revoke_key(&api_key).await.map_err(|e| e.to_string())?;
+            println!("revoked {api_key}");
+        }
+        KeysCommand::Settings { api_key } => {
+            let settings = db.key_settings(&api_key).await.map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&settings).map_err(|e| e.to_string())?
+            );
+        }
+        KeysCommand::Set {
+            api_key,
+            assignments,
+        } => {
+            let settings = db.key_settings(&api_key).await.map_err(|e| e.to_string())?;
+            let updated = settings
+                .with_assignments(&assignments)
+                .map_err(|e| e.to_string())?;
+            db.set_key_settings(&api_key, &updated)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&updated).map_err(|e| e.to_string())?
+            );
+        }
+    }
+    Ok(())
+}
