@@ -111,13 +111,11 @@ pub fn push_number(out: &mut String, x: f64) {
         out.push('0');
         return;
     }
-    if x.fract() == 0.0 && x.abs() < 1e21 {
-        // Integers below 10^21 print in plain notation with all their digits.
-        if x.abs() < 9_007_199_254_740_992.0 {
-            let _ = write!(out, "{}", x as i64);
-        } else {
-            let _ = write!(out, "{x:.0}");
-        }
+    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
+        // Integers below 2^53 are exact, so their shortest digits are all their digits. Larger
+        // ones print their shortest digits padded with zeros (2^60 is 1152921504606847000),
+        // which the general path below does.
+        let _ = write!(out, "{}", x as i64);
         return;
     }
     if x.abs() < 1e11 && x.abs() >= 1e-4 {
@@ -375,6 +373,9 @@ mod tests {
             (-1.0, "-1"),
             (1e21, "1e+21"),
             (1e20, "100000000000000000000"),
+            (2f64.powi(60), "1152921504606847000"),
+            (1234567890123456789.0, "1234567890123456800"),
+            (-2f64.powi(53), "-9007199254740992"),
             (1.5e-7, "1.5e-7"),
             (0.000001, "0.000001"),
             (123e-20, "1.23e-18"),
