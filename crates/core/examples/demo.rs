@@ -4,6 +4,7 @@
 //!
 //! `cargo run -q -p keycadence-core --example demo`
 
+use keycadence_core::pattern::Pattern;
 use keycadence_core::recorder::{
     pattern_info, KeyEvent, KeyKind, NoDocument, Recorder, TypingPatternOptions,
 };
@@ -53,4 +54,16 @@ fn main() {
         "type 0 quality:      {:.3} (above 0.3 acceptable, above 0.7 good)",
         pattern_info::quality(&any_text)
     );
+    // The parser is the inverse of the builders: each pattern reads back as typed values and
+    // prints back byte for byte.
+    for pattern in [&same_text, &extended, &any_text] {
+        let parsed = Pattern::parse(pattern).expect("the recorder's output parses");
+        assert_eq!(parsed.to_string(), *pattern);
+        println!(
+            "parsed back:         {:?}, text id {:?}, mobile {}",
+            parsed.kind(),
+            parsed.text_id(),
+            parsed.is_mobile()
+        );
+    }
 }
