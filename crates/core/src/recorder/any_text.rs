@@ -4,6 +4,7 @@
 use super::keyboard::{HistoryRow, KeyCode};
 use super::{push_numbers, Recorder, Value, FLAGS, VERSION};
 use crate::js::{rd4, round};
+use crate::pattern::KEY_CODES;
 use crate::stats::{filter, mean4, sd};
 
 pub(crate) const DEFAULT_HISTORY_LENGTH: f64 = 160.0;
@@ -11,12 +12,6 @@ pub(crate) const MAX_SEEK_TIME: f64 = 1500.0;
 pub(crate) const MAX_PRESS_TIME: f64 = 300.0;
 /// Added to numerator and denominator of every ratio.
 const ZL: f64 = 0.0000001;
-
-/// The 44 keys of the per-key statistics, in output order: A-Z, Space, ' , . ; = - /, 0-9.
-pub const KEY_CODES: [u32; 44] = [
-    65, 66, 67, 68, 69, 70, 71, 72, 73, 74, 75, 76, 77, 78, 79, 80, 81, 82, 83, 84, 85, 86, 87, 88,
-    89, 90, 32, 222, 188, 190, 186, 187, 189, 191, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57,
-];
 
 /// Position of each key code below 256 among the 44 keys (255: not one of them).
 const KEY_SLOTS: [u8; 256] = {
