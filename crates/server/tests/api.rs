@@ -671,6 +671,14 @@ async fn health_metrics_and_openapi_are_served() {
         .await
         .unwrap();
     assert_eq!(health["status"], "ok");
+    let expected = match std::env::var("KEYCADENCE_TEST_DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => "postgres",
+        _ => "sqlite",
+    };
+    assert_eq!(
+        health["database"], expected,
+        "the suite runs on the database it was given"
+    );
     let metrics = reqwest::get(format!("{}/metrics", server.base))
         .await
         .unwrap()
