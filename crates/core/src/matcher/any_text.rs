@@ -176,12 +176,11 @@ impl AnyTextModel {
     ) -> Option<(f64, usize)> {
         let mut llr = 0.0;
         let mut used = 0;
-        for slot in 0..SLOTS {
+        for (slot, prior) in priors.iter().enumerate() {
             let (cp, ce) = (probe.counts[slot], self.count[slot]);
             if cp <= 0.0 || ce <= 0.0 {
                 continue;
             }
-            let prior = &priors[slot];
             let d = probe.values[slot] - self.mean[slot];
             let same = prior.within * (1.0 / cp + 1.0 / ce)
                 + prior.session * (1.0 + 1.0 / self.patterns[slot]);

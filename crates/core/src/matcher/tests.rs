@@ -280,7 +280,11 @@ fn incompatible_inputs_are_typed_errors() {
 
     let other_text = owner.same_text("a different phrase", 1);
     assert!(matches!(
-        compare(&enrolled, &[other_text.clone()], Quality::Medium),
+        compare(
+            &enrolled,
+            std::slice::from_ref(&other_text),
+            Quality::Medium
+        ),
         Err(MatchError::TextMismatch { .. })
     ));
 
@@ -320,7 +324,11 @@ fn incompatible_inputs_are_typed_errors() {
     };
     let empty = parse(rec.typing_pattern(&no_rows, &NoDocument));
     assert_eq!(
-        compare(&[empty.clone()], &[empty], Quality::Medium),
+        compare(
+            std::slice::from_ref(&empty),
+            std::slice::from_ref(&empty),
+            Quality::Medium
+        ),
         Err(MatchError::NoKeystrokes)
     );
 }
