@@ -204,7 +204,11 @@ fn candidates(p: &SameTextParams, which: usize) -> Vec<SameTextParams> {
             .iter()
             .map(|&v| with(&|q| q.faster_cost = v))
             .collect(),
-        6 => [1, 3, 5, 8]
+        6 => [2.0, 3.0, 4.0, 6.0, f64::INFINITY]
+            .iter()
+            .map(|&v| with(&|q| q.max_deviation = v))
+            .collect(),
+        7 => [1, 3, 5, 8]
             .iter()
             .map(|&v| with(&|q| q.neighbours = v))
             .collect(),
@@ -231,19 +235,20 @@ pub const START: SameTextParams = SameTextParams {
     practice_shift: 0.0,
     practice_fade: 10.0,
     faster_cost: 1.0,
+    max_deviation: f64::INFINITY,
     neighbours: 5,
     recent: 50,
 };
 
 /// Fits the same-text constants on `users` by coordinate descent from `start` (three sweeps
-/// over the eight constants; a value replaces the current one only if it lowers the
+/// over the nine constants; a value replaces the current one only if it lowers the
 /// objective, so the result is deterministic).
 pub fn fit(subjects: &Subjects, users: &[usize], start: SameTextParams) -> (SameTextParams, f64) {
     let mut best = start;
     let mut best_value = objective(subjects, users, &best);
     for _sweep in 0..3 {
         let mut changed = false;
-        for which in 0..8 {
+        for which in 0..9 {
             for candidate in candidates(&best, which) {
                 if candidate == best {
                     continue;

@@ -21,12 +21,13 @@ use super::same_text::SameTextParams;
 /// Same-text matching constants (fit on all 51 CMU subjects, see the module docs).
 pub const SAME_TEXT: SameTextParams = SameTextParams {
     prior_press_sd: 0.22,
-    prior_seek_sd: 0.18,
+    prior_seek_sd: 0.12,
     prior_weight: 40.0,
     practice_shift: -1.2,
-    practice_fade: 2.0,
-    faster_cost: 0.35,
-    neighbours: 3,
+    practice_fade: 5.0,
+    faster_cost: 0.2,
+    max_deviation: 3.0,
+    neighbours: 5,
     recent: 35,
 };
 
@@ -35,8 +36,8 @@ pub const SAME_TEXT: SameTextParams = SameTextParams {
 /// subjects under [`SAME_TEXT`]. Few-shot is how users really enrol, so the thresholds are set
 /// where they matter.
 pub const SAME_TEXT_CALIBRATION: ScoreCalibration = ScoreCalibration {
-    auto_enrol: 0.4717232650247138,
-    high: 0.5246255680138253,
-    medium: 0.8621750975067702,
-    low: 1.2670625662714337,
+    auto_enrol: 0.5333691995215187,
+    high: 0.5912399942353025,
+    medium: 0.8978758430930072,
+    low: 1.1892954423530253,
 };

@@ -11,7 +11,8 @@
 //! anywhere between the enrolled seek and that seek shortened by a practice margin costs
 //! nothing, a slower one costs its full scaled difference, and one faster still costs a
 //! fraction of it. The margin fades as enrolments accumulate (they then include practised
-//! typing). A user typing exactly like at enrolment is never penalised for it.
+//! typing). A user typing exactly like at enrolment is never penalised for it. Each feature's
+//! contribution is capped, so one hesitation does not decide the outcome.
 
 /// Log of a time in ms, with times below 1 ms counted as 1 ms (the log would diverge).
 fn log_ms(ms: f64) -> f64 {
@@ -93,6 +94,9 @@ pub struct SameTextParams {
     pub practice_fade: f64,
     /// Cost multiplier of a seek faster than the practice margin (1 = as costly as slower).
     pub faster_cost: f64,
+    /// Largest scaled deviation one feature may contribute: a single hesitation must not
+    /// outweigh the rest of the text.
+    pub max_deviation: f64,
     /// Number of nearest enrolments averaged.
     pub neighbours: usize,
     /// Number of most recent enrolments the neighbours are taken from.
@@ -123,6 +127,7 @@ pub struct SameTextModel {
     margin: f64,
     neighbours: usize,
     faster_cost: f64,
+    max_deviation: f64,
     enrolled: usize,
 }
 
@@ -184,6 +189,7 @@ impl SameTextModel {
             margin: params.margin_for(enrolled.len()).min(0.0),
             neighbours: params.neighbours.max(1),
             faster_cost: params.faster_cost,
+            max_deviation: params.max_deviation,
             enrolled: enrolled.len(),
         }
     }
@@ -213,7 +219,7 @@ impl SameTextModel {
             if x.is_nan() {
                 continue;
             }
-            sum += if j < self.chars {
+            let z = if j < self.chars {
                 x.abs() * inv
             } else if x >= 0.0 {
                 x * inv
@@ -222,6 +228,7 @@ impl SameTextModel {
             } else {
                 (self.margin - x) * inv * self.faster_cost
             };
+            sum += z.min(self.max_deviation);
             used += 1;
         }
         (used > 0).then(|| sum / used as f64)
