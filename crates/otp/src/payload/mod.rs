@@ -1,0 +1,329 @@
+//! The Verify 2FA payload (§2.2-2.4): the encrypted JSON that travels from the integrator's
+//! backend through the browser and back. A body is authentic iff its payload decrypts with
+//! the application's key; there is no other authentication on `/otp/send` and
+//! `/otp/validate`.
+//!
+//! Server side: [`open`] (decrypt with the cached key of the stated or guessed version), then
+//! [`FreshnessPolicy::check`] (code 108) and [`VerifyPayload::identifiers`] (109/111/112).
+//! Client side and tests: [`seal`].
+
+mod cipher;
+mod fields;
+mod identifier;
+
+use std::fmt;
+use std::time::Duration;
+
+use rand::{CryptoRng, RngCore};
+use serde_json::Value;
+
+pub use cipher::{encrypt, encrypt_with_iv, Envelope, MAX_PAYLOAD_HEX};
+pub use fields::{Flow, VerifyPayload};
+pub use identifier::{UserIdentifier, UserIdentifiers};
+
+use crate::keys::{KdfVersion, KeyCache, PayloadKey};
+use crate::time::UnixMillis;
+
+/// A payload field, for errors that say which one is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Email,
+    PhoneNumber,
+    CountryCode,
+    Id,
+    Language,
+    Flow,
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Field::Email => "email",
+            Field::PhoneNumber => "phoneNumber",
+            Field::CountryCode => "countryCode",
+            Field::Id => "id",
+            Field::Language => "language",
+            Field::Flow => "flow",
+        })
+    }
+}
+
+/// Everything that can be wrong with a payload or the `version` beside it. Each maps to one
+/// Verify error code in [`crate::verify_code`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    #[error("the payload is missing or empty")]
+    Missing,
+    #[error("the payload is {len} characters long; at most {max} are accepted")]
+    TooLong { len: usize, max: usize },
+    #[error("the payload is not hexadecimal")]
+    NotHex,
+    #[error(
+        "the payload has {hex_len} hex characters; it must be whole 16-byte blocks, \
+         at least one of ciphertext followed by the 16-byte IV"
+    )]
+    BadLength { hex_len: usize },
+    #[error("unsupported endpoint version {0}; expected 1.0 (scrypt) or 1.1 and later (PBKDF2)")]
+    UnsupportedVersion(String),
+    #[error(
+        "the payload does not decrypt to a JSON object with this application's key \
+         (wrong secret or application, or altered in transit)"
+    )]
+    Undecryptable,
+    #[error("field `{field}` must be {expected}")]
+    FieldType {
+        field: Field,
+        expected: &'static str,
+    },
+    #[error("unknown flow {0:?}; expected standard or show_otp")]
+    UnknownFlow(String),
+    #[error(
+        "unreadable ts {0}; expected epoch milliseconds or PHP microtime \"fraction seconds\""
+    )]
+    BadTimestamp(String),
+    #[error("the payload expired: it is {age_ms} ms old and at most {max_age_ms} ms are allowed")]
+    Expired { age_ms: u64, max_age_ms: u64 },
+    #[error("the payload's ts is {ahead_ms} ms in the future, beyond the allowed clock skew of {max_skew_ms} ms")]
+    FromTheFuture { ahead_ms: u64, max_skew_ms: u64 },
+    #[error("no user identifier: email, phoneNumber or id is required")]
+    MissingIdentifier,
+    #[error("invalid e-mail address: {reason}")]
+    InvalidEmail { reason: &'static str },
+    #[error("invalid phone number: {reason}")]
+    InvalidPhone { reason: &'static str },
+    #[error("invalid id: at most 256 characters and no control characters")]
+    InvalidId,
+}
+
+/// The `version` a request states beside its payload (§2.4 step 3): a number (`1.1` from
+/// Node, PHP and C#), a string (`"1.1"` from Java), or absent (every data-attribute payload
+/// and every request of a version 1.0 client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestedVersion {
+    /// Try PBKDF2, then scrypt.
+    Unstated,
+    Stated(KdfVersion),
+}
+
+impl RequestedVersion {
+    /// Reads the request body's `version` value (`None` or `null` when absent). `1.0`/`1` is
+    /// scrypt, `1.1` and anything later is PBKDF2; earlier or non-numeric versions are an
+    /// error. Compared as decimal text, so `1.1` never suffers float rounding.
+    pub fn from_json(version: Option<&Value>) -> Result<RequestedVersion, PayloadError> {
+        let text = match version {
+            None | Some(Value::Null) => return Ok(RequestedVersion::Unstated),
+            Some(Value::Number(n)) => n.to_string(),
+            Some(Value::String(s)) if s.trim().is_empty() => return Ok(RequestedVersion::Unstated),
+            Some(Value::String(s)) => s.trim().to_owned(),
+            Some(other) => return Err(PayloadError::UnsupportedVersion(other.to_string())),
+        };
+        let unsupported = || PayloadError::UnsupportedVersion(text.clone());
+        let (major, minor) = text.split_once('.').unwrap_or((&text, "0"));
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits(major) || !all_digits(minor) {
+            return Err(unsupported());
+        }
+        let major: u64 = major.parse().map_err(|_| unsupported())?;
+        let minor_is_zero = minor.bytes().all(|b| b == b'0');
+        match (major, minor_is_zero) {
+            (0, _) => Err(unsupported()),
+            (1, true) => Ok(RequestedVersion::Stated(KdfVersion::V1_0Scrypt)),
+            _ => Ok(RequestedVersion::Stated(KdfVersion::V1_1Pbkdf2)),
+        }
+    }
+}
+
+/// A decrypted payload and the key derivation that opened it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenedPayload {
+    pub payload: VerifyPayload,
+    pub version: KdfVersion,
+}
+
+/// Decrypts a payload of `application_id` with keys from `cache` (§2.4 steps 2-4).
+///
+/// A stated version is tried alone; an unstated one tries PBKDF2, then scrypt. A key is taken
+/// as right when the padding is valid and the plaintext is a JSON object. Field errors of the
+/// decrypted object are reported as such (they mean the key was right).
+pub fn open(
+    cache: &KeyCache,
+    application_id: &str,
+    client_secret: &str,
+    payload: &str,
+    version: RequestedVersion,
+) -> Result<OpenedPayload, PayloadError> {
+    let envelope = Envelope::parse(payload)?;
+    let candidates: &[KdfVersion] = match &version {
+        RequestedVersion::Stated(v) => std::slice::from_ref(v),
+        RequestedVersion::Unstated => &KdfVersion::TRIAL_ORDER,
+    };
+    for &kdf in candidates {
+        let key = cache.key(client_secret, application_id, kdf);
+        if let Some(object) = envelope
+            .decrypt(&key)
+            .as_deref()
+            .and_then(fields::parse_object)
+        {
+            return Ok(OpenedPayload {
+                payload: VerifyPayload::from_object(object)?,
+                version: kdf,
+            });
+        }
+    }
+    Err(PayloadError::Undecryptable)
+}
+
+/// Decrypts a payload with a known key.
+pub fn open_with_key(key: &PayloadKey, payload: &str) -> Result<VerifyPayload, PayloadError> {
+    let plaintext = Envelope::parse(payload)?
+        .decrypt(key)
+        .ok_or(PayloadError::Undecryptable)?;
+    let object = fields::parse_object(&plaintext).ok_or(PayloadError::Undecryptable)?;
+    VerifyPayload::from_object(object)
+}
+
+/// Encrypts a payload as the official clients do (fresh IV, lower-case hex).
+pub fn seal(
+    key: &PayloadKey,
+    payload: &VerifyPayload,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> String {
+    encrypt(key, payload.to_json().as_bytes(), rng)
+}
+
+/// How old a payload may be (§2.4 step 5). The age limit is unpublished, so it is a setting;
+/// a `ts` ahead of the server's clock is tolerated up to `max_clock_skew`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FreshnessPolicy {
+    pub max_age: Duration,
+    pub max_clock_skew: Duration,
+}
+
+impl FreshnessPolicy {
+    /// Payloads rendered into a page's data attributes: 30 minutes.
+    pub const DATA_ATTRIBUTES: FreshnessPolicy = FreshnessPolicy {
+        max_age: Duration::from_secs(30 * 60),
+        max_clock_skew: Duration::from_secs(2 * 60),
+    };
+    /// Payloads of backend calls (`sendOTP`, `validateOTP`): 5 minutes.
+    pub const BACKEND_CALL: FreshnessPolicy = FreshnessPolicy {
+        max_age: Duration::from_secs(5 * 60),
+        max_clock_skew: Duration::from_secs(2 * 60),
+    };
+
+    /// Refuses a payload whose `ts` is older than `max_age` ([`PayloadError::Expired`], code
+    /// 108) or further ahead than the skew. A payload without `ts` passes: the Java and C#
+    /// clients never send one.
+    pub fn check(&self, ts: Option<UnixMillis>, now: UnixMillis) -> Result<(), PayloadError> {
+        let Some(ts) = ts else { return Ok(()) };
+        let max_age_ms = millis(self.max_age);
+        let max_skew_ms = millis(self.max_clock_skew);
+        if ts <= now {
+            let age_ms = now.0 - ts.0;
+            if age_ms > max_age_ms {
+                return Err(PayloadError::Expired { age_ms, max_age_ms });
+            }
+        } else {
+            let ahead_ms = ts.0 - now.0;
+            if ahead_ms > max_skew_ms {
+                return Err(PayloadError::FromTheFuture {
+                    ahead_ms,
+                    max_skew_ms,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn version_is_read_from_numbers_strings_and_absence() {
+        let stated = |v| Ok(RequestedVersion::Stated(v));
+        assert_eq!(
+            RequestedVersion::from_json(None),
+            Ok(RequestedVersion::Unstated)
+        );
+        assert_eq!(
+            RequestedVersion::from_json(Some(&Value::Null)),
+            Ok(RequestedVersion::Unstated)
+        );
+        assert_eq!(
+            RequestedVersion::from_json(Some(&json!(1.1))),
+            stated(KdfVersion::V1_1Pbkdf2)
+        );
+        assert_eq!(
+            RequestedVersion::from_json(Some(&json!("1.1"))),
+            stated(KdfVersion::V1_1Pbkdf2)
+        );
+        assert_eq!(
+            RequestedVersion::from_json(Some(&json!(1.2))),
+            stated(KdfVersion::V1_1Pbkdf2)
+        );
+        assert_eq!(
+            RequestedVersion::from_json(Some(&json!(2))),
+            stated(KdfVersion::V1_1Pbkdf2)
+        );
+        assert_eq!(
+            RequestedVersion::from_json(Some(&json!(1.0))),
+            stated(KdfVersion::V1_0Scrypt)
+        );
+        assert_eq!(
+            RequestedVersion::from_json(Some(&json!(1))),
+            stated(KdfVersion::V1_0Scrypt)
+        );
+        assert_eq!(
+            RequestedVersion::from_json(Some(&json!("1.0"))),
+            stated(KdfVersion::V1_0Scrypt)
+        );
+        for bad in [
+            json!(0.9),
+            json!("v1.1"),
+            json!(true),
+            json!(-1),
+            json!("1.1.1"),
+        ] {
+            assert!(
+                matches!(
+                    RequestedVersion::from_json(Some(&bad)),
+                    Err(PayloadError::UnsupportedVersion(_))
+                ),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn freshness_refuses_old_and_far_future_payloads_only() {
+        let policy = FreshnessPolicy::BACKEND_CALL;
+        let now = UnixMillis(1_700_000_000_000);
+        assert_eq!(policy.check(None, now), Ok(()));
+        assert_eq!(
+            policy.check(Some(now.minus(Duration::from_secs(300))), now),
+            Ok(())
+        );
+        assert_eq!(
+            policy.check(Some(now.minus(Duration::from_millis(300_001))), now),
+            Err(PayloadError::Expired {
+                age_ms: 300_001,
+                max_age_ms: 300_000
+            })
+        );
+        assert_eq!(
+            policy.check(Some(now.plus(Duration::from_secs(60))), now),
+            Ok(())
+        );
+        assert!(matches!(
+            policy.check(Some(now.plus(Duration::from_secs(600))), now),
+            Err(PayloadError::FromTheFuture { .. })
+        ));
+    }
+}
