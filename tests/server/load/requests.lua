@@ -5,11 +5,12 @@ local auth = os.getenv("KC_AUTH")
 local probe = io.open(os.getenv("KC_PROBE")):read("*a")
 local header, first_press, rest = probe:match("^([^|]*)|%d+,(%d+)|(.*)$")
 local counter = 0
-local thread_id = 0
+local threads = 0
 
+-- Runs in the main Lua state: gives each thread's state its own global `id`.
 function setup(thread)
-  thread:set("thread_id", thread_id)
-  thread_id = thread_id + 1
+  thread:set("id", threads)
+  threads = threads + 1
 end
 
 local function encode(s)
@@ -18,14 +19,14 @@ end
 
 local function unique_pattern()
   counter = counter + 1
-  local seek = 100000 + thread_id * 10000000 + counter
+  local seek = 100000 + id * 10000000 + counter
   return header .. "|" .. seek .. "," .. first_press .. "|" .. rest
 end
 
 function request()
   local path, tp
   if mode == "save" then
-    path = "/save/load-user-" .. thread_id .. "-" .. (counter % 500)
+    path = "/save/load-user-" .. id .. "-" .. (counter % 500)
     tp = unique_pattern()
   elseif mode == "verify-distinct" then
     path = "/verify/load-user-000"

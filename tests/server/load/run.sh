@@ -59,4 +59,6 @@ run verify-open verify
 sleep 6 # the server re-reads key settings after its auth cache time (5 s)
 run verify-replay verify-distinct
 run save save
+echo "== answers by route and message_code (from /metrics)"
+curl -s "http://127.0.0.1:$PORT/metrics" | grep '^keycadence_http_requests_total' | grep -E 'route="/(verify|save)"'
 grep VmHWM "/proc/$SERVER_PID/status"
