@@ -13,7 +13,8 @@ pub(crate) const MAX_PRESS_TIME: f64 = 300.0;
 /// Added to numerator and denominator of every ratio.
 const ZL: f64 = 0.0000001;
 
-/// Position of each key code below 256 among the 44 keys (255: not one of them).
+/// Position of each key code below 256 among the 44 keys (255: not one of them). Quirk Q15:
+/// key codes are not normalised, so Firefox's `;` `=` `-` (59, 61, 173) are not among them.
 const KEY_SLOTS: [u8; 256] = {
     let mut slots = [u8::MAX; 256];
     let mut i = 0;
@@ -77,7 +78,8 @@ impl Recorder {
             length = total;
         }
         // `targetId !== undefined && targetId !== ""`; ids compare strictly, so a non-string
-        // target matches no row.
+        // target matches no row. Quirk Q8: the window length still applies with a target,
+        // although the reference's doc comment says it is ignored.
         let filtered: Vec<&HistoryRow> = if target_id.is_undefined_or_empty_string() {
             history.iter().collect()
         } else {

@@ -5,6 +5,9 @@
 //! the reference reads (user agent, screen, ...) come in as an [`Environment`], and element
 //! values through a [`Document`]. Gesture time-outs are time-driven: every event first fires the
 //! time-outs due at its timestamp, and shells may call [`Recorder::advance`].
+//!
+//! Listener registration is the shell's job; quirk Q16 (listeners cannot be re-added after
+//! `removeEventListeners()`) belongs there too.
 
 mod any_text;
 mod diagram;
@@ -201,7 +204,8 @@ impl Recorder {
         true
     }
 
-    /// `stop()`: returns `false`. The histories are kept.
+    /// `stop()`: returns `false`. The histories are kept (quirk Q8: the reference's doc comment
+    /// says `stop()` clears them; it does not, and neither does this).
     pub fn stop(&mut self) -> bool {
         self.keyboard.recording = false;
         false

@@ -141,7 +141,9 @@ impl MotionState {
         self.seen = true;
     }
 
-    /// `kpGetAll`, called on every accepted mobile keyup; it consumes the buffers.
+    /// `kpGetAll`, called on every accepted mobile keyup; it consumes the buffers. Quirk Q11
+    /// (the reference assigns undeclared globals here and throws in strict mode) is a crash,
+    /// not output, and is not reproduced.
     pub fn summarize(&mut self, last_press_time: Millis) -> MotionSummary {
         if self.acc_z.len() < 2 {
             let time = if self.seen { 0 } else { last_press_time };
