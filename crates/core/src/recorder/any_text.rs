@@ -8,8 +8,8 @@ use crate::pattern::KEY_CODES;
 use crate::stats::{filter, mean4, sd};
 
 pub(crate) const DEFAULT_HISTORY_LENGTH: f64 = 160.0;
-pub(crate) const MAX_SEEK_TIME: f64 = 1500.0;
-pub(crate) const MAX_PRESS_TIME: f64 = 300.0;
+const MAX_SEEK_TIME: f64 = 1500.0;
+const MAX_PRESS_TIME: f64 = 300.0;
 /// Added to numerator and denominator of every ratio.
 const ZL: f64 = 0.0000001;
 
@@ -54,6 +54,24 @@ fn apu(v: f64) -> f64 {
     } else {
         v
     }
+}
+
+/// The seek times (at most 1500 ms) and press times (at most 300 ms) of a window of rows,
+/// each through the outlier filter: the basis of the global statistics and of the missing-key
+/// substitutes.
+pub(crate) fn filtered_timings<'a>(
+    window: impl Iterator<Item = &'a HistoryRow>,
+) -> (Vec<f64>, Vec<f64>) {
+    let (mut seeks, mut presses) = (Vec::new(), Vec::new());
+    for row in window {
+        if row.seek <= MAX_SEEK_TIME {
+            seeks.push(row.seek);
+        }
+        if row.press <= MAX_PRESS_TIME {
+            presses.push(row.press);
+        }
+    }
+    (filter(&seeks), filter(&presses))
 }
 
 #[derive(Default)]
@@ -110,17 +128,7 @@ impl Recorder {
         window: impl Iterator<Item = &'a HistoryRow> + Clone,
         hist_rev: f64,
     ) -> String {
-        let seeks: Vec<f64> = window
-            .clone()
-            .map(|r| r.seek)
-            .filter(|s| *s <= MAX_SEEK_TIME)
-            .collect();
-        let presses: Vec<f64> = window
-            .clone()
-            .map(|r| r.press)
-            .filter(|p| *p <= MAX_PRESS_TIME)
-            .collect();
-        let (seeks, presses) = (filter(&seeks), filter(&presses));
+        let (seeks, presses) = filtered_timings(window.clone());
         let press_mean = round(mean4(&presses));
         let seek_mean = round(mean4(&seeks));
         let press_sd = round(sd(&presses));

@@ -1,12 +1,12 @@
 //! Type 1 ("same text") and type 2 ("extended") patterns: a header and one row per character of
 //! the text, aligned with the diagram history (§7).
 
-use super::any_text::{MAX_PRESS_TIME, MAX_SEEK_TIME};
+use super::any_text::filtered_timings;
 use super::document::{Document, ElementValue};
 use super::keyboard::{DiagramRow, HistoryRow};
 use super::{push_numbers, MissingSubstitute, Recorder, Value};
 use crate::js::{self, round};
-use crate::stats::{filter, mean4};
+use crate::stats::mean4;
 use crate::text_id::text_id;
 use std::collections::VecDeque;
 
@@ -318,19 +318,10 @@ impl Substitutes<'_> {
         if cached {
             return;
         }
-        let window = self.history.iter().rev().take(SUBSTITUTE_WINDOW);
-        let seeks: Vec<f64> = window
-            .clone()
-            .map(|r| r.seek)
-            .filter(|s| *s <= MAX_SEEK_TIME)
-            .collect();
-        let presses: Vec<f64> = window
-            .map(|r| r.press)
-            .filter(|p| *p <= MAX_PRESS_TIME)
-            .collect();
+        let (seeks, presses) = filtered_timings(self.history.iter().rev().take(SUBSTITUTE_WINDOW));
         *self.cache = Some(MissingSubstitute {
-            seek: round(mean4(&filter(&seeks))),
-            press: round(mean4(&filter(&presses))),
+            seek: round(mean4(&seeks)),
+            press: round(mean4(&presses)),
             diagram_rows,
         });
     }
