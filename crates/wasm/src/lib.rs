@@ -1,0 +1,31 @@
+//! keycadence-wasm: the keycadence recorder in the browser.
+//!
+//! wasm-bindgen bindings over [`keycadence_core::recorder::Recorder`]: a [`Recorder`] listens to
+//! the page's real events on `document` and `window` exactly as the TypingDNA recorder v3.2 does
+//! (recorder spec §2.1), reads the environment from `navigator`, `screen` and `window`, and
+//! answers the same method calls. The npm package's hand-written shim (`pkg/index.js`) wraps it
+//! in the `TypingDNA`-compatible singleton class.
+//!
+//! Timestamps come from each event's own `timeStamp` by default ([`clock`]), so a busy main
+//! thread does not distort seek and press times; `Date.now()` in the handler, as the reference
+//! does, is an option.
+
+mod clock;
+mod environment;
+mod events;
+mod helpers;
+mod js_value;
+mod listeners;
+mod page;
+mod recorder;
+
+pub use helpers::{is_mobile_user_agent, mobile_validity, pattern_length, quality, text_id};
+pub use recorder::Recorder;
+
+/// Runs when the module is instantiated: with the `panic-hook` feature, Rust panics are
+/// printed to the console with their message instead of an opaque `unreachable` trap.
+#[cfg(feature = "panic-hook")]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
+pub fn install_panic_hook() {
+    console_error_panic_hook::set_once();
+}

@@ -1,0 +1,386 @@
+//! The recorder's listeners in a real browser (headless Chromium through wasm-bindgen-test):
+//! events dispatched on the page's elements reach the recorder, or do not, as the reference's
+//! listeners would let them.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use keycadence_wasm::{text_id, Recorder};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{
+    Document, Event, EventTarget, HtmlInputElement, KeyboardEvent, KeyboardEventInit, MouseEvent,
+    MouseEventInit,
+};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn performance_now() -> f64 {
+    web_sys::window().unwrap().performance().unwrap().now()
+}
+
+/// An `<input>` with this id in the page (created once).
+fn field(id: &str) -> HtmlInputElement {
+    let document = document();
+    if let Some(existing) = document.get_element_by_id(id) {
+        return existing.unchecked_into();
+    }
+    let input: HtmlInputElement = document.create_element("input").unwrap().unchecked_into();
+    input.set_id(id);
+    document.body().unwrap().append_child(&input).unwrap();
+    input
+}
+
+/// A recorder constructed now; it stops listening when dropped.
+fn recorder(event_clock: bool) -> Recorder {
+    Recorder::new(js_sys::Date::now(), performance_now(), event_clock, false).unwrap()
+}
+
+fn key_event(kind: &str, key_code: u32, char_code: u32, shift: bool) -> KeyboardEvent {
+    let init = KeyboardEventInit::new();
+    init.set_bubbles(true);
+    init.set_key_code(key_code);
+    init.set_char_code(char_code);
+    init.set_shift_key(shift);
+    KeyboardEvent::new_with_keyboard_event_init_dict(kind, &init).unwrap()
+}
+
+fn dispatch(target: &EventTarget, event: &Event) {
+    target.dispatch_event(event).unwrap();
+}
+
+/// Types `text` (lower-case letters, digits and spaces; `shift` for upper-case letters) into
+/// `target` as keydown, keypress, keyup, as a desktop browser sends them.
+fn type_text(target: &EventTarget, text: &str) {
+    for c in text.chars() {
+        let shift = c.is_ascii_uppercase();
+        let key_code = c.to_ascii_uppercase() as u32;
+        dispatch(target, &key_event("keydown", key_code, 0, shift));
+        dispatch(target, &key_event("keypress", c as u32, c as u32, shift));
+        dispatch(target, &key_event("keyup", key_code, 0, shift));
+    }
+}
+
+fn options(pairs: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (name, value) in pairs {
+        Reflect::set(&object, &JsValue::from_str(name), value).unwrap();
+    }
+    object.into()
+}
+
+fn pattern(recorder: &Recorder, pairs: &[(&str, JsValue)]) -> Option<String> {
+    recorder.typing_pattern(options(pairs)).unwrap()
+}
+
+/// The rows of a type 1/2 pattern, each split into its numbers.
+fn rows(pattern: &str) -> Vec<Vec<f64>> {
+    pattern
+        .split('|')
+        .skip(1)
+        .map(|row| row.split(',').map(|n| n.parse().unwrap()).collect())
+        .collect()
+}
+
+/// The keystroke count of the default type 0 pattern (its first field).
+fn keystrokes(recorder: &Recorder) -> u32 {
+    let type0 = recorder
+        .typing_pattern(JsValue::UNDEFINED)
+        .unwrap()
+        .unwrap();
+    type0.split(',').next().unwrap().parse().unwrap()
+}
+
+fn busy_wait(ms: f64) {
+    let end = performance_now() + ms;
+    while performance_now() < end {}
+}
+
+async fn sleep(ms: i32) {
+    let promise = Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+fn typed_keys_become_type_1_and_type_2_rows() {
+    let input = field("typing");
+    let rec = recorder(true);
+    type_text(&input, "hello");
+    let type1 = pattern(&rec, &[("type", 1.into()), ("text", "hello".into())]).unwrap();
+    let header: Vec<&str> = type1.split('|').next().unwrap().split(',').collect();
+    assert_eq!(
+        &header[..6],
+        &[
+            "0",
+            "3.2",
+            "0",
+            "0",
+            "5",
+            &text_id("hello".into()).to_string()
+        ]
+    );
+    let type1_rows = rows(&type1);
+    assert_eq!(type1_rows.len(), 5);
+    assert!(
+        type1_rows.iter().all(|r| r.len() == 2),
+        "no substituted rows: {type1}"
+    );
+
+    let type2 = pattern(&rec, &[("type", 2.into()), ("text", "hello".into())]).unwrap();
+    let char_codes: Vec<f64> = rows(&type2).iter().map(|r| r[0]).collect();
+    let key_codes: Vec<f64> = rows(&type2).iter().map(|r| r[3]).collect();
+    assert_eq!(char_codes, [104.0, 101.0, 108.0, 108.0, 111.0]);
+    assert_eq!(key_codes, [72.0, 69.0, 76.0, 76.0, 79.0]);
+    assert_eq!(keystrokes(&rec), 5);
+}
+
+#[wasm_bindgen_test]
+fn shifted_keys_stay_out_of_type_0_but_reach_type_2() {
+    let input = field("shifted");
+    let rec = recorder(true);
+    type_text(&input, "aB");
+    assert_eq!(keystrokes(&rec), 1);
+    let type2 = pattern(&rec, &[("type", 2.into()), ("text", "aB".into())]).unwrap();
+    let char_codes: Vec<f64> = rows(&type2).iter().map(|r| r[0]).collect();
+    assert_eq!(char_codes, [97.0, 66.0]);
+}
+
+#[wasm_bindgen_test]
+fn removed_listeners_record_nothing() {
+    let input = field("removed");
+    let rec = recorder(true);
+    type_text(&input, "ab");
+    assert_eq!(keystrokes(&rec), 2);
+    rec.remove_event_listeners();
+    type_text(&input, "cd");
+    assert_eq!(keystrokes(&rec), 2);
+}
+
+#[wasm_bindgen_test]
+fn dropping_the_recorder_removes_its_listeners() {
+    let input = field("dropped");
+    let rec = recorder(true);
+    type_text(&input, "a");
+    drop(rec);
+    // A listener left behind would call a dropped closure, which throws; exceptions thrown by
+    // listeners are reported as `error` events on the window.
+    let errors = Rc::new(Cell::new(0));
+    let counter = Rc::clone(&errors);
+    let on_error = Closure::<dyn FnMut(Event)>::new(move |_| counter.set(counter.get() + 1));
+    let window = web_sys::window().unwrap();
+    window
+        .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
+        .unwrap();
+    type_text(&input, "ab");
+    window
+        .remove_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
+        .unwrap();
+    assert_eq!(errors.get(), 0);
+}
+
+#[wasm_bindgen_test]
+fn targets_filter_keystrokes_by_element_id() {
+    let (wanted, other) = (field("wanted"), field("other"));
+    let rec = recorder(true);
+    rec.add_target("wanted".into());
+    type_text(&other, "xyz");
+    assert_eq!(keystrokes(&rec), 0);
+    type_text(&wanted, "ab");
+    assert_eq!(keystrokes(&rec), 2);
+    // Without a text, a target's typed text is read from the element.
+    wanted.set_value("ab");
+    let type1 = pattern(&rec, &[("type", 1.into()), ("targetId", "wanted".into())]).unwrap();
+    let header: Vec<&str> = type1.split('|').next().unwrap().split(',').collect();
+    assert_eq!(header[4], "2");
+    assert_eq!(header[5], text_id("ab".into()).to_string());
+}
+
+#[wasm_bindgen_test]
+fn stop_pauses_and_start_resumes() {
+    let input = field("paused");
+    let rec = recorder(true);
+    assert!(!rec.stop());
+    type_text(&input, "ab");
+    assert_eq!(keystrokes(&rec), 0);
+    assert!(rec.start());
+    type_text(&input, "ab");
+    assert_eq!(keystrokes(&rec), 2);
+    rec.reset(true.into());
+    assert_eq!(keystrokes(&rec), 0);
+}
+
+#[wasm_bindgen_test]
+fn argument_handling_follows_the_reference() {
+    let input = field("arguments");
+    let rec = recorder(true);
+    type_text(&input, "abc");
+    let null = rec.typing_pattern(JsValue::NULL).unwrap_err();
+    assert!(null.is_instance_of::<js_sys::TypeError>());
+    let default = rec.typing_pattern(JsValue::UNDEFINED).unwrap().unwrap();
+    // A non-object and an object with an unknown type both give type 0 (360 fields).
+    assert_eq!(rec.typing_pattern("x".into()).unwrap().unwrap(), default);
+    let string_type = pattern(&rec, &[("type", "1".into())]).unwrap();
+    assert_eq!(string_type, default);
+    assert_eq!(default.split(',').count(), 360);
+    assert_eq!(rec.get(JsValue::UNDEFINED), default);
+    // More than 7 % of the text not typed: null.
+    assert_eq!(
+        pattern(&rec, &[("type", 1.into()), ("text", "xyz".into())]),
+        None
+    );
+    assert_eq!(
+        rec.diagram(false, "abc".into(), JsValue::UNDEFINED),
+        pattern(&rec, &[("type", 1.into()), ("text", "abc".into())])
+    );
+}
+
+/// The event clock reads the time an event was created (for a real input, when the browser
+/// received it), not when the handler ran; the `Date.now()` clock reads the latter.
+#[wasm_bindgen_test]
+fn the_event_clock_ignores_handler_delays_and_the_date_clock_does_not() {
+    let input = field("clock");
+    for event_clock in [true, false] {
+        let rec = recorder(event_clock);
+        let down = key_event("keydown", 65, 0, false);
+        let press = key_event("keypress", 97, 97, false);
+        let up = key_event("keyup", 65, 0, false);
+        dispatch(&input, &down);
+        dispatch(&input, &press);
+        // The key-up happened now, but its handler runs only 40 ms later.
+        busy_wait(40.0);
+        dispatch(&input, &up);
+        let type2 = pattern(&rec, &[("type", 2.into()), ("text", "a".into())]).unwrap();
+        let press_time = rows(&type2)[0][2];
+        if event_clock {
+            assert!(press_time <= 2.0, "event clock press {press_time}");
+        } else {
+            assert!(press_time >= 40.0, "date clock press {press_time}");
+        }
+    }
+}
+
+fn mouse_event(kind: &str, x: i32, y: i32) -> MouseEvent {
+    let init = MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_screen_x(x);
+    init.set_screen_y(y);
+    init.set_button(0);
+    MouseEvent::new_with_mouse_event_init_dict(kind, &init).unwrap()
+}
+
+/// The mouse rows after the 35 header fields of a mouse pattern.
+fn mouse_rows(diagram: &str) -> Vec<String> {
+    diagram
+        .split('|')
+        .skip(1)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn mouse_gestures_close_after_their_time_out() {
+    let body: EventTarget = document().body().unwrap().into();
+    let rec = recorder(true);
+    assert!(rec.start_mouse());
+    for (x, y) in [(10, 10), (20, 15), (40, 25), (80, 45)] {
+        dispatch(&body, &mouse_event("mousemove", x, y));
+    }
+    assert_eq!(mouse_rows(&rec.mouse_diagram()), Vec::<String>::new());
+    // 600 ms without a move close the gesture; no event has to follow.
+    sleep(700).await;
+    let rows = mouse_rows(&rec.mouse_diagram());
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].starts_with("1,"), "a move row: {rows:?}");
+    // A click: a stop row at mousedown and a click row at mouseup.
+    dispatch(&body, &mouse_event("mousemove", 90, 50));
+    dispatch(&body, &mouse_event("mousedown", 90, 50));
+    dispatch(&body, &mouse_event("mouseup", 90, 50));
+    let kinds: Vec<String> = mouse_rows(&rec.mouse_diagram())
+        .iter()
+        .map(|r| r.split(',').next().unwrap().to_owned())
+        .collect();
+    // The new move only armed a gesture, which mousedown closes without a row.
+    assert_eq!(kinds, ["1", "3", "4"].map(String::from));
+    assert!(!rec.stop_mouse());
+}
+
+#[wasm_bindgen_test]
+async fn scroll_gestures_are_read_from_the_document() {
+    let doc = document();
+    let rec = recorder(true);
+    rec.start_mouse();
+    // The first event arms the gesture; a row needs two more, apart in time (a zero duration
+    // gives a NaN speed, which drops the row).
+    for _ in 0..3 {
+        dispatch(&doc, &Event::new("scroll").unwrap());
+        sleep(20).await;
+    }
+    sleep(900).await;
+    let rows = mouse_rows(&rec.mouse_diagram());
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(rows[0].starts_with("2,"), "a scroll row: {rows:?}");
+}
+
+/// `checkEnvironment` reads the same browser objects the reference's expressions do.
+#[wasm_bindgen_test]
+fn check_environment_reads_this_browser() {
+    let rec = recorder(true);
+    let check = rec.check_environment().unwrap();
+    // The reference's expressions for each marker (see `BrowserMarkers`), evaluated by the
+    // browser itself, and the core's decision chain over them.
+    let expected = Function::new_no_args(
+        "var w = window, ua = navigator.userAgent;
+         var chromeApi = !!w.chrome && (!!w.chrome.webstore || !!w.chrome.runtime || !!w.chrome.loadTimes);
+         var opera = (!!w.opr && !!w.opr.addons) || !!w.opera || ua.indexOf(' OPR/') >= 0;
+         if ((chromeApi || opera) && !!w.CSS) return 'blink';
+         if (opera) return 'opera';
+         if (typeof InstallTrigger !== 'undefined') return 'firefox';
+         if (!!document.documentMode) return 'internet explorer';
+         if (!!w.StyleMedia) return 'edge';
+         if (chromeApi && ua.indexOf('Edg') >= 0) return 'edge chromium';
+         if (chromeApi) return 'chrome';
+         if (/constructor/i.test(w.HTMLElement)
+             || (!!w.safari && String(w.safari.pushNotification) === '[object SafariRemoteNotification]')
+             || (ua.indexOf('Safari') >= 0 && ua.indexOf('Chrome') < 0)) return 'safari';
+         return '';",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    assert_eq!(
+        Reflect::get(&check, &"browserType".into()).unwrap(),
+        expected
+    );
+    assert_eq!(Reflect::get(&check, &"isMobile".into()).unwrap(), false);
+    assert_eq!(rec.is_mobile(), 0);
+}
+
+/// The device signature carries this browser's screen and language.
+#[wasm_bindgen_test]
+fn the_device_signature_is_read_from_this_browser() {
+    let window = web_sys::window().unwrap();
+    let rec = recorder(true);
+    let type0 = rec.typing_pattern(JsValue::UNDEFINED).unwrap().unwrap();
+    let fields: Vec<&str> = type0.split(',').collect();
+    let signature = &fields[340..];
+    let screen = window.screen().unwrap();
+    let language = window.navigator().language().unwrap();
+    assert_eq!(signature[6], text_id(language.into()).to_string());
+    assert_eq!(signature[13], screen.width().unwrap().to_string());
+    assert_eq!(signature[14], screen.height().unwrap().to_string());
+    // Chromium on Linux: browser 1 (Chrome), OS 3 (Linux), pc.
+    assert_eq!((signature[0], signature[4], signature[12]), ("1", "3", "1"));
+}

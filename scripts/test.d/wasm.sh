@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The browser suites: builds the npm package (pkg/), runs the wasm-bindgen tests of
+# crates/wasm in headless Chromium, then the Playwright end-to-end tests of tests/browser.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+echo "== npm run build"
+npm run --silent build
+
+echo "== wasm-bindgen-test (headless Chromium)"
+CHROMEDRIVER=/usr/bin/chromedriver \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p keycadence-wasm --target wasm32-unknown-unknown
+
+echo "== browser end-to-end tests"
+npm test --silent

@@ -1,0 +1,108 @@
+// `npm pack` gives a package that works when installed into a fresh project: imported as a
+// plain ES module in the browser (import map), bundled by Vite, and imported by Node without
+// crashing (server-side rendering).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { launch } from './support/browser.js';
+import { serve } from './support/server.js';
+import { ROOT, openPage } from './support/session.js';
+
+const run = promisify(execFile);
+
+let work;
+let project;
+let packed;
+let browser;
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'keycadence-pack-'));
+  const { stdout } = await run('npm', ['pack', join(ROOT, 'pkg'), '--json', '--pack-destination', work], { cwd: ROOT });
+  [packed] = JSON.parse(stdout);
+  project = join(work, 'fresh-project');
+  await run('mkdir', ['-p', project]);
+  await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'fresh-project', private: true, type: 'module' }));
+  await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(work, packed.filename)], { cwd: project });
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** The page both projects serve: a field, and the recorder published for the test. */
+const BODY = '<body><input id="field"></body>';
+const APP = `import TypingDNA from 'keycadence';
+window.TypingDNA = TypingDNA;
+new TypingDNA();
+TypingDNA.ready.then(() => { document.body.dataset.ready = 'true'; });
+`;
+
+async function typeAndRead(url) {
+  const { page, errors } = await openPage(browser, url);
+  await page.waitForSelector('body[data-ready="true"]');
+  await page.click('#field');
+  await page.keyboard.type('hello', { delay: 25 });
+  const result = await page.evaluate(() => ({
+    type1: new window.TypingDNA().getTypingPattern({ type: 1, text: 'hello' }),
+    textId: window.TypingDNA.getTextId('hello world'),
+  }));
+  assert.deepEqual(errors, []);
+  return result;
+}
+
+function assertRecorded({ type1, textId }) {
+  assert.equal(textId, 939726232);
+  assert.ok(type1, 'a type 1 pattern');
+  const rows = type1.split('|').slice(1);
+  assert.equal(rows.length, 5, type1);
+  assert.ok(rows.every((row) => /^\d+,\d+$/.test(row)), type1);
+}
+
+test('the packed package holds the shim, the declarations, the wasm and the licence', () => {
+  const files = packed.files.map((f) => f.path).sort();
+  assert.deepEqual(files, [
+    'LICENSE', 'NOTICE', 'README.md', 'index.d.ts', 'index.js',
+    'keycadence_wasm.js', 'keycadence_wasm_bg.wasm', 'package.json',
+  ]);
+  assert.equal(packed.name, 'keycadence');
+});
+
+test('installed into a fresh project, it works as a plain ES module', async () => {
+  await writeFile(join(project, 'plain.html'), `<!doctype html><html><head><meta charset="utf-8">
+<link rel="icon" href="data:,">
+<script type="importmap">{"imports": {"keycadence": "./node_modules/keycadence/index.js"}}</script>
+<script type="module">${APP}</script></head>${BODY}</html>`);
+  const server = await serve(project);
+  try {
+    assertRecorded(await typeAndRead(`${server.url}/plain.html`));
+  } finally {
+    await server.close();
+  }
+});
+
+test('installed into a fresh project, it works bundled by Vite', async () => {
+  await writeFile(join(project, 'main.js'), APP);
+  await writeFile(join(project, 'index.html'), `<!doctype html><html><head><meta charset="utf-8">
+<link rel="icon" href="data:,">
+<script type="module" src="/main.js"></script></head>${BODY}</html>`);
+  await run(join(ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'warn'], { cwd: project });
+  const server = await serve(join(project, 'dist'));
+  try {
+    assertRecorded(await typeAndRead(`${server.url}/index.html`));
+  } finally {
+    await server.close();
+  }
+});
+
+test('imported by Node, it loads without crashing and reports that it needs a browser', async () => {
+  const script = `import TypingDNA, { ready } from 'keycadence';
+let outcome = 'resolved';
+try { await ready; } catch (error) { outcome = 'rejected'; }
+console.log(JSON.stringify({ outcome, same: ready === TypingDNA.ready }));`;
+  const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: project });
+  assert.deepEqual(JSON.parse(stdout), { outcome: 'rejected', same: true });
+});

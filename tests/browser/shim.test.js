@@ -1,0 +1,109 @@
+// The TypingDNA-compatible shim: the singleton, the loading promise, the static helpers and
+// the reference's argument handling, in Chromium.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage, startSession } from './support/session.js';
+
+let session;
+let page;
+let errors;
+before(async () => {
+  session = await startSession();
+  ({ page, errors } = await openPage(session.browser, `${session.server.url}/tests/browser/pages/shim.html`));
+  await page.evaluate(() => window.TypingDNA.ready);
+});
+after(() => session?.close());
+
+test('a recorder constructed before the wasm loaded starts at its construction time', async () => {
+  const early = await page.evaluate(() => ({
+    call: window.early.call,
+    before: window.early.before,
+    createdAt: window.TypingDNA.createdAt,
+    same: new window.TypingDNA() === window.early.tdna && window.TypingDNA.instance === window.early.tdna,
+    initialized: window.TypingDNA.initialized,
+  }));
+  assert.match(early.call, /await TypingDNA\.ready/);
+  assert.ok(Math.abs(early.createdAt - early.before) <= 20, `created at ${early.createdAt}, constructed at ${early.before}`);
+  assert.equal(early.same, true, 'new TypingDNA() returns the first instance');
+  assert.equal(early.initialized, true);
+
+  await page.click('#field');
+  await page.keyboard.type('hello', { delay: 30 });
+  const type1 = await page.evaluate(() => new window.TypingDNA().getTypingPattern({ type: 1, text: 'hello' }));
+  assert.equal(type1.split('|').length, 6, type1);
+  assert.deepEqual(errors, []);
+});
+
+test('static helpers and argument handling follow the reference', async () => {
+  const results = await page.evaluate(() => {
+    const T = window.TypingDNA;
+    const tdna = new T();
+    const outcome = (f) => {
+      try {
+        return { value: f() };
+      } catch (error) {
+        return { error: error.constructor.name };
+      }
+    };
+    const type0 = (counts) => [...Array(11).fill(0), ...counts].join(',');
+    return {
+      textIds: [T.getTextId('hello world'), tdna.getTextId('Hello World'), T.getTextId('Ärger ß ǅ 😀'), T.getTextId(12345), T.getTextId()],
+      quality: [T.getQuality(type0([...Array(10).fill(9), ...Array(34).fill(0)])), tdna.getQuality(type0(Array(44).fill(5)))],
+      qualityOfNumber: outcome(() => T.getQuality(5)),
+      lengths: [T.getLength('0,3.2,0,1,16,5,0|1,2|3,4'), T.getLength('5,100,x'), T.getLength(5), T.getLength('')],
+      validity: T.checkMobileValidity('10,' + Array(10).fill(0).join(',') + ',' + Array(44).fill(1).join(',')),
+      isMobile: [T.isMobile(), tdna.isMobile()],
+      nullOptions: outcome(() => tdna.getTypingPattern(null)),
+      noOptions: tdna.getTypingPattern().split(',').length,
+      stringType: tdna.getTypingPattern({ type: '1' }) === tdna.getTypingPattern(),
+      untyped: tdna.getTypingPattern({ type: 1, text: 'zzzz' }),
+      legacy: [tdna.getDiagram('hello') === tdna.getTypingPattern({ type: 1, text: 'hello', caseSensitive: false }),
+        tdna.getExtendedDiagram('hello') === tdna.getTypingPattern({ type: 2, text: 'hello', caseSensitive: false }),
+        tdna.get(3) === tdna.getTypingPattern({ type: 0, length: 3 })],
+      noOps: [tdna.startDiagram(), tdna.stopDiagram()],
+      flags: [tdna.stop(), tdna.start(), tdna.stopMouse(), tdna.startMouse(), T.stop(), T.start()],
+      resets: [tdna.reset(1), T.resetMouse(true), tdna.addTarget('field'), tdna.removeTarget('field')],
+      environment: tdna.checkEnvironment(),
+      constants: [T.version, T.flags],
+    };
+  });
+  assert.deepEqual(results.textIds, [939726232, 939726232, 1369300276, 0, 0]);
+  assert.deepEqual(results.quality, [0.4216370213557839, 0]);
+  assert.deepEqual(results.qualityOfNumber, { error: 'TypeError' });
+  assert.deepEqual(results.lengths, [16, 5, 0, 0]);
+  assert.equal(results.validity, 4.4);
+  assert.deepEqual(results.isMobile, [0, 0]);
+  assert.deepEqual(results.nullOptions, { error: 'TypeError' });
+  assert.equal(results.noOptions, 360);
+  assert.equal(results.stringType, true);
+  assert.equal(results.untyped, null);
+  assert.deepEqual(results.legacy, [true, true, true]);
+  assert.deepEqual(results.noOps, [undefined, undefined]);
+  assert.deepEqual(results.flags, [false, true, false, true, false, true]);
+  assert.deepEqual(results.resets, [undefined, undefined, undefined, undefined]);
+  assert.equal(results.environment.isMobile, false);
+  assert.equal(typeof results.environment.browserType, 'string');
+  assert.deepEqual(results.constants, [3.2, 0]);
+  assert.deepEqual(errors, []);
+});
+
+test('reset(all) clears the mouse gestures only for a strict true', async () => {
+  const rows = await page.evaluate(async () => {
+    const tdna = new window.TypingDNA();
+    const count = () => tdna.getMouseDiagram().split('|').slice(1).filter(Boolean).length;
+    tdna.startMouse();
+    const counts = [];
+    for (const all of [1, true]) {
+      // A click: a click row (and a stop row if the mouse moved shortly before).
+      document.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, button: 0 }));
+      document.dispatchEvent(new MouseEvent('mouseup', { bubbles: true, button: 0 }));
+      const before = count();
+      tdna.reset(all);
+      counts.push([before, count()]);
+    }
+    return counts;
+  });
+  const [[beforeOne, afterOne], [beforeTrue, afterTrue]] = rows;
+  assert.ok(beforeOne > 0 && afterOne === beforeOne, `reset(1) keeps the gestures: ${rows}`);
+  assert.ok(beforeTrue > beforeOne && afterTrue === 0, `reset(true) clears them: ${rows}`);
+});
