@@ -27,24 +27,14 @@ fn count(value: JsValue) -> u32 {
 pub fn read(window: &web_sys::Window) -> Environment {
     let window: &JsValue = window.as_ref();
     let navigator = property(window, "navigator");
-    let screen = property(window, "screen");
     let motion_event = property(window, "DeviceMotionEvent");
-    Environment {
+    let mut env = Environment {
         user_agent: property(&navigator, "userAgent")
             .as_string()
             .unwrap_or_default(),
         platform: property(&navigator, "platform")
             .as_string()
             .unwrap_or_default(),
-        language: property(&navigator, "language").as_string(),
-        screen_width: count(property(&screen, "width")),
-        screen_height: count(property(&screen, "height")),
-        max_touch_points: count(property(&navigator, "maxTouchPoints")),
-        ontouchstart: window
-            .dyn_ref::<Object>()
-            .is_some_and(|w| Reflect::has(w, &JsValue::from_str("ontouchstart")).unwrap_or(false)),
-        document_touch: document_touch(window),
-        has_orientation: !property(window, "orientation").is_undefined(),
         device_motion_event: !motion_event.is_undefined(),
         motion_needs_permission: property(&motion_event, "requestPermission").is_function(),
         ms_pointer_touch: property(&navigator, "msPointerEnabled").is_truthy()
@@ -52,7 +42,26 @@ pub fn read(window: &web_sys::Window) -> Environment {
                 .as_f64()
                 .is_some_and(|n| n > 0.0),
         browser: markers(window),
-    }
+        ..Environment::default()
+    };
+    refresh_live(&mut env, window);
+    env
+}
+
+/// The facts the reference reads afresh for every pattern (§14): language, screen, touch and
+/// orientation. (The user agent and platform count as captured at construction.)
+pub fn refresh_live(env: &mut Environment, window: &JsValue) {
+    let navigator = property(window, "navigator");
+    let screen = property(window, "screen");
+    env.language = property(&navigator, "language").as_string();
+    env.screen_width = count(property(&screen, "width"));
+    env.screen_height = count(property(&screen, "height"));
+    env.max_touch_points = count(property(&navigator, "maxTouchPoints"));
+    env.ontouchstart = window
+        .dyn_ref::<Object>()
+        .is_some_and(|w| Reflect::has(w, &JsValue::from_str("ontouchstart")).unwrap_or(false));
+    env.document_touch = document_touch(window);
+    env.has_orientation = !property(window, "orientation").is_undefined();
 }
 
 /// `window.DocumentTouch && document instanceof DocumentTouch` (old Firefox touch support).
@@ -66,7 +75,7 @@ fn document_touch(window: &JsValue) -> bool {
 
 /// The browser-object markers of `checkEnvironment` (see [`BrowserMarkers`] for each
 /// expression).
-fn markers(window: &JsValue) -> BrowserMarkers {
+pub fn markers(window: &JsValue) -> BrowserMarkers {
     let chrome = property(window, "chrome");
     let safari = property(window, "safari");
     BrowserMarkers {

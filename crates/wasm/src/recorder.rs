@@ -57,12 +57,11 @@ impl Shared {
         self.recorder.advance(now);
     }
 
-    /// [`Self::catch_up`], and the environment read afresh: the reference reads screen,
-    /// language, touch and orientation at pattern time (the user agent and platform stay as
-    /// captured at construction).
+    /// [`Self::catch_up`], and the live part of the environment read afresh: the reference
+    /// reads screen, language, touch and orientation at pattern time.
     fn before_pattern(&mut self) {
         self.catch_up();
-        *self.recorder.environment_mut() = environment::read(&self.window);
+        environment::refresh_live(self.recorder.environment_mut(), &self.window);
     }
 }
 
@@ -248,7 +247,10 @@ impl Recorder {
     #[wasm_bindgen(js_name = checkEnvironment)]
     pub fn check_environment(&self) -> Result<Object, JsValue> {
         let mut shared = self.shared.borrow_mut();
-        shared.before_pattern();
+        shared.catch_up();
+        // `checkEnvironment` evaluates its browser markers at each call.
+        let markers = environment::markers(&shared.window);
+        shared.recorder.environment_mut().browser = markers;
         let check = shared.recorder.check_environment();
         let object = Object::new();
         for (name, value) in [
