@@ -19,6 +19,7 @@ use crate::db::{Db, DbError};
 use crate::error::Outcome;
 use crate::limits::{ConcurrencyLimiter, RateLimiter};
 use crate::metrics::{Metrics, RequestLabels};
+use crate::otp::{OtpSetupError, OtpState};
 use crate::quotes::{Quotes, QuotesError};
 use crate::routes;
 
@@ -33,6 +34,7 @@ pub struct AppState {
     pub tenant_limiter: Arc<RateLimiter<i64>>,
     pub tenant_ip_limiter: Arc<RateLimiter<(i64, IpAddr)>>,
     pub concurrency: Arc<ConcurrencyLimiter>,
+    pub otp: Arc<OtpState>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,8 @@ pub enum ServeError {
     Db(#[from] DbError),
     #[error(transparent)]
     Quotes(#[from] QuotesError),
+    #[error(transparent)]
+    Otp(#[from] OtpSetupError),
     #[error("server I/O: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -53,6 +57,7 @@ impl AppState {
             None => Quotes::built_in(),
         };
         let auth = Authenticator::new(db.clone(), Duration::from_secs(config.auth_cache_seconds));
+        let otp = OtpState::new(&config, &db).await?;
         Ok(AppState {
             config: Arc::new(config),
             db,
@@ -63,12 +68,14 @@ impl AppState {
             tenant_limiter: Arc::default(),
             tenant_ip_limiter: Arc::default(),
             concurrency: Arc::default(),
+            otp: Arc::new(otp),
         })
     }
 }
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(crate::otp::routes::router())
         .route("/auto/{*id}", post(routes::auto))
         .route("/save/{*id}", post(routes::save))
         .route("/verify/{*id}", post(routes::verify))

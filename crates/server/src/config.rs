@@ -33,6 +33,9 @@ pub enum Command {
     Keys(KeysCommand),
     /// Print the OpenAPI description of the API.
     Openapi,
+    /// Create, list and revoke Verify 2FA applications (one-time codes).
+    #[command(subcommand)]
+    Apps(crate::otp::cli::AppsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +106,10 @@ pub struct ServeArgs {
     /// Database URL (also a global flag).
     #[arg(skip)]
     pub database_url: Option<String>,
+    /// One-time codes: keys, e-mail and SMS delivery (`[otp]` in the config file).
+    #[command(flatten, next_help_heading = "One-time codes")]
+    #[serde(default)]
+    pub otp: crate::otp::settings::OtpArgs,
 }
 
 /// The resolved configuration of a running server.
@@ -118,6 +125,7 @@ pub struct ServeConfig {
     pub maintenance: bool,
     pub log_format: LogFormat,
     pub shutdown_grace_seconds: u64,
+    pub otp: crate::otp::settings::OtpSettings,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:keycadence.db";
@@ -135,6 +143,7 @@ impl Default for ServeConfig {
             maintenance: false,
             log_format: LogFormat::Text,
             shutdown_grace_seconds: 30,
+            otp: crate::otp::settings::OtpSettings::default(),
         }
     }
 }
@@ -204,6 +213,7 @@ impl ServeConfig {
                 .shutdown_grace_seconds
                 .or(file.shutdown_grace_seconds)
                 .unwrap_or(d.shutdown_grace_seconds),
+            otp: crate::otp::settings::OtpSettings::resolve(args.otp, file.otp),
         }
     }
 }

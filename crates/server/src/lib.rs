@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod limits;
 pub mod metrics;
+pub mod otp;
 pub mod params;
 pub mod quotes;
 pub mod response;

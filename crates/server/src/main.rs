@@ -70,6 +70,14 @@ async fn run(cli: Cli) -> Result<(), String> {
             db.close().await;
             result
         }
+        Command::Apps(command) => {
+            let otp_file = file.as_ref().map(|f| f.otp.clone());
+            let url = cli
+                .database_url
+                .or(file.and_then(|f| f.database_url))
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+            keycadence_server::otp::cli::run(command, &url, otp_file).await
+        }
         Command::Openapi => {
             println!("{}", keycadence_server::routes::OPENAPI);
             Ok(())

@@ -4,6 +4,7 @@
 
 pub mod enrolments;
 pub mod keys;
+pub mod otp;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -161,13 +162,26 @@ fn migrator(backend: Backend) -> Migrator {
         Backend::Sqlite => include_str!("../../migrations/sqlite/0001_init.sql"),
         Backend::Postgres => include_str!("../../migrations/postgres/0001_init.sql"),
     };
-    let migrations = vec![Migration::new(
-        1,
-        Cow::Borrowed("init"),
-        MigrationType::Simple,
-        Cow::Borrowed(sql),
-        false,
-    )];
+    let otp_sql: &'static str = match backend {
+        Backend::Sqlite => include_str!("../../migrations/sqlite/0002_otp.sql"),
+        Backend::Postgres => include_str!("../../migrations/postgres/0002_otp.sql"),
+    };
+    let migrations = vec![
+        Migration::new(
+            1,
+            Cow::Borrowed("init"),
+            MigrationType::Simple,
+            Cow::Borrowed(sql),
+            false,
+        ),
+        Migration::new(
+            2,
+            Cow::Borrowed("otp"),
+            MigrationType::Simple,
+            Cow::Borrowed(otp_sql),
+            false,
+        ),
+    ];
     Migrator {
         migrations: Cow::Owned(migrations),
         ..Migrator::DEFAULT

@@ -1,0 +1,126 @@
+//! One-time codes (issue 6) on top of the sans-IO `keycadence-otp` crate:
+//!
+//! * Verify 2FA (spec §2): `POST /otp/send`, `POST /otp/validate`, `POST /user/reset-profile`
+//!   ([`verify`]), with applications managed by `keycadence-server apps` ([`apps`], [`cli`])
+//!   and codes delivered by e-mail or SMS ([`delivery`]);
+//! * TOTP (spec §3): Twilio-shaped services, factors, challenges, plus backup codes ([`totp`]).
+//!
+//! The crate decides; this module loads the state, calls the pure transition, delivers and
+//! persists what comes back (compare-and-swap on a version, see `db::otp`).
+
+pub mod apps;
+pub mod cli;
+pub mod delivery;
+pub mod reply;
+pub mod routes;
+pub mod settings;
+pub mod totp;
+pub mod verify;
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use keycadence_otp::{
+    BackupCodes, BackupConfigError, BackupHashCost, KeyCache, SecretSealer, UserIdentifier,
+};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::config::ServeConfig;
+use crate::db::Db;
+use apps::AppCache;
+use delivery::{Delivery, DeliveryError};
+use settings::OtpKeyError;
+
+/// Payload keys kept per active application beyond the two (PBKDF2, scrypt) each may use:
+/// room for applications created while the server runs.
+const KEY_CACHE_HEADROOM: usize = 64;
+/// Locks serialising the read-modify-write of one user's code record.
+const USER_LOCK_STRIPES: usize = 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OtpSetupError {
+    #[error(transparent)]
+    Keys(#[from] OtpKeyError),
+    #[error(transparent)]
+    Delivery(#[from] DeliveryError),
+    #[error("backup codes: {0}")]
+    Backup(#[from] BackupConfigError),
+    #[error("cannot count Verify applications: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+/// What the one-time-code endpoints share.
+pub struct OtpState {
+    pub sealer: SecretSealer,
+    pepper: Zeroizing<Vec<u8>>,
+    pub payload_keys: KeyCache,
+    pub apps: AppCache,
+    pub delivery: Delivery,
+    pub backup_codes: BackupCodes,
+    user_locks: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl OtpState {
+    /// Loads (or generates, saying so in the log) the keys, builds the gateways and sizes the
+    /// payload key cache to the applications in the database.
+    pub async fn new(config: &ServeConfig, db: &Db) -> Result<OtpState, OtpSetupError> {
+        let settings = &config.otp;
+        let (keys, generated) = settings.keys.load_or_generate(&config.database_url)?;
+        for file in generated {
+            tracing::warn!(
+                path = %file.path.display(),
+                "generated the {} (none configured); back this file up: without it stored \
+                 secrets and codes cannot be read",
+                file.what
+            );
+        }
+        let apps = db.count_active_verify_apps().await?;
+        let capacity = usize::try_from(apps).unwrap_or(0) * 2 + KEY_CACHE_HEADROOM;
+        let backup_codes = BackupCodes::new(
+            &keys.pepper,
+            BackupHashCost {
+                memory_kib: settings.backup_code_memory_kib,
+                ..BackupHashCost::default()
+            },
+        )?;
+        Ok(OtpState {
+            sealer: SecretSealer::new(&keys.at_rest),
+            payload_keys: KeyCache::new(capacity),
+            apps: AppCache::new(Duration::from_secs(config.auth_cache_seconds)),
+            delivery: Delivery::new(settings)?,
+            backup_codes,
+            user_locks: (0..USER_LOCK_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
+            pepper: keys.pepper,
+        })
+    }
+
+    pub fn pepper(&self) -> &[u8] {
+        &self.pepper
+    }
+
+    /// The key a user's code record is stored under: an HMAC of the application and the
+    /// identifier, so stored rows name no e-mail address or phone number.
+    pub fn user_key(&self, application_id: &str, user: &UserIdentifier) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.pepper)
+            .expect("HMAC accepts keys of any length");
+        mac.update(b"keycadence-server/verify-user/v1\0");
+        mac.update(application_id.as_bytes());
+        mac.update(b"\0");
+        mac.update(user.key().as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Holds off other requests for the same user of the same application (and a few
+    /// unrelated ones sharing the stripe) while a code record is read, changed and written.
+    pub async fn lock_user(&self, app_ref: i64, user_key: &str) -> tokio::sync::MutexGuard<'_, ()> {
+        let mut hasher = DefaultHasher::new();
+        (app_ref, user_key).hash(&mut hasher);
+        let stripe = (hasher.finish() % self.user_locks.len() as u64) as usize;
+        self.user_locks[stripe].lock().await
+    }
+}

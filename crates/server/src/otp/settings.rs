@@ -1,0 +1,420 @@
+//! Configuration of one-time codes (`[otp]` in the config file, flags, `KEYCADENCE_*`
+//! variables): where the key material lives, the SMTP relay and the SMS gateway.
+//!
+//! Two secrets protect the stored state: the OTP pepper (at least 32 bytes; keys the hashes of
+//! Verify codes, user identifiers and backup codes) and the at-rest key (32 bytes as 64 hex
+//! digits; seals client secrets, SMS gateway tokens and TOTP secrets). Each comes from the
+//! configuration or, when absent, from a file in the data directory, generated on first use.
+
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use keycadence_otp::hashing::PepperTooShort;
+use keycadence_otp::{AtRestKey, AtRestKeyError};
+use rand::RngCore;
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+/// A configured secret: never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(..)")
+    }
+}
+
+impl FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_string()))
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP (a relay on the same host or network, and tests).
+    Off,
+    /// STARTTLS upgrade, port 587 by default.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS), port 465 by default.
+    Tls,
+}
+
+/// The `[otp]` settings as given; every one may also be a flag or an environment variable.
+#[derive(Clone, Debug, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtpArgs {
+    /// Directory of the generated OTP pepper and at-rest key files (default: the SQLite
+    /// database's directory, else the working directory).
+    #[arg(long, env = "KEYCADENCE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Pepper of code and identifier hashes: hex, at least 64 digits (32 bytes).
+    #[arg(long, env = "KEYCADENCE_OTP_PEPPER", hide_env_values = true)]
+    pub otp_pepper: Option<Secret>,
+    /// Key sealing secrets at rest: 64 hex digits.
+    #[arg(long, env = "KEYCADENCE_AT_REST_KEY", hide_env_values = true)]
+    pub at_rest_key: Option<Secret>,
+    /// SMTP relay for e-mailed codes; without it applications have no e-mail gateway.
+    #[arg(long, env = "KEYCADENCE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port (default 587 with STARTTLS, 465 with TLS, 25 without).
+    #[arg(long, env = "KEYCADENCE_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    #[arg(long, env = "KEYCADENCE_SMTP_TLS")]
+    pub smtp_tls: Option<SmtpTls>,
+    #[arg(long, env = "KEYCADENCE_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "KEYCADENCE_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<Secret>,
+    /// Base URL of the Twilio-compatible SMS API (default https://api.twilio.com).
+    #[arg(long, env = "KEYCADENCE_SMS_BASE_URL")]
+    pub sms_base_url: Option<String>,
+    /// Seconds an SMTP or SMS delivery may take before it counts as failed (code 26).
+    #[arg(long, env = "KEYCADENCE_DELIVERY_TIMEOUT_SECONDS")]
+    pub delivery_timeout_seconds: Option<u64>,
+    /// argon2id memory (KiB) per backup-code hash; OWASP's 19 MiB by default.
+    #[arg(long, env = "KEYCADENCE_BACKUP_CODE_MEMORY_KIB")]
+    pub backup_code_memory_kib: Option<u32>,
+}
+
+/// Where the pepper and the at-rest key come from.
+#[derive(Clone, Debug, Default)]
+pub struct KeySources {
+    pub data_dir: Option<PathBuf>,
+    pub otp_pepper: Option<Secret>,
+    pub at_rest_key: Option<Secret>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: Option<u16>,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+}
+
+/// The resolved `[otp]` settings of a running server.
+#[derive(Clone, Debug)]
+pub struct OtpSettings {
+    pub keys: KeySources,
+    /// `None`: no SMTP relay, so no e-mail gateway (code 132).
+    pub smtp: Option<SmtpSettings>,
+    pub sms_base_url: String,
+    pub delivery_timeout: Duration,
+    pub backup_code_memory_kib: u32,
+}
+
+pub const DEFAULT_SMS_BASE_URL: &str = "https://api.twilio.com";
+
+impl Default for OtpSettings {
+    fn default() -> Self {
+        OtpSettings {
+            keys: KeySources::default(),
+            smtp: None,
+            sms_base_url: DEFAULT_SMS_BASE_URL.to_string(),
+            delivery_timeout: Duration::from_secs(10),
+            backup_code_memory_kib: keycadence_otp::BackupHashCost::default().memory_kib,
+        }
+    }
+}
+
+impl OtpSettings {
+    /// Flags and environment (`args`) over the file over the defaults.
+    pub fn resolve(args: OtpArgs, file: OtpArgs) -> OtpSettings {
+        let d = OtpSettings::default();
+        let smtp = args.smtp_host.or(file.smtp_host).map(|host| SmtpSettings {
+            host,
+            port: args.smtp_port.or(file.smtp_port),
+            tls: args.smtp_tls.or(file.smtp_tls).unwrap_or_default(),
+            username: args.smtp_username.or(file.smtp_username),
+            password: args.smtp_password.or(file.smtp_password),
+        });
+        OtpSettings {
+            keys: KeySources {
+                data_dir: args.data_dir.or(file.data_dir),
+                otp_pepper: args.otp_pepper.or(file.otp_pepper),
+                at_rest_key: args.at_rest_key.or(file.at_rest_key),
+            },
+            smtp,
+            sms_base_url: args
+                .sms_base_url
+                .or(file.sms_base_url)
+                .unwrap_or(d.sms_base_url),
+            delivery_timeout: args
+                .delivery_timeout_seconds
+                .or(file.delivery_timeout_seconds)
+                .map_or(d.delivery_timeout, Duration::from_secs),
+            backup_code_memory_kib: args
+                .backup_code_memory_kib
+                .or(file.backup_code_memory_kib)
+                .unwrap_or(d.backup_code_memory_kib),
+        }
+    }
+}
+
+/// The pepper and the at-rest key in memory.
+pub struct OtpKeys {
+    pub pepper: Zeroizing<Vec<u8>>,
+    pub at_rest: AtRestKey,
+}
+
+/// A key file created because the configuration named no key (worth a log line: losing it
+/// makes every sealed secret and stored code unreadable).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedKey {
+    pub what: &'static str,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OtpKeyError {
+    #[error("the OTP pepper {origin} is not hexadecimal")]
+    PepperNotHex { origin: String },
+    #[error("the OTP pepper {origin} is too short: {source}")]
+    PepperTooShort {
+        origin: String,
+        #[source]
+        source: PepperTooShort,
+    },
+    #[error("the at-rest key {origin}: {source}")]
+    AtRestKey {
+        origin: String,
+        #[source]
+        source: AtRestKeyError,
+    },
+    #[error("key file {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub const PEPPER_FILE: &str = "otp-pepper";
+pub const AT_REST_KEY_FILE: &str = "at-rest-key";
+const GENERATED_PEPPER_BYTES: usize = 32;
+
+impl KeySources {
+    /// The data directory: as configured, else the SQLite database's directory, else the
+    /// working directory.
+    pub fn data_dir(&self, database_url: &str) -> PathBuf {
+        if let Some(dir) = &self.data_dir {
+            return dir.clone();
+        }
+        let Some(rest) = database_url.strip_prefix("sqlite:") else {
+            return PathBuf::from(".");
+        };
+        let path = rest.trim_start_matches("//");
+        let path = path.split('?').next().unwrap_or("");
+        if path.is_empty() || path.contains(":memory:") {
+            return PathBuf::from(".");
+        }
+        match Path::new(path).parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// Reads the configured keys, or the key files of the data directory, creating (mode 0600)
+    /// the files that do not exist yet. Returns the keys and the files it created.
+    pub fn load_or_generate(
+        &self,
+        database_url: &str,
+    ) -> Result<(OtpKeys, Vec<GeneratedKey>), OtpKeyError> {
+        let dir = self.data_dir(database_url);
+        let mut generated = Vec::new();
+        let (pepper_hex, pepper_origin) = match &self.otp_pepper {
+            Some(secret) => (
+                Zeroizing::new(secret.expose().to_string()),
+                "from the configuration".to_string(),
+            ),
+            None => {
+                let path = dir.join(PEPPER_FILE);
+                let text =
+                    read_or_create(&path, GENERATED_PEPPER_BYTES, "OTP pepper", &mut generated)?;
+                (text, format!("in {}", path.display()))
+            }
+        };
+        let pepper = Zeroizing::new(hex::decode(pepper_hex.trim()).map_err(|_| {
+            OtpKeyError::PepperNotHex {
+                origin: pepper_origin.clone(),
+            }
+        })?);
+        if pepper.len() < keycadence_otp::hashing::MIN_PEPPER_LEN {
+            return Err(OtpKeyError::PepperTooShort {
+                origin: pepper_origin,
+                source: PepperTooShort { len: pepper.len() },
+            });
+        }
+        let (key_hex, key_origin) = match &self.at_rest_key {
+            Some(secret) => (
+                Zeroizing::new(secret.expose().to_string()),
+                "from the configuration".to_string(),
+            ),
+            None => {
+                let path = dir.join(AT_REST_KEY_FILE);
+                let text = read_or_create(&path, 32, "at-rest key", &mut generated)?;
+                (text, format!("in {}", path.display()))
+            }
+        };
+        let at_rest = AtRestKey::from_hex(&key_hex).map_err(|source| OtpKeyError::AtRestKey {
+            origin: key_origin,
+            source,
+        })?;
+        Ok((OtpKeys { pepper, at_rest }, generated))
+    }
+}
+
+/// The hex text of a key file, creating it with `bytes` random bytes when missing.
+fn read_or_create(
+    path: &Path,
+    bytes: usize,
+    what: &'static str,
+    generated: &mut Vec<GeneratedKey>,
+) -> Result<Zeroizing<String>, OtpKeyError> {
+    let io = |source| OtpKeyError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => return Ok(Zeroizing::new(text)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+        Err(err) => return Err(io(err)),
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
+    let mut raw = Zeroizing::new(vec![0u8; bytes]);
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    let text = Zeroizing::new(hex::encode(&*raw));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(mut file) => {
+            file.write_all(format!("{}\n", &*text).as_bytes())
+                .and_then(|()| file.sync_all())
+                .map_err(io)?;
+            generated.push(GeneratedKey {
+                what,
+                path: path.to_path_buf(),
+            });
+            Ok(text)
+        }
+        // Another process created it first: use theirs.
+        Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::read_to_string(path)
+                .map(Zeroizing::new)
+                .map_err(io)
+        }
+        Err(err) => Err(io(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_dir_follows_the_sqlite_file() {
+        let keys = KeySources::default();
+        assert_eq!(
+            keys.data_dir("sqlite:/var/lib/kc/k.db"),
+            PathBuf::from("/var/lib/kc")
+        );
+        assert_eq!(
+            keys.data_dir("sqlite:///srv/k.db?mode=rwc"),
+            PathBuf::from("/srv")
+        );
+        assert_eq!(keys.data_dir("sqlite:k.db"), PathBuf::from("."));
+        assert_eq!(keys.data_dir("postgres://h/db"), PathBuf::from("."));
+        let explicit = KeySources {
+            data_dir: Some("/etc/kc".into()),
+            ..KeySources::default()
+        };
+        assert_eq!(
+            explicit.data_dir("sqlite:/x/y.db"),
+            PathBuf::from("/etc/kc")
+        );
+    }
+
+    #[test]
+    fn missing_keys_are_generated_once_and_then_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("k.db").display());
+        let sources = KeySources::default();
+        let (first, generated) = sources.load_or_generate(&url).unwrap();
+        assert_eq!(generated.len(), 2);
+        assert_eq!(first.pepper.len(), 32);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join(AT_REST_KEY_FILE))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let (second, generated) = sources.load_or_generate(&url).unwrap();
+        assert!(generated.is_empty());
+        assert_eq!(*second.pepper, *first.pepper);
+        assert_eq!(second.at_rest.to_hex(), first.at_rest.to_hex());
+    }
+
+    #[test]
+    fn configured_keys_are_checked() {
+        let with = |pepper: &str, key: &str| KeySources {
+            data_dir: None,
+            otp_pepper: Some(Secret(pepper.into())),
+            at_rest_key: Some(Secret(key.into())),
+        };
+        let key = "ab".repeat(32);
+        assert!(with(&"01".repeat(32), &key)
+            .load_or_generate("postgres://h/d")
+            .is_ok());
+        assert!(matches!(
+            with(&"01".repeat(16), &key).load_or_generate("postgres://h/d"),
+            Err(OtpKeyError::PepperTooShort { .. })
+        ));
+        assert!(matches!(
+            with("zz", &key).load_or_generate("postgres://h/d"),
+            Err(OtpKeyError::PepperNotHex { .. })
+        ));
+        assert!(matches!(
+            with(&"01".repeat(32), "abcd").load_or_generate("postgres://h/d"),
+            Err(OtpKeyError::AtRestKey { .. })
+        ));
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let args = OtpArgs {
+            otp_pepper: Some(Secret("s3cr3t".into())),
+            ..OtpArgs::default()
+        };
+        assert!(!format!("{args:?}").contains("s3cr3t"));
+    }
+}

@@ -1,0 +1,119 @@
+//! TOTP services: a tenant's issuer name and the defaults of its factors (Twilio's
+//! `Totp.Issuer`, `Totp.TimeStep` 20-60, `Totp.CodeLength` 3-8, `Totp.Skew` 0-2).
+
+use axum::extract::{Path, State};
+use keycadence_otp::{Algorithm, FactorLabel, TotpConfig};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::{
+    account_sid, created, new_sid, number, ok, param, required, stored_time, TotpError, TotpResult,
+};
+use crate::app::AppState;
+use crate::call::ApiCall;
+use crate::db::otp::StoredService;
+
+/// Longest friendly name of a service.
+const MAX_NAME_CHARS: usize = 64;
+
+/// A service's TOTP settings as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceTotp {
+    pub issuer: String,
+    pub time_step: u32,
+    pub code_length: u8,
+    pub skew: u8,
+}
+
+/// A service of the calling tenant with its settings read.
+pub struct Service {
+    pub stored: StoredService,
+    pub totp: ServiceTotp,
+}
+
+impl Service {
+    /// The service `sid` of the calling tenant (404 for another tenant's).
+    pub async fn find(state: &AppState, call: &ApiCall, sid: &str) -> Result<Service, TotpError> {
+        let stored = state
+            .db
+            .find_totp_service(call.tenant.tenant_id, sid)
+            .await?
+            .ok_or_else(|| TotpError::NotFound(format!("/v2/Services/{sid}")))?;
+        let totp = serde_json::from_str(&stored.config)?;
+        Ok(Service { stored, totp })
+    }
+
+    /// The factor configuration the service gives unless a factor says otherwise.
+    pub fn default_config(&self) -> Result<TotpConfig, TotpError> {
+        TotpConfig::new(
+            Algorithm::Sha1,
+            self.totp.code_length,
+            self.totp.time_step,
+            self.totp.skew,
+        )
+        .map_err(|e| TotpError::Internal(format!("stored service settings: {e}")))
+    }
+}
+
+fn view(call: &ApiCall, service: &Service) -> Value {
+    let sid = &service.stored.sid;
+    json!({
+        "sid": sid,
+        "account_sid": account_sid(call.tenant.tenant_id),
+        "friendly_name": service.stored.friendly_name,
+        "totp": {
+            "issuer": service.totp.issuer,
+            "time_step": service.totp.time_step,
+            "code_length": service.totp.code_length,
+            "skew": service.totp.skew,
+        },
+        "date_created": stored_time(service.stored.created_at),
+        "date_updated": stored_time(service.stored.updated_at),
+        "url": format!("/v2/Services/{sid}"),
+    })
+}
+
+/// `POST /v2/Services`.
+pub async fn create_service(State(state): State<AppState>, call: ApiCall) -> TotpResult {
+    let name = required(&call, "FriendlyName")?;
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(TotpError::invalid("FriendlyName", "at most 64 characters"));
+    }
+    let issuer = param(&call, "Totp.Issuer").unwrap_or(name);
+    // The issuer goes into every factor's otpauth label: check it as the label does.
+    FactorLabel::new(issuer, "account").map_err(|e| TotpError::invalid("Totp.Issuer", e))?;
+    let defaults = TotpConfig::default();
+    let config = TotpConfig::new(
+        Algorithm::Sha1,
+        number(&call, "Totp.CodeLength")?.unwrap_or(defaults.digits()),
+        number(&call, "Totp.TimeStep")?.unwrap_or(defaults.step_seconds()),
+        number(&call, "Totp.Skew")?.unwrap_or(defaults.skew()),
+    )
+    .map_err(|e| TotpError::invalid("Totp", e))?;
+    let totp = ServiceTotp {
+        issuer: issuer.trim().to_string(),
+        time_step: config.step_seconds(),
+        code_length: config.digits(),
+        skew: config.skew(),
+    };
+    let stored = state
+        .db
+        .insert_totp_service(
+            call.tenant.tenant_id,
+            &new_sid("VA"),
+            name,
+            &serde_json::to_string(&totp)?,
+        )
+        .await?;
+    created(view(&call, &Service { stored, totp }))
+}
+
+/// `GET /v2/Services/{VA}`.
+pub async fn fetch_service(
+    State(state): State<AppState>,
+    Path(sid): Path<String>,
+    call: ApiCall,
+) -> TotpResult {
+    let service = Service::find(&state, &call, &sid).await?;
+    ok(view(&call, &service))
+}

@@ -1,0 +1,397 @@
+//! The Verify 2FA endpoints (§2.5): `POST /otp/send`, `POST /otp/validate` and
+//! `POST /user/reset-profile`.
+//!
+//! A body is authentic iff its payload decrypts with the application's key; the payload names
+//! the user. Each user's code record is read, passed through keycadence-otp and written back
+//! under the user's lock, with a compare-and-swap on its version against other instances.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use keycadence_otp::payload;
+use keycadence_otp::{
+    code_from_json, CodeBinding, OtpRecord, RequestedVersion, UnixMillis, UserIdentifier,
+    ValidateOutcome, VerifyCode, VerifyPayload,
+};
+use serde_json::{Map, Value};
+
+use super::apps::{reset_token_hash, VerifyApp};
+use super::delivery::Email;
+use super::reply::{VerifyFailure, VerifyReply};
+use crate::app::AppState;
+use crate::db::now_millis;
+
+/// Attempts at a compare-and-swap before giving up (only other server instances can make
+/// one fail: within an instance the user's lock orders the requests).
+const SWAP_ATTEMPTS: usize = 3;
+
+type VerifyResult = Result<VerifyReply, VerifyFailure>;
+
+/// A request whose payload opened: the application, the user and the rest of the body.
+struct OpenedRequest {
+    app: Arc<VerifyApp>,
+    user: UserIdentifier,
+    user_key: String,
+    body: Map<String, Value>,
+}
+
+impl OpenedRequest {
+    fn binding(&self) -> CodeBinding {
+        CodeBinding::new(&self.app.application_id, &self.user)
+    }
+}
+
+fn now() -> UnixMillis {
+    UnixMillis(u64::try_from(now_millis()).unwrap_or(0))
+}
+
+fn text_field<'a>(
+    body: &'a Map<String, Value>,
+    name: &'static str,
+) -> Result<&'a str, VerifyFailure> {
+    match body.get(name) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim()),
+        _ => Err(VerifyFailure::MissingField(name)),
+    }
+}
+
+/// §2.4: the application (106), its client (105), the payload (104/124/101), its age (108) and
+/// the user identifier (109/111/112).
+async fn open_request(state: &AppState, bytes: &[u8]) -> Result<OpenedRequest, VerifyFailure> {
+    let body = match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(body)) => body,
+        _ => return Err(VerifyFailure::BodyNotJson),
+    };
+    let client_id = text_field(&body, "clientId")?;
+    let application_id = text_field(&body, "applicationId")?;
+    let otp = &state.otp;
+    let app = otp
+        .apps
+        .find(&state.db, &otp.sealer, otp.pepper(), application_id)
+        .await?
+        .filter(|app| !app.revoked)
+        .ok_or(VerifyFailure::UnknownApplication)?;
+    if app.client_id != client_id {
+        return Err(VerifyFailure::ClientMismatch);
+    }
+    let version = RequestedVersion::from_json(body.get("version"))?;
+    let sealed = match body.get("payload") {
+        Some(Value::String(s)) => s.clone(),
+        _ => return Err(keycadence_otp::PayloadError::Missing.into()),
+    };
+    // A key-cache miss derives a key (PBKDF2 or scrypt: milliseconds of CPU): off the
+    // async workers.
+    let opened = {
+        let state = state.otp.clone();
+        let app = app.clone();
+        tokio::task::spawn_blocking(move || {
+            payload::open(
+                &state.payload_keys,
+                &app.application_id,
+                app.client_secret(),
+                &sealed,
+                version,
+            )
+        })
+        .await??
+    };
+    app.settings.freshness().check(opened.payload.ts, now())?;
+    let user = opened.payload.identifiers()?.primary();
+    let user_key = otp.user_key(&app.application_id, &user);
+    Ok(OpenedRequest {
+        app,
+        user,
+        user_key,
+        body,
+    })
+}
+
+/// The stored record (default when none) and its version.
+async fn load_record(
+    state: &AppState,
+    request: &OpenedRequest,
+) -> Result<(OtpRecord, Option<i64>), VerifyFailure> {
+    Ok(
+        match state
+            .db
+            .load_otp_record(request.app.app_ref, &request.user_key)
+            .await?
+        {
+            Some(stored) => (serde_json::from_str(&stored.json)?, Some(stored.version)),
+            None => (OtpRecord::default(), None),
+        },
+    )
+}
+
+fn lifetime_text(seconds: u64) -> String {
+    if seconds < 120 {
+        format!("{seconds} seconds")
+    } else {
+        format!("{} minutes", seconds.div_ceil(60))
+    }
+}
+
+/// `POST /otp/send`: a new code to the user's e-mail address or phone, answered with it
+/// (code 9). Nothing is stored unless the delivery succeeded.
+pub async fn send(State(state): State<AppState>, body: Bytes) -> VerifyResult {
+    let request = open_request(&state, &body).await?;
+    let app = &request.app;
+    if app.settings.disable_rot {
+        return Err(VerifyFailure::RotDisabled);
+    }
+    match &request.user {
+        UserIdentifier::Email(_) => {
+            if !state.otp.delivery.has_smtp() || app.settings.email_from.is_none() {
+                return Err(VerifyFailure::NoEmailGateway);
+            }
+        }
+        UserIdentifier::Phone(_) => {
+            if app.sms_account().is_none() {
+                return Err(VerifyFailure::NoSmsGateway);
+            }
+        }
+        UserIdentifier::Id(_) => return Err(VerifyFailure::NoDeliveryAddress),
+    }
+    let _user = state.otp.lock_user(app.app_ref, &request.user_key).await;
+    let (record, version) = load_record(&state, &request).await?;
+    let issued = match app
+        .codes
+        .issue(&record, &request.binding(), now(), &mut rand::rngs::OsRng)
+    {
+        Ok(issued) => issued,
+        Err(refused) => {
+            return Ok(
+                VerifyReply::new(refused.verify_code()).with_limited_until(refused.limited_until())
+            )
+        }
+    };
+    let code = issued.code.as_str();
+    let lifetime = lifetime_text(app.settings.code_lifetime_seconds);
+    match &request.user {
+        UserIdentifier::Email(address) => {
+            state
+                .otp
+                .delivery
+                .email(Email {
+                    from: app.settings.email_from.as_deref().unwrap_or_default(),
+                    to: address,
+                    subject: &app.settings.email_subject,
+                    body: format!(
+                        "Your verification code for {domain} is {code}.\r\n\r\n\
+                         It expires in {lifetime}. If you did not ask for a code, you can \
+                         ignore this message.\r\n",
+                        domain = app.domain
+                    ),
+                })
+                .await?
+        }
+        UserIdentifier::Phone(number) => {
+            let account = app.sms_account().ok_or(VerifyFailure::NoSmsGateway)?;
+            let text = format!(
+                "{code} is your {domain} verification code. It expires in {lifetime}.",
+                domain = app.domain
+            );
+            state.otp.delivery.sms(&account, number, &text).await?
+        }
+        UserIdentifier::Id(_) => return Err(VerifyFailure::NoDeliveryAddress),
+    }
+    let json = serde_json::to_string(&issued.next)?;
+    if !state
+        .db
+        .swap_otp_record(app.app_ref, &request.user_key, version, &json)
+        .await?
+    {
+        return Err(VerifyFailure::Contended);
+    }
+    Ok(VerifyReply::new(VerifyCode::OtpSent).with_otp(issued.code.as_number()))
+}
+
+/// `POST /otp/validate`: codes 19 (match, the code is used up), 10, 11 and 12.
+pub async fn validate(State(state): State<AppState>, body: Bytes) -> VerifyResult {
+    let request = open_request(&state, &body).await?;
+    let submitted = match request.body.get("code") {
+        None | Some(Value::Null) => return Err(VerifyFailure::MissingCode),
+        Some(value) => code_from_json(value)?,
+    };
+    let app = &request.app;
+    let _user = state.otp.lock_user(app.app_ref, &request.user_key).await;
+    for _ in 0..SWAP_ATTEMPTS {
+        let (record, version) = load_record(&state, &request).await?;
+        let checked = app
+            .codes
+            .validate(&record, &request.binding(), &submitted, now());
+        if checked.next != record {
+            let json = serde_json::to_string(&checked.next)?;
+            if !state
+                .db
+                .swap_otp_record(app.app_ref, &request.user_key, version, &json)
+                .await?
+            {
+                continue;
+            }
+        }
+        let reply = VerifyReply::new(checked.outcome.verify_code());
+        return Ok(match checked.outcome {
+            ValidateOutcome::TooManyFailures { limited_until }
+            | ValidateOutcome::LockedOut { limited_until } => {
+                reply.with_limited_until(limited_until)
+            }
+            ValidateOutcome::Matched | ValidateOutcome::Invalid => reply,
+        });
+    }
+    Err(VerifyFailure::Contended)
+}
+
+/// The reset-profile token: the `Authorization` value, with or without a scheme word.
+fn reset_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let token = match value.split_once(' ') {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("basic") || scheme.eq_ignore_ascii_case("bearer") =>
+        {
+            rest.trim()
+        }
+        _ => value,
+    };
+    (!token.is_empty()).then_some(token)
+}
+
+/// `user_id` from a JSON or form body.
+fn reset_user_id(body: &[u8]) -> Option<String> {
+    let from_json = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => match map.get("user_id") {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        },
+        _ => form_urlencoded::parse(body)
+            .find(|(k, _)| k == "user_id")
+            .map(|(_, v)| v.into_owned()),
+    };
+    from_json
+        .map(|id| id.trim().to_string())
+        .filter(|id| !id.is_empty())
+}
+
+/// The keys the identifier may be stored under: as an e-mail address, a phone number or an id.
+fn candidate_users(identifier: &str) -> Vec<UserIdentifier> {
+    let as_email = VerifyPayload {
+        email: Some(identifier.to_string()),
+        ..VerifyPayload::default()
+    };
+    let as_phone = VerifyPayload {
+        phone_number: Some(identifier.to_string()),
+        ..VerifyPayload::default()
+    };
+    let as_id = VerifyPayload {
+        id: Some(identifier.to_string()),
+        ..VerifyPayload::default()
+    };
+    [as_email, as_phone, as_id]
+        .iter()
+        .filter_map(|p| p.identifiers().ok().map(|ids| ids.primary()))
+        .collect()
+}
+
+fn reset_answer(status: StatusCode, body: Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+/// `POST /user/reset-profile` (§2.5.4): forgets the user's code state in the application the
+/// token belongs to (live code, failures, lock-out, send window).
+pub async fn reset_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let unauthorized = || {
+        reset_answer(
+            StatusCode::UNAUTHORIZED,
+            serde_json::json!({"success": 0, "message": "unauthorized"}),
+        )
+    };
+    let internal = |err: &dyn std::fmt::Display| {
+        tracing::error!(error = %err, "reset-profile failed");
+        reset_answer(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({"success": 0, "message": "internal server error"}),
+        )
+    };
+    let Some(token) = reset_token(&headers) else {
+        return unauthorized();
+    };
+    let app = match state
+        .db
+        .find_verify_app_by_reset_token(&reset_token_hash(token))
+        .await
+    {
+        Ok(Some(app)) => app,
+        Ok(None) => return unauthorized(),
+        Err(err) => return internal(&err),
+    };
+    let Some(user_id) = reset_user_id(&body) else {
+        return reset_answer(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"success": 0, "message": "identifier missing"}),
+        );
+    };
+    let keys: Vec<String> = candidate_users(&user_id)
+        .iter()
+        .map(|user| state.otp.user_key(&app.application_id, user))
+        .collect();
+    match state.db.delete_otp_records(app.app_ref, &keys).await {
+        Ok(deleted) => reset_answer(
+            StatusCode::OK,
+            serde_json::json!({"success": 1, "deleted": deleted, "message": "Done"}),
+        ),
+        Err(err) => internal(&err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_tokens_are_read_with_or_without_a_scheme() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(reset_token(&headers), None);
+        headers.insert(header::AUTHORIZATION, "abc123".parse().unwrap());
+        assert_eq!(reset_token(&headers), Some("abc123"));
+        headers.insert(header::AUTHORIZATION, "Basic abc123".parse().unwrap());
+        assert_eq!(reset_token(&headers), Some("abc123"));
+        headers.insert(header::AUTHORIZATION, "bearer  abc123 ".parse().unwrap());
+        assert_eq!(reset_token(&headers), Some("abc123"));
+    }
+
+    #[test]
+    fn reset_user_ids_come_from_json_or_forms() {
+        assert_eq!(
+            reset_user_id(br#"{"user_id":" a@b.co "}"#).as_deref(),
+            Some("a@b.co")
+        );
+        assert_eq!(
+            reset_user_id(b"user_id=%2B40722000000").as_deref(),
+            Some("+40722000000")
+        );
+        assert_eq!(reset_user_id(br#"{"user_id":""}"#), None);
+        assert_eq!(reset_user_id(b"{}"), None);
+    }
+
+    #[test]
+    fn an_identifier_is_tried_as_each_kind_it_can_be() {
+        let keys: Vec<String> = candidate_users("Alice@Example.com")
+            .iter()
+            .map(UserIdentifier::key)
+            .collect();
+        assert_eq!(keys, ["email:alice@example.com", "id:Alice@Example.com"]);
+        let keys: Vec<String> = candidate_users("+40 722 000 000")
+            .iter()
+            .map(UserIdentifier::key)
+            .collect();
+        assert_eq!(keys, ["phone:+40722000000", "id:+40 722 000 000"]);
+    }
+}
