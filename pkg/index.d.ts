@@ -108,6 +108,8 @@ export default class TypingDNA {
 
   /** When the recorder started, in ms since the epoch on its clock (the first seek's origin). */
   static readonly createdAt: number;
+  /** The recorder's clock: 'event' (event timestamps) or 'date' (`Date.now()` in the handler). */
+  static readonly clock: 'event' | 'date';
   static initialized: boolean;
   static instance: TypingDNA | undefined;
   static readonly version: 3.2;

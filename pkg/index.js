@@ -131,6 +131,8 @@ export default class TypingDNA {
 
   /** When the recorder started, in ms since the epoch on its clock (the first seek's origin). */
   static get createdAt() { return live('createdAt').createdAt; }
+  /** The recorder's clock: 'event' (event timestamps) or 'date' (Date.now() in the handler). */
+  static get clock() { return live('clock').eventClock ? 'event' : 'date'; }
 }
 
 TypingDNA.initialized = false;

@@ -64,9 +64,7 @@ function setBusy(on) {
 
 TypingDNA.ready.then(() => {
   $('text-id').textContent = tdna.getTextId(phrase);
-  $('clock').textContent = params.get('clock') === 'date'
-    ? 'Date.now() in the handler'
-    : 'event timestamps';
+  $('clock').textContent = TypingDNA.clock === 'date' ? 'Date.now() in the handler' : 'event timestamps';
   $('status').textContent = 'Recording.';
   document.body.dataset.ready = 'true';
   update();

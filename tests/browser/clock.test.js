@@ -71,6 +71,8 @@ async function typeOnBusyPage(query, seed) {
   const { page, errors } = await openDemo(session, query);
   await page.click('#phrase');
   assert.ok(await page.isChecked('#busy'), 'the page simulates a busy main thread');
+  const clock = await page.evaluate(() => window.TypingDNA.clock);
+  assert.equal(clock, query.includes('clock=date') ? 'date' : 'event');
   const sent = await sendKeys(page, TEXT, seeded(seed));
   const [type2] = await callInPage(page, [['getTypingPattern', [{ type: 2, text: TEXT, targetId: 'phrase' }]]]);
   assert.deepEqual(errors, []);
