@@ -2,7 +2,8 @@
 # Installs what the browser build (crates/wasm, pkg/) and its tests need: the wasm32 Rust
 # target, wasm-bindgen-cli at exactly the Cargo.lock version of wasm-bindgen, Chromium with
 # chromedriver (Debian's; no browser is downloaded), and the root package.json's npm packages
-# (playwright-core, Vite, binaryen's wasm-opt). Idempotent and quick when all are present.
+# (playwright-core, Vite, TypeScript, binaryen's wasm-opt). Idempotent and quick when all are
+# present.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

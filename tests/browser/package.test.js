@@ -1,6 +1,6 @@
 // `npm pack` gives a package that works when installed into a fresh project: imported as a
 // plain ES module in the browser (import map), bundled by Vite, and imported by Node without
-// crashing (server-side rendering).
+// crashing (server-side rendering); its TypeScript declarations type-check a consumer.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -96,6 +96,31 @@ test('installed into a fresh project, it works bundled by Vite', async () => {
   } finally {
     await server.close();
   }
+});
+
+test('its TypeScript declarations type-check a consumer, and reject wrong calls', async () => {
+  const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+  const config = { compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'] }, files: ['usage.ts'] };
+  await writeFile(join(project, 'tsconfig.json'), JSON.stringify(config));
+  const usage = `import TypingDNA, { ready } from 'keycadence';
+const tdna = new TypingDNA({ clock: 'date', fixQuirks: true });
+await ready;
+const same: string | null = tdna.getTypingPattern({ type: 1, text: 'hello', textId: '42', targetId: 'f', caseSensitive: true });
+const quality: number = TypingDNA.getQuality(tdna.getTypingPattern({ type: 0, length: 160 }) ?? '');
+const browser: string = tdna.checkEnvironment().browserType;
+const clock: 'event' | 'date' = TypingDNA.clock;
+tdna.addTarget('f');
+tdna.reset(true);
+console.log(same, quality, browser, clock, TypingDNA.createdAt, TypingDNA.isMobile(), tdna.getMouseDiagram());
+`;
+  await writeFile(join(project, 'usage.ts'), usage);
+  await run(tsc, ['-p', project]);
+  // A wrong option type and a wrong result type are caught.
+  await writeFile(join(project, 'usage.ts'), `${usage}tdna.getTypingPattern({ type: 5 });
+const n: number = tdna.getTypingPattern();
+`);
+  const failed = await run(tsc, ['-p', project]).then(() => null, (error) => error.stdout);
+  assert.match(failed ?? '', /TS2322[\s\S]*TS2322/);
 });
 
 test('imported by Node, it loads without crashing and reports that it needs a browser', async () => {
