@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::js_value::property;
 
 /// A chain of property reads, `undefined` as soon as one link is missing.
-fn path(root: &JsValue, names: &[&str]) -> JsValue {
+fn path(root: &JsValue, names: &[&'static str]) -> JsValue {
     names
         .iter()
         .fold(root.clone(), |value, name| property(&value, name))

@@ -38,7 +38,7 @@ impl Listened {
 }
 
 /// A non-negative integer property (`keyCode`, `charCode`, `which`); `None` when absent.
-fn code(object: &JsValue, name: &str) -> Option<u32> {
+fn code(object: &JsValue, name: &'static str) -> Option<u32> {
     property(object, name)
         .as_f64()
         .filter(|n| n.is_finite() && *n >= 0.0)
@@ -46,7 +46,7 @@ fn code(object: &JsValue, name: &str) -> Option<u32> {
 }
 
 /// A number property, `None` when absent or `null`.
-fn number(object: &JsValue, name: &str) -> Option<f64> {
+fn number(object: &JsValue, name: &'static str) -> Option<f64> {
     property(object, name).as_f64()
 }
 
@@ -103,7 +103,7 @@ pub fn motion(event: &Event, time: Millis) -> Option<MotionEvent> {
         return None;
     }
     let rotation = property(event, "rotationRate");
-    let axes = |object: &JsValue, names: [&str; 3]| names.map(|name| number(object, name));
+    let axes = |object: &JsValue, names: [&'static str; 3]| names.map(|name| number(object, name));
     Some(MotionEvent {
         time,
         acceleration: axes(&acceleration, ["x", "y", "z"]),
