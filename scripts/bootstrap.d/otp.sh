@@ -17,9 +17,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 if ! python3 -c 'import aiosmtpd' >/dev/null 2>&1; then
-    # Debian marks its Python as externally managed; this is a test tool of the machine.
+    # Debian marks its Python as externally managed; this is a test tool of the machine. If
+    # PyPI cannot be reached, Debian's own package will do.
     $SUDO python3 -m pip install --quiet --disable-pip-version-check --break-system-packages \
         'aiosmtpd>=1.4' 2>/dev/null \
-        || $SUDO python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd>=1.4'
+        || $SUDO python3 -m pip install --quiet --disable-pip-version-check 'aiosmtpd>=1.4' 2>/dev/null \
+        || { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+             $SUDO apt-get install -y -qq --no-install-recommends python3-aiosmtpd >/dev/null; }
 fi
 python3 -c 'import aiosmtpd' >/dev/null
