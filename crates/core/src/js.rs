@@ -4,6 +4,12 @@
 //! JavaScript: every number it prints went through `Math.round`, `Number(x.toFixed(4))` or
 //! `String(number)`. Rust's own rounding and formatting differ on ties and on the exponent
 //! form, so these functions reproduce the ECMAScript algorithms exactly.
+//!
+//! Four primitives need large machinery in Rust (Unicode case tables, decimal-to-float parsing,
+//! shortest round-trip float printing) that a JavaScript engine already has: see
+//! [`primitives`]. With the default `rust-js` feature they are implemented here; without it
+//! the embedder must provide them (the wasm build takes them from the browser), and a build
+//! that does not fails to link rather than misbehaving.
 
 /// `Math.round`: nearest integer, exact ties toward +infinity (`-2.5 -> -2`, `2.5 -> 3`).
 /// `f64::round` rounds ties away from zero, which differs for negative halves.
@@ -58,14 +64,37 @@ pub fn to_fixed4(x: f64) -> String {
     if !x.is_finite() || x.abs() >= 1e21 {
         return number_to_string(x);
     }
-    let sign = if x < 0.0 { "-" } else { "" };
+    let mut out = String::new();
+    if x < 0.0 {
+        out.push('-');
+    }
     match fixed4_units(x) {
-        Some(n) => format!("{sign}{}.{:04}", n / 10_000, n % 10_000),
+        Some(n) => {
+            push_digits(&mut out, n / 10_000, 1);
+            out.push('.');
+            push_digits(&mut out, n % 10_000, 4);
+        }
         None => {
-            // |x| >= 2^53 is an integer: its four decimals are zeros.
-            format!("{sign}{:.0}.0000", x.abs())
+            // 2^53 <= |x| < 1e21 < 2^70 is an integer that u128 holds exactly; its four
+            // decimals are zeros.
+            push_digits(&mut out, x.abs() as u128, 1);
+            out.push_str(".0000");
         }
     }
+    out
+}
+
+/// Appends the decimal digits of `n`, zero-padded on the left to at least `width` digits.
+/// Hand-written because `core::fmt` integer printing costs kilobytes in the wasm build.
+fn push_digits(out: &mut String, mut n: u128, width: usize) {
+    let mut digits = [0u8; 39];
+    let mut start = digits.len();
+    while n > 0 || digits.len() - start < width {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 /// `Number(x.toFixed(4))`, the recorder's `rd4`.
@@ -84,7 +113,7 @@ pub fn rd4(x: f64) -> f64 {
                 magnitude
             }
         }
-        _ => to_fixed4(x).parse().unwrap_or(f64::NAN),
+        _ => primitives::string_to_number(&to_fixed4(x)),
     }
 }
 
@@ -96,9 +125,9 @@ pub fn number_to_string(x: f64) -> String {
     out
 }
 
-/// Appends `String(x)` to `out` without an intermediate allocation for integers.
+/// Appends `String(x)` to `out`; integers and four-decimal values (what the recorder prints)
+/// without the general shortest-digits algorithm.
 pub fn push_number(out: &mut String, x: f64) {
-    use std::fmt::Write;
     if x.is_nan() {
         out.push_str("NaN");
         return;
@@ -115,7 +144,10 @@ pub fn push_number(out: &mut String, x: f64) {
         // Integers below 2^53 are exact, so their shortest digits are all their digits. Larger
         // ones print their shortest digits padded with zeros (2^60 is 1152921504606847000),
         // which the general path below does.
-        let _ = write!(out, "{}", x as i64);
+        if x < 0.0 {
+            out.push('-');
+        }
+        push_digits(out, x.abs() as u128, 1);
         return;
     }
     if x.abs() < 1e11 && x.abs() >= 1e-4 {
@@ -133,40 +165,14 @@ pub fn push_number(out: &mut String, x: f64) {
                     frac /= 10;
                     width -= 1;
                 }
-                let _ = write!(out, "{int}.{frac:0width$}");
+                push_digits(out, int, 1);
+                out.push('.');
+                push_digits(out, frac, width);
                 return;
             }
         }
     }
-    // Rust's `{:e}` gives the shortest round-trip digits; only the layout differs from JS.
-    let sci = format!("{:e}", x.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    let k = digits.len() as i32;
-    let n = exp + 1;
-    if x < 0.0 {
-        out.push('-');
-    }
-    if k <= n && n <= 21 {
-        out.push_str(&digits);
-        out.extend(std::iter::repeat('0').take((n - k) as usize));
-    } else if 0 < n && n <= 21 {
-        out.push_str(&digits[..n as usize]);
-        out.push('.');
-        out.push_str(&digits[n as usize..]);
-    } else if -6 < n && n <= 0 {
-        out.push_str("0.");
-        out.extend(std::iter::repeat('0').take((-n) as usize));
-        out.push_str(&digits);
-    } else {
-        out.push_str(&digits[..1]);
-        if k > 1 {
-            out.push('.');
-            out.push_str(&digits[1..]);
-        }
-        let _ = write!(out, "e{}{}", if n > 0 { "+" } else { "-" }, (n - 1).abs());
-    }
+    primitives::push_shortest(out, x);
 }
 
 /// ECMAScript white space and line terminators, as `parseInt` trims them.
@@ -210,8 +216,8 @@ pub fn parse_int(s: &str) -> f64 {
         return f64::NAN;
     }
     let magnitude = if radix == 10 {
-        // Correctly rounded, as the spec allows for radix 10.
-        digits.parse::<f64>().unwrap_or(f64::NAN)
+        // Correctly rounded, as the spec allows for radix 10: `Number` of the digits alone.
+        primitives::string_to_number(digits)
     } else {
         digits.chars().fold(0.0, |acc, c| {
             acc * 16.0 + c.to_digit(16).unwrap_or(0) as f64
@@ -227,66 +233,157 @@ pub fn parse_int(s: &str) -> f64 {
 /// `Number(string)`: JS string-to-number conversion (white space trimmed, empty is 0,
 /// `Infinity`, `0x`/`0o`/`0b` integers, decimal literals; anything else is NaN).
 pub fn string_to_number(s: &str) -> f64 {
-    let t = s.trim_matches(is_js_whitespace);
-    if t.is_empty() {
-        return 0.0;
-    }
-    let (sign, unsigned) = match t.as_bytes()[0] {
-        b'-' => (-1.0, &t[1..]),
-        b'+' => (1.0, &t[1..]),
-        _ => (1.0, t),
-    };
-    if unsigned == "Infinity" {
-        return sign * f64::INFINITY;
-    }
-    let radix = match unsigned.get(..2) {
-        Some("0x" | "0X") => 16,
-        Some("0o" | "0O") => 8,
-        Some("0b" | "0B") => 2,
-        _ => 10,
-    };
-    if radix != 10 {
-        // Prefixed integers take no sign.
-        let digits = &unsigned[2..];
-        if sign < 0.0 || t.starts_with('+') || digits.is_empty() {
-            return f64::NAN;
-        }
-        return digits
-            .chars()
-            .try_fold(0.0, |acc, c| {
-                c.to_digit(radix)
-                    .map(|d| acc * f64::from(radix) + f64::from(d))
-            })
-            .unwrap_or(f64::NAN);
-    }
-    // A decimal literal: digits, at most one '.', an optional exponent. Rust's parser would
-    // also take "inf" and "nan", which JS does not.
-    let mantissa_end = unsigned.find(['e', 'E']).unwrap_or(unsigned.len());
-    let (mantissa, exponent) = unsigned.split_at(mantissa_end);
-    let mantissa_ok = mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
-        && mantissa.matches('.').count() <= 1
-        && mantissa.chars().any(|c| c.is_ascii_digit());
-    let exponent_ok = exponent.is_empty() || {
-        let e = exponent[1..]
-            .strip_prefix(['+', '-'])
-            .unwrap_or(&exponent[1..]);
-        !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
-    };
-    if !(mantissa_ok && exponent_ok) {
-        return f64::NAN;
-    }
-    unsigned.parse::<f64>().map_or(f64::NAN, |v| sign * v)
+    primitives::string_to_number(s)
 }
 
 /// `String.prototype.toLowerCase` (locale-independent full Unicode mapping, final sigma
 /// included), as UTF-16 code units.
 pub fn to_lower_utf16(s: &str) -> Vec<u16> {
-    s.to_lowercase().encode_utf16().collect()
+    primitives::to_lower_utf16(s)
 }
 
 /// `String.prototype.toUpperCase`, as UTF-16 code units.
 pub fn to_upper_utf16(s: &str) -> Vec<u16> {
-    s.to_uppercase().encode_utf16().collect()
+    primitives::to_upper_utf16(s)
+}
+
+/// The JavaScript primitives that are large to implement in Rust. Each is exactly the
+/// ECMAScript operation named in its documentation; `push_shortest` is only called for finite,
+/// non-zero `x`.
+#[cfg(feature = "rust-js")]
+mod primitives {
+    use super::is_js_whitespace;
+
+    /// `Number(s)`.
+    pub fn string_to_number(s: &str) -> f64 {
+        let t = s.trim_matches(is_js_whitespace);
+        if t.is_empty() {
+            return 0.0;
+        }
+        let (sign, unsigned) = match t.as_bytes()[0] {
+            b'-' => (-1.0, &t[1..]),
+            b'+' => (1.0, &t[1..]),
+            _ => (1.0, t),
+        };
+        if unsigned == "Infinity" {
+            return sign * f64::INFINITY;
+        }
+        let radix = match unsigned.get(..2) {
+            Some("0x" | "0X") => 16,
+            Some("0o" | "0O") => 8,
+            Some("0b" | "0B") => 2,
+            _ => 10,
+        };
+        if radix != 10 {
+            // Prefixed integers take no sign.
+            let digits = &unsigned[2..];
+            if sign < 0.0 || t.starts_with('+') || digits.is_empty() {
+                return f64::NAN;
+            }
+            return digits
+                .chars()
+                .try_fold(0.0, |acc, c| {
+                    c.to_digit(radix)
+                        .map(|d| acc * f64::from(radix) + f64::from(d))
+                })
+                .unwrap_or(f64::NAN);
+        }
+        // A decimal literal: digits, at most one '.', an optional exponent. Rust's parser would
+        // also take "inf" and "nan", which JS does not.
+        let mantissa_end = unsigned.find(['e', 'E']).unwrap_or(unsigned.len());
+        let (mantissa, exponent) = unsigned.split_at(mantissa_end);
+        let mantissa_ok = mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && mantissa.matches('.').count() <= 1
+            && mantissa.chars().any(|c| c.is_ascii_digit());
+        let exponent_ok = exponent.is_empty() || {
+            let e = exponent[1..]
+                .strip_prefix(['+', '-'])
+                .unwrap_or(&exponent[1..]);
+            !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
+        };
+        if !(mantissa_ok && exponent_ok) {
+            return f64::NAN;
+        }
+        unsigned.parse::<f64>().map_or(f64::NAN, |v| sign * v)
+    }
+
+    /// `String(x)` for finite, non-zero `x`, appended to `out`.
+    pub fn push_shortest(out: &mut String, x: f64) {
+        use std::fmt::Write;
+        // Rust's `{:e}` gives the shortest round-trip digits; only the layout differs from JS.
+        let sci = format!("{:e}", x.abs());
+        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+        let k = digits.len() as i32;
+        let n = exp + 1;
+        if x < 0.0 {
+            out.push('-');
+        }
+        if k <= n && n <= 21 {
+            out.push_str(&digits);
+            out.extend(std::iter::repeat('0').take((n - k) as usize));
+        } else if 0 < n && n <= 21 {
+            out.push_str(&digits[..n as usize]);
+            out.push('.');
+            out.push_str(&digits[n as usize..]);
+        } else if -6 < n && n <= 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat('0').take((-n) as usize));
+            out.push_str(&digits);
+        } else {
+            out.push_str(&digits[..1]);
+            if k > 1 {
+                out.push('.');
+                out.push_str(&digits[1..]);
+            }
+            let _ = write!(out, "e{}{}", if n > 0 { "+" } else { "-" }, (n - 1).abs());
+        }
+    }
+
+    /// `s.toLowerCase()` as UTF-16 code units.
+    pub fn to_lower_utf16(s: &str) -> Vec<u16> {
+        s.to_lowercase().encode_utf16().collect()
+    }
+
+    /// `s.toUpperCase()` as UTF-16 code units.
+    pub fn to_upper_utf16(s: &str) -> Vec<u16> {
+        s.to_uppercase().encode_utf16().collect()
+    }
+}
+
+/// Without `rust-js`, the primitives come from the embedder, which must define these
+/// `#[no_mangle]` Rust-ABI functions with exactly these signatures and the semantics documented
+/// on the `rust-js` implementations (keycadence-wasm's `js_host` module does, with the
+/// browser's own `Number`, `String` and case mapping). A build without them fails to link.
+#[cfg(not(feature = "rust-js"))]
+mod primitives {
+    extern "Rust" {
+        fn keycadence_js_string_to_number(s: &str) -> f64;
+        fn keycadence_js_push_shortest(out: &mut String, x: f64);
+        fn keycadence_js_to_lower_utf16(s: &str) -> Vec<u16>;
+        fn keycadence_js_to_upper_utf16(s: &str) -> Vec<u16>;
+    }
+
+    pub fn string_to_number(s: &str) -> f64 {
+        // SAFETY: the embedder defines the symbol with this signature (module documentation).
+        unsafe { keycadence_js_string_to_number(s) }
+    }
+
+    pub fn push_shortest(out: &mut String, x: f64) {
+        // SAFETY: as above.
+        unsafe { keycadence_js_push_shortest(out, x) }
+    }
+
+    pub fn to_lower_utf16(s: &str) -> Vec<u16> {
+        // SAFETY: as above.
+        unsafe { keycadence_js_to_lower_utf16(s) }
+    }
+
+    pub fn to_upper_utf16(s: &str) -> Vec<u16> {
+        // SAFETY: as above.
+        unsafe { keycadence_js_to_upper_utf16(s) }
+    }
 }
 
 #[cfg(test)]
@@ -317,6 +414,9 @@ mod tests {
         assert_eq!(to_fixed4(0.000_001), "0.0000");
         assert_eq!(to_fixed4(123456.789), "123456.7890");
         assert_eq!(to_fixed4(f64::INFINITY), "Infinity");
+        // Beyond 2^53 every double is an integer, printed exactly.
+        assert_eq!(to_fixed4(2f64.powi(60)), "1152921504606846976.0000");
+        assert_eq!(to_fixed4(-9.99e20), "-999000000000000000000.0000");
     }
 
     #[test]
