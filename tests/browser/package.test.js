@@ -67,8 +67,22 @@ test('the packed package holds the shim, the declarations, the wasm and the lice
   assert.deepEqual(files, [
     'LICENSE', 'NOTICE', 'README.md', 'index.d.ts', 'index.js',
     'keycadence_wasm.js', 'keycadence_wasm_bg.wasm', 'package.json',
+    'verify-client.d.ts', 'verify-client.js',
   ]);
   assert.equal(packed.name, 'keycadence');
+});
+
+test('installed into a fresh project, its VerifyClient imports in Node and encrypts payloads', async () => {
+  await writeFile(join(project, 'verify.mjs'), `import { VerifyClient, deriveKey, encryptPayload, decryptPayload } from 'keycadence/verify-client';
+const key = deriveKey('secret', 'application', 1.1);
+const sealed = encryptPayload(key, JSON.stringify({ email: 'a@example.com' }));
+const client = new VerifyClient({ clientId: 'c', applicationId: 'application', secret: 'secret', serverUrl: 'http://127.0.0.1:9' });
+console.log(JSON.stringify({ roundTrip: decryptPayload(key, sealed), hasSend: typeof client.sendOTP }));
+`);
+  const { stdout } = await run(process.execPath, ['verify.mjs'], { cwd: project });
+  const out = JSON.parse(stdout.trim().split('\n').pop());
+  assert.equal(out.roundTrip, JSON.stringify({ email: 'a@example.com' }));
+  assert.equal(out.hasSend, 'function');
 });
 
 test('installed into a fresh project, it works as a plain ES module', async () => {
