@@ -1,6 +1,6 @@
 //! The keyboard handlers (desktop, iOS-style mobile, Android) and the two key histories.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use super::events::{KeyEvent, Millis};
 use super::motion::MotionState;
@@ -107,6 +107,54 @@ impl Targets {
     }
 }
 
+/// A map over a vector of pairs. The keyboard state holds a few keys down, the key codes seen
+/// and the fields typed in: a linear scan over so few entries is as fast as hashing, and it
+/// keeps `HashMap`'s code and random seeding out of the wasm build.
+#[derive(Clone, Debug)]
+struct SmallMap<K, V>(Vec<(K, V)>);
+
+impl<K: PartialEq, V> SmallMap<K, V> {
+    const fn new() -> Self {
+        SmallMap(Vec::new())
+    }
+
+    fn position(&self, key: &K) -> Option<usize> {
+        self.0.iter().position(|(k, _)| k == key)
+    }
+
+    fn insert(&mut self, key: K, value: V) {
+        match self.position(&key) {
+            Some(i) => self.0[i].1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    fn remove(&mut self, key: &K) -> Option<V> {
+        let i = self.position(key)?;
+        Some(self.0.swap_remove(i).1)
+    }
+
+    fn get(&self, key: &K) -> Option<&V> {
+        self.position(key).map(|i| &self.0[i].1)
+    }
+
+    /// The value of `key`, inserting `default` first if it has none.
+    fn value_or_insert(&mut self, key: &K, default: V) -> &mut V
+    where
+        K: Clone,
+    {
+        let i = self.position(key).unwrap_or_else(|| {
+            self.0.push((key.clone(), default));
+            self.0.len() - 1
+        });
+        &mut self.0[i].1
+    }
+
+    fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct KeyboardState {
     /// `recording` and `diagramRecording`, always toggled together.
@@ -119,13 +167,13 @@ pub(crate) struct KeyboardState {
     last_press_time: Millis,
     prev_key_code: KeyCode,
     /// Keys down for the type-0 history, and for the diagram history (which ignores Shift).
-    pending: HashMap<u32, PendingKey>,
-    pending_diagram: HashMap<u32, PendingKey>,
+    pending: SmallMap<u32, PendingKey>,
+    pending_diagram: SmallMap<u32, PendingKey>,
     /// The last keypress char code seen for each key code. Never cleared (quirk Q2).
-    char_of: HashMap<u32, u32>,
+    char_of: SmallMap<u32, u32>,
     last_down_key: Option<u32>,
     /// Android: the last known value length (UTF-16 units) of each field, by element id.
-    field_lengths: HashMap<String, usize>,
+    field_lengths: SmallMap<String, usize>,
 }
 
 impl KeyboardState {
@@ -139,11 +187,11 @@ impl KeyboardState {
             last_keyup_time: now,
             last_press_time: 0,
             prev_key_code: KeyCode::Code(0),
-            pending: HashMap::new(),
-            pending_diagram: HashMap::new(),
-            char_of: HashMap::new(),
+            pending: SmallMap::new(),
+            pending_diagram: SmallMap::new(),
+            char_of: SmallMap::new(),
             last_down_key: None,
-            field_lengths: HashMap::new(),
+            field_lengths: SmallMap::new(),
         }
     }
 
@@ -292,7 +340,7 @@ impl KeyboardState {
             return;
         }
         self.last_press_time = event.time;
-        self.field_lengths.entry(event.target.clone()).or_insert(0);
+        self.field_lengths.value_or_insert(&event.target, 0);
     }
 
     pub fn android_up(&mut self, event: &KeyEvent, motion: &mut MotionState) {
@@ -313,7 +361,7 @@ impl KeyboardState {
         let empty = super::events::FieldState::default();
         let field = event.field.as_ref().unwrap_or(&empty);
         let value: Vec<u16> = field.value.encode_utf16().collect();
-        let last_length = self.field_lengths.entry(event.target.clone()).or_insert(0);
+        let last_length = self.field_lengths.value_or_insert(&event.target, 0);
         if value.len() >= *last_length {
             // `value.substr((selectionStart - 1) || 0, 1)`: a null caret counts as 0, and a
             // negative start counts from the end.

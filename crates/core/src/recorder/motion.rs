@@ -173,7 +173,8 @@ impl MotionState {
         // Quirk Q10: positions are sorted as decimal strings (JS default sort) and the first
         // one is skipped entirely.
         let mut positions: Vec<i64> = x_positions.iter().chain(&y_positions).copied().collect();
-        positions.sort_by_key(|p| p.to_string());
+        // Equal strings are equal numbers, so an unstable sort gives the same list.
+        positions.sort_unstable_by_key(|p| p.to_string());
         let min_position = if z_abs.len() > 8 {
             2
         } else if z_abs.len() > 4 {
