@@ -396,15 +396,33 @@ impl KeyboardState {
     }
 }
 
-/// The first UTF-16 unit of the JS upper-case form of a single code unit.
+/// The first UTF-16 unit of the JS upper-case form of a single code unit
+/// (`s.toUpperCase().charCodeAt(0)`).
 fn upper_case_unit(unit: u16) -> u16 {
     match char::from_u32(unit.into()) {
-        Some(c) => c
-            .to_uppercase()
-            .next()
-            .and_then(|u| u.encode_utf16(&mut [0; 2]).first().copied())
+        Some(c) => js::to_upper_utf16(c.encode_utf8(&mut [0; 4]))
+            .first()
+            .copied()
             .unwrap_or(unit),
         // A lone surrogate has no case.
         None => unit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upper_case_unit;
+
+    #[test]
+    fn upper_case_unit_is_the_first_unit_of_the_js_upper_case() {
+        assert_eq!(upper_case_unit(u16::from(b'a')), u16::from(b'A'));
+        assert_eq!(upper_case_unit(u16::from(b'7')), u16::from(b'7'));
+        // "ß".toUpperCase() is "SS".
+        assert_eq!(upper_case_unit(0xdf), u16::from(b'S'));
+        // "ŉ".toUpperCase() is "ʼN".
+        assert_eq!(upper_case_unit(0x149), 0x2bc);
+        assert_eq!(upper_case_unit(0x3c3), 0x3a3);
+        // A lone surrogate is its own upper case.
+        assert_eq!(upper_case_unit(0xd800), 0xd800);
     }
 }

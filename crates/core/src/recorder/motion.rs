@@ -2,7 +2,7 @@
 //! (`kpGetAll`) that estimates the press time and fills the `#` trailer.
 
 use super::events::{Millis, MotionEvent};
-use crate::js;
+use crate::{js, stats};
 
 /// At most this many samples are kept between two keystrokes.
 const MAX_SAMPLES: usize = 21;
@@ -172,9 +172,14 @@ impl MotionState {
 
         // Quirk Q10: positions are sorted as decimal strings (JS default sort) and the first
         // one is skipped entirely.
-        let mut positions: Vec<i64> = x_positions.iter().chain(&y_positions).copied().collect();
+        let mut by_text: Vec<(String, i64)> = x_positions
+            .iter()
+            .chain(&y_positions)
+            .map(|&p| (p.to_string(), p))
+            .collect();
         // Equal strings are equal numbers, so an unstable sort gives the same list.
-        positions.sort_unstable_by_key(|p| p.to_string());
+        stats::heap_sort_by(&mut by_text, |a, b| a.0 < b.0);
+        let positions: Vec<i64> = by_text.into_iter().map(|(_, p)| p).collect();
         let min_position = if z_abs.len() > 8 {
             2
         } else if z_abs.len() > 4 {
