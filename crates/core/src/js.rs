@@ -69,32 +69,50 @@ pub fn to_fixed4(x: f64) -> String {
         out.push('-');
     }
     match fixed4_units(x) {
-        Some(n) => {
-            push_digits(&mut out, n / 10_000, 1);
-            out.push('.');
-            push_digits(&mut out, n % 10_000, 4);
-        }
+        Some(n) => push_decimal(&mut out, n, 4),
         None => {
             // 2^53 <= |x| < 1e21 < 2^70 is an integer that u128 holds exactly; its four
             // decimals are zeros.
-            push_digits(&mut out, x.abs() as u128, 1);
+            push_decimal(&mut out, x.abs() as u128, 0);
             out.push_str(".0000");
         }
     }
     out
 }
 
-/// Appends the decimal digits of `n`, zero-padded on the left to at least `width` digits.
-/// Hand-written because `core::fmt` integer printing costs kilobytes in the wasm build.
-fn push_digits(out: &mut String, mut n: u128, width: usize) {
-    let mut digits = [0u8; 39];
+/// Appends `n / 10^decimals` in decimal: the digits of `n` (< 2^96) with a point before the
+/// last `decimals` of them, and a zero before the point when there is no other digit.
+/// Hand-written on 64-bit arithmetic: `core::fmt` has no fixed-point layout for integers, and
+/// 128-bit division would add its own routine to the wasm build.
+fn push_decimal(out: &mut String, mut n: u128, decimals: usize) {
+    let mut digits = [0u8; 30];
     let mut start = digits.len();
-    while n > 0 || digits.len() - start < width {
+    while n > 0 || digits.len() - start <= decimals {
+        let (quotient, digit) = div_rem_10(n);
         start -= 1;
-        digits[start] = b'0' + (n % 10) as u8;
-        n /= 10;
+        digits[start] = b'0' + digit;
+        n = quotient;
     }
-    out.extend(digits[start..].iter().map(|&d| char::from(d)));
+    let point = digits.len() - decimals;
+    for (i, &digit) in digits.iter().enumerate().skip(start) {
+        if i == point {
+            out.push('.');
+        }
+        out.push(char::from(digit));
+    }
+}
+
+/// `(n / 10, n % 10)` for `n < 2^96`, by long division over 32-bit limbs.
+fn div_rem_10(n: u128) -> (u128, u8) {
+    debug_assert!(n >> 96 == 0);
+    let mut quotient = 0u128;
+    let mut remainder = 0u64;
+    for shift in [64, 32, 0] {
+        let current = (remainder << 32) | ((n >> shift) as u64 & 0xffff_ffff);
+        quotient |= u128::from(current / 10) << shift;
+        remainder = current % 10;
+    }
+    (quotient, remainder as u8)
 }
 
 /// `Number(x.toFixed(4))`, the recorder's `rd4`.
@@ -147,7 +165,7 @@ pub fn push_number(out: &mut String, x: f64) {
         if x < 0.0 {
             out.push('-');
         }
-        push_digits(out, x.abs() as u128, 1);
+        push_decimal(out, x.abs() as u128, 0);
         return;
     }
     if x.abs() < 1e11 && x.abs() >= 1e-4 {
@@ -159,15 +177,14 @@ pub fn push_number(out: &mut String, x: f64) {
                 if x < 0.0 {
                     out.push('-');
                 }
-                let (int, mut frac) = (units / 10_000, units % 10_000);
-                let mut width = 4;
-                while frac % 10 == 0 {
-                    frac /= 10;
-                    width -= 1;
+                // `x` is no integer, so `units` is no multiple of 10^4: at least one decimal
+                // stays once the trailing zeros go. units < 10^15 fits 64-bit arithmetic.
+                let (mut units, mut decimals) = (units as u64, 4);
+                while units % 10 == 0 {
+                    units /= 10;
+                    decimals -= 1;
                 }
-                push_digits(out, int, 1);
-                out.push('.');
-                push_digits(out, frac, width);
+                push_decimal(out, units.into(), decimals);
                 return;
             }
         }
@@ -445,6 +462,20 @@ mod tests {
             };
             assert_eq!(to_fixed4(x), reference(x), "x = {x:e}");
         }
+    }
+
+    #[test]
+    fn limb_division_by_ten_matches_u128_division() {
+        let mut state = 0x853c49e6748fea9bu64;
+        for _ in 0..10_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let n = (u128::from(state) << 32 | u128::from(state >> 7)) >> (state % 64);
+            assert_eq!(div_rem_10(n), (n / 10, (n % 10) as u8), "{n}");
+        }
+        let max = (1u128 << 96) - 1;
+        assert_eq!(div_rem_10(max), (max / 10, (max % 10) as u8));
     }
 
     #[test]
