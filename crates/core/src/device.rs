@@ -305,7 +305,7 @@ fn number_from_digits(digits: &str) -> f64 {
     if digits.is_empty() {
         0.0
     } else {
-        digits.parse().unwrap_or(f64::NAN)
+        crate::js::string_to_number(digits)
     }
 }
 

@@ -69,14 +69,7 @@ impl Value {
             Value::Null => 0.0,
             Value::Bool(b) => f64::from(u8::from(*b)),
             Value::Number(n) => *n,
-            Value::String(s) => {
-                let t = s.trim();
-                if t.is_empty() {
-                    0.0
-                } else {
-                    t.parse().unwrap_or(f64::NAN)
-                }
-            }
+            Value::String(s) => js::string_to_number(s),
             Value::Object(_) => f64::NAN,
         }
     }
@@ -109,5 +102,21 @@ impl From<f64> for Value {
 impl From<bool> for Value {
     fn from(b: bool) -> Self {
         Value::Bool(b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Value;
+
+    #[test]
+    fn strings_convert_to_numbers_as_in_javascript() {
+        assert_eq!(Value::from(" 42 ").to_number(), 42.0);
+        assert_eq!(Value::from("0x10").to_number(), 16.0);
+        assert_eq!(Value::from("").to_number(), 0.0);
+        assert!(Value::from("inf").to_number().is_nan());
+        assert!(Value::from("12px").to_number().is_nan());
+        assert_eq!(Value::Null.to_number(), 0.0);
+        assert!(Value::Undefined.to_number().is_nan());
     }
 }
