@@ -51,6 +51,9 @@ impl TestServer {
             shutdown_grace_seconds: 5,
             ..ServeConfig::default()
         };
+        // Key files generated on first start go to the test's own directory (on PostgreSQL the
+        // default would be the working directory: the source tree).
+        config.otp.keys.data_dir = Some(dir.path().to_path_buf());
         configure(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
