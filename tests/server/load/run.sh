@@ -3,17 +3,25 @@
 # wrk on loopback with 64 connections for DURATION seconds per scenario:
 #   verify-open:    /verify of a type-1 pattern against 10 enrolled, replay protection off
 #   verify-replay:  the same with replay protection on (every probe distinct, digest stored)
-#   save:           /save of distinct type-1 patterns spread over 1,000 users
+#   save:           /save of distinct type-1 patterns, 500 users per wrk thread (1,000 with two)
 # Prints wrk's latency distribution and the server's peak resident memory (VmHWM).
+# wrk runs on the same machine and shares its cores with the server.
 # Needs: wrk (apt-get install wrk), python3, curl. Usage: tests/server/load/run.sh [DURATION]
+# Environment: KEYCADENCE_SERVER_BIN (a prebuilt server instead of a release build),
+# WRK_THREADS (2), SCENARIOS (all three by default, e.g. "verify-replay save").
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 DURATION=${1:-15}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+WRK_THREADS=${WRK_THREADS:-2}
+SCENARIOS=${SCENARIOS:-verify-open verify-replay save}
 GOLDEN=${KEYCADENCE_GOLDEN_DIR:-$ROOT/../shared/spec/golden}/v01_lowercase.json
-(cd "$ROOT" && cargo build -q --release -p keycadence-server)
-BIN="$CARGO_TARGET_DIR/release/keycadence-server"
+BIN=${KEYCADENCE_SERVER_BIN:-}
+if [ -z "$BIN" ]; then
+    export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+    (cd "$ROOT" && cargo build -q --release -p keycadence-server)
+    BIN="$CARGO_TARGET_DIR/release/keycadence-server"
+fi
 WORK=$(mktemp -d /tmp/keycadence-load.XXXXXX)
 SERVER_PID=""
 trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
@@ -49,9 +57,11 @@ curl -s -u "$KEY:$SECRET" --data-urlencode "tp@$WORK/tp11" "http://127.0.0.1:$PO
 
 AUTH=$(printf '%s:%s' "$KEY" "$SECRET" | base64 -w0)
 export KC_AUTH="$AUTH" KC_PROBE="$WORK/tp11"
+wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 run() {
-    echo "== $1 (64 connections, ${DURATION}s)"
-    KC_MODE=$2 wrk -t2 -c64 -d"${DURATION}s" --latency -s "$HERE/requests.lua" "http://127.0.0.1:$PORT" | \
+    wanted "$1" || return 0
+    echo "== $1 (wrk -t$WRK_THREADS -c64 -d${DURATION}s; load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
+    KC_MODE=$2 wrk -t"$WRK_THREADS" -c64 -d"${DURATION}s" --latency -s "$HERE/requests.lua" "http://127.0.0.1:$PORT" | \
         grep -E "Requests/sec|Latency |50%|90%|99%|requests in|Non-2xx|Socket errors|codes"
 }
 run verify-open verify

@@ -1,8 +1,12 @@
 //! Users, their enrolled patterns (kept in buckets) and the replay-protection digests.
 
+use std::sync::Arc;
+
+use keycadence_core::pattern::Pattern;
+use sqlx::AnyConnection;
 use sqlx::Row;
 
-use super::{now_millis, Db};
+use super::{now_millis, Backend, Db};
 
 /// Where an enrolment is kept and what it is compared with (§1.6): device class, pattern type,
 /// text id (0 for type 0) and mobile typing position (0 when unknown).
@@ -40,6 +44,23 @@ pub enum VerifyRefusal {
     Repeat,
     /// The user's verifications for today are used up (code 57).
     LimitReached,
+}
+
+/// One verification to book: counted against the daily cap (when `daily_cap` is not 0) and,
+/// with replay protection, its probes' digests recorded (the newest last).
+#[derive(Clone, Debug)]
+pub struct Booking {
+    pub user_id: i64,
+    pub digests: Vec<String>,
+    pub replay_protection: bool,
+    pub daily_cap: u32,
+}
+
+/// A user's id and the newest enrolled patterns of one bucket, oldest first.
+#[derive(Clone, Debug)]
+pub struct Enrolled {
+    pub user_id: i64,
+    pub patterns: Arc<[Pattern]>,
 }
 
 /// Filters of `GET`/`DELETE /user` (§1.5.4–1.5.5); `None` means "any".
@@ -87,7 +108,7 @@ pub struct PatternCounts {
 const BUCKET_WHERE: &str =
     "user_id = $1 AND is_mobile = $2 AND kind = $3 AND text_id = $4 AND position = $5";
 
-fn utc_day(millis: i64) -> i64 {
+pub(super) fn utc_day(millis: i64) -> i64 {
     millis.div_euclid(86_400_000)
 }
 
@@ -105,15 +126,53 @@ impl Db {
         row.map(|r| r.try_get(0)).transpose()
     }
 
-    /// The newest `limit` enrolled patterns of a bucket, oldest first (the matcher's order).
-    pub async fn bucket_patterns(
+    /// The user and the newest `limit` patterns of their bucket; `None` for an unknown user.
+    /// One query reads the user and the bucket's row ids; the patterns come from the bucket
+    /// cache when it holds exactly those rows, otherwise they are read and parsed (a stored
+    /// pattern that no longer parses is logged and left out).
+    pub async fn enrolled_patterns(
+        &self,
+        tenant_id: i64,
+        external_id: &str,
+        bucket: Bucket,
+        limit: u32,
+    ) -> Result<Option<Enrolled>, sqlx::Error> {
+        let sql = match self.backend() {
+            Backend::Sqlite => USER_AND_BUCKET_IDS_SQLITE,
+            Backend::Postgres => USER_AND_BUCKET_IDS_POSTGRES,
+        };
+        let row = sqlx::query(sql)
+            .bind(tenant_id)
+            .bind(external_id)
+            .bind(bucket.is_mobile as i64)
+            .bind(bucket.kind)
+            .bind(bucket.text_id)
+            .bind(bucket.position)
+            .bind(limit as i64)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user_id: i64 = row.try_get(0)?;
+        let ids = parse_id_list(row.try_get::<Option<String>, _>(1)?.as_deref())?;
+        if let Some(patterns) = self.bucket_cache.get(user_id, bucket, &ids) {
+            return Ok(Some(Enrolled { user_id, patterns }));
+        }
+        let patterns = self.read_bucket(user_id, bucket, limit).await?;
+        Ok(Some(Enrolled { user_id, patterns }))
+    }
+
+    /// Reads and parses a bucket's newest patterns and caches them under the ids read.
+    async fn read_bucket(
         &self,
         user_id: i64,
         bucket: Bucket,
         limit: u32,
-    ) -> Result<Vec<String>, sqlx::Error> {
-        let sql =
-            format!("SELECT pattern FROM patterns WHERE {BUCKET_WHERE} ORDER BY id DESC LIMIT $6");
+    ) -> Result<Arc<[Pattern]>, sqlx::Error> {
+        let sql = format!(
+            "SELECT id, pattern FROM patterns WHERE {BUCKET_WHERE} ORDER BY id DESC LIMIT $6"
+        );
         let rows = sqlx::query(&sql)
             .bind(user_id)
             .bind(bucket.is_mobile as i64)
@@ -123,7 +182,28 @@ impl Db {
             .bind(limit as i64)
             .fetch_all(self.pool())
             .await?;
-        rows.into_iter().rev().map(|r| r.try_get(0)).collect()
+        let mut ids = Vec::with_capacity(rows.len());
+        let mut patterns = Vec::with_capacity(rows.len());
+        let mut text_bytes = 0;
+        for row in rows.iter().rev() {
+            let id: i64 = row.try_get(0)?;
+            let text: &str = row.try_get(1)?;
+            ids.push(id);
+            text_bytes += text.len();
+            match Pattern::parse(text) {
+                Ok(pattern) => patterns.push(pattern),
+                Err(err) => tracing::error!(
+                    user_id,
+                    pattern_id = id,
+                    error = %err,
+                    "a stored pattern no longer parses; skipped"
+                ),
+            }
+        }
+        let patterns: Arc<[Pattern]> = patterns.into();
+        self.bucket_cache
+            .put(user_id, bucket, ids.into(), patterns.clone(), text_bytes);
+        Ok(patterns)
     }
 
     /// How many mobile patterns of this type and text the user has in any position.
@@ -261,69 +341,23 @@ impl Db {
         })
     }
 
-    /// Books one verification for a user: counts it against the daily cap (when `daily_cap`
-    /// is not 0) and, with replay protection, records the probes' digests and refuses when the
-    /// newest probe was seen before. Earlier probes may repeat: that is how dual pass works.
+    /// Books one verification (see [`book`]). On SQLite the booking joins the batches of the
+    /// process's booking writer; on PostgreSQL, whose writers do not exclude each other (and
+    /// whose batches could deadlock across server processes), it has a transaction of its own.
     pub async fn book_verification(
         &self,
-        user_id: i64,
-        digests: &[String],
-        replay_protection: bool,
-        daily_cap: u32,
+        booking: Booking,
     ) -> Result<Result<(), VerifyRefusal>, sqlx::Error> {
-        if !replay_protection && daily_cap == 0 {
+        if !booking.replay_protection && booking.daily_cap == 0 {
             return Ok(Ok(()));
         }
-        let now = now_millis();
-        let today = utc_day(now);
+        if let Some(sqlite) = &self.sqlite {
+            return sqlite.bookings.book(booking).await;
+        }
         let mut w = self.begin_write().await?;
-        if daily_cap > 0 {
-            let counted = sqlx::query(
-                "UPDATE users SET verify_count = CASE WHEN verify_day = $2 THEN verify_count + 1 ELSE 1 END, \
-                 verify_day = $2 WHERE id = $1 AND NOT (verify_day = $2 AND verify_count >= $3)",
-            )
-            .bind(user_id)
-            .bind(today)
-            .bind(daily_cap as i64)
-            .execute(&mut *w.tx)
-            .await?;
-            if counted.rows_affected() == 0 {
-                w.rollback().await?;
-                return Ok(Err(VerifyRefusal::LimitReached));
-            }
-        }
-        if replay_protection {
-            for (i, digest) in digests.iter().enumerate() {
-                let inserted = sqlx::query(
-                    "INSERT INTO pattern_digests (user_id, digest, source, seen_at) VALUES ($1, $2, 'verify', $3) \
-                     ON CONFLICT (user_id, digest) DO NOTHING",
-                )
-                .bind(user_id)
-                .bind(digest)
-                .bind(now)
-                .execute(&mut *w.tx)
-                .await?;
-                let newest = i + 1 == digests.len();
-                if newest && inserted.rows_affected() == 0 {
-                    let source: String = sqlx::query(
-                        "SELECT source FROM pattern_digests WHERE user_id = $1 AND digest = $2",
-                    )
-                    .bind(user_id)
-                    .bind(digest)
-                    .fetch_one(&mut *w.tx)
-                    .await?
-                    .try_get(0)?;
-                    w.rollback().await?;
-                    return Ok(Err(if source == "enrol" {
-                        VerifyRefusal::Duplicate
-                    } else {
-                        VerifyRefusal::Repeat
-                    }));
-                }
-            }
-        }
+        let outcome = book(&mut w.tx, &booking, now_millis()).await?;
         w.commit().await?;
-        Ok(Ok(()))
+        Ok(outcome)
     }
 
     pub async fn count_patterns(
@@ -429,6 +463,141 @@ impl Db {
         w.commit().await?;
         Ok(done.rows_affected())
     }
+}
+
+/// The user's id and the row ids of a bucket's newest patterns as one comma-separated text
+/// (NULL when the bucket is empty): one row, one round trip.
+const USER_AND_BUCKET_IDS_SQLITE: &str = "SELECT u.id, (SELECT group_concat(b.id) FROM \
+     (SELECT id FROM patterns WHERE user_id = u.id AND is_mobile = $3 AND kind = $4 \
+     AND text_id = $5 AND position = $6 ORDER BY id DESC LIMIT $7) b) \
+     FROM users u WHERE u.tenant_id = $1 AND u.external_id = $2";
+const USER_AND_BUCKET_IDS_POSTGRES: &str = "SELECT u.id, (SELECT string_agg(b.id::text, ',') FROM \
+     (SELECT id FROM patterns WHERE user_id = u.id AND is_mobile = $3 AND kind = $4 \
+     AND text_id = $5 AND position = $6 ORDER BY id DESC LIMIT $7) b) \
+     FROM users u WHERE u.tenant_id = $1 AND u.external_id = $2";
+
+/// Row ids from a comma-separated list, ascending (oldest first, whatever order the
+/// aggregate produced).
+fn parse_id_list(list: Option<&str>) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = list
+        .unwrap_or("")
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.trim()
+                .parse::<i64>()
+                .map_err(|e| sqlx::Error::Decode(format!("pattern id list `{s}`: {e}").into()))
+        })
+        .collect::<Result<Vec<i64>, _>>()?;
+    ids.sort_unstable();
+    Ok(ids)
+}
+
+/// Books one verification inside the caller's write transaction. A refused booking leaves
+/// nothing behind: the replay check inserts only what it accepts, and with both the daily cap
+/// and replay protection on, a savepoint undoes the counter when the replay check refuses.
+/// The order of the checks is the order of the answers: the daily cap (57), then the newest
+/// probe enrolled (2) or sent for verification before (5), also earlier in the same call.
+/// Earlier probes may repeat: that is how dual pass works.
+pub(super) async fn book(
+    conn: &mut AnyConnection,
+    booking: &Booking,
+    now: i64,
+) -> Result<Result<(), VerifyRefusal>, sqlx::Error> {
+    let counted = booking.daily_cap > 0;
+    let newest = booking.digests.last().filter(|_| booking.replay_protection);
+    let savepoint = counted && newest.is_some();
+    if savepoint {
+        sqlx::query("SAVEPOINT booking").execute(&mut *conn).await?;
+    }
+    if counted {
+        let today = utc_day(now);
+        let updated = sqlx::query(
+            "UPDATE users SET verify_count = CASE WHEN verify_day = $2 THEN verify_count + 1 ELSE 1 END, \
+             verify_day = $2 WHERE id = $1 AND NOT (verify_day = $2 AND verify_count >= $3)",
+        )
+        .bind(booking.user_id)
+        .bind(today)
+        .bind(booking.daily_cap as i64)
+        .execute(&mut *conn)
+        .await?;
+        if updated.rows_affected() == 0 {
+            if savepoint {
+                sqlx::query("RELEASE booking").execute(&mut *conn).await?;
+            }
+            return Ok(Err(VerifyRefusal::LimitReached));
+        }
+    }
+    if let Some(newest) = newest {
+        let earlier = &booking.digests[..booking.digests.len() - 1];
+        let refusal = if earlier.contains(newest) {
+            Some(seen_as(conn, booking.user_id, newest).await?)
+        } else {
+            let inserted = insert_verify_digest(conn, booking.user_id, newest, now).await?;
+            if inserted {
+                None
+            } else {
+                Some(seen_as(conn, booking.user_id, newest).await?)
+            }
+        };
+        if let Some(refusal) = refusal {
+            if savepoint {
+                sqlx::query("ROLLBACK TO booking")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("RELEASE booking").execute(&mut *conn).await?;
+            }
+            return Ok(Err(refusal));
+        }
+        for digest in earlier {
+            insert_verify_digest(conn, booking.user_id, digest, now).await?;
+        }
+    }
+    if savepoint {
+        sqlx::query("RELEASE booking").execute(&mut *conn).await?;
+    }
+    Ok(Ok(()))
+}
+
+/// Records a digest sent for verification; `false` when the user's digest was known.
+async fn insert_verify_digest(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    digest: &str,
+    now: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO pattern_digests (user_id, digest, source, seen_at) VALUES ($1, $2, 'verify', $3) \
+         ON CONFLICT (user_id, digest) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(digest)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Why a repeated newest probe is refused: enrolled (2) or seen by verify before (5); a
+/// digest not stored yet was repeated within the call itself (5).
+async fn seen_as(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    digest: &str,
+) -> Result<VerifyRefusal, sqlx::Error> {
+    let source: Option<String> =
+        sqlx::query("SELECT source FROM pattern_digests WHERE user_id = $1 AND digest = $2")
+            .bind(user_id)
+            .bind(digest)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()?;
+    Ok(if source.as_deref() == Some("enrol") {
+        VerifyRefusal::Duplicate
+    } else {
+        VerifyRefusal::Repeat
+    })
 }
 
 #[cfg(test)]

@@ -2,9 +2,12 @@
 //! created and migrated on first start) and PostgreSQL. Queries use `$N` placeholders, which
 //! both backends accept.
 
+pub mod booking_queue;
+pub mod bucket_cache;
 pub mod enrolments;
 pub mod keys;
 pub mod otp;
+pub mod wal_checkpoints;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -33,24 +36,39 @@ pub enum DbError {
     Query(#[from] sqlx::Error),
 }
 
-/// The connection pool and, on SQLite, the lock that lets one write transaction run at a time
-/// (SQLite has a single writer; queueing in-process avoids busy retries under load).
+/// The connection pool, the cache of parsed enrolled patterns and, on SQLite, its writer.
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
-    sqlite_writer: Option<Arc<Mutex<()>>>,
+    sqlite: Option<SqliteWriter>,
+    bucket_cache: Arc<bucket_cache::BucketCache>,
+}
+
+/// SQLite has a single writer: the lock that lets one write transaction of this process run at
+/// a time (queueing in-process avoids busy retries under load), the task that books
+/// verifications in batches and the task that checkpoints the WAL after commits.
+#[derive(Clone)]
+struct SqliteWriter {
+    lock: Arc<Mutex<()>>,
+    bookings: booking_queue::BookingQueue,
+    checkpoints: wal_checkpoints::WalCheckpoints,
 }
 
 /// A write transaction; on SQLite it also holds the writer lock until commit or drop.
 pub struct WriteTx {
     pub tx: Transaction<'static, Any>,
     _writer: Option<OwnedMutexGuard<()>>,
+    checkpoints: Option<wal_checkpoints::WalCheckpoints>,
 }
 
 impl WriteTx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
+        self.tx.commit().await?;
+        if let Some(checkpoints) = &self.checkpoints {
+            checkpoints.committed();
+        }
+        Ok(())
     }
 
     /// Rolls back before the writer lock is released (a dropped transaction rolls back later,
@@ -61,8 +79,9 @@ impl WriteTx {
 }
 
 /// Per connection. The busy timeout comes first so that the others wait for locks too.
-const SQLITE_PRAGMAS: &str =
-    "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;";
+/// Commits leave WAL checkpoints to a background task (see [`wal_checkpoints`]).
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;";
 
 impl Db {
     /// Opens (creating a SQLite file if needed) and migrates the database.
@@ -74,6 +93,9 @@ impl Db {
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
+            // A connection to a local file cannot go stale; the default check costs a round
+            // trip to the connection's thread on every acquire.
+            pool_options = pool_options.test_before_acquire(false);
             pool_options = pool_options.after_connect(|conn, _meta| {
                 Box::pin(async move {
                     sqlx::Executor::execute(&mut *conn, SQLITE_PRAGMAS).await?;
@@ -94,11 +116,22 @@ impl Db {
                 .map_err(DbError::Connect)?;
         }
         migrator(backend).run(&pool).await?;
-        let sqlite_writer = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let sqlite = (backend == Backend::Sqlite).then(|| {
+            let lock = Arc::new(Mutex::new(()));
+            let checkpoints = wal_checkpoints::WalCheckpoints::start(pool.clone(), lock.clone());
+            let bookings =
+                booking_queue::BookingQueue::start(pool.clone(), lock.clone(), checkpoints.clone());
+            SqliteWriter {
+                lock,
+                bookings,
+                checkpoints,
+            }
+        });
         Ok(Db {
             pool,
             backend,
-            sqlite_writer,
+            sqlite,
+            bucket_cache: Arc::default(),
         })
     }
 
@@ -111,20 +144,33 @@ impl Db {
     }
 
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        let writer = match &self.sqlite_writer {
-            Some(lock) => Some(lock.clone().lock_owned().await),
+        let writer = match &self.sqlite {
+            Some(sqlite) => Some(sqlite.lock.clone().lock_owned().await),
             None => None,
         };
         // IMMEDIATE takes SQLite's write lock now, waiting for it with the busy handler. A
         // deferred transaction that reads first and then finds the lock held (for example by
         // a connection still rolling back) fails at once instead of waiting.
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        };
+        //
+        // The BEGIN runs in a task of its own. A request cancelled (its client gone) after the
+        // database began the transaction but before sqlx handed it over would otherwise put
+        // the connection back into the pool inside an open transaction, holding SQLite's write
+        // lock for good. In its own task the BEGIN always ends in a `Transaction`, whose drop
+        // rolls back.
+        let pool = self.pool.clone();
+        let backend = self.backend;
+        let tx = tokio::spawn(async move {
+            match backend {
+                Backend::Sqlite => pool.begin_with("BEGIN IMMEDIATE").await,
+                Backend::Postgres => pool.begin().await,
+            }
+        })
+        .await
+        .map_err(|_| sqlx::Error::PoolClosed)??;
         Ok(WriteTx {
             tx,
             _writer: writer,
+            checkpoints: self.sqlite.as_ref().map(|s| s.checkpoints.clone()),
         })
     }
 
@@ -199,6 +245,31 @@ pub fn now_millis() -> i64 {
 mod tests {
     use super::*;
 
+    /// Requests cancelled at any point of starting a write transaction (a client that gives
+    /// up) must not leave a connection holding SQLite's write lock.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn cancelled_writes_leave_no_transaction_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::connect(&format!("sqlite:{}", dir.path().join("c.db").display()), 2)
+            .await
+            .unwrap();
+        for i in 0..3000u64 {
+            let wait = Duration::from_micros(i * 7919 % 300);
+            let _ = tokio::time::timeout(wait, db.begin_write()).await;
+        }
+        for _ in 0..4 {
+            let write = async {
+                let mut w = db.begin_write().await?;
+                sqlx::query("SELECT 1").execute(&mut *w.tx).await?;
+                w.commit().await
+            };
+            tokio::time::timeout(Duration::from_secs(3), write)
+                .await
+                .expect("a writer waited for a lock nobody releases")
+                .expect("a write transaction starts");
+        }
+    }
+
     #[tokio::test]
     async fn sqlite_connections_wait_for_locks() {
         let dir = tempfile::tempdir().unwrap();
@@ -221,6 +292,14 @@ mod tests {
             0,
         );
         assert_eq!(mode, "wal");
+        let automatic_checkpoint_pages: i64 = sqlx::Row::get(
+            &sqlx::query("PRAGMA wal_autocheckpoint")
+                .fetch_one(db.pool())
+                .await
+                .unwrap(),
+            0,
+        );
+        assert_eq!(automatic_checkpoint_pages, 0);
     }
 
     #[test]

@@ -5,10 +5,12 @@ pub mod decision;
 pub mod matching;
 pub mod submission;
 
-use keycadence_core::pattern::Pattern;
+use std::sync::Arc;
 
 use crate::auth::Tenant;
-use crate::db::enrolments::{Bucket, EnrolOutcome, PatternFilter, VerifyRefusal};
+use crate::db::enrolments::{
+    Booking, Bucket, EnrolOutcome, Enrolled, PatternFilter, VerifyRefusal,
+};
 use crate::db::Db;
 use crate::error::{ApiError, ErrorCode};
 use crate::response::{whole, ApiResponse, OutcomeCode};
@@ -66,10 +68,18 @@ pub async fn verify(
         response.positions = Some(submission::detected_positions(sub.bucket));
         return Ok(response);
     }
-    let user_id = ctx.db.find_user(ctx.tenant.tenant_id, user).await?;
-    let enrolled = match user_id {
-        Some(id) => load_bucket(ctx.db, id, sub.bucket, settings.max_patterns_per_bucket).await?,
-        None => Vec::new(),
+    let (user_id, enrolled) = match ctx
+        .db
+        .enrolled_patterns(
+            ctx.tenant.tenant_id,
+            user,
+            sub.bucket,
+            settings.max_patterns_per_bucket,
+        )
+        .await?
+    {
+        Some(Enrolled { user_id, patterns }) => (Some(user_id), patterns),
+        None => (None, Arc::from(Vec::new())),
     };
     if endpoint == Endpoint::Verify && req.device_similarity_only {
         if enrolled.is_empty() {
@@ -97,14 +107,20 @@ pub async fn verify(
             let Some(user_id) = user_id else {
                 return nothing_to_compare(ctx, None, sub.bucket).await;
             };
+            let replay_protection = !settings.allow_identical_on_verify;
             let booked = ctx
                 .db
-                .book_verification(
+                .book_verification(Booking {
                     user_id,
-                    &sub.digests(),
-                    !settings.allow_identical_on_verify,
-                    settings.max_verifications_per_user_per_day,
-                )
+                    // Digests cost a canonical print and a hash: only when they are checked.
+                    digests: if replay_protection {
+                        sub.digests()
+                    } else {
+                        Vec::new()
+                    },
+                    replay_protection,
+                    daily_cap: settings.max_verifications_per_user_per_day,
+                })
                 .await?;
             match booked {
                 Ok(()) => {}
@@ -220,7 +236,7 @@ async fn enrol(ctx: &Ctx<'_>, user: &str, sub: &Submission) -> Result<EnrolOutco
         .enrol(
             ctx.tenant.tenant_id,
             user,
-            &sub.prepared,
+            sub.prepared(),
             settings.max_patterns_per_bucket,
             settings.max_users,
         )
@@ -247,25 +263,6 @@ async fn nothing_to_compare(
         OutcomeCode::NoPreviousPatterns
     };
     Ok(ApiResponse::outcome(code).with_success(false))
-}
-
-async fn load_bucket(
-    db: &Db,
-    user_id: i64,
-    bucket: Bucket,
-    limit: u32,
-) -> Result<Vec<Pattern>, ApiError> {
-    let texts = db.bucket_patterns(user_id, bucket, limit).await?;
-    Ok(texts
-        .iter()
-        .filter_map(|text| match Pattern::parse(text) {
-            Ok(p) => Some(p),
-            Err(err) => {
-                tracing::error!(user_id, error = %err, "a stored pattern no longer parses; skipped");
-                None
-            }
-        })
-        .collect())
 }
 
 /// `GET /user/{id}`: pattern counts per device class; an unknown user has none.

@@ -1,6 +1,8 @@
 //! A `tp` field as submitted: one or more `;`-joined patterns, parsed by the core, checked to
 //! belong to one bucket, and prepared for storage (canonical text, replay digest).
 
+use std::sync::OnceLock;
+
 use keycadence_core::pattern::{Pattern, PatternKind};
 use sha2::{Digest, Sha256};
 
@@ -13,14 +15,43 @@ pub const LANDSCAPE_POSITION: i64 = 6;
 #[derive(Clone, Debug)]
 pub struct Submission {
     pub patterns: Vec<Pattern>,
-    pub prepared: Vec<NewPattern>,
     pub bucket: Bucket,
+    prepared: OnceLock<Vec<NewPattern>>,
 }
 
 impl Submission {
-    pub fn digests(&self) -> Vec<String> {
-        self.prepared.iter().map(|p| p.digest.clone()).collect()
+    /// The patterns as stored, made on first use: a verification without replay protection
+    /// that enrols nothing needs neither the canonical texts nor their digests.
+    pub fn prepared(&self) -> &[NewPattern] {
+        self.prepared.get_or_init(|| {
+            self.patterns
+                .iter()
+                .map(|pattern| {
+                    let text = pattern.to_string();
+                    let digest = hex(&Sha256::digest(text.as_bytes()));
+                    NewPattern {
+                        bucket: self.bucket,
+                        text,
+                        digest,
+                    }
+                })
+                .collect()
+        })
     }
+
+    pub fn digests(&self) -> Vec<String> {
+        self.prepared().iter().map(|p| p.digest.clone()).collect()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    out
 }
 
 /// How many patterns a `tp` field holds, without parsing them (to refuse oversize calls early).
@@ -54,7 +85,7 @@ pub fn parse(tp: &str) -> Result<Submission, ErrorCode> {
         }
         patterns.push(pattern);
     }
-    let mut prepared = Vec::with_capacity(patterns.len());
+    let mut buckets = Vec::with_capacity(patterns.len());
     for pattern in &patterns {
         let bucket = bucket_of(pattern)?;
         if pattern.is_mobile()
@@ -66,25 +97,16 @@ pub fn parse(tp: &str) -> Result<Submission, ErrorCode> {
         {
             return Err(ErrorCode::MobileWithoutMotion);
         }
-        let text = pattern.to_string();
-        let digest = Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        prepared.push(NewPattern {
-            bucket,
-            text,
-            digest,
-        });
+        buckets.push(bucket);
     }
-    let bucket = prepared[0].bucket;
-    if prepared.iter().any(|p| p.bucket != bucket) {
+    let bucket = buckets[0];
+    if buckets.iter().any(|b| *b != bucket) {
         return Err(ErrorCode::IncompatiblePatterns);
     }
     Ok(Submission {
         patterns,
-        prepared,
         bucket,
+        prepared: OnceLock::new(),
     })
 }
 
@@ -145,5 +167,19 @@ fn has_motion(pattern: &Pattern) -> bool {
     match pattern {
         Pattern::Diagram(d) => d.motion.as_ref().is_some_and(|m| !m.samples.is_empty()),
         Pattern::AnyText(_) | Pattern::Mouse(_) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_are_lower_case_hex_sha256_as_stored_before() {
+        // FIPS 180-2 test vector: SHA-256("abc").
+        assert_eq!(
+            hex(&Sha256::digest(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -22,6 +22,8 @@ pub const TEXT: &str = "hello world from keycadence";
 pub struct TestServer {
     pub base: String,
     pub db: Db,
+    /// The database it serves from: another server given this URL shares its data.
+    pub database_url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     _dir: tempfile::TempDir,
@@ -55,6 +57,7 @@ impl TestServer {
         // default would be the working directory: the source tree).
         config.otp.keys.data_dir = Some(dir.path().to_path_buf());
         configure(&mut config);
+        let database_url = config.database_url.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState::new(config).await.unwrap();
@@ -70,6 +73,7 @@ impl TestServer {
         TestServer {
             base,
             db,
+            database_url,
             stop: Some(stop),
             task: Some(task),
             _dir: dir,
