@@ -26,6 +26,14 @@ pub struct ApiCall {
 }
 
 impl ApiCall {
+    /// The domain context of this call: the server's database and the caller's tenant.
+    pub fn ctx<'a>(&'a self, state: &'a AppState) -> crate::domain::Ctx<'a> {
+        crate::domain::Ctx {
+            db: &state.db,
+            tenant: &self.tenant,
+        }
+    }
+
     /// Code 53 when the tenant has the advanced endpoints (`/save`, `/verify`) switched off.
     pub fn require_advanced(&self) -> Result<(), ApiError> {
         if self.tenant.settings.advanced_endpoints {

@@ -8,7 +8,7 @@ use crate::app::AppState;
 use crate::call::{ApiCall, UserPath};
 use crate::db::enrolments::PatternFilter;
 use crate::domain::decision::Endpoint;
-use crate::domain::{self, Ctx, VerifyRequest};
+use crate::domain::{self, VerifyRequest};
 use crate::error::{ApiError, ErrorCode};
 use crate::response::{ApiResponse, OutcomeCode};
 
@@ -41,15 +41,7 @@ pub async fn save(State(state): State<AppState>, id: UserPath, call: ApiCall) ->
         call.require_advanced()?;
         let user = call.user_id(&id)?;
         let tp = required(&call, "tp")?;
-        domain::save(
-            &Ctx {
-                db: &state.db,
-                tenant: &call.tenant,
-            },
-            &user,
-            tp,
-        )
-        .await
+        domain::save(&call.ctx(&state), &user, tp).await
     }
     .await;
     call.finish(result)
@@ -60,16 +52,7 @@ pub async fn verify(State(state): State<AppState>, id: UserPath, call: ApiCall) 
         call.require_advanced()?;
         let user = call.user_id(&id)?;
         let request = verify_request(&call)?;
-        domain::verify(
-            &Ctx {
-                db: &state.db,
-                tenant: &call.tenant,
-            },
-            Endpoint::Verify,
-            &user,
-            &request,
-        )
-        .await
+        domain::verify(&call.ctx(&state), Endpoint::Verify, &user, &request).await
     }
     .await;
     call.finish(result)
@@ -79,16 +62,7 @@ pub async fn auto(State(state): State<AppState>, id: UserPath, call: ApiCall) ->
     let result = async {
         let user = call.user_id(&id)?;
         let request = verify_request(&call)?;
-        domain::verify(
-            &Ctx {
-                db: &state.db,
-                tenant: &call.tenant,
-            },
-            Endpoint::Auto,
-            &user,
-            &request,
-        )
-        .await
+        domain::verify(&call.ctx(&state), Endpoint::Auto, &user, &request).await
     }
     .await;
     call.finish(result)
@@ -138,15 +112,7 @@ pub async fn check_user(State(state): State<AppState>, id: UserPath, call: ApiCa
     let result = async {
         let user = call.user_id(&id)?;
         let filter = pattern_filter(&call)?;
-        domain::check_user(
-            &Ctx {
-                db: &state.db,
-                tenant: &call.tenant,
-            },
-            &user,
-            &filter,
-        )
-        .await
+        domain::check_user(&call.ctx(&state), &user, &filter).await
     }
     .await;
     call.finish(result)
@@ -156,15 +122,7 @@ pub async fn delete_user(State(state): State<AppState>, id: UserPath, call: ApiC
     let result = async {
         let user = call.user_id(&id)?;
         let filter = pattern_filter(&call)?;
-        domain::delete_user(
-            &Ctx {
-                db: &state.db,
-                tenant: &call.tenant,
-            },
-            &user,
-            &filter,
-        )
-        .await
+        domain::delete_user(&call.ctx(&state), &user, &filter).await
     }
     .await;
     call.finish(result)
@@ -180,15 +138,7 @@ pub async fn change_user(State(state): State<AppState>, id: UserPath, call: ApiC
         let new_user =
             crate::user_id::validate(new_user, call.tenant.settings.reject_contact_like_user_ids)
                 .map_err(|code| call.error(code))?;
-        domain::change_user(
-            &Ctx {
-                db: &state.db,
-                tenant: &call.tenant,
-            },
-            &user,
-            &new_user,
-        )
-        .await
+        domain::change_user(&call.ctx(&state), &user, &new_user).await
     }
     .await;
     call.finish(result)
