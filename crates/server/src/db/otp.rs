@@ -68,6 +68,28 @@ pub struct Versioned {
     pub version: i64,
 }
 
+/// A table of versioned JSON records, each found by the id of the row it belongs to and a
+/// text (a user key, an identity). The names go into the SQL as they are, so they come only
+/// from the constants below, never from a request.
+struct VersionedTable {
+    table: &'static str,
+    /// The key: the owner's id column, then the text column.
+    key_columns: [&'static str; 2],
+    json_column: &'static str,
+}
+
+const CODE_RECORDS: VersionedTable = VersionedTable {
+    table: "verify_otp_records",
+    key_columns: ["app_ref", "user_key"],
+    json_column: "record",
+};
+
+const BACKUP_CODES: VersionedTable = VersionedTable {
+    table: "totp_backup_codes",
+    key_columns: ["service_ref", "identity"],
+    json_column: "state",
+};
+
 #[derive(Clone, Debug)]
 pub struct StoredService {
     pub service_ref: i64,
@@ -189,17 +211,8 @@ impl Db {
         &self,
         application_id: &str,
     ) -> Result<Option<StoredApp>, sqlx::Error> {
-        let sql = format!(
-            "SELECT {APP_COLUMNS} FROM verify_apps a JOIN verify_clients c ON c.id = a.client_ref \
-             WHERE a.application_id = $1"
-        );
-        sqlx::query(&sql)
-            .bind(application_id)
-            .fetch_optional(self.pool())
-            .await?
-            .as_ref()
-            .map(stored_app)
-            .transpose()
+        self.find_verify_app_where("a.application_id = $1", application_id)
+            .await
     }
 
     /// The active application whose reset-profile token has this SHA-256 (hex).
@@ -207,12 +220,25 @@ impl Db {
         &self,
         token_hash: &str,
     ) -> Result<Option<StoredApp>, sqlx::Error> {
+        self.find_verify_app_where(
+            "a.reset_token_hash = $1 AND a.revoked_at IS NULL",
+            token_hash,
+        )
+        .await
+    }
+
+    /// The application that meets `condition` (SQL of this module, the value as `$1`).
+    async fn find_verify_app_where(
+        &self,
+        condition: &'static str,
+        value: &str,
+    ) -> Result<Option<StoredApp>, sqlx::Error> {
         let sql = format!(
             "SELECT {APP_COLUMNS} FROM verify_apps a JOIN verify_clients c ON c.id = a.client_ref \
-             WHERE a.reset_token_hash = $1 AND a.revoked_at IS NULL"
+             WHERE {condition}"
         );
         sqlx::query(&sql)
-            .bind(token_hash)
+            .bind(value)
             .fetch_optional(self.pool())
             .await?
             .as_ref()
@@ -288,20 +314,7 @@ impl Db {
         app_ref: i64,
         user_key: &str,
     ) -> Result<Option<Versioned>, sqlx::Error> {
-        sqlx::query(
-            "SELECT record, version FROM verify_otp_records WHERE app_ref = $1 AND user_key = $2",
-        )
-        .bind(app_ref)
-        .bind(user_key)
-        .fetch_optional(self.pool())
-        .await?
-        .map(|row| {
-            Ok(Versioned {
-                json: row.try_get(0)?,
-                version: row.try_get(1)?,
-            })
-        })
-        .transpose()
+        self.load_versioned(&CODE_RECORDS, app_ref, user_key).await
     }
 
     /// Stores a code record if it is still at `expected` (`None`: not stored yet).
@@ -312,37 +325,8 @@ impl Db {
         expected: Option<i64>,
         json: &str,
     ) -> Result<bool, sqlx::Error> {
-        let now = now_millis();
-        let mut w = self.begin_write().await?;
-        let done = match expected {
-            None => {
-                sqlx::query(
-                    "INSERT INTO verify_otp_records (app_ref, user_key, record, version, updated_at) \
-                     VALUES ($1, $2, $3, 1, $4) ON CONFLICT (app_ref, user_key) DO NOTHING",
-                )
-                .bind(app_ref)
-                .bind(user_key)
-                .bind(json)
-                .bind(now)
-                .execute(&mut *w.tx)
-                .await?
-            }
-            Some(version) => {
-                sqlx::query(
-                    "UPDATE verify_otp_records SET record = $1, version = version + 1, updated_at = $2 \
-                     WHERE app_ref = $3 AND user_key = $4 AND version = $5",
-                )
-                .bind(json)
-                .bind(now)
-                .bind(app_ref)
-                .bind(user_key)
-                .bind(version)
-                .execute(&mut *w.tx)
-                .await?
-            }
-        };
-        w.commit().await?;
-        Ok(done.rows_affected() == 1)
+        self.swap_versioned(&CODE_RECORDS, app_ref, user_key, expected, json)
+            .await
     }
 
     /// Deletes the code records of these users of an application; returns how many existed.
@@ -621,20 +605,8 @@ impl Db {
         service_ref: i64,
         identity: &str,
     ) -> Result<Option<Versioned>, sqlx::Error> {
-        sqlx::query(
-            "SELECT state, version FROM totp_backup_codes WHERE service_ref = $1 AND identity = $2",
-        )
-        .bind(service_ref)
-        .bind(identity)
-        .fetch_optional(self.pool())
-        .await?
-        .map(|row| {
-            Ok(Versioned {
-                json: row.try_get(0)?,
-                version: row.try_get(1)?,
-            })
-        })
-        .transpose()
+        self.load_versioned(&BACKUP_CODES, service_ref, identity)
+            .await
     }
 
     /// Stores a new set of backup codes, replacing any previous set.
@@ -667,18 +639,86 @@ impl Db {
         expected_version: i64,
         state: &str,
     ) -> Result<bool, sqlx::Error> {
-        let mut w = self.begin_write().await?;
-        let done = sqlx::query(
-            "UPDATE totp_backup_codes SET state = $1, version = version + 1, updated_at = $2 \
-             WHERE service_ref = $3 AND identity = $4 AND version = $5",
+        self.swap_versioned(
+            &BACKUP_CODES,
+            service_ref,
+            identity,
+            Some(expected_version),
+            state,
         )
-        .bind(state)
-        .bind(now_millis())
-        .bind(service_ref)
-        .bind(identity)
-        .bind(expected_version)
-        .execute(&mut *w.tx)
-        .await?;
+        .await
+    }
+
+    // ---- Versioned records of any table ----
+
+    async fn load_versioned(
+        &self,
+        records: &VersionedTable,
+        owner_ref: i64,
+        name: &str,
+    ) -> Result<Option<Versioned>, sqlx::Error> {
+        let VersionedTable {
+            table,
+            key_columns: [owner_column, name_column],
+            json_column,
+        } = records;
+        let sql = format!(
+            "SELECT {json_column}, version FROM {table} \
+             WHERE {owner_column} = $1 AND {name_column} = $2"
+        );
+        sqlx::query(&sql)
+            .bind(owner_ref)
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| {
+                Ok(Versioned {
+                    json: row.try_get(0)?,
+                    version: row.try_get(1)?,
+                })
+            })
+            .transpose()
+    }
+
+    /// Stores a record if it is still at `expected` (`None`: not stored yet); `false` when
+    /// another writer got there first.
+    async fn swap_versioned(
+        &self,
+        records: &VersionedTable,
+        owner_ref: i64,
+        name: &str,
+        expected: Option<i64>,
+        json: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let VersionedTable {
+            table,
+            key_columns: [owner_column, name_column],
+            json_column,
+        } = records;
+        // Both statements take the key, the JSON and the time as $1 to $4; the update also
+        // takes the version it expects as $5. An insert that finds a record already there
+        // (stored meanwhile by another writer) lost the race like a stale update.
+        let sql = match expected {
+            None => format!(
+                "INSERT INTO {table} ({owner_column}, {name_column}, {json_column}, version, \
+                 updated_at) VALUES ($1, $2, $3, 1, $4) \
+                 ON CONFLICT ({owner_column}, {name_column}) DO NOTHING"
+            ),
+            Some(_) => format!(
+                "UPDATE {table} SET {json_column} = $3, version = version + 1, updated_at = $4 \
+                 WHERE {owner_column} = $1 AND {name_column} = $2 AND version = $5"
+            ),
+        };
+        let mut w = self.begin_write().await?;
+        let mut query = sqlx::query(&sql)
+            .bind(owner_ref)
+            .bind(name)
+            .bind(json)
+            .bind(now_millis());
+        if let Some(version) = expected {
+            query = query.bind(version);
+        }
+        let done = query.execute(&mut *w.tx).await?;
         w.commit().await?;
         Ok(done.rows_affected() == 1)
     }

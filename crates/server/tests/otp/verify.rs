@@ -612,3 +612,43 @@ async fn concurrent_validations_of_one_code_match_once() {
     assert_eq!(codes, [10, 10, 10, 10, 10, 10, 10, 19]);
     server.stop().await;
 }
+
+/// The storage under `send` and `validate`: a code record is written only over the version
+/// that was read (`None`: none stored yet), so a writer that lost a race learns it.
+#[tokio::test]
+async fn code_records_are_swapped_only_at_the_version_read() {
+    let sms = SmsGateway::start().await;
+    let server = TestServer::start(Gateways {
+        smtp_port: None,
+        sms_base: sms.base.clone(),
+    })
+    .await;
+    let app = server.app(|_| {}, None).await;
+    let db = &server.db;
+    let app_ref = db
+        .find_verify_app(&app.application_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .app_ref;
+    let load = |user_key: &'static str| async move {
+        let stored = db.load_otp_record(app_ref, user_key).await.unwrap();
+        stored.map(|record| (record.json, record.version))
+    };
+    let swap = |expected: Option<i64>, json: &'static str| async move {
+        db.swap_otp_record(app_ref, "user", expected, json)
+            .await
+            .unwrap()
+    };
+
+    assert_eq!(load("user").await, None);
+    assert!(swap(None, "1").await);
+    assert!(!swap(None, "2").await, "a second first write lost the race");
+    assert_eq!(load("user").await, Some(("1".into(), 1)));
+    assert!(!swap(Some(0), "3").await);
+    assert!(swap(Some(1), "4").await);
+    assert!(!swap(Some(1), "5").await);
+    assert_eq!(load("user").await, Some(("4".into(), 2)));
+    assert_eq!(load("another user").await, None);
+    server.stop().await;
+}
