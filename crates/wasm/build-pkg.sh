@@ -4,22 +4,33 @@
 # the size-optimised `wasm-release` profile, its wasm-bindgen glue (ES module, `--target web`),
 # wasm-opt -Oz, and the licence files the package ships.
 #
-# Needs the wasm32-unknown-unknown target and wasm-bindgen-cli at the Cargo.lock version of
-# wasm-bindgen (scripts/bootstrap.d/wasm.sh installs them), and binaryen's wasm-opt from the
-# root package's devDependencies (`npm ci`): Debian 12's binaryen 108 exports the wrong table
-# for wasm-bindgen's externref table, which breaks the module at load.
+# The standard library is rebuilt for the module (`-Zbuild-std`, the rust-src component) with
+# panics that abort on the spot (`-Cpanic=immediate-abort`): no panic messages, locations or
+# formatting machinery end up in the module (about 9 KB gzipped; the `panic-hook` feature keeps
+# them). Those flags are unstable, so this one build runs with RUSTC_BOOTSTRAP=1 on the stable
+# toolchain; nothing else does.
+#
+# Needs the wasm32-unknown-unknown target, the rust-src component and wasm-bindgen-cli at the
+# Cargo.lock version of wasm-bindgen (scripts/bootstrap.d/wasm.sh installs them), and binaryen's
+# wasm-opt from the root package's devDependencies (`npm ci`): Debian 12's binaryen 108 exports
+# the wrong table for wasm-bindgen's externref table, which breaks the module at load.
 # Usage: crates/wasm/build-pkg.sh [extra cargo arguments, e.g. --features panic-hook]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 target_dir="${CARGO_TARGET_DIR:-target}"
-cargo build --quiet -p keycadence-wasm --target wasm32-unknown-unknown --profile wasm-release "$@"
+panics="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+# With the `panic-hook` feature panics keep their messages, for the hook to print.
+case " $* " in *panic-hook*) panics="" ;; esac
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="$panics" \
+  cargo build --quiet -p keycadence-wasm --target wasm32-unknown-unknown --profile wasm-release \
+  -Zbuild-std=std,panic_abort "$@"
 
 wasm-bindgen --target web --no-typescript --out-dir pkg --out-name keycadence_wasm \
   "$target_dir/wasm32-unknown-unknown/wasm-release/keycadence_wasm.wasm"
 
 # The features rustc enables by default for wasm32.
-node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   pkg/keycadence_wasm_bg.wasm -o pkg/keycadence_wasm_bg.wasm

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Installs what the browser build (crates/wasm, pkg/) and its tests need: the wasm32 Rust
-# target, wasm-bindgen-cli at exactly the Cargo.lock version of wasm-bindgen, Chromium with
-# chromedriver (Debian's; no browser is downloaded), and the root package.json's npm packages
-# (playwright-core, Vite, TypeScript, binaryen's wasm-opt). Idempotent and quick when all are
-# present.
+# target and the standard library's source, wasm-bindgen-cli at exactly the Cargo.lock version
+# of wasm-bindgen, Chromium with chromedriver (Debian's; no browser is downloaded), and the root
+# package.json's npm packages (playwright-core, Vite, TypeScript, binaryen's wasm-opt).
+# Idempotent and quick when all are present.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
+fi
+# The shipped module rebuilds the standard library for size (crates/wasm/build-pkg.sh).
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  rustup component add rust-src
 fi
 
 # The CLI must match the library version exactly (the generated glue is version-specific).

@@ -3,12 +3,10 @@
 //! reproducing typingdna.js v3.2 field for field, quirks included.
 
 use std::borrow::Cow;
-use std::sync::OnceLock;
 
 use crate::env::Environment;
-use crate::js::push_number;
+use crate::js::{self, push_number};
 use crate::text_id::text_id;
-use crate::ua_regex::Regex;
 
 /// Appendix A.1: the detectmobilebrowsers.com expression plus `android|ipad|playbook|silk`,
 /// tested against the whole user agent.
@@ -19,30 +17,6 @@ const MOBILE_PREFIX_EXPRESSION: &str = r"/1207|6310|6590|3gso|4thp|50[1-6]i|770s
 
 /// Appendix A.3: "tablet" in the device signature (§5.3 step 4).
 const TABLET_EXPRESSION: &str = r"/(ipad|tablet|(android(?!.*mobile))|(windows(?!.*phone)(.*touch))|kindle|playbook|silk|(puffin(?!.*(IP|AP|WP))))/i";
-
-/// Compiles one of the constant expressions above, once per process.
-fn compiled(cell: &'static OnceLock<Regex>, literal: &'static str) -> &'static Regex {
-    cell.get_or_init(|| {
-        // The literals are constants covered by the tests, so failing here is a build defect.
-        Regex::new(literal)
-            .unwrap_or_else(|error| panic!("Appendix A expression does not compile: {error}"))
-    })
-}
-
-fn mobile_expression() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    compiled(&CELL, MOBILE_EXPRESSION)
-}
-
-fn mobile_prefix_expression() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    compiled(&CELL, MOBILE_PREFIX_EXPRESSION)
-}
-
-fn tablet_expression() -> &'static Regex {
-    static CELL: OnceLock<Regex> = OnceLock::new();
-    compiled(&CELL, TABLET_EXPRESSION)
-}
 
 /// Browser-object markers `checkEnvironment` looks at (read by the wasm shell from `window`,
 /// `document` and `navigator`). Each field documents the JavaScript expression it stands for.
@@ -92,8 +66,11 @@ pub struct EnvironmentCheck {
 /// The reference tests `navigator.userAgent || navigator.vendor || window.opera`: callers pass
 /// the first of those that is a non-empty string.
 pub fn is_mobile(user_agent: &str) -> bool {
-    mobile_expression().is_match(user_agent)
-        || mobile_prefix_expression().is_match(&first_four_utf16_units(user_agent))
+    js::regex_test(MOBILE_EXPRESSION, user_agent)
+        || js::regex_test(
+            MOBILE_PREFIX_EXPRESSION,
+            &first_four_utf16_units(user_agent),
+        )
 }
 
 /// `ua.substr(0, 4)`: the first four UTF-16 code units. When that cuts a surrogate pair in half,
@@ -105,7 +82,9 @@ fn first_four_utf16_units(text: &str) -> Cow<'_, str> {
         let width = c.len_utf16();
         if units + width > 4 {
             if units < 4 {
-                return Cow::Owned(format!("{}\u{FFFD}", &text[..index]));
+                let mut cut = text[..index].to_owned();
+                cut.push('\u{FFFD}');
+                return Cow::Owned(cut);
             }
             return Cow::Borrowed(&text[..index]);
         }
@@ -126,7 +105,8 @@ pub fn device_signature(
     press_calculated: bool,
 ) -> [f64; 20] {
     let detected = detect_os_browser_device(captured_user_agent, captured_platform, env, mobile);
-    let orientation_or_iemobile = env.has_orientation || captured_user_agent.contains("IEMobile");
+    let orientation_or_iemobile =
+        env.has_orientation || js::includes(captured_user_agent, "IEMobile");
     // `Number('ontouchstart' in window || navigator.maxTouchPoints || DocumentTouch... || false)
     // + 1`: a touch laptop with 10 points gives 11 (§11.2 Q7).
     let touch = if env.ontouchstart {
@@ -207,41 +187,41 @@ fn detect_os_browser_device(
     let mut device_type = 1; // 1 pc, 2 phone, 3 tablet
 
     // Step 1: the browser chain (case-sensitive, first hit wins).
-    if ua.contains("MSIE") {
+    if js::includes(ua, "MSIE") {
         browser = 4;
-        if ua.contains("IEMobile") {
+        if js::includes(ua, "IEMobile") {
             device_type = 2;
         }
         version = msie_major(ua).unwrap_or(version);
-    } else if ua.contains("Edge") {
+    } else if js::includes(ua, "Edge") {
         browser = 6;
         version = major_after(ua, "Edge/").unwrap_or(version);
-    } else if ua.contains("Chrome") {
-        if ua.contains("CrOS") {
+    } else if js::includes(ua, "Chrome") {
+        if js::includes(ua, "CrOS") {
             platform = "CrOS";
         }
         browser = 1;
         version = major_after(ua, "Chrome/").unwrap_or(version);
-    } else if ua.contains("Opera") {
+    } else if js::includes(ua, "Opera") {
         browser = 3;
-        if ua.contains("mini") || ua.contains("Mobile") {
+        if js::includes(ua, "mini") || js::includes(ua, "Mobile") {
             device_type = 2;
         }
-    } else if ua.contains("Android") {
+    } else if js::includes(ua, "Android") {
         browser = 7;
         device_type = 2;
         os = 6;
-    } else if ua.contains("Firefox") {
+    } else if js::includes(ua, "Firefox") {
         browser = 2;
-        if ua.contains("Fennec") {
+        if js::includes(ua, "Fennec") {
             device_type = 2;
         }
         version = major_after(ua, "Firefox/").unwrap_or(version);
-    } else if ua.contains("Safari") {
+    } else if js::includes(ua, "Safari") {
         browser = 5;
-        if ua.contains("iPhone") || ua.contains("iPad") || ua.contains("iPod") {
+        if js::includes(ua, "iPhone") || js::includes(ua, "iPad") || js::includes(ua, "iPod") {
             os = 5;
-            device_type = if ua.contains("iPad") { 3 } else { 2 };
+            device_type = if js::includes(ua, "iPad") { 3 } else { 2 };
         }
     }
 
@@ -263,11 +243,11 @@ fn detect_os_browser_device(
         os = 4;
     } else if platform == "Win32" || platform == "Win64" {
         os = 1;
-    } else if os == 0 && ua.contains("Android") {
+    } else if os == 0 && js::includes(ua, "Android") {
         os = 6;
-    } else if os == 0 && platform.contains("Linux") {
+    } else if os == 0 && js::includes(platform, "Linux") {
         os = 3;
-    } else if os == 0 && ua.contains("Windows") {
+    } else if os == 0 && js::includes(ua, "Windows") {
         os = 1;
     }
 
@@ -279,7 +259,7 @@ fn detect_os_browser_device(
         } else {
             width > 767 && height > 480
         };
-        if tablet_expression().is_match(ua) || ((os == 6 || os == 0) && large) {
+        if js::regex_test(TABLET_EXPRESSION, ua) || ((os == 6 || os == 0) && large) {
             device_type = 3;
         } else if os == 1 {
             if env.ms_pointer_touch {
@@ -313,7 +293,7 @@ fn number_from_digits(digits: &str) -> f64 {
 /// `prefix` that is followed by at least one digit or dot, up to the first dot (possibly empty).
 /// `prefix` ends with '/', so occurrences cannot overlap.
 fn major_after<'a>(ua: &'a str, prefix: &str) -> Option<&'a str> {
-    ua.match_indices(prefix).find_map(|(index, _)| {
+    js::occurrences(ua, prefix).find_map(|index| {
         let rest = &ua[index + prefix.len()..];
         let run = leading(rest, |b| b.is_ascii_digit() || b == b'.');
         (!run.is_empty()).then(|| leading(run, |b| b.is_ascii_digit()))
@@ -322,7 +302,7 @@ fn major_after<'a>(ua: &'a str, prefix: &str) -> Option<&'a str> {
 
 /// `/MSIE \d+[.]\d+/.exec(ua)[0].split(' ')[1].split('.')[0]`.
 fn msie_major(ua: &str) -> Option<&str> {
-    ua.match_indices("MSIE ").find_map(|(index, _)| {
+    js::occurrences(ua, "MSIE ").find_map(|index| {
         let rest = &ua[index + "MSIE ".len()..];
         let major = leading(rest, |b| b.is_ascii_digit());
         let after_dot = rest[major.len()..].strip_prefix('.')?;
@@ -335,7 +315,7 @@ fn msie_major(ua: &str) -> Option<&str> {
 /// if it has an underscore, `.split('_').slice(0, 2).join('')` ("10_15_7" and "10.15" give
 /// "1015").
 fn mac_os_version(ua: &str) -> Option<String> {
-    let found = ua.match_indices("10").find_map(|(index, _)| {
+    let found = js::occurrences(ua, "10").find_map(|index| {
         let run = leading(&ua[index + 2..], |b| {
             b.is_ascii_digit() || b == b'.' || b == b'_'
         });
@@ -359,7 +339,7 @@ fn leading(text: &str, accept: impl Fn(u8) -> bool) -> &str {
 pub fn check_environment(env: &Environment, mobile: bool) -> EnvironmentCheck {
     let markers = &env.browser;
     let ua = env.user_agent.as_str();
-    let opera = markers.opera_addons || markers.window_opera || ua.contains(" OPR/");
+    let opera = markers.opera_addons || markers.window_opera || js::includes(ua, " OPR/");
     let browser_type = if (markers.chrome_api || opera) && markers.window_css {
         "blink"
     } else if opera {
@@ -370,13 +350,13 @@ pub fn check_environment(env: &Environment, mobile: bool) -> EnvironmentCheck {
         "internet explorer"
     } else if markers.style_media {
         "edge"
-    } else if markers.chrome_api && ua.contains("Edg") {
+    } else if markers.chrome_api && js::includes(ua, "Edg") {
         "edge chromium"
     } else if markers.chrome_api {
         "chrome"
     } else if markers.html_element_constructor
         || markers.safari_push_notification
-        || (ua.contains("Safari") && !ua.contains("Chrome"))
+        || (js::includes(ua, "Safari") && !js::includes(ua, "Chrome"))
     {
         "safari"
     } else {
@@ -447,7 +427,7 @@ mod tests {
             MOBILE_PREFIX_EXPRESSION,
             TABLET_EXPRESSION,
         ] {
-            assert!(Regex::new(literal).is_ok(), "{literal}");
+            assert!(crate::ua_regex::Regex::new(literal).is_ok(), "{literal}");
         }
     }
 
@@ -709,7 +689,6 @@ mod tests {
 
     #[test]
     fn tablet_expression_and_its_lookaheads() {
-        let tablet = tablet_expression();
         let yes = [
             "Mozilla/5.0 (Linux; Android 13; SM-X700) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.0.0 Safari/537.36",
             "Mozilla/5.0 (Windows NT 6.2; ARM; Trident/6.0; Touch)",
@@ -719,7 +698,7 @@ mod tests {
             "Mozilla/5.0 (Linux; U; Android 2.3.4; en-us; Kindle Fire Build/GINGERBREAD) Mobile Safari/533.1 Silk/3.0",
         ];
         for ua in yes {
-            assert!(tablet.is_match(ua), "{ua}");
+            assert!(js::regex_test(TABLET_EXPRESSION, ua), "{ua}");
         }
         let no = [
             PIXEL_CHROME,
@@ -730,7 +709,7 @@ mod tests {
             "Mozilla/5.0 (iPhone; CPU iPhone OS 12_5 like Mac OS X) Puffin/4.8.0.2965IP",
         ];
         for ua in no {
-            assert!(!tablet.is_match(ua), "{ua}");
+            assert!(!js::regex_test(TABLET_EXPRESSION, ua), "{ua}");
         }
     }
 

@@ -102,6 +102,20 @@ fn push_decimal(out: &mut String, mut n: u128, decimals: usize) {
     }
 }
 
+/// The byte offsets at which `needle` occurs in `haystack`, left to right: what `indexOf` finds
+/// from each position. A plain scan: the texts searched here are user agents, and it keeps the
+/// standard library's two-way string searcher out of the wasm build.
+pub fn occurrences<'a>(haystack: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    (0..(haystack.len() + 1).saturating_sub(needle.len()))
+        .filter(move |&at| haystack[at..].starts_with(needle))
+}
+
+/// `haystack.includes(needle)`.
+pub fn includes(haystack: &str, needle: &str) -> bool {
+    occurrences(haystack, needle).next().is_some()
+}
+
 /// `(n / 10, n % 10)` for `n < 2^96`, by long division over 32-bit limbs.
 fn div_rem_10(n: u128) -> (u128, u8) {
     debug_assert!(n >> 96 == 0);
@@ -264,12 +278,20 @@ pub fn to_upper_utf16(s: &str) -> Vec<u16> {
     primitives::to_upper_utf16(s)
 }
 
+/// `RegExp.prototype.test` for one of the crate's constant expressions, written as a JavaScript
+/// literal (`/body/flags`): the user-agent tests of the recorder spec, Appendix A.
+pub fn regex_test(literal: &'static str, subject: &str) -> bool {
+    primitives::regex_test(literal, subject)
+}
+
 /// The JavaScript primitives that are large to implement in Rust. Each is exactly the
 /// ECMAScript operation named in its documentation; `push_shortest` is only called for finite,
 /// non-zero `x`.
 #[cfg(feature = "rust-js")]
 mod primitives {
     use super::is_js_whitespace;
+
+    pub(crate) use crate::ua_regex::test as regex_test;
 
     /// `Number(s)`.
     pub fn string_to_number(s: &str) -> f64 {
@@ -380,6 +402,7 @@ mod primitives {
         fn keycadence_js_push_shortest(out: &mut String, x: f64);
         fn keycadence_js_to_lower_utf16(s: &str) -> Vec<u16>;
         fn keycadence_js_to_upper_utf16(s: &str) -> Vec<u16>;
+        fn keycadence_js_regex_test(literal: &'static str, subject: &str) -> bool;
     }
 
     pub fn string_to_number(s: &str) -> f64 {
@@ -400,6 +423,11 @@ mod primitives {
     pub fn to_upper_utf16(s: &str) -> Vec<u16> {
         // SAFETY: as above.
         unsafe { keycadence_js_to_upper_utf16(s) }
+    }
+
+    pub fn regex_test(literal: &'static str, subject: &str) -> bool {
+        // SAFETY: as above.
+        unsafe { keycadence_js_regex_test(literal, subject) }
     }
 }
 

@@ -14,6 +14,8 @@ pub mod env;
 pub mod js;
 pub mod stats;
 pub mod text_id;
+// The user-agent expressions in Rust; without `rust-js` the embedder's `RegExp` runs them.
+#[cfg(feature = "rust-js")]
 mod ua_regex;
 
 pub use env::Environment;

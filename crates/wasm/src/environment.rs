@@ -3,7 +3,7 @@
 
 use js_sys::{Object, Reflect};
 use keycadence_core::device::BrowserMarkers;
-use keycadence_core::Environment;
+use keycadence_core::{js, Environment};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::js_value::property;
@@ -102,8 +102,7 @@ pub fn markers(window: &JsValue) -> BrowserMarkers {
 fn html_element_is_constructor(window: &JsValue) -> bool {
     let element = property(window, "HTMLElement");
     element.dyn_ref::<Object>().is_some_and(|e| {
-        String::from(e.to_string())
-            .to_ascii_lowercase()
-            .contains("constructor")
+        let text = String::from(e.to_string());
+        js::includes(&text.to_ascii_lowercase(), "constructor")
     })
 }

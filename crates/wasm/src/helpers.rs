@@ -9,10 +9,10 @@ use crate::js_value::property;
 
 /// The pattern argument of `getQuality` and `checkMobileValidity`, which call
 /// `pattern.split(',')` and so throw a `TypeError` for anything but a string.
-fn pattern_string(pattern: &JsValue, method: &str) -> Result<String, JsValue> {
-    pattern.as_string().ok_or_else(|| {
-        js_sys::TypeError::new(&format!("{method}: the pattern must be a string")).into()
-    })
+fn pattern_string(pattern: &JsValue, not_a_string: &str) -> Result<String, JsValue> {
+    pattern
+        .as_string()
+        .ok_or_else(|| js_sys::TypeError::new(not_a_string).into())
 }
 
 /// `getTextId(str)`: FNV-1a of the lower-cased text; 0 for anything but a string.
@@ -26,7 +26,7 @@ pub fn text_id(text: JsValue) -> u32 {
 pub fn quality(pattern: JsValue) -> Result<f64, JsValue> {
     Ok(pattern_info::quality(&pattern_string(
         &pattern,
-        "getQuality",
+        "getQuality: the pattern must be a string",
     )?))
 }
 
@@ -44,7 +44,7 @@ pub fn pattern_length(pattern: JsValue) -> f64 {
 pub fn mobile_validity(pattern: JsValue) -> Result<f64, JsValue> {
     Ok(pattern_info::mobile_validity(&pattern_string(
         &pattern,
-        "checkMobileValidity",
+        "checkMobileValidity: the pattern must be a string",
     )?))
 }
 

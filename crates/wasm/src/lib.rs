@@ -20,6 +20,11 @@ mod listeners;
 mod page;
 mod recorder;
 
+/// Talc instead of the standard library's dlmalloc: the same job in a fraction of the code.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use helpers::{is_mobile_user_agent, mobile_validity, pattern_length, quality, text_id};
 pub use recorder::Recorder;
 

@@ -149,7 +149,9 @@ impl Recorder {
         } = &mut *shared;
         recorder
             .typing_pattern_from_value(&argument, &Page(document))
-            .map_err(|error| js_sys::TypeError::new(&error.to_string()).into())
+            .map_err(|_: core::TypingPatternError| {
+                js_sys::TypeError::new(core::TypingPatternError::MESSAGE).into()
+            })
     }
 
     /// Deprecated `get(length)`: type 0 without a target.

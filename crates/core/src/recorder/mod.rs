@@ -26,8 +26,8 @@ pub use events::{FieldState, KeyEvent, KeyKind, Millis, MotionEvent, MouseEvent,
 pub use options::{TypingPatternError, TypingPatternOptions};
 pub use value::Value;
 
-use crate::device;
 use crate::env::Environment;
+use crate::{device, js};
 use keyboard::KeyboardState;
 use motion::MotionState;
 use mouse::MouseState;
@@ -83,9 +83,7 @@ struct MissingSubstitute {
 }
 
 fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    haystack
-        .to_ascii_lowercase()
-        .contains(&needle.to_ascii_lowercase())
+    js::includes(&haystack.to_ascii_lowercase(), &needle.to_ascii_lowercase())
 }
 
 impl Recorder {

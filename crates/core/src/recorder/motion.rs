@@ -175,7 +175,7 @@ impl MotionState {
         let mut by_text: Vec<(String, i64)> = x_positions
             .iter()
             .chain(&y_positions)
-            .map(|&p| (p.to_string(), p))
+            .map(|&p| (js::number_to_string(p as f64), p))
             .collect();
         // Equal strings are equal numbers, so an unstable sort gives the same list.
         stats::heap_sort_by(&mut by_text, |a, b| a.0 < b.0);

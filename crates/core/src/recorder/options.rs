@@ -21,8 +21,13 @@ pub struct TypingPatternOptions {
 
 /// `getTypingPattern(null)`: the reference throws a `TypeError` reading `null.type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("getTypingPattern: the options argument is null")]
+#[error("{}", TypingPatternError::MESSAGE)]
 pub struct TypingPatternError;
+
+impl TypingPatternError {
+    /// The error's message, as a constant (the wasm build throws it without formatting code).
+    pub const MESSAGE: &'static str = "getTypingPattern: the options argument is null";
+}
 
 impl TypingPatternOptions {
     fn of_type(pattern_type: f64) -> Self {

@@ -79,7 +79,7 @@ impl Value {
         match self {
             Value::Undefined => "undefined".into(),
             Value::Null => "null".into(),
-            Value::Bool(b) => b.to_string(),
+            Value::Bool(b) => if *b { "true" } else { "false" }.into(),
             Value::Number(n) => js::number_to_string(*n),
             Value::String(s) => s.clone(),
             Value::Object(_) => "[object Object]".into(),
