@@ -2,7 +2,8 @@
 # Builds the npm package's generated half in pkg/ (the hand-written shim pkg/index.js,
 # index.d.ts, package.json and README.md are committed): the recorder compiled to wasm32 with
 # the size-optimised `wasm-release` profile, its wasm-bindgen glue (ES module, `--target web`),
-# wasm-opt -Oz, and the licence files the package ships.
+# wasm-opt -Oz, short import/export names, the glue minified, and the licence files the package
+# ships.
 #
 # The standard library is rebuilt for the module (`-Zbuild-std`, the rust-src component) with
 # panics that abort on the spot (`-Cpanic=immediate-abort`): no panic messages, locations or
@@ -30,9 +31,19 @@ wasm-bindgen --target web --no-typescript --out-dir pkg --out-name keycadence_wa
   "$target_dir/wasm32-unknown-unknown/wasm-release/keycadence_wasm.wasm"
 
 # The features rustc enables by default for wasm32.
+features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-reference-types --enable-multivalue"
 node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  pkg/keycadence_wasm_bg.wasm -o pkg/keycadence_wasm_bg.wasm
+  $features pkg/keycadence_wasm_bg.wasm -o pkg/keycadence_wasm_bg.wasm
+
+# Short import and export names (wasm-bindgen's end in hashes gzip cannot shrink), the glue
+# renamed to match, then minified: nobody reads generated glue, and every page loads it.
+names=$(mktemp)
+trap 'rm -f "$names"' EXIT
+node_modules/.bin/wasm-opt --minify-imports-and-exports-and-modules $features \
+  pkg/keycadence_wasm_bg.wasm -o pkg/keycadence_wasm_bg.wasm >"$names"
+node crates/wasm/rename-glue.mjs "$names" pkg/keycadence_wasm.js pkg/keycadence_wasm_bg.wasm
+node_modules/.bin/rolldown pkg/keycadence_wasm.js --format esm --minify --file "$names.js" >/dev/null
+mv "$names.js" pkg/keycadence_wasm.js
 
 cp LICENSE NOTICE pkg/

@@ -5,11 +5,11 @@
 //! `String(number)`. Rust's own rounding and formatting differ on ties and on the exponent
 //! form, so these functions reproduce the ECMAScript algorithms exactly.
 //!
-//! Four primitives need large machinery in Rust (Unicode case tables, decimal-to-float parsing,
-//! shortest round-trip float printing) that a JavaScript engine already has: see
-//! [`primitives`]. With the default `rust-js` feature they are implemented here; without it
-//! the embedder must provide them (the wasm build takes them from the browser), and a build
-//! that does not fails to link rather than misbehaving.
+//! Some primitives need large machinery in Rust (Unicode case tables, decimal-to-float parsing,
+//! shortest round-trip float printing, a regular-expression engine, the `Math` functions) that
+//! a JavaScript engine already has: see [`primitives`]. With the default `rust-js` feature they
+//! are implemented in Rust; with `browser-js` instead (the wasm build) they are the browser's
+//! own, which also makes them exactly the reference's.
 
 /// `Math.round`: nearest integer, exact ties toward +infinity (`-2.5 -> -2`, `2.5 -> 3`).
 /// `f64::round` rounds ties away from zero, which differs for negative halves.
@@ -278,6 +278,21 @@ pub fn to_upper_utf16(s: &str) -> Vec<u16> {
     primitives::to_upper_utf16(s)
 }
 
+/// `Math.atan(x)`.
+pub fn atan(x: f64) -> f64 {
+    primitives::atan(x)
+}
+
+/// `Math.atan2(y, x)`.
+pub fn atan2(y: f64, x: f64) -> f64 {
+    primitives::atan2(y, x)
+}
+
+/// `Math.hypot(x, y)`.
+pub fn hypot(x: f64, y: f64) -> f64 {
+    primitives::hypot(x, y)
+}
+
 /// `RegExp.prototype.test` for one of the crate's constant expressions, written as a JavaScript
 /// literal (`/body/flags`): the user-agent tests of the recorder spec, Appendix A.
 pub fn regex_test(literal: &'static str, subject: &str) -> bool {
@@ -292,6 +307,20 @@ mod primitives {
     use super::is_js_whitespace;
 
     pub(crate) use crate::ua_regex::test as regex_test;
+
+    // Rust's `f64` functions come from a port of the fdlibm that V8 also uses (recorder spec
+    // §9.1); the wasm build uses the browser's own.
+    pub fn atan(x: f64) -> f64 {
+        x.atan()
+    }
+
+    pub fn atan2(y: f64, x: f64) -> f64 {
+        y.atan2(x)
+    }
+
+    pub fn hypot(x: f64, y: f64) -> f64 {
+        x.hypot(y)
+    }
 
     /// `Number(s)`.
     pub fn string_to_number(s: &str) -> f64 {
@@ -391,45 +420,59 @@ mod primitives {
     }
 }
 
-/// Without `rust-js`, the primitives come from the embedder, which must define these
-/// `#[no_mangle]` Rust-ABI functions with exactly these signatures and the semantics documented
-/// on the `rust-js` implementations (keycadence-wasm's `js_host` module does, with the
-/// browser's own `Number`, `String` and case mapping). A build without them fails to link.
-#[cfg(not(feature = "rust-js"))]
+/// With `browser-js` (and not `rust-js`), the primitives are the browser's own, through js-sys:
+/// its `Number`, `String`, case mapping, `RegExp` and `Math` are the very operations the
+/// reference recorder calls, so they are exact by construction, and the wasm module carries
+/// none of the Rust machinery above.
+#[cfg(all(feature = "browser-js", not(feature = "rust-js")))]
 mod primitives {
-    extern "Rust" {
-        fn keycadence_js_string_to_number(s: &str) -> f64;
-        fn keycadence_js_push_shortest(out: &mut String, x: f64);
-        fn keycadence_js_to_lower_utf16(s: &str) -> Vec<u16>;
-        fn keycadence_js_to_upper_utf16(s: &str) -> Vec<u16>;
-        fn keycadence_js_regex_test(literal: &'static str, subject: &str) -> bool;
-    }
+    use js_sys::wasm_bindgen::JsValue;
+    use js_sys::{JsString, Math, Number, RegExp};
 
     pub fn string_to_number(s: &str) -> f64 {
-        // SAFETY: the embedder defines the symbol with this signature (module documentation).
-        unsafe { keycadence_js_string_to_number(s) }
+        // Unary `+` is `ToNumber`, what `Number(s)` applies; it cannot throw for a string.
+        JsValue::from_str(s).unchecked_into_f64()
     }
 
     pub fn push_shortest(out: &mut String, x: f64) {
-        // SAFETY: as above.
-        unsafe { keycadence_js_push_shortest(out, x) }
+        // `Number.prototype.toString(10)` is `String(x)`; radix 10 cannot throw.
+        if let Ok(text) = Number::from(x).to_string_with_radix(10) {
+            out.push_str(&String::from(text));
+        }
     }
 
     pub fn to_lower_utf16(s: &str) -> Vec<u16> {
-        // SAFETY: as above.
-        unsafe { keycadence_js_to_lower_utf16(s) }
+        JsString::from(s).to_lower_case().iter().collect()
     }
 
     pub fn to_upper_utf16(s: &str) -> Vec<u16> {
-        // SAFETY: as above.
-        unsafe { keycadence_js_to_upper_utf16(s) }
+        JsString::from(s).to_upper_case().iter().collect()
     }
 
+    /// Compiled at each call: the recorder tests at most three expressions per pattern, and
+    /// browsers cache compiled expressions themselves.
     pub fn regex_test(literal: &'static str, subject: &str) -> bool {
-        // SAFETY: as above.
-        unsafe { keycadence_js_regex_test(literal, subject) }
+        // `/body/flags`: the body runs to the last slash.
+        let close = literal.rfind('/').unwrap_or(0);
+        let body = literal.get(1..close).unwrap_or_default();
+        RegExp::new(body, &literal[close + 1..]).test(subject)
+    }
+
+    pub fn atan(x: f64) -> f64 {
+        Math::atan(x)
+    }
+
+    pub fn atan2(y: f64, x: f64) -> f64 {
+        Math::atan2(y, x)
+    }
+
+    pub fn hypot(x: f64, y: f64) -> f64 {
+        Math::hypot(x, y)
     }
 }
+
+#[cfg(not(any(feature = "rust-js", feature = "browser-js")))]
+compile_error!("keycadence-core needs the `rust-js` or the `browser-js` feature");
 
 #[cfg(test)]
 mod tests {

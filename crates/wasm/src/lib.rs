@@ -14,7 +14,6 @@ mod clock;
 mod environment;
 mod events;
 mod helpers;
-mod js_host;
 mod js_value;
 mod listeners;
 mod page;

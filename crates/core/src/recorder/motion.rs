@@ -129,7 +129,7 @@ impl MotionState {
         self.last_rot_z = rz;
         // Evaluation order as in the reference: atan2, x180, /pi, x10, floor.
         let degrees10 =
-            |y: f64, x: f64| ((y.atan2(x) * 180.0 / std::f64::consts::PI) * 10.0).floor();
+            |y: f64, x: f64| ((js::atan2(y, x) * 180.0 / std::f64::consts::PI) * 10.0).floor();
         self.last_pitch = degrees10(-ay, (ax * ax + az * az).sqrt());
         self.last_roll = degrees10(-ax, (ay * ay + az * az).sqrt());
         if self.rot_x.len() > MAX_SAMPLES {

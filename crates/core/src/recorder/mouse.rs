@@ -184,11 +184,11 @@ impl MouseState {
         let (t1, x1, y1) = samples[samples.len() - 1];
         let delta_time = (t1 - t0) as f64;
         let (dx, dy) = (x1 - x0, y1 - y0);
-        let direct = js::round(dx.hypot(dy));
+        let direct = js::round(js::hypot(dx, dy));
         // Quirk Q9: the reference's loop stops one segment early, omitting the last one.
         let total: f64 = samples[..samples.len() - 1]
             .windows(2)
-            .map(|w| (w[1].1 - w[0].1).hypot(w[1].2 - w[0].2))
+            .map(|w| js::hypot(w[1].1 - w[0].1, w[1].2 - w[0].2))
             .sum();
         let total = js::round(total);
         let ratio = js::round(total * 100.0 / direct);
@@ -233,7 +233,7 @@ impl MouseState {
 /// The gesture direction in degrees, as the reference computes it (with its 1e-7 guard and its
 /// truncated pi/180).
 fn gesture_angle(dx: f64, dy: f64) -> f64 {
-    let a = js::round((dx.abs() / (dy.abs() + 0.0000001)).atan() / 0.01745329251);
+    let a = js::round(js::atan(dx.abs() / (dy.abs() + 0.0000001)) / 0.01745329251);
     match (dx >= 0.0, dy < 0.0) {
         (true, true) => 180.0 + a,
         (true, false) => 270.0 + (90.0 - a),
