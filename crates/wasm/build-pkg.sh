@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the npm package's generated half in pkg/ (the hand-written shim pkg/index.js,
+# Builds the npm package's generated half in pkg/ (the hand-written shim pkg/src/index.js,
 # index.d.ts, package.json and README.md are committed): the recorder compiled to wasm32 with
 # the size-optimised `wasm-release` profile, its wasm-bindgen glue (ES module, `--target web`),
-# wasm-opt -Oz, short import/export names, the glue minified, and the licence files the package
-# ships.
+# wasm-opt -Oz, short import/export names, the shim and glue bundled and minified into
+# pkg/index.js, and the licence files the package ships.
 #
 # The standard library is rebuilt for the module (`-Zbuild-std`, the rust-src component) with
 # panics that abort on the spot (`-Cpanic=immediate-abort`): no panic messages, locations or
@@ -27,23 +27,26 @@ RUSTC_BOOTSTRAP=1 RUSTFLAGS="$panics" \
   cargo build --quiet -p keycadence-wasm --target wasm32-unknown-unknown --profile wasm-release \
   -Zbuild-std=std,panic_abort "$@"
 
-wasm-bindgen --target web --no-typescript --out-dir pkg --out-name keycadence_wasm \
+# The glue goes next to the shim's source, which imports it; both are bundled into pkg/index.js.
+wasm-bindgen --target web --no-typescript --out-dir pkg/src --out-name keycadence_wasm \
   "$target_dir/wasm32-unknown-unknown/wasm-release/keycadence_wasm.wasm"
 
 # The features rustc enables by default for wasm32.
 features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-reference-types --enable-multivalue"
 node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
-  $features pkg/keycadence_wasm_bg.wasm -o pkg/keycadence_wasm_bg.wasm
+  $features pkg/src/keycadence_wasm_bg.wasm -o pkg/keycadence_wasm_bg.wasm
+rm pkg/src/keycadence_wasm_bg.wasm
 
 # Short import and export names (wasm-bindgen's end in hashes gzip cannot shrink), the glue
-# renamed to match, then minified: nobody reads generated glue, and every page loads it.
+# renamed to match; then the shim and the glue bundled and minified into pkg/index.js (one file
+# for a page to load; the source map leads back to pkg/src).
 names=$(mktemp)
 trap 'rm -f "$names"' EXIT
 node_modules/.bin/wasm-opt --minify-imports-and-exports-and-modules $features \
   pkg/keycadence_wasm_bg.wasm -o pkg/keycadence_wasm_bg.wasm >"$names"
-node crates/wasm/rename-glue.mjs "$names" pkg/keycadence_wasm.js pkg/keycadence_wasm_bg.wasm
-node_modules/.bin/rolldown pkg/keycadence_wasm.js --format esm --minify --file "$names.js" >/dev/null
-mv "$names.js" pkg/keycadence_wasm.js
+node crates/wasm/rename-glue.mjs "$names" pkg/src/keycadence_wasm.js pkg/keycadence_wasm_bg.wasm
+node_modules/.bin/rolldown pkg/src/index.js --format esm --minify --sourcemap \
+  --file pkg/index.js >/dev/null
 
 cp LICENSE NOTICE pkg/

@@ -65,8 +65,8 @@ function assertRecorded({ type1, textId }) {
 test('the packed package holds the shim, the declarations, the wasm and the licence', () => {
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
-    'LICENSE', 'NOTICE', 'README.md', 'index.d.ts', 'index.js',
-    'keycadence_wasm.js', 'keycadence_wasm_bg.wasm', 'package.json',
+    'LICENSE', 'NOTICE', 'README.md', 'index.d.ts', 'index.js', 'index.js.map',
+    'keycadence_wasm_bg.wasm', 'package.json', 'src/index.js',
     'verify-client.d.ts', 'verify-client.js',
   ]);
   assert.equal(packed.name, 'keycadence');
