@@ -3,8 +3,8 @@
 //! wasm-bindgen bindings over [`keycadence_core::recorder::Recorder`]: a [`Recorder`] listens to
 //! the page's real events on `document` and `window` exactly as the TypingDNA recorder v3.2 does
 //! (recorder spec §2.1), reads the environment from `navigator`, `screen` and `window`, and
-//! answers the same method calls. The npm package's hand-written shim (`pkg/src/index.js`) wraps it
-//! in the `TypingDNA`-compatible singleton class.
+//! answers the same method calls. The npm package's hand-written shim (`pkg/src/index.js`) wraps
+//! it in the `TypingDNA`-compatible singleton class.
 //!
 //! Timestamps come from each event's own `timeStamp` by default ([`clock`]), so a busy main
 //! thread does not distort seek and press times; `Date.now()` in the handler, as the reference
