@@ -5,6 +5,8 @@
 mod common;
 
 use common::{Client, TestServer, Typist};
+use keycadence_server::db::enrolments::{Booking, VerifyRefusal};
+use sqlx::Row;
 
 const USER: &str = "user-0001-alice";
 
@@ -109,4 +111,231 @@ async fn a_server_sees_enrolment_changes_made_through_another_server() {
     assert_eq!(previous(r), (1, Some(2)), "renamed through b");
     b.stop().await;
     a.stop().await;
+}
+
+/// A user's id, `None` when the user row is gone.
+async fn user_id(server: &TestServer, c: &Client, user: &str) -> Option<i64> {
+    sqlx::query(
+        "SELECT u.id FROM users u JOIN tenants t ON t.id = u.tenant_id \
+         WHERE t.name = $1 AND u.external_id = $2",
+    )
+    .bind(format!("t-{}", c.key))
+    .bind(user)
+    .fetch_optional(server.db.pool())
+    .await
+    .unwrap()
+    .map(|row| row.get(0))
+}
+
+/// A user's stored rows: `(patterns, digests, verify_count)`, `None` when the user row is gone.
+async fn user_rows(server: &TestServer, c: &Client, user: &str) -> Option<(i64, i64, i64)> {
+    let tenant = format!("t-{}", c.key);
+    let row = sqlx::query(
+        "SELECT u.id, u.verify_count FROM users u JOIN tenants t ON t.id = u.tenant_id \
+         WHERE t.name = $1 AND u.external_id = $2",
+    )
+    .bind(&tenant)
+    .bind(user)
+    .fetch_optional(server.db.pool())
+    .await
+    .unwrap()?;
+    let (id, verify_count): (i64, i64) = (row.get(0), row.get(1));
+    let count = |sql: &'static str| async move {
+        sqlx::query(sql)
+            .bind(id)
+            .fetch_one(server.db.pool())
+            .await
+            .unwrap()
+            .get::<i64, _>(0)
+    };
+    Some((
+        count("SELECT COUNT(*) FROM patterns WHERE user_id = $1").await,
+        count("SELECT COUNT(*) FROM pattern_digests WHERE user_id = $1").await,
+        verify_count,
+    ))
+}
+
+/// `DELETE /user` while many verifications of that user (and of another user of the same
+/// tenant) are in flight: every verification gets either the answer computed before the
+/// delete or the answer of a user who does not exist (4, or 9 with auto-enrolment on), never
+/// an error; the delete succeeds and the other user's rows are exactly what its own
+/// verifications wrote. With replay protection, the daily count, both and auto-enrolment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verifications_racing_the_deletion_of_their_user_answer_without_errors() {
+    const ALICE: &str = "user-0003-alice";
+    const BOB: &str = "user-0004-bob";
+    let server = TestServer::start().await;
+    let tenants: [(&[&str], i64); 4] = [
+        (&["auto_enroll=false"], 4),
+        (
+            &[
+                "auto_enroll=false",
+                "allow_identical_on_verify=true",
+                "max_verifications_per_user_per_day=100000",
+            ],
+            4,
+        ),
+        (
+            &[
+                "auto_enroll=false",
+                "max_verifications_per_user_per_day=100000",
+            ],
+            4,
+        ),
+        (&["max_verifications_per_user_per_day=100000"], 9),
+    ];
+    let mut alice = Typist::new(44);
+    let mut bob = Typist::new(45);
+    for (settings, unknown_user) in tenants {
+        let auto_enroll = !settings.contains(&"auto_enroll=false");
+        let replay = !settings.contains(&"allow_identical_on_verify=true");
+        let counted = settings.iter().any(|s| s.starts_with("max_verifications"));
+        let c = server.client(settings).await;
+        for _ in 0..3 {
+            assert_eq!(c.save(BOB, &bob.same_text()).await.code(), 1);
+        }
+        let mut bob_verified = 0;
+        let mut answers: Vec<i64> = Vec::new();
+        for round in 0..8u64 {
+            for _ in 0..3 {
+                let r = c.save(ALICE, &alice.same_text()).await;
+                assert_eq!(r.code(), 1, "{settings:?}: {}", r.body);
+            }
+            let calls: Vec<_> = (0..32)
+                .map(|i| {
+                    let (user, tp) = if i % 4 == 3 {
+                        (BOB, bob.same_text())
+                    } else {
+                        (ALICE, alice.same_text())
+                    };
+                    let c = c.clone();
+                    tokio::spawn(async move { (user, c.verify(user, &tp).await) })
+                })
+                .collect();
+            tokio::time::sleep(std::time::Duration::from_millis(round * 3)).await;
+            let deleted = c.delete(&format!("/user/{ALICE}")).await;
+            assert_eq!(
+                (deleted.status, deleted.code()),
+                (200, 1),
+                "{settings:?}: {}",
+                deleted.body
+            );
+            for call in calls {
+                let (user, r) = call.await.unwrap();
+                assert_eq!(r.status, 200, "{settings:?} {user}: {}", r.body);
+                if user == BOB {
+                    assert_eq!(r.code(), 1, "{settings:?} bob: {}", r.body);
+                    bob_verified += 1;
+                } else {
+                    assert!(
+                        [1, unknown_user].contains(&r.code()),
+                        "{settings:?} alice: {}",
+                        r.body
+                    );
+                    answers.push(r.code());
+                }
+            }
+            if auto_enroll {
+                // A verification that ran after the delete may have enrolled alice anew.
+                c.delete(&format!("/user/{ALICE}")).await;
+            }
+            assert_eq!(user_rows(&server, &c, ALICE).await, None, "{settings:?}");
+        }
+        eprintln!(
+            "{settings:?}: alice verified {} times, {} answered as unknown",
+            count(&answers, 1),
+            count(&answers, unknown_user)
+        );
+        let (patterns, digests, verify_count) = user_rows(&server, &c, BOB).await.unwrap();
+        if !auto_enroll {
+            assert_eq!(patterns, 3, "{settings:?}");
+        }
+        // Digests outlive patterns rotated out; a verified probe enrolled keeps its row.
+        let verify_digests = if replay { bob_verified } else { 0 };
+        assert_eq!(digests, 3 + verify_digests, "{settings:?}");
+        let expected_count = if counted { bob_verified } else { 0 };
+        assert_eq!(verify_count, expected_count, "{settings:?}");
+    }
+    server.stop().await;
+}
+
+/// Bookings for a user deleted after their enrolments were read (here: before the booking,
+/// deterministically), with replay protection, the daily count or both, queued together with
+/// other users' bookings while the writer is busy (on SQLite they share one batch): the
+/// deleted user's are refused as an unknown user and write nothing; the others are booked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_booking_for_a_deleted_user_is_refused_without_failing_the_others() {
+    let server = TestServer::start().await;
+    let c = server
+        .client(&[
+            "auto_enroll=false",
+            "max_verifications_per_user_per_day=100",
+        ])
+        .await;
+    let users = ["user-0005-alice", "user-0006-bob", "user-0007-carol"];
+    let mut typist = Typist::new(46);
+    for user in users {
+        assert_eq!(c.save(user, &typist.same_text()).await.code(), 1);
+    }
+    let ids: Vec<i64> = user_ids(&server, &c, &users).await;
+    assert_eq!(c.delete(&format!("/user/{}", users[0])).await.code(), 1);
+    let booking = |user_id: i64, replay_protection: bool, daily_cap: u32, digest: &str| Booking {
+        user_id,
+        digests: vec![digest.to_string()],
+        replay_protection,
+        daily_cap,
+    };
+    let bookings = [
+        booking(ids[1], true, 100, "b1"),
+        booking(ids[0], true, 0, "a1"),
+        booking(ids[2], true, 100, "c1"),
+        booking(ids[0], false, 100, "a2"),
+        booking(ids[1], true, 100, "b2"),
+        booking(ids[0], true, 100, "a3"),
+        booking(ids[2], false, 100, "c2"),
+    ];
+    // Holding a write transaction makes the bookings queue up (SQLite's writer lock).
+    let busy = server.db.begin_write().await.unwrap();
+    let calls: Vec<_> = bookings
+        .iter()
+        .cloned()
+        .map(|b| {
+            let db = server.db.clone();
+            tokio::spawn(async move { db.book_verification(b).await })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    busy.rollback().await.unwrap();
+    for (call, booking) in calls.into_iter().zip(&bookings) {
+        let answer = call.await.unwrap();
+        if booking.user_id == ids[0] {
+            assert_eq!(
+                answer.unwrap(),
+                Err(VerifyRefusal::UnknownUser),
+                "{booking:?}"
+            );
+        } else {
+            assert_eq!(answer.unwrap(), Ok(()), "{booking:?}");
+        }
+    }
+    assert_eq!(user_id(&server, &c, users[0]).await, None);
+    let orphans: i64 = sqlx::query("SELECT COUNT(*) FROM pattern_digests WHERE user_id = $1")
+        .bind(ids[0])
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(orphans, 0);
+    // One enrolled pattern each, the verified digests, three and two counted verifications.
+    assert_eq!(user_rows(&server, &c, users[1]).await, Some((1, 3, 2)));
+    assert_eq!(user_rows(&server, &c, users[2]).await, Some((1, 2, 2)));
+    server.stop().await;
+}
+
+async fn user_ids(server: &TestServer, c: &Client, users: &[&str]) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for user in users {
+        ids.push(user_id(server, c, user).await.unwrap());
+    }
+    ids
 }

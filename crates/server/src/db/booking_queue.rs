@@ -12,6 +12,9 @@
 //! * a pattern booked earlier in the same batch is refused later in it exactly as if it had
 //!   been committed before (the plan keeps the batch's own digests and counters);
 //! * a booking that refuses writes nothing;
+//! * a booking whose user was deleted before the batch began (after the request read the
+//!   enrolments) is refused as [`VerifyRefusal::UnknownUser`]: nothing of the batch refers to a
+//!   missing user, so it does not fail the other bookings;
 //! * when a statement or the commit fails, the transaction is rolled back, the first booking
 //!   of the batch gets the error and the others run again in a new transaction, so no answer
 //!   rests on rolled-back writes and every failure answers someone.
@@ -135,9 +138,8 @@ async fn write_batch(
     }
     checkpoints.committed();
     for (job, answer) in batch.drain(..).zip(answers) {
-        // A user deleted while the request ran: an error, as when the digest's insert met
-        // the foreign key. A request that has gone away leaves its booking standing.
-        let _ = job.answer.send(answer.ok_or(sqlx::Error::RowNotFound));
+        // A request that has gone away leaves its booking standing.
+        let _ = job.answer.send(Ok(answer));
     }
     Vec::new()
 }
@@ -225,19 +227,19 @@ async fn read_snapshot(
     }
 }
 
-/// A batch's answers (`None`: the user was deleted meanwhile) and its writes.
+/// A batch's answers and its writes.
 #[derive(Debug, PartialEq)]
 struct Plan<'a> {
-    answers: Vec<Option<Result<(), VerifyRefusal>>>,
+    answers: Vec<Result<(), VerifyRefusal>>,
     new_digests: Vec<(i64, &'a str)>,
     /// `(user_id, verify_day, verify_count)` to store.
     counters: Vec<(i64, i64, i64)>,
 }
 
 /// What booking `bookings` one after another from `snapshot` answers and writes, by the rules
-/// of [`super::enrolments::book`]: the daily cap (57), then the newest probe enrolled (2) or
-/// sent for verification before (5), also earlier in the same call or batch. Earlier probes
-/// may repeat (dual pass).
+/// of [`super::enrolments::book`]: the user deleted meanwhile (not in the snapshot), the daily
+/// cap (57), then the newest probe enrolled (2) or sent for verification before (5), also
+/// earlier in the same call or batch. Earlier probes may repeat (dual pass).
 fn plan<'a>(bookings: &[&'a Booking], snapshot: &Snapshot, today: i64) -> Plan<'a> {
     let mut counters = snapshot.counters.clone();
     let mut counted: Vec<i64> = Vec::new();
@@ -258,19 +260,26 @@ fn plan<'a>(bookings: &[&'a Booking], snapshot: &Snapshot, today: i64) -> Plan<'
         .iter()
         .map(|&booking| {
             let user_id = booking.user_id;
-            let &(day, count) = counters.get(&user_id)?;
-            if booking.daily_cap > 0 && day == today && count >= i64::from(booking.daily_cap) {
-                return Some(Err(VerifyRefusal::LimitReached));
+            let newest = booking.digests.last().filter(|_| booking.replay_protection);
+            if booking.daily_cap == 0 && newest.is_none() {
+                // Nothing to check or write (not sent to the queue by the server).
+                return Ok(());
             }
-            if let Some(newest) = booking.digests.last().filter(|_| booking.replay_protection) {
+            let Some(&(day, count)) = counters.get(&user_id) else {
+                return Err(VerifyRefusal::UnknownUser);
+            };
+            if booking.daily_cap > 0 && day == today && count >= i64::from(booking.daily_cap) {
+                return Err(VerifyRefusal::LimitReached);
+            }
+            if let Some(newest) = newest {
                 let earlier = &booking.digests[..booking.digests.len() - 1];
                 let seen = known(&added, user_id, newest);
                 if seen.is_some() || earlier.contains(newest) {
-                    return Some(Err(if seen == Some(true) {
+                    return Err(if seen == Some(true) {
                         VerifyRefusal::Duplicate
                     } else {
                         VerifyRefusal::Repeat
-                    }));
+                    });
                 }
                 for digest in booking.digests.iter().rev() {
                     if known(&added, user_id, digest).is_none() {
@@ -284,7 +293,7 @@ fn plan<'a>(bookings: &[&'a Booking], snapshot: &Snapshot, today: i64) -> Plan<'
                 counters.insert(user_id, (today, count));
                 counted.push(user_id);
             }
-            Some(Ok(()))
+            Ok(())
         })
         .collect();
     counted.sort_unstable();
@@ -402,14 +411,14 @@ mod tests {
         assert_eq!(
             plan.answers,
             vec![
-                Some(Ok(())),
-                Some(Err(Repeat)),
-                Some(Err(Duplicate)),
-                Some(Ok(())),
-                Some(Ok(())),
-                Some(Err(LimitReached)),
-                Some(Err(Repeat)),
-                None,
+                Ok(()),
+                Err(Repeat),
+                Err(Duplicate),
+                Ok(()),
+                Ok(()),
+                Err(LimitReached),
+                Err(Repeat),
+                Err(UnknownUser),
             ]
         );
         assert_eq!(
@@ -460,14 +469,15 @@ mod tests {
     }
 
     /// Random batches of bookings answer and write exactly what the same bookings do one
-    /// after another, each in its own transaction.
+    /// after another, each in its own transaction; user 4 does not exist (deleted meanwhile).
+    /// Every batch holds several users, so a refused or unknown user fails none of the others.
     #[tokio::test]
     async fn batches_answer_and_write_as_bookings_one_after_another() {
         let dir = tempfile::tempdir().unwrap();
         let one_by_one = database(dir.path(), "one.db").await;
         let batched = database(dir.path(), "batched.db").await;
         let mut rng = StdRng::seed_from_u64(7);
-        let mut refusals = 0;
+        let (mut refusals, mut unknown) = (0, 0);
         for _ in 0..150 {
             let size = rng.gen_range(1..=12);
             let bookings: Vec<Booking> = (0..size)
@@ -477,7 +487,7 @@ mod tests {
                         .map(|_| format!("d{}", rng.gen_range(0..40)))
                         .collect();
                     Booking {
-                        user_id: rng.gen_range(1..=3),
+                        user_id: rng.gen_range(1..=4),
                         digests,
                         replay_protection: rng.gen_bool(0.8),
                         daily_cap: [0, 0, 40, 90][rng.gen_range(0..4)],
@@ -508,10 +518,12 @@ mod tests {
                 let answer = answered.await.unwrap().unwrap();
                 assert_eq!(answer, expected);
                 refusals += usize::from(answer.is_err());
+                unknown += usize::from(answer == Err(VerifyRefusal::UnknownUser));
             }
             assert_eq!(contents(&batched).await, contents(&one_by_one).await);
         }
         assert!(refusals > 100, "the batches exercised refusals: {refusals}");
+        assert!(unknown > 50, "and unknown users: {unknown}");
     }
 
     #[tokio::test]

@@ -44,6 +44,9 @@ pub enum VerifyRefusal {
     Repeat,
     /// The user's verifications for today are used up (code 57).
     LimitReached,
+    /// The user was deleted after their enrolments were read: the request is answered as one
+    /// that arrived after the delete, and nothing is booked.
+    UnknownUser,
 }
 
 /// One verification to book: counted against the daily cap (when `daily_cap` is not 0) and,
@@ -241,12 +244,20 @@ impl Db {
         let bucket = first.bucket;
         let now = now_millis();
         let mut w = self.begin_write().await?;
-        let existing =
-            sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2")
-                .bind(tenant_id)
-                .bind(external_id)
-                .fetch_optional(&mut *w.tx)
-                .await?;
+        // On PostgreSQL the user row stays locked against a concurrent delete until commit (a
+        // delete that got there first has locked it: the lookup waits and finds no user). A
+        // SQLite write transaction excludes every other writer.
+        let lookup = match self.backend() {
+            Backend::Sqlite => "SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2",
+            Backend::Postgres => {
+                "SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2 FOR KEY SHARE"
+            }
+        };
+        let existing = sqlx::query(lookup)
+            .bind(tenant_id)
+            .bind(external_id)
+            .fetch_optional(&mut *w.tx)
+            .await?;
         let user_id: i64 = match existing {
             Some(row) => row.try_get(0)?,
             None => {
@@ -356,7 +367,12 @@ impl Db {
         }
         let mut w = self.begin_write().await?;
         let outcome = book(&mut w.tx, &booking, now_millis()).await?;
-        w.commit().await?;
+        // A refusal has written nothing (and for an unknown user PostgreSQL has aborted the
+        // transaction).
+        match outcome {
+            Ok(()) => w.commit().await?,
+            Err(_) => w.rollback().await?,
+        }
         Ok(outcome)
     }
 
@@ -394,6 +410,15 @@ impl Db {
         filter: &PatternFilter,
     ) -> Result<u64, sqlx::Error> {
         let mut w = self.begin_write().await?;
+        if filter.is_everything() && self.backend() == Backend::Postgres {
+            // The user row is locked first, so that no booking or enrolment adds a row that
+            // refers to it between the deletes below (the user's delete would then fail): they
+            // wait, and then find no user. A SQLite write transaction excludes them anyway.
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(user_id)
+                .execute(&mut *w.tx)
+                .await?;
+        }
         let sql = format!(
             "DELETE FROM patterns WHERE user_id = $1{}",
             filter.conditions()
@@ -496,9 +521,15 @@ fn parse_id_list(list: Option<&str>) -> Result<Vec<i64>, sqlx::Error> {
 /// Books one verification inside the caller's write transaction. A refused booking leaves
 /// nothing behind: the replay check inserts only what it accepts, and with both the daily cap
 /// and replay protection on, a savepoint undoes the counter when the replay check refuses.
-/// The order of the checks is the order of the answers: the daily cap (57), then the newest
-/// probe enrolled (2) or sent for verification before (5), also earlier in the same call.
-/// Earlier probes may repeat: that is how dual pass works.
+/// The order of the checks is the order of the answers: the user deleted meanwhile, the daily
+/// cap (57), then the newest probe enrolled (2) or sent for verification before (5), also
+/// earlier in the same call. Earlier probes may repeat: that is how dual pass works.
+///
+/// The first write (the counter's update or the newest digest's insert) finds out whether the
+/// user still exists and, on PostgreSQL, locks the user row until the transaction ends, so a
+/// concurrent delete either waits for this booking or has already made it refuse. After an
+/// [`VerifyRefusal::UnknownUser`] the transaction must be rolled back (PostgreSQL has aborted
+/// it when the digest's insert met the foreign key).
 pub(super) async fn book(
     conn: &mut AnyConnection,
     booking: &Booking,
@@ -522,22 +553,31 @@ pub(super) async fn book(
         .execute(&mut *conn)
         .await?;
         if updated.rows_affected() == 0 {
+            let refusal = if user_exists(conn, booking.user_id).await? {
+                VerifyRefusal::LimitReached
+            } else {
+                VerifyRefusal::UnknownUser
+            };
             if savepoint {
                 sqlx::query("RELEASE booking").execute(&mut *conn).await?;
             }
-            return Ok(Err(VerifyRefusal::LimitReached));
+            return Ok(Err(refusal));
         }
     }
     if let Some(newest) = newest {
         let earlier = &booking.digests[..booking.digests.len() - 1];
         let refusal = if earlier.contains(newest) {
+            // Refused without a write: whether the user exists is not known yet.
+            if !counted && !user_exists(conn, booking.user_id).await? {
+                return Ok(Err(VerifyRefusal::UnknownUser));
+            }
             Some(seen_as(conn, booking.user_id, newest).await?)
         } else {
-            let inserted = insert_verify_digest(conn, booking.user_id, newest, now).await?;
-            if inserted {
-                None
-            } else {
-                Some(seen_as(conn, booking.user_id, newest).await?)
+            match insert_verify_digest(conn, booking.user_id, newest, now).await? {
+                DigestInsert::Inserted => None,
+                DigestInsert::Known => Some(seen_as(conn, booking.user_id, newest).await?),
+                // Only when not counted (a counted booking updated the user row): no savepoint.
+                DigestInsert::NoUser => return Ok(Err(VerifyRefusal::UnknownUser)),
             }
         };
         if let Some(refusal) = refusal {
@@ -549,6 +589,7 @@ pub(super) async fn book(
             }
             return Ok(Err(refusal));
         }
+        // The user row is locked by now (PostgreSQL): these inserts find it.
         for digest in earlier {
             insert_verify_digest(conn, booking.user_id, digest, now).await?;
         }
@@ -559,13 +600,29 @@ pub(super) async fn book(
     Ok(Ok(()))
 }
 
-/// Records a digest sent for verification; `false` when the user's digest was known.
+async fn user_exists(conn: &mut AnyConnection, user_id: i64) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("SELECT 1 FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .is_some())
+}
+
+enum DigestInsert {
+    Inserted,
+    /// The user's digest was stored before.
+    Known,
+    /// The user no longer exists (the insert met the foreign key).
+    NoUser,
+}
+
+/// Records a digest sent for verification.
 async fn insert_verify_digest(
     conn: &mut AnyConnection,
     user_id: i64,
     digest: &str,
     now: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<DigestInsert, sqlx::Error> {
     let done = sqlx::query(
         "INSERT INTO pattern_digests (user_id, digest, source, seen_at) VALUES ($1, $2, 'verify', $3) \
          ON CONFLICT (user_id, digest) DO NOTHING",
@@ -574,8 +631,18 @@ async fn insert_verify_digest(
     .bind(digest)
     .bind(now)
     .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    .await;
+    match done {
+        Ok(done) if done.rows_affected() == 1 => Ok(DigestInsert::Inserted),
+        Ok(_) => Ok(DigestInsert::Known),
+        Err(err) if is_foreign_key_violation(&err) => Ok(DigestInsert::NoUser),
+        Err(err) => Err(err),
+    }
+}
+
+fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .is_some_and(|e| e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
 }
 
 /// Why a repeated newest probe is refused: enrolled (2) or seen by verify before (5); a

@@ -98,11 +98,6 @@ pub async fn verify(
         });
     }
     match decide(endpoint, enrolled.len() as u64, settings) {
-        Decision::NothingToCompare => nothing_to_compare(ctx, user_id, sub.bucket).await,
-        Decision::RefuseNotEnough => {
-            Ok(ApiResponse::outcome(OutcomeCode::NotEnrolledNotEnough).with_success(false))
-        }
-        Decision::Enrol => enrol_only(ctx, endpoint, user, &sub).await,
         Decision::Verify { enrol_at_score } => {
             let Some(user_id) = user_id else {
                 return nothing_to_compare(ctx, None, sub.bucket).await;
@@ -135,6 +130,12 @@ pub async fn verify(
                     )
                 }
                 Err(VerifyRefusal::LimitReached) => return Err(ErrorCode::VerificationLimit.into()),
+                Err(VerifyRefusal::UnknownUser) => {
+                    // Deleted since its enrolments were read: the answer of a request that
+                    // arrived after the delete.
+                    let decision = decide(endpoint, 0, settings);
+                    return without_verifying(ctx, endpoint, user, &sub, decision, None).await;
+                }
             }
             let verification = match matching::compare(&enrolled, &sub.patterns, quality) {
                 Ok(v) => v,
@@ -162,6 +163,29 @@ pub async fn verify(
                 enrolled_now,
                 sub.bucket,
             ))
+        }
+        decision => without_verifying(ctx, endpoint, user, &sub, decision, user_id).await,
+    }
+}
+
+/// The decisions other than verifying: nothing to compare with (3 or 4), not enough
+/// enrolments (9), or enrol.
+async fn without_verifying(
+    ctx: &Ctx<'_>,
+    endpoint: Endpoint,
+    user: &str,
+    sub: &Submission,
+    decision: Decision,
+    user_id: Option<i64>,
+) -> Result<ApiResponse, ApiError> {
+    match decision {
+        Decision::RefuseNotEnough => {
+            Ok(ApiResponse::outcome(OutcomeCode::NotEnrolledNotEnough).with_success(false))
+        }
+        Decision::Enrol => enrol_only(ctx, endpoint, user, sub).await,
+        // Verify is not decided without enrolments (the minimum is at least 1).
+        Decision::NothingToCompare | Decision::Verify { .. } => {
+            nothing_to_compare(ctx, user_id, sub.bucket).await
         }
     }
 }
