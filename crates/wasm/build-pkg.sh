@@ -23,7 +23,10 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 panics="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
 # With the `panic-hook` feature panics keep their messages, for the hook to print.
 case " $* " in *panic-hook*) panics="" ;; esac
-RUSTC_BOOTSTRAP=1 RUSTFLAGS="$panics" \
+# Without reference types, wasm-bindgen hands JavaScript values to the module as indices into a
+# JavaScript-side array instead of an externref table: less code in the module, a little more
+# in the glue (about 0.5 KB gzipped less in all).
+RUSTC_BOOTSTRAP=1 RUSTFLAGS="$panics -Ctarget-feature=-reference-types" \
   cargo build --quiet -p keycadence-wasm --target wasm32-unknown-unknown --profile wasm-release \
   -Zbuild-std=std,panic_abort "$@"
 
