@@ -34,7 +34,7 @@ RUSTC_BOOTSTRAP=1 RUSTFLAGS="$panics -Ctarget-feature=-reference-types" \
 wasm-bindgen --target web --no-typescript --out-dir pkg/src --out-name keycadence_wasm \
   "$target_dir/wasm32-unknown-unknown/wasm-release/keycadence_wasm.wasm"
 
-# The features rustc enables by default for wasm32.
+# The wasm features rustc enables by default (reference types is off for this build, see above).
 features="--enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
   --enable-mutable-globals --enable-reference-types --enable-multivalue"
 node_modules/.bin/wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
