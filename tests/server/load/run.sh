@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Load measurement of keycadence-server (not a test: it prints figures). Release build, SQLite,
-# wrk on loopback with 64 connections for DURATION seconds per scenario:
+# Load measurement of keycadence-server (not a test: it prints figures). Release build, SQLite
+# (or the PostgreSQL database in KEYCADENCE_LOAD_DATABASE_URL), wrk on loopback with 64
+# connections for DURATION seconds per scenario:
 #   verify-open:    /verify of a type-1 pattern against 10 enrolled, replay protection off
 #   verify-replay:  the same with replay protection on (every probe distinct, digest stored)
 #   save:           /save of distinct type-1 patterns, 500 users per wrk thread (1,000 with two)
@@ -8,7 +9,9 @@
 # wrk runs on the same machine and shares its cores with the server.
 # Needs: wrk (apt-get install wrk), python3, curl. Usage: tests/server/load/run.sh [DURATION]
 # Environment: KEYCADENCE_SERVER_BIN (a prebuilt server instead of a release build),
-# WRK_THREADS (2), SCENARIOS (all three by default, e.g. "verify-replay save").
+# WRK_THREADS (2), SCENARIOS (all three by default, e.g. "verify-replay save"),
+# KEYCADENCE_LOAD_DATABASE_URL (postgres://...: an empty database, one per run, instead of
+# SQLite in a temporary directory; what the run stores stays there).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
@@ -25,7 +28,7 @@ fi
 WORK=$(mktemp -d /tmp/keycadence-load.XXXXXX)
 SERVER_PID=""
 trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
-DB="sqlite:$WORK/load.db"
+DB=${KEYCADENCE_LOAD_DATABASE_URL:-sqlite:$WORK/load.db}
 KEYS=$("$BIN" --database-url "$DB" keys create 2>/dev/null)
 KEY=$(echo "$KEYS" | awk '/apiKey/ {print $2}')
 SECRET=$(echo "$KEYS" | awk '/apiSecret/ {print $2}')
