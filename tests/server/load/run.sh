@@ -29,6 +29,9 @@ WORK=$(mktemp -d /tmp/keycadence-load.XXXXXX)
 SERVER_PID=""
 trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 DB=${KEYCADENCE_LOAD_DATABASE_URL:-sqlite:$WORK/load.db}
+# The OTP key files the server generates on first start: beside a SQLite file, but for
+# PostgreSQL in the working directory (the source tree) unless told otherwise.
+export KEYCADENCE_DATA_DIR=${KEYCADENCE_DATA_DIR:-$WORK}
 KEYS=$("$BIN" --database-url "$DB" keys create 2>/dev/null)
 KEY=$(echo "$KEYS" | awk '/apiKey/ {print $2}')
 SECRET=$(echo "$KEYS" | awk '/apiSecret/ {print $2}')
