@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use axum::extract::{MatchedPath, Request};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use tokio::net::TcpListener;
 
@@ -73,22 +73,39 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(crate::otp::routes::router())
-        .route("/auto/{*id}", post(routes::auto))
-        .route("/save/{*id}", post(routes::save))
-        .route("/verify/{*id}", post(routes::verify))
-        .route(
-            "/user/{*id}",
+/// Every route the server serves: (path, methods). [`router`] is built from this list, and the
+/// OpenAPI test reads the same list, so a route cannot be served without being documented.
+pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
+    let mut all = crate::otp::routes::routes();
+    all.extend([
+        ("/auto/{*id}".into(), post(routes::auto)),
+        ("/save/{*id}".into(), post(routes::save)),
+        ("/verify/{*id}".into(), post(routes::verify)),
+        (
+            "/user/{*id}".into(),
             get(routes::check_user).delete(routes::delete_user),
-        )
-        .route("/changeuser/{*id}", post(routes::change_user))
-        .route("/match", post(routes::match_patterns))
-        .route("/quote", get(routes::quote))
-        .route("/healthz", get(routes::healthz))
-        .route("/metrics", get(routes::metrics))
-        .route("/openapi.json", get(routes::openapi))
+        ),
+        ("/changeuser/{*id}".into(), post(routes::change_user)),
+        ("/match".into(), post(routes::match_patterns)),
+        ("/quote".into(), get(routes::quote)),
+        ("/healthz".into(), get(routes::healthz)),
+        ("/metrics".into(), get(routes::metrics)),
+        ("/openapi.json".into(), get(routes::openapi)),
+    ]);
+    all
+}
+
+/// The paths of [`routes`], in axum's syntax (`{*id}` for the user id).
+pub fn route_paths() -> Vec<String> {
+    routes().into_iter().map(|(path, _)| path).collect()
+}
+
+pub fn router(state: AppState) -> Router {
+    routes()
+        .into_iter()
+        .fold(Router::new(), |router, (path, methods)| {
+            router.route(&path, methods)
+        })
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
