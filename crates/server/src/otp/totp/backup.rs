@@ -17,10 +17,7 @@ use crate::app::AppState;
 use crate::call::ApiCall;
 
 fn not_found(service: &Service, identity: &str) -> TotpError {
-    TotpError::NotFound(format!(
-        "/v2/Services/{}/Entities/{identity}/BackupCodes",
-        service.stored.sid
-    ))
+    TotpError::NotFound(service.entity_url(identity, "BackupCodes"))
 }
 
 /// `POST …/Entities/{identity}/BackupCodes`: ten new codes, replacing any earlier set.

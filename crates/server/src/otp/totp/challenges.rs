@@ -44,7 +44,7 @@ fn view(
         "date_updated": rfc3339(updated_at.0),
         "date_responded": challenge.responded_at.map(|t| rfc3339(t.0)),
         "expiration_date": rfc3339(challenge.expires_at.0),
-        "url": format!("/v2/Services/{service_sid}/Entities/{identity}/Challenges/{sid}"),
+        "url": service.entity_url(identity, &format!("Challenges/{sid}")),
     })
 }
 
@@ -158,10 +158,7 @@ async fn find_challenge(
         .find_totp_challenge(service.stored.service_ref, identity, sid)
         .await?
         .ok_or_else(|| {
-            TotpError::NotFound(format!(
-                "/v2/Services/{}/Entities/{identity}/Challenges/{sid}",
-                service.stored.sid
-            ))
+            TotpError::NotFound(service.entity_url(identity, &format!("Challenges/{sid}")))
         })?;
     Ok(FoundChallenge {
         challenge_ref: stored.challenge_ref,

@@ -43,10 +43,7 @@ impl Factor {
             .find_totp_factor(service.stored.service_ref, identity, sid)
             .await?
             .ok_or_else(|| {
-                TotpError::NotFound(format!(
-                    "/v2/Services/{}/Entities/{identity}/Factors/{sid}",
-                    service.stored.sid
-                ))
+                TotpError::NotFound(service.entity_url(identity, &format!("Factors/{sid}")))
             })?;
         Factor::read(stored)
     }
@@ -85,7 +82,7 @@ pub fn view(call: &ApiCall, service: &Service, factor: &Factor) -> Value {
         "date_created": stored_time(factor.stored.created_at),
         "date_updated": stored_time(factor.stored.updated_at),
         "metadata": null,
-        "url": format!("/v2/Services/{service_sid}/Entities/{identity}/Factors/{sid}"),
+        "url": service.entity_url(identity, &format!("Factors/{sid}")),
     })
 }
 
@@ -178,7 +175,7 @@ pub async fn list_factors(
         .into_iter()
         .map(|stored| Factor::read(stored).map(|f| view(&call, &service, &f)))
         .collect::<Result<Vec<_>, _>>()?;
-    let url = format!("/v2/Services/{service_sid}/Entities/{identity}/Factors");
+    let url = service.entity_url(&identity, "Factors");
     ok(json!({
         "factors": factors,
         "meta": {

@@ -43,6 +43,15 @@ impl Service {
         Ok(Service { stored, totp })
     }
 
+    /// The URL path of a resource under one of the service's entities (`rest`: `Factors`,
+    /// `Challenges/YC…`, ...): the `url` of the views, and what a 404 names.
+    pub fn entity_url(&self, identity: &str, rest: &str) -> String {
+        format!(
+            "/v2/Services/{}/Entities/{identity}/{rest}",
+            self.stored.sid
+        )
+    }
+
     /// The factor configuration the service gives unless a factor says otherwise.
     pub fn default_config(&self) -> Result<TotpConfig, TotpError> {
         TotpConfig::new(
