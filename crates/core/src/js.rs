@@ -26,72 +26,17 @@ pub fn round(x: f64) -> f64 {
     }
 }
 
-/// `|x| * 10^4` rounded half up (ties away from zero once the sign is put back), computed on the
-/// exact binary value of `x`, as V8's `toFixed(4)` does. `None` when the result does not fit an
-/// exact `u128` computation (|x| >= 2^53), where callers fall back to slower formatting.
-fn fixed4_units(x: f64) -> Option<u128> {
-    let a = x.abs();
-    if a >= 9_007_199_254_740_992.0 {
-        return None;
-    }
-    if a == 0.0 {
-        return Some(0);
-    }
-    let bits = a.to_bits();
-    let exponent_bits = ((bits >> 52) & 0x7ff) as i32;
-    let fraction = bits & ((1u64 << 52) - 1);
-    // a = mantissa * 2^exponent exactly.
-    let (mantissa, exponent) = if exponent_bits == 0 {
-        (fraction, -1074)
-    } else {
-        (fraction | (1u64 << 52), exponent_bits - 1075)
-    };
-    if exponent >= 0 {
-        return Some(((mantissa as u128) << exponent) * 10_000);
-    }
-    let shift = (-exponent) as u32;
-    if shift > 100 {
-        // a < 2^53 * 2^-101 < 5e-5: rounds to zero.
-        return Some(0);
-    }
-    // n = floor(a * 10^4 + 1/2) = floor((mantissa * 20000 + 2^shift) / 2^(shift + 1)).
-    let numerator = mantissa as u128 * 20_000 + (1u128 << shift);
-    Some(numerator >> (shift + 1))
-}
-
-/// `x.toFixed(4)` for finite `x` with |x| < 1e21 (the range the recorder produces).
-pub fn to_fixed4(x: f64) -> String {
-    if !x.is_finite() || x.abs() >= 1e21 {
-        return number_to_string(x);
-    }
-    let mut out = String::new();
-    if x < 0.0 {
-        out.push('-');
-    }
-    match fixed4_units(x) {
-        Some(n) => push_decimal(&mut out, n, 4),
-        None => {
-            // 2^53 <= |x| < 1e21 < 2^70 is an integer that u128 holds exactly; its four
-            // decimals are zeros.
-            push_decimal(&mut out, x.abs() as u128, 0);
-            out.push_str(".0000");
-        }
-    }
-    out
-}
-
-/// Appends `n / 10^decimals` in decimal: the digits of `n` (< 2^96) with a point before the
-/// last `decimals` of them, and a zero before the point when there is no other digit.
-/// Hand-written on 64-bit arithmetic: `core::fmt` has no fixed-point layout for integers, and
-/// 128-bit division would add its own routine to the wasm build.
-fn push_decimal(out: &mut String, mut n: u128, decimals: usize) {
-    let mut digits = [0u8; 30];
+/// Appends `n / 10^decimals` in decimal: the digits of `n` with a point before the last
+/// `decimals` of them, and a zero before the point when there is no other digit. Hand-written:
+/// `core::fmt` has no fixed-point layout for integers and would add its machinery to the wasm
+/// build.
+fn push_decimal(out: &mut String, mut n: u64, decimals: usize) {
+    let mut digits = [0u8; 24];
     let mut start = digits.len();
     while n > 0 || digits.len() - start <= decimals {
-        let (quotient, digit) = div_rem_10(n);
         start -= 1;
-        digits[start] = b'0' + digit;
-        n = quotient;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
     }
     let point = digits.len() - decimals;
     for (i, &digit) in digits.iter().enumerate().skip(start) {
@@ -116,37 +61,9 @@ pub fn includes(haystack: &str, needle: &str) -> bool {
     occurrences(haystack, needle).next().is_some()
 }
 
-/// `(n / 10, n % 10)` for `n < 2^96`, by long division over 32-bit limbs.
-fn div_rem_10(n: u128) -> (u128, u8) {
-    debug_assert!(n >> 96 == 0);
-    let mut quotient = 0u128;
-    let mut remainder = 0u64;
-    for shift in [64, 32, 0] {
-        let current = (remainder << 32) | ((n >> shift) as u64 & 0xffff_ffff);
-        quotient |= u128::from(current / 10) << shift;
-        remainder = current % 10;
-    }
-    (quotient, remainder as u8)
-}
-
 /// `Number(x.toFixed(4))`, the recorder's `rd4`.
 pub fn rd4(x: f64) -> f64 {
-    if !x.is_finite() || x.abs() >= 1e21 {
-        return x;
-    }
-    match fixed4_units(x) {
-        // n < 2^53 and 10^4 are exact doubles, so the correctly rounded quotient is the double
-        // nearest to the decimal n/10^4: the same value `Number("...")` parses.
-        Some(n) if n < (1u128 << 53) => {
-            let magnitude = n as f64 / 10_000.0;
-            if x < 0.0 {
-                -magnitude
-            } else {
-                magnitude
-            }
-        }
-        _ => primitives::string_to_number(&to_fixed4(x)),
-    }
+    primitives::rd4(x)
 }
 
 /// `String(number)`: the ECMAScript Number-to-String algorithm (shortest round-trip digits,
@@ -172,93 +89,46 @@ pub fn push_number(out: &mut String, x: f64) {
         out.push('0');
         return;
     }
-    if x.fract() == 0.0 && x.abs() < 9_007_199_254_740_992.0 {
+    let magnitude = x.abs();
+    if x.fract() == 0.0 && magnitude < 9_007_199_254_740_992.0 {
         // Integers below 2^53 are exact, so their shortest digits are all their digits. Larger
         // ones print their shortest digits padded with zeros (2^60 is 1152921504606847000),
         // which the general path below does.
         if x < 0.0 {
             out.push('-');
         }
-        push_decimal(out, x.abs() as u128, 0);
+        push_decimal(out, magnitude as u64, 0);
         return;
     }
-    if x.abs() < 1e11 && x.abs() >= 1e-4 {
-        // Fast path for the values the recorder prints (`rd4` results): when the double is the
-        // one nearest to its 4-decimal rounding, its shortest round-trip digits are those
-        // decimals without trailing zeros, which integer arithmetic prints exactly.
-        if let Some(units) = fixed4_units(x) {
-            if units as f64 / 10_000.0 == x.abs() {
-                if x < 0.0 {
-                    out.push('-');
-                }
-                // `x` is no integer, so `units` is no multiple of 10^4: at least one decimal
-                // stays once the trailing zeros go. units < 10^15 fits 64-bit arithmetic.
-                let (mut units, mut decimals) = (units as u64, 4);
-                while units % 10 == 0 {
-                    units /= 10;
-                    decimals -= 1;
-                }
-                push_decimal(out, units.into(), decimals);
-                return;
+    if (1e-4..1e11).contains(&magnitude) {
+        // Fast path for the values the recorder prints (`rd4` results). When the double is the
+        // one nearest to a decimal with four decimals, that decimal (at most 15 significant
+        // digits, which doubles tell apart) without trailing zeros is its shortest round-trip
+        // form. `magnitude * 10^4` is below 10^15 and off the decimal's units by less than 0.25,
+        // so rounding it finds them.
+        let units = round(magnitude * 10_000.0);
+        if units / 10_000.0 == magnitude {
+            if x < 0.0 {
+                out.push('-');
             }
+            // `x` is no integer, so `units` is no multiple of 10^4: at least one decimal stays
+            // once the trailing zeros go.
+            let (mut units, mut decimals) = (units as u64, 4);
+            while units % 10 == 0 {
+                units /= 10;
+                decimals -= 1;
+            }
+            push_decimal(out, units, decimals);
+            return;
         }
     }
     primitives::push_shortest(out, x);
 }
 
-/// ECMAScript white space and line terminators, as `parseInt` trims them.
-fn is_js_whitespace(c: char) -> bool {
-    matches!(
-        c,
-        '\u{9}'..='\u{d}'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202f}'
-            | '\u{205f}'
-            | '\u{3000}'
-            | '\u{feff}'
-    )
-}
-
 /// `parseInt(s)` with no radix: leading white space, an optional sign, an optional `0x` prefix,
 /// then digits up to the first invalid character. `NaN` when there are no digits.
 pub fn parse_int(s: &str) -> f64 {
-    let s = s.trim_start_matches(is_js_whitespace);
-    let (negative, s) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let (radix, s) = if s.len() >= 2 && (s.starts_with("0x") || s.starts_with("0X")) {
-        (16, &s[2..])
-    } else {
-        (10, s)
-    };
-    let end = s
-        .char_indices()
-        .find(|(_, c)| !c.is_digit(radix))
-        .map_or(s.len(), |(i, _)| i);
-    let digits = &s[..end];
-    if digits.is_empty() {
-        return f64::NAN;
-    }
-    let magnitude = if radix == 10 {
-        // Correctly rounded, as the spec allows for radix 10: `Number` of the digits alone.
-        primitives::string_to_number(digits)
-    } else {
-        digits.chars().fold(0.0, |acc, c| {
-            acc * 16.0 + c.to_digit(16).unwrap_or(0) as f64
-        })
-    };
-    if negative {
-        -magnitude
-    } else {
-        magnitude
-    }
+    primitives::parse_int(s)
 }
 
 /// `Number(string)`: JS string-to-number conversion (white space trimmed, empty is 0,
@@ -304,7 +174,128 @@ pub fn regex_test(literal: &'static str, subject: &str) -> bool {
 /// non-zero `x`.
 #[cfg(feature = "rust-js")]
 mod primitives {
-    use super::is_js_whitespace;
+    /// ECMAScript white space and line terminators, as `parseInt` trims them.
+    fn is_js_whitespace(c: char) -> bool {
+        matches!(
+            c,
+            '\u{9}'..='\u{d}'
+                | ' '
+                | '\u{a0}'
+                | '\u{1680}'
+                | '\u{2000}'..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+        )
+    }
+
+    /// `parseInt(s)` with no radix: leading white space, an optional sign, an optional `0x` prefix,
+    /// then digits up to the first invalid character. `NaN` when there are no digits.
+    pub fn parse_int(s: &str) -> f64 {
+        let s = s.trim_start_matches(is_js_whitespace);
+        let (negative, s) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let (radix, s) = if s.len() >= 2 && (s.starts_with("0x") || s.starts_with("0X")) {
+            (16, &s[2..])
+        } else {
+            (10, s)
+        };
+        let end = s
+            .char_indices()
+            .find(|(_, c)| !c.is_digit(radix))
+            .map_or(s.len(), |(i, _)| i);
+        let digits = &s[..end];
+        if digits.is_empty() {
+            return f64::NAN;
+        }
+        let magnitude = if radix == 10 {
+            // Correctly rounded, as the spec allows for radix 10: `Number` of the digits alone.
+            string_to_number(digits)
+        } else {
+            digits.chars().fold(0.0, |acc, c| {
+                acc * 16.0 + c.to_digit(16).unwrap_or(0) as f64
+            })
+        };
+        if negative {
+            -magnitude
+        } else {
+            magnitude
+        }
+    }
+
+    /// `Number(x.toFixed(4))`.
+    pub fn rd4(x: f64) -> f64 {
+        if !x.is_finite() || x.abs() >= 1e21 {
+            return x;
+        }
+        match fixed4_units(x) {
+            // n < 2^53 and 10^4 are exact doubles, so the correctly rounded quotient is the
+            // double nearest to the decimal n/10^4: the same value `Number("...")` parses.
+            Some(n) if n < (1u128 << 53) => {
+                let magnitude = n as f64 / 10_000.0;
+                if x < 0.0 {
+                    -magnitude
+                } else {
+                    magnitude
+                }
+            }
+            _ => string_to_number(&to_fixed4(x)),
+        }
+    }
+
+    /// `|x| * 10^4` rounded half up (ties away from zero once the sign is put back), computed
+    /// on the exact binary value of `x`, as V8's `toFixed(4)` does. `None` when the result does
+    /// not fit an exact `u128` computation (|x| >= 2^53), where callers fall back to slower
+    /// formatting.
+    fn fixed4_units(x: f64) -> Option<u128> {
+        let a = x.abs();
+        if a >= 9_007_199_254_740_992.0 {
+            return None;
+        }
+        if a == 0.0 {
+            return Some(0);
+        }
+        let bits = a.to_bits();
+        let exponent_bits = ((bits >> 52) & 0x7ff) as i32;
+        let fraction = bits & ((1u64 << 52) - 1);
+        // a = mantissa * 2^exponent exactly.
+        let (mantissa, exponent) = if exponent_bits == 0 {
+            (fraction, -1074)
+        } else {
+            (fraction | (1u64 << 52), exponent_bits - 1075)
+        };
+        if exponent >= 0 {
+            return Some(((mantissa as u128) << exponent) * 10_000);
+        }
+        let shift = (-exponent) as u32;
+        if shift > 100 {
+            // a < 2^53 * 2^-101 < 5e-5: rounds to zero.
+            return Some(0);
+        }
+        // n = floor(a * 10^4 + 1/2) = floor((mantissa * 20000 + 2^shift) / 2^(shift + 1)).
+        let numerator = mantissa as u128 * 20_000 + (1u128 << shift);
+        Some(numerator >> (shift + 1))
+    }
+
+    /// `x.toFixed(4)` for finite `x` with |x| < 1e21 (the range the recorder produces).
+    pub fn to_fixed4(x: f64) -> String {
+        if !x.is_finite() || x.abs() >= 1e21 {
+            return super::number_to_string(x);
+        }
+        // 2^53 <= |x| < 1e21 < 2^70 is an integer that u128 holds exactly; its four decimals
+        // are zeros.
+        let units = fixed4_units(x).unwrap_or_else(|| x.abs() as u128 * 10_000);
+        let digits = format!("{units:05}");
+        let (whole, decimals) = digits.split_at(digits.len() - 4);
+        let sign = if x < 0.0 { "-" } else { "" };
+        format!("{sign}{whole}.{decimals}")
+    }
 
     pub(crate) use crate::ua_regex::test as regex_test;
 
@@ -429,6 +420,18 @@ mod primitives {
     use js_sys::wasm_bindgen::JsValue;
     use js_sys::{JsString, Math, Number, RegExp};
 
+    pub fn rd4(x: f64) -> f64 {
+        // `toFixed` cannot throw for 4 digits; `Number` of a string is `ToNumber`.
+        Number::from(x)
+            .to_fixed(4)
+            .map_or(f64::NAN, |fixed| JsValue::from(fixed).unchecked_into_f64())
+    }
+
+    pub fn parse_int(s: &str) -> f64 {
+        // Radix 0 is `parseInt`'s "no radix": 10, or 16 after a `0x` prefix.
+        Number::parse_int(s, 0)
+    }
+
     pub fn string_to_number(s: &str) -> f64 {
         // Unary `+` is `ToNumber`, what `Number(s)` applies; it cannot throw for a string.
         JsValue::from_str(s).unchecked_into_f64()
@@ -476,6 +479,7 @@ compile_error!("keycadence-core needs the `rust-js` or the `browser-js` feature"
 
 #[cfg(test)]
 mod tests {
+    use super::primitives::to_fixed4;
     use super::*;
 
     #[test]
@@ -533,20 +537,6 @@ mod tests {
             };
             assert_eq!(to_fixed4(x), reference(x), "x = {x:e}");
         }
-    }
-
-    #[test]
-    fn limb_division_by_ten_matches_u128_division() {
-        let mut state = 0x853c49e6748fea9bu64;
-        for _ in 0..10_000 {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            let n = (u128::from(state) << 32 | u128::from(state >> 7)) >> (state % 64);
-            assert_eq!(div_rem_10(n), (n / 10, (n % 10) as u8), "{n}");
-        }
-        let max = (1u128 << 96) - 1;
-        assert_eq!(div_rem_10(max), (max / 10, (max % 10) as u8));
     }
 
     #[test]
