@@ -2,7 +2,7 @@
 //! keystrokes of the type-0 history (§6).
 
 use super::keyboard::{HistoryRow, KeyCode};
-use super::{push_numbers, Recorder, Value, FLAGS, VERSION};
+use super::{Recorder, Value, FLAGS, VERSION};
 use crate::js::{rd4, round};
 use crate::pattern::KEY_CODES;
 use crate::stats::{filter, mean4, sd};
@@ -47,15 +47,6 @@ fn ratios(values: &[f64], mean: f64, deviation: f64) -> (f64, f64) {
     }
 }
 
-/// NaN is printed as 0 in type 0 (the reference's `apu`).
-fn apu(v: f64) -> f64 {
-    if v.is_nan() {
-        0.0
-    } else {
-        v
-    }
-}
-
 /// The seek times (at most 1500 ms) and press times (at most 300 ms) of a window of rows,
 /// each through the outlier filter: the basis of the global statistics and of the missing-key
 /// substitutes.
@@ -72,13 +63,6 @@ pub(crate) fn filtered_timings<'a>(
         }
     }
     (filter(&seeks), filter(&presses))
-}
-
-#[derive(Default)]
-struct KeyLists {
-    seek: Vec<f64>,
-    press: Vec<f64>,
-    post: Vec<f64>,
 }
 
 impl Recorder {
@@ -119,101 +103,107 @@ impl Recorder {
         } else {
             (length.floor() as usize).min(filtered.len())
         };
-        let window = filtered.iter().rev().take(count).copied();
-        self.any_text_from_window(window, length)
+        self.any_text_from_window(&filtered[filtered.len() - count..], length)
     }
 
-    fn any_text_from_window<'a>(
-        &self,
-        window: impl Iterator<Item = &'a HistoryRow> + Clone,
-        hist_rev: f64,
-    ) -> String {
-        let (seeks, presses) = filtered_timings(window.clone());
+    /// The pattern over `window` (oldest first; the statistics walk it newest first, as the
+    /// reference does, which fixes their summation order).
+    fn any_text_from_window(&self, window: &[&HistoryRow], hist_rev: f64) -> String {
+        let (seeks, presses) = filtered_timings(window.iter().rev().copied());
         let press_mean = round(mean4(&presses));
         let seek_mean = round(mean4(&seeks));
         let press_sd = round(sd(&presses));
         let seek_sd = round(sd(&seeks));
         let char_mean_time = seek_mean + press_mean;
         let press_ratio = rd4((press_mean + ZL) / (char_mean_time + ZL));
-        let seek_to_press_ratio = rd4((1.0 - press_ratio) / press_ratio);
-        let press_sd_to_press_ratio = rd4((press_sd + ZL) / (press_mean + ZL));
-        let seek_sd_to_press_ratio = rd4((seek_sd + ZL) / (press_mean + ZL));
         let cpm = if hist_rev == 0.0 {
             0.0
         } else {
             round(60000.0 / (char_mean_time + ZL))
         };
 
-        let mut lists: Vec<KeyLists> = (0..KEY_CODES.len()).map(|_| KeyLists::default()).collect();
-        for row in window {
-            let Some(slot) = key_slot(row.key_code) else {
-                continue;
-            };
-            if row.seek <= MAX_SEEK_TIME {
-                lists[slot].seek.push(row.seek);
-                if row.prev_key_code != KeyCode::Code(0) {
-                    if let Some(prev) = key_slot(row.prev_key_code) {
-                        lists[prev].post.push(row.seek);
+        // Per key: rev (the press count), then the six ratios (seek, press, post means; seek,
+        // press, post SDs), printed column by column below. Each key's times are gathered by
+        // its own pass over the window (a few thousand comparisons), which keeps the code small.
+        let mut per_key = [[0.0; 7]; KEY_CODES.len()];
+        let (mut seek, mut press, mut post) = (Vec::new(), Vec::new(), Vec::new());
+        for (numbers, &code) in per_key.iter_mut().zip(KEY_CODES.iter()) {
+            let key = KeyCode::Code(code.into());
+            seek.clear();
+            press.clear();
+            post.clear();
+            for row in window.iter().rev() {
+                if row.key_code == key {
+                    if row.seek <= MAX_SEEK_TIME {
+                        seek.push(row.seek);
+                    }
+                    if row.press <= MAX_PRESS_TIME {
+                        press.push(row.press);
                     }
                 }
+                // The post time: the seek time of a keystroke (itself one of the keys) that
+                // followed this key.
+                if row.prev_key_code == key
+                    && row.seek <= MAX_SEEK_TIME
+                    && key_slot(row.key_code).is_some()
+                {
+                    post.push(row.seek);
+                }
             }
-            if row.press <= MAX_PRESS_TIME {
-                lists[slot].press.push(row.press);
-            }
+            let (seek_m, seek_d) = ratios(&seek, seek_mean, seek_sd);
+            let (press_m, press_d) = ratios(&press, press_mean, press_sd);
+            let (post_m, post_d) = ratios(&post, seek_mean, seek_sd);
+            *numbers = [
+                press.len() as f64,
+                seek_m,
+                press_m,
+                post_m,
+                seek_d,
+                press_d,
+                post_d,
+            ];
         }
-        // Per key: rev, then the six ratios (seek, press, post means; seek, press, post SDs).
-        let per_key: Vec<[f64; 7]> = lists
-            .iter()
-            .map(|l| {
-                let (seek_m, seek_d) = ratios(&l.seek, seek_mean, seek_sd);
-                let (press_m, press_d) = ratios(&l.press, press_mean, press_sd);
-                let (post_m, post_d) = ratios(&l.post, seek_mean, seek_sd);
-                [
-                    l.press.len() as f64,
-                    seek_m,
-                    press_m,
-                    post_m,
-                    seek_d,
-                    press_d,
-                    post_d,
-                ]
-            })
-            .collect();
 
-        let mut values = Vec::with_capacity(326);
-        values.extend([
+        let mut out = String::with_capacity(2048);
+        let mut emit = |v: f64| {
+            if !out.is_empty() {
+                out.push(',');
+            }
+            // NaN is printed as 0 in type 0 (the reference's `apu`).
+            crate::js::push_number(&mut out, if v.is_nan() { 0.0 } else { v });
+        };
+        for v in [
             hist_rev,
             cpm,
             char_mean_time,
             press_ratio,
-            seek_to_press_ratio,
-            press_sd_to_press_ratio,
-            seek_sd_to_press_ratio,
+            rd4((1.0 - press_ratio) / press_ratio),
+            rd4((press_sd + ZL) / (press_mean + ZL)),
+            rd4((seek_sd + ZL) / (press_mean + ZL)),
             press_mean,
             seek_mean,
             press_sd,
             seek_sd,
-        ]);
+        ] {
+            emit(v);
+        }
         for column in 0..7 {
-            for key in &per_key {
-                let v = key[column];
+            for numbers in &per_key {
+                let v = numbers[column];
                 // A zero ratio is printed as 1 (not the count in column 0).
-                values.push(if v == 0.0 && column > 0 { 1.0 } else { v });
+                emit(if v == 0.0 && column > 0 { 1.0 } else { v });
             }
         }
-        values.extend([
+        for v in [
             f64::from(u8::from(self.mobile)),
             VERSION,
             FLAGS,
             -1.0,
             hist_rev,
             0.0,
-        ]);
-        for v in &mut values {
-            *v = apu(*v);
+        ] {
+            emit(v);
         }
-        let mut out = String::with_capacity(2048);
-        push_numbers(&mut out, &values);
         out.push(',');
         self.push_special_keys_and_signature(&mut out);
         out
