@@ -293,46 +293,79 @@ fn number_from_digits(digits: &str) -> f64 {
 /// `prefix` that is followed by at least one digit or dot, up to the first dot (possibly empty).
 /// `prefix` ends with '/', so occurrences cannot overlap.
 fn major_after<'a>(ua: &'a str, prefix: &str) -> Option<&'a str> {
-    js::occurrences(ua, prefix).find_map(|index| {
-        let rest = &ua[index + prefix.len()..];
-        let run = leading(rest, |b| b.is_ascii_digit() || b == b'.');
-        (!run.is_empty()).then(|| leading(run, |b| b.is_ascii_digit()))
-    })
+    let mut from = 0;
+    while let Some(found) = js::index_of(ua, prefix, from) {
+        let start = found + prefix.len();
+        if run_end(ua, start, b".") > start {
+            return Some(&ua[start..run_end(ua, start, b"")]);
+        }
+        from = found + 1;
+    }
+    None
 }
 
 /// `/MSIE \d+[.]\d+/.exec(ua)[0].split(' ')[1].split('.')[0]`.
 fn msie_major(ua: &str) -> Option<&str> {
-    js::occurrences(ua, "MSIE ").find_map(|index| {
-        let rest = &ua[index + "MSIE ".len()..];
-        let major = leading(rest, |b| b.is_ascii_digit());
-        let after_dot = rest[major.len()..].strip_prefix('.')?;
-        let followed_by_digit = after_dot.bytes().next().is_some_and(|b| b.is_ascii_digit());
-        (!major.is_empty() && followed_by_digit).then_some(major)
-    })
+    let mut from = 0;
+    while let Some(found) = js::index_of(ua, "MSIE ", from) {
+        let start = found + "MSIE ".len();
+        let end = run_end(ua, start, b"");
+        if end > start
+            && ua.as_bytes().get(end) == Some(&b'.')
+            && run_end(ua, end + 1, b"") > end + 1
+        {
+            return Some(&ua[start..end]);
+        }
+        from = found + 1;
+    }
+    None
 }
 
 /// macOS version digits: the leftmost `/10[\.\_\d]+/` match, `.split('.', 2).join('')`, then,
 /// if it has an underscore, `.split('_').slice(0, 2).join('')` ("10_15_7" and "10.15" give
 /// "1015").
 fn mac_os_version(ua: &str) -> Option<String> {
-    let found = js::occurrences(ua, "10").find_map(|index| {
-        let run = leading(&ua[index + 2..], |b| {
-            b.is_ascii_digit() || b == b'.' || b == b'_'
-        });
-        (!run.is_empty()).then(|| &ua[index..index + 2 + run.len()])
-    })?;
-    let two_dot_parts: String = found.split('.').take(2).collect();
-    if two_dot_parts.contains('_') {
-        Some(two_dot_parts.split('_').take(2).collect())
-    } else {
-        Some(two_dot_parts)
+    let mut from = 0;
+    let found = loop {
+        let at = js::index_of(ua, "10", from)?;
+        let end = run_end(ua, at + 2, b"._");
+        if end > at + 2 {
+            break &ua[at..end];
+        }
+        from = at + 1;
+    };
+    let mut digits = first_two_parts(found, '.');
+    if js::includes(&digits, "_") {
+        digits = first_two_parts(&digits, '_');
     }
+    Some(digits)
 }
 
-/// The longest prefix of `text` whose bytes all satisfy `accept` (ASCII predicates only).
-fn leading(text: &str, accept: impl Fn(u8) -> bool) -> &str {
-    let end = text.bytes().position(|b| !accept(b)).unwrap_or(text.len());
-    &text[..end]
+/// `text.split(separator).slice(0, 2).join('')`.
+fn first_two_parts(text: &str, separator: char) -> String {
+    let mut joined = String::new();
+    let mut separators = 0;
+    for c in text.chars() {
+        if c == separator {
+            separators += 1;
+            if separators == 2 {
+                break;
+            }
+        } else {
+            joined.push(c);
+        }
+    }
+    joined
+}
+
+/// Where the run of ASCII digits (and bytes of `also`) starting at byte `start` of `text` ends.
+fn run_end(text: &str, start: usize, also: &[u8]) -> usize {
+    let bytes = text.as_bytes();
+    let mut end = start;
+    while end < bytes.len() && (bytes[end].is_ascii_digit() || also.contains(&bytes[end])) {
+        end += 1;
+    }
+    end
 }
 
 /// `checkEnvironment()` (§8.7). `mobile` is the cached `isMobile()`.

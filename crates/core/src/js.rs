@@ -47,18 +47,24 @@ fn push_decimal(out: &mut String, mut n: u64, decimals: usize) {
     }
 }
 
-/// The byte offsets at which `needle` occurs in `haystack`, left to right: what `indexOf` finds
-/// from each position. A plain scan: the texts searched here are user agents, and it keeps the
-/// standard library's two-way string searcher out of the wasm build.
-pub fn occurrences<'a>(haystack: &'a str, needle: &'a str) -> impl Iterator<Item = usize> + 'a {
+/// `haystack.indexOf(needle, from)` in bytes: the first offset at or after `from` where
+/// `needle` occurs. A plain scan: the texts searched here are user agents, and it keeps the
+/// standard library's string searchers out of the wasm build.
+pub fn index_of(haystack: &str, needle: &str, from: usize) -> Option<usize> {
     let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
-    (0..(haystack.len() + 1).saturating_sub(needle.len()))
-        .filter(move |&at| haystack[at..].starts_with(needle))
+    let mut at = from;
+    while at + needle.len() <= haystack.len() {
+        if &haystack[at..at + needle.len()] == needle {
+            return Some(at);
+        }
+        at += 1;
+    }
+    None
 }
 
 /// `haystack.includes(needle)`.
 pub fn includes(haystack: &str, needle: &str) -> bool {
-    occurrences(haystack, needle).next().is_some()
+    index_of(haystack, needle, 0).is_some()
 }
 
 /// `Number(x.toFixed(4))`, the recorder's `rd4`.
