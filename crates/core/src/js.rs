@@ -462,7 +462,7 @@ mod primitives {
     /// browsers cache compiled expressions themselves.
     pub fn regex_test(literal: &'static str, subject: &str) -> bool {
         // `/body/flags`: the body runs to the last slash.
-        let close = literal.rfind('/').unwrap_or(0);
+        let close = literal.bytes().rposition(|b| b == b'/').unwrap_or(0);
         let body = literal.get(1..close).unwrap_or_default();
         RegExp::new(body, &literal[close + 1..]).test(subject)
     }
