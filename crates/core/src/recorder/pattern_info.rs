@@ -5,12 +5,26 @@
 use crate::js::string_to_number;
 use crate::stats::mean4;
 
+/// `text.split(',')[n]`. A byte scan (called for a few fields of a pattern at a time): it
+/// keeps the standard library's string searchers out of the wasm build.
+fn field(text: &str, n: usize) -> Option<&str> {
+    let (mut start, mut index) = (0, 0);
+    for (i, b) in text.bytes().enumerate() {
+        if b == b',' {
+            if index == n {
+                return Some(&text[start..i]);
+            }
+            index += 1;
+            start = i + 1;
+        }
+    }
+    (index == n).then(|| &text[start..])
+}
+
 /// The 44 per-key counts of a type 0 pattern (fields 11 to 54), as `Number()` reads them.
 fn key_counts(pattern: &str) -> Vec<f64> {
-    pattern
-        .split(',')
-        .skip(11)
-        .take(44)
+    (11..55)
+        .map_while(|n| field(pattern, n))
         .map(string_to_number)
         .collect()
 }
@@ -34,12 +48,12 @@ pub fn quality(pattern: &str) -> f64 {
 /// `getLength(pattern)`: the text length of a type 1/2 pattern, or the keystroke count of a
 /// type 0 pattern; 0 when unreadable.
 pub fn length(pattern: &str) -> f64 {
-    let field = match pattern.find('|') {
-        Some(i) if i > 0 => pattern[..i].split(',').nth(4),
-        _ => pattern.split(',').next(),
+    let length_field = match pattern.bytes().position(|b| b == b'|') {
+        Some(i) if i > 0 => field(&pattern[..i], 4),
+        _ => field(pattern, 0),
     };
     // `Number(undefined)` is NaN, which becomes 0.
-    let n = field.map_or(f64::NAN, string_to_number);
+    let n = length_field.map_or(f64::NAN, string_to_number);
     if n.is_nan() {
         0.0
     } else {
@@ -50,7 +64,7 @@ pub fn length(pattern: &str) -> f64 {
 /// `TypingDNA.checkMobileValidity(pattern)`: the per-key counts of a type 0 pattern divided by
 /// its keystroke count (NaN for a count of 0, as in the reference).
 pub fn mobile_validity(pattern: &str) -> f64 {
-    let total = pattern.split(',').next().map_or(f64::NAN, string_to_number);
+    let total = field(pattern, 0).map_or(f64::NAN, string_to_number);
     let sum: f64 = key_counts(pattern).iter().sum();
     sum / total
 }
