@@ -362,7 +362,9 @@ fn first_two_parts(text: &str, separator: char) -> String {
 fn run_end(text: &str, start: usize, also: &[u8]) -> usize {
     let bytes = text.as_bytes();
     let mut end = start;
-    while end < bytes.len() && (bytes[end].is_ascii_digit() || also.contains(&bytes[end])) {
+    while end < bytes.len()
+        && (bytes[end].is_ascii_digit() || also.iter().any(|&byte| byte == bytes[end]))
+    {
         end += 1;
     }
     end

@@ -450,12 +450,18 @@ mod primitives {
         }
     }
 
+    // Case mapping keeps a well-formed string well-formed, so the mapped text comes back into
+    // Rust as a `String` without loss (one bulk copy instead of a `charCodeAt` call per unit).
     pub fn to_lower_utf16(s: &str) -> Vec<u16> {
-        JsString::from(s).to_lower_case().iter().collect()
+        String::from(JsString::from(s).to_lower_case())
+            .encode_utf16()
+            .collect()
     }
 
     pub fn to_upper_utf16(s: &str) -> Vec<u16> {
-        JsString::from(s).to_upper_case().iter().collect()
+        String::from(JsString::from(s).to_upper_case())
+            .encode_utf16()
+            .collect()
     }
 
     /// Compiled at each call: the recorder tests at most three expressions per pattern, and
