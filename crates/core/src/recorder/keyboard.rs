@@ -299,12 +299,11 @@ impl KeyboardState {
     }
 
     /// Press time from the motion summary: keyup minus the estimated key-down instant.
-    fn motion_press(t: Millis, estimate: Option<Millis>) -> f64 {
-        match estimate {
-            Some(0) => 0.0,
-            Some(start) => js::round((t - start) as f64),
-            // `Math.round(t - undefined)` is NaN, which the reference replaces by 0.
-            None => 0.0,
+    fn motion_press(t: Millis, estimate: Millis) -> f64 {
+        if estimate == 0 {
+            0.0
+        } else {
+            js::round((t - estimate) as f64)
         }
     }
 
