@@ -328,8 +328,11 @@ impl Substitutes<'_> {
         match *self.cache {
             Some(m) if m.diagram_rows == diagram_rows && !self.fix_quirks => m,
             _ => {
-                let (seeks, presses) =
-                    filtered_timings(self.history.iter().rev().take(SUBSTITUTE_WINDOW));
+                // The rows go through a `Vec` of references, as type 0 passes them: one
+                // instantiation of `filtered_timings` serves both.
+                let rows: Vec<&HistoryRow> = self.history.iter().collect();
+                let window = rows.iter().rev().take(SUBSTITUTE_WINDOW).copied();
+                let (seeks, presses) = filtered_timings(window);
                 let m = MissingSubstitute {
                     seek: round(mean4(&seeks)),
                     press: round(mean4(&presses)),
