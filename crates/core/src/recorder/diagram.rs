@@ -4,6 +4,7 @@
 use super::any_text::filtered_timings;
 use super::document::{Document, ElementValue};
 use super::keyboard::{DiagramRow, HistoryRow, KeyCode};
+use super::motion::PART_SEPARATOR;
 use super::{push_numbers, MissingSubstitute, Recorder, Value};
 use crate::js::{self, round};
 use crate::stats::mean4;
@@ -33,23 +34,23 @@ struct Trailer {
 }
 
 impl Trailer {
-    /// Adds the row's four motion strings; rows without motion data add no entry.
+    /// Adds the row's four motion strings; rows without motion data (an empty string, as in
+    /// the reference) add no entry.
     fn push_row(&mut self, row: &DiagramRow) {
-        if let Some(motion) = &row.motion {
-            self.push_entry(Some(motion));
+        if !row.motion.is_empty() {
+            self.push_entry(&row.motion);
         }
     }
 
-    /// Adds an entry to each list: the four strings, or four empty strings (a missing
-    /// character).
-    fn push_entry(&mut self, motion: Option<&[String; 4]>) {
-        for (i, list) in self.lists.iter_mut().enumerate() {
+    /// Adds an entry to each list: the parts of a motion string, or (for `""`, a missing
+    /// character) four empty strings.
+    fn push_entry(&mut self, motion: &str) {
+        let mut parts = motion.split(PART_SEPARATOR);
+        for list in &mut self.lists {
             if self.has_entries {
                 list.push('|');
             }
-            if let Some(motion) = motion {
-                list.push_str(&motion[i]);
-            }
+            list.push_str(parts.next().unwrap_or_default());
         }
         self.has_entries = true;
     }
@@ -301,7 +302,7 @@ impl Alignment<'_> {
                     );
                     out.push_str(",1");
                     if self.mobile {
-                        trailer.push_entry(None);
+                        trailer.push_entry("");
                     }
                 }
             }

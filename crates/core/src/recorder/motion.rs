@@ -33,12 +33,16 @@ pub(crate) struct MotionState {
     pub press_calculated: bool,
 }
 
+/// Separates the four parts of a keystroke's motion string; no number contains it.
+pub(crate) const PART_SEPARATOR: char = ';';
+
 /// What a keystroke takes from the motion buffers.
 pub(crate) struct MotionSummary {
     /// The estimated key-down instant; 0 means "no estimate" (press 0).
     pub time: Millis,
-    /// The four trailer strings: fixed values, z-acceleration, x and y rotation differences.
-    pub strings: [String; 4],
+    /// The keystroke's four `#` trailer strings, joined by [`PART_SEPARATOR`]: the fixed
+    /// values, the z-acceleration differences, the x and the y rotation differences.
+    pub strings: String,
 }
 
 /// Appends the values joined by `,`; `undefined` joins as the empty string.
@@ -51,14 +55,6 @@ fn push_joined(out: &mut String, values: &[MaybeNumber]) {
             js::push_number(out, *v);
         }
     }
-}
-
-/// Appends `,` unless `out` is empty, then the number.
-fn push_listed(out: &mut String, value: f64) {
-    if !out.is_empty() {
-        out.push(',');
-    }
-    js::push_number(out, value);
 }
 
 fn difference(a: MaybeNumber, b: MaybeNumber) -> f64 {
@@ -81,7 +77,10 @@ fn push_rotation_differences(
     let (mut max, mut min, mut pos_max, mut pos_min) = (0.0, 0.0, 0i64, 0i64);
     for i in 0..gaps {
         let v = difference(axis(&samples[i + 1]), axis(&samples[i]));
-        push_listed(out, v);
+        if i > 0 {
+            out.push(',');
+        }
+        js::push_number(out, v);
         // With two samples the reference does not track the single difference.
         if samples.len() > 2 {
             if v >= max {
@@ -163,16 +162,17 @@ impl MotionState {
     /// (the reference assigns undeclared globals here and throws in strict mode) is a crash,
     /// not output, and is not reproduced.
     pub fn summarize(&mut self, last_press_time: Millis) -> MotionSummary {
-        let mut strings: [String; 4] = Default::default();
+        let mut strings = String::new();
         let samples = &self.samples[..];
         let n = samples.len();
         if n < 2 {
             let mut fixed = [Some(0.0); 8];
             fixed[6] = Some(self.last_pitch);
             fixed[7] = Some(self.last_roll);
-            push_joined(&mut strings[0], &fixed);
-            for s in &mut strings[1..] {
-                s.push('0');
+            push_joined(&mut strings, &fixed);
+            for _ in 0..3 {
+                strings.push(PART_SEPARATOR);
+                strings.push('0');
             }
             return MotionSummary {
                 time: if self.seen { 0 } else { last_press_time },
@@ -182,9 +182,22 @@ impl MotionState {
         // `kpADifArr`: the second differences of the z acceleration (the first differences
         // with a 0 prepended, differenced again; a single 0 for fewer than three samples), and
         // their absolute values.
+        let last = samples[n - 1];
+        let fixed = [
+            Some(self.last_acc_x),
+            Some(self.last_acc_y),
+            Some(last.acc_z),
+            last.rot_x,
+            last.rot_y,
+            self.last_rot_z,
+            Some(self.last_pitch),
+            Some(self.last_roll),
+        ];
+        push_joined(&mut strings, &fixed);
+        strings.push(PART_SEPARATOR);
         let mut z_abs = [0.0; MAX_SAMPLES];
         let z_count = if n < 3 {
-            strings[1].push('0');
+            strings.push('0');
             1
         } else {
             let mut previous = 0.0;
@@ -192,14 +205,19 @@ impl MotionState {
                 let first = samples[i].acc_z - samples[i - 1].acc_z;
                 let second = first - previous;
                 previous = first;
-                push_listed(&mut strings[1], second);
+                if i > 1 {
+                    strings.push(',');
+                }
+                js::push_number(&mut strings, second);
                 z_abs[i - 1] = second.abs();
             }
             n - 1
         };
         let mut positions = [0i64; 20];
-        push_rotation_differences(&mut strings[2], samples, |s| s.rot_x, &mut positions[..10]);
-        push_rotation_differences(&mut strings[3], samples, |s| s.rot_y, &mut positions[10..]);
+        strings.push(PART_SEPARATOR);
+        push_rotation_differences(&mut strings, samples, |s| s.rot_x, &mut positions[..10]);
+        strings.push(PART_SEPARATOR);
+        push_rotation_differences(&mut strings, samples, |s| s.rot_y, &mut positions[10..]);
         // The reference now drops the oldest sample: `kpTimes[j]` below is `samples[j + 1]`.
 
         // Quirk Q10: positions are sorted as decimal strings (JS default sort) and the first
@@ -228,18 +246,6 @@ impl MotionState {
                 }
             }
         }
-        let last = samples[n - 1];
-        let fixed = [
-            Some(self.last_acc_x),
-            Some(self.last_acc_y),
-            Some(last.acc_z),
-            last.rot_x,
-            last.rot_y,
-            self.last_rot_z,
-            Some(self.last_pitch),
-            Some(self.last_roll),
-        ];
-        push_joined(&mut strings[0], &fixed);
         self.samples.clear();
         self.press_calculated = true;
         MotionSummary { time, strings }
