@@ -139,10 +139,12 @@ impl Recorder {
         }
         // Ids compare strictly: a non-string target matches no row.
         let id = target_id.as_str();
-        let rows: Vec<&DiagramRow> = all_rows
-            .iter()
-            .filter(|r| !by_target || Some(r.target.as_str()) == id)
-            .collect();
+        let mut rows: Vec<&DiagramRow> = Vec::with_capacity(all_rows.len());
+        for row in all_rows {
+            if !by_target || Some(row.target.as_str()) == id {
+                rows.push(row);
+            }
+        }
 
         let row_count = rows.len();
         let str_length = match &text {
