@@ -3,7 +3,8 @@
 
 use super::any_text::filtered_timings;
 use super::document::{Document, ElementValue};
-use super::keyboard::{DiagramRow, HistoryRow};
+use super::keyboard::{DiagramRow, HistoryRow, KeyCode};
+use super::motion::PART_SEPARATOR;
 use super::{push_numbers, MissingSubstitute, Recorder, Value};
 use crate::js::{self, round};
 use crate::stats::mean4;
@@ -24,41 +25,40 @@ pub(crate) struct DiagramRequest<'a> {
     pub case_sensitive: &'a Value,
 }
 
-/// What a row contributes to the output.
-enum Emitted<'a> {
-    Row(&'a DiagramRow),
-    Missing { char_code: f64 },
-}
-
-/// The mobile `#` trailer: four lists, one entry per emitted row with motion data.
+/// The mobile `#` trailer: four lists, one entry per emitted row with motion data and per
+/// missing character, each joined by `|` as the entries come.
 #[derive(Default)]
 struct Trailer {
-    lists: [Vec<String>; 4],
+    lists: [String; 4],
+    has_entries: bool,
 }
 
 impl Trailer {
+    /// Adds the row's four motion strings; rows without motion data (an empty string, as in
+    /// the reference) add no entry.
     fn push_row(&mut self, row: &DiagramRow) {
-        if let Some(motion) = &row.motion {
-            // Rows whose fixed-motion string is empty carry nothing.
-            if !motion[0].is_empty() {
-                for (list, s) in self.lists.iter_mut().zip(motion.iter()) {
-                    list.push(s.clone());
-                }
-            }
+        if !row.motion.is_empty() {
+            self.push_entry(&row.motion);
         }
     }
 
-    fn push_missing(&mut self) {
+    /// Adds an entry to each list: the parts of a motion string, or (for `""`, a missing
+    /// character) four empty strings.
+    fn push_entry(&mut self, motion: &str) {
+        let mut parts = motion.split(PART_SEPARATOR);
         for list in &mut self.lists {
-            list.push(String::new());
+            if self.has_entries {
+                list.push('|');
+            }
+            list.push_str(parts.next().unwrap_or_default());
         }
+        self.has_entries = true;
     }
 
     fn write(&self, out: &mut String) {
-        let separators = ['#', '#', '/', '/'];
-        for (sep, list) in separators.iter().zip(&self.lists) {
-            out.push(*sep);
-            out.push_str(&list.join("|"));
+        for (separator, list) in "##//".chars().zip(&self.lists) {
+            out.push(separator);
+            out.push_str(list);
         }
     }
 }
@@ -66,6 +66,27 @@ impl Trailer {
 /// One UTF-16 unit of a case-mapped text, or NaN past its end (as `charCodeAt` gives).
 fn unit_at(units: &[u16], i: usize) -> f64 {
     units.get(i).map_or(f64::NAN, |u| f64::from(*u))
+}
+
+/// Appends a row: `seek,press`, or `charCode,seek,press,keyCode` when extended.
+fn push_row(
+    out: &mut String,
+    extended: bool,
+    char_code: f64,
+    seek: f64,
+    press: f64,
+    key_code: KeyCode,
+) {
+    out.push('|');
+    if extended {
+        js::push_number(out, char_code);
+        out.push(',');
+    }
+    push_numbers(out, &[seek, press]);
+    if extended {
+        out.push(',');
+        key_code.push_to(out);
+    }
 }
 
 impl Recorder {
@@ -96,34 +117,34 @@ impl Recorder {
         let extended = extended.truthy();
 
         let all_rows = &self.keyboard.diagram;
-        let rows: Vec<&DiagramRow> =
-            if !target_id.is_undefined_or_empty_string() && !all_rows.is_empty() {
-                if text.is_undefined_or_empty_string() {
-                    match document.element_value(&target_id.to_js_string()) {
-                        ElementValue::Missing => {}
-                        ElementValue::NoValue => text = Value::Undefined,
-                        ElementValue::Text(s) => text = Value::String(s),
-                    }
+        let by_target = !target_id.is_undefined_or_empty_string() && !all_rows.is_empty();
+        if by_target {
+            if text.is_undefined_or_empty_string() {
+                match document.element_value(&target_id.to_js_string()) {
+                    ElementValue::Missing => {}
+                    ElementValue::NoValue => text = Value::Undefined,
+                    ElementValue::Text(s) => text = Value::String(s),
                 }
-                let id = target_id.as_str();
-                all_rows
-                    .iter()
-                    .filter(|r| Some(r.target.as_str()) == id)
-                    .collect()
-            } else {
-                if text.is_undefined_or_empty_string() && !self.keyboard.targets.ids.is_empty() {
-                    let mut joined = String::new();
-                    for id in &self.keyboard.targets.ids {
-                        match document.element_value(id) {
-                            ElementValue::Missing => {}
-                            ElementValue::NoValue => joined.push_str("undefined"),
-                            ElementValue::Text(s) => joined.push_str(&s),
-                        }
-                    }
-                    text = Value::String(joined);
+            }
+        } else if text.is_undefined_or_empty_string() && !self.keyboard.targets.ids.is_empty() {
+            let mut joined = String::new();
+            for id in &self.keyboard.targets.ids {
+                match document.element_value(id) {
+                    ElementValue::Missing => {}
+                    ElementValue::NoValue => joined.push_str("undefined"),
+                    ElementValue::Text(s) => joined.push_str(&s),
                 }
-                all_rows.iter().collect()
-            };
+            }
+            text = Value::String(joined);
+        }
+        // Ids compare strictly: a non-string target matches no row.
+        let id = target_id.as_str();
+        let mut rows: Vec<&DiagramRow> = Vec::with_capacity(all_rows.len());
+        for row in all_rows {
+            if !by_target || Some(row.target.as_str()) == id {
+                rows.push(row);
+            }
+        }
 
         let row_count = rows.len();
         let str_length = match &text {
@@ -155,24 +176,22 @@ impl Recorder {
         self.push_special_keys_and_signature(&mut out);
 
         let mut trailer = Trailer::default();
-        let emitted = match &text {
+        match &text {
             Value::String(s) if !s.is_empty() => {
                 let mut substitutes = Substitutes {
                     cache: &mut self.missing_cache,
                     history: &self.keyboard.history,
                     fix_quirks: self.options.fix_quirks,
                 };
-                let with_motion = self.mobile && self.motion.seen;
-                align(
-                    s,
-                    &rows,
+                let alignment = Alignment {
+                    rows: &rows,
                     case_sensitive,
                     str_length,
-                    self.mobile,
-                    with_motion,
-                    &mut substitutes,
-                    &mut trailer,
-                )?
+                    extended,
+                    mobile: self.mobile,
+                    with_motion: self.mobile && self.motion.seen,
+                };
+                alignment.write(s, &mut substitutes, &mut out, &mut trailer)?;
             }
             _ => {
                 let start = match text.as_number() {
@@ -185,39 +204,16 @@ impl Recorder {
                 } else {
                     start.ceil() as usize
                 };
-                rows.iter()
-                    .skip(start)
-                    .map(|row| {
-                        trailer.push_row(row);
-                        Emitted::Row(row)
-                    })
-                    .collect()
-            }
-        };
-        let (seek, press) = match self.missing_cache {
-            Some(m) => (m.seek, m.press),
-            None => (0.0, 0.0),
-        };
-        for item in &emitted {
-            out.push('|');
-            match item {
-                Emitted::Row(row) => {
-                    if extended {
-                        js::push_number(&mut out, row.char_code);
-                        out.push(',');
-                        push_numbers(&mut out, &[row.seek, row.press]);
-                        out.push(',');
-                        row.key_code.push_to(&mut out);
-                    } else {
-                        push_numbers(&mut out, &[row.seek, row.press]);
-                    }
-                }
-                Emitted::Missing { char_code } => {
-                    if extended {
-                        push_numbers(&mut out, &[*char_code, seek, press, *char_code, 1.0]);
-                    } else {
-                        push_numbers(&mut out, &[seek, press, 1.0]);
-                    }
+                for row in rows.iter().skip(start) {
+                    push_row(
+                        &mut out,
+                        extended,
+                        row.char_code,
+                        row.seek,
+                        row.press,
+                        row.key_code,
+                    );
+                    trailer.push_row(row);
                 }
             }
         }
@@ -228,76 +224,96 @@ impl Recorder {
     }
 }
 
-/// Aligns the text with the rows (§7.4). `None` once more than 7 % of the characters are
-/// missing.
-#[allow(clippy::too_many_arguments)]
-fn align<'r>(
-    text: &str,
-    rows: &[&'r DiagramRow],
+/// The text-path settings of a call (§7.4).
+struct Alignment<'a> {
+    rows: &'a [&'a DiagramRow],
     case_sensitive: bool,
     str_length: f64,
+    extended: bool,
     mobile: bool,
     with_motion: bool,
-    substitutes: &mut Substitutes<'_>,
-    trailer: &mut Trailer,
-) -> Option<Vec<Emitted<'r>>> {
-    let units: Vec<u16> = text.encode_utf16().collect();
-    let upper = js::to_upper_utf16(text);
-    let lower = js::to_lower_utf16(text);
-    let mut emitted = Vec::with_capacity(units.len());
-    let mut cursor = 0usize;
-    let mut jumps: Vec<usize> = Vec::new();
-    let mut missing = 0u32;
-    for (i, unit) in units.iter().enumerate() {
-        let current = f64::from(*unit);
-        // Indices into the separately case-mapped strings drift when mapping changes the
-        // length (e.g. "ß" -> "SS"); past the end the alternative is NaN and never matches.
-        let alternative = if case_sensitive {
-            f64::NAN
+}
+
+impl Alignment<'_> {
+    /// Aligns the text with the rows and appends one row per character of the text (§7.4).
+    /// `None` once more than 7 % of the characters are missing.
+    fn write(
+        &self,
+        text: &str,
+        substitutes: &mut Substitutes<'_>,
+        out: &mut String,
+        trailer: &mut Trailer,
+    ) -> Option<()> {
+        let rows = self.rows;
+        // Case-sensitive matching has no case-mapped forms, so every alternative is NaN.
+        let (upper, lower) = if self.case_sensitive {
+            (Vec::new(), Vec::new())
         } else {
-            let u = unit_at(&upper, i);
-            if u != current {
-                u
-            } else {
-                unit_at(&lower, i)
-            }
+            (js::to_upper_utf16(text), js::to_lower_utf16(text))
         };
-        let matches = |row: &&DiagramRow| row.char_code == current || row.char_code == alternative;
-        let found = (cursor..rows.len())
-            .find(|j| matches(&rows[*j]))
-            .or_else(|| (0..cursor.min(rows.len())).find(|j| matches(&rows[*j])));
-        match found {
-            Some(j) => {
-                if j == cursor {
-                    cursor += 1;
-                    jumps.clear();
-                } else {
-                    jumps.push(j);
-                    // Two consecutive out-of-order matches re-synchronise the cursor.
-                    if jumps.len() > 1 && jumps[jumps.len() - 2] + 1 == j {
+        let mut cursor = 0usize;
+        // The previous out-of-order match since the cursor last moved.
+        let mut last_jump: Option<usize> = None;
+        let mut missing = 0u32;
+        for (i, unit) in text.encode_utf16().enumerate() {
+            let current = f64::from(unit);
+            // Indices into the separately case-mapped strings drift when mapping changes the
+            // length (e.g. "ß" -> "SS"); past the end the alternative is NaN and never matches.
+            let u = unit_at(&upper, i);
+            let alternative = if u != current { u } else { unit_at(&lower, i) };
+            // Rows from the cursor on, then from the start up to the cursor.
+            let found = (0..rows.len())
+                .map(|k| (cursor + k) % rows.len())
+                .find(|&j| rows[j].char_code == current || rows[j].char_code == alternative);
+            match found {
+                Some(j) => {
+                    if j == cursor {
+                        cursor += 1;
+                        last_jump = None;
+                    } else if last_jump.is_some_and(|previous| previous + 1 == j) {
+                        // Two consecutive out-of-order matches re-synchronise the cursor.
                         cursor = j + 1;
-                        jumps.clear();
+                        last_jump = None;
+                    } else {
+                        last_jump = Some(j);
+                    }
+                    let row = rows[j];
+                    push_row(
+                        out,
+                        self.extended,
+                        row.char_code,
+                        row.seek,
+                        row.press,
+                        row.key_code,
+                    );
+                    if self.with_motion {
+                        trailer.push_row(row);
                     }
                 }
-                if with_motion {
-                    trailer.push_row(rows[j]);
+                None => {
+                    missing += 1;
+                    let substitute = substitutes.get(rows.len());
+                    let key_code = KeyCode::Code(unit.into());
+                    push_row(
+                        out,
+                        self.extended,
+                        current,
+                        substitute.seek,
+                        substitute.press,
+                        key_code,
+                    );
+                    out.push_str(",1");
+                    if self.mobile {
+                        trailer.push_entry("");
+                    }
                 }
-                emitted.push(Emitted::Row(rows[j]));
             }
-            None => {
-                missing += 1;
-                substitutes.ensure(rows.len());
-                if mobile {
-                    trailer.push_missing();
-                }
-                emitted.push(Emitted::Missing { char_code: current });
+            if MAX_MISSING_PERCENT < f64::from(missing) * 100.0 / self.str_length {
+                return None;
             }
         }
-        if MAX_MISSING_PERCENT < f64::from(missing) * 100.0 / str_length {
-            return None;
-        }
+        Some(())
     }
-    Some(emitted)
 }
 
 /// Substitute seek and press times for missing characters: rounded filtered means of the last
@@ -311,18 +327,23 @@ struct Substitutes<'a> {
 }
 
 impl Substitutes<'_> {
-    fn ensure(&mut self, diagram_rows: usize) {
-        let cached = self
-            .cache
-            .is_some_and(|m| m.diagram_rows == diagram_rows && !self.fix_quirks);
-        if cached {
-            return;
+    fn get(&mut self, diagram_rows: usize) -> MissingSubstitute {
+        match *self.cache {
+            Some(m) if m.diagram_rows == diagram_rows && !self.fix_quirks => m,
+            _ => {
+                // The rows go through a `Vec` of references, as type 0 passes them: one
+                // instantiation of `filtered_timings` serves both.
+                let rows: Vec<&HistoryRow> = self.history.iter().collect();
+                let window = rows.iter().rev().take(SUBSTITUTE_WINDOW).copied();
+                let (seeks, presses) = filtered_timings(window);
+                let m = MissingSubstitute {
+                    seek: round(mean4(&seeks)),
+                    press: round(mean4(&presses)),
+                    diagram_rows,
+                };
+                *self.cache = Some(m);
+                m
+            }
         }
-        let (seeks, presses) = filtered_timings(self.history.iter().rev().take(SUBSTITUTE_WINDOW));
-        *self.cache = Some(MissingSubstitute {
-            seek: round(mean4(&seeks)),
-            press: round(mean4(&presses)),
-            diagram_rows,
-        });
     }
 }

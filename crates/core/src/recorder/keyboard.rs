@@ -55,8 +55,9 @@ pub(crate) struct DiagramRow {
     /// The character code (`NaN` for an Android keystroke on an empty field).
     pub char_code: f64,
     pub target: String,
-    /// Mobile only: the four motion-summary strings of the `#` trailer.
-    pub motion: Option<Box<[String; 4]>>,
+    /// Mobile only: the four `#` trailer strings of the motion summary, joined by
+    /// `motion::PART_SEPARATOR`; empty on desktop.
+    pub motion: String,
 }
 
 /// Seek time and key-down instant of a key waiting for its keyup.
@@ -274,7 +275,7 @@ impl KeyboardState {
                 press: (t - p.start) as f64,
                 char_code: c.into(),
                 target: event.target.clone(),
-                motion: None,
+                motion: String::new(),
             });
         }
     }
@@ -299,12 +300,11 @@ impl KeyboardState {
     }
 
     /// Press time from the motion summary: keyup minus the estimated key-down instant.
-    fn motion_press(t: Millis, estimate: Option<Millis>) -> f64 {
-        match estimate {
-            Some(0) => 0.0,
-            Some(start) => js::round((t - start) as f64),
-            // `Math.round(t - undefined)` is NaN, which the reference replaces by 0.
-            None => 0.0,
+    fn motion_press(t: Millis, estimate: Millis) -> f64 {
+        if estimate == 0 {
+            0.0
+        } else {
+            js::round((t - estimate) as f64)
         }
     }
 
@@ -330,7 +330,7 @@ impl KeyboardState {
                 press,
                 char_code: c.into(),
                 target: event.target.clone(),
-                motion: Some(Box::new(summary.strings)),
+                motion: summary.strings,
             });
         }
     }
@@ -391,7 +391,7 @@ impl KeyboardState {
             press,
             char_code,
             target: event.target.clone(),
-            motion: Some(Box::new(summary.strings)),
+            motion: summary.strings,
         });
     }
 }

@@ -2,7 +2,7 @@
 //! (`kpGetAll`) that estimates the press time and fills the `#` trailer.
 
 use super::events::{Millis, MotionEvent};
-use crate::{js, stats};
+use crate::js;
 
 /// At most this many samples are kept between two keystrokes.
 const MAX_SAMPLES: usize = 21;
@@ -10,12 +10,18 @@ const MAX_SAMPLES: usize = 21;
 /// A JS number that may be `undefined` (a rotation axis of an event without `rotationRate`).
 type MaybeNumber = Option<f64>;
 
+/// What one `devicemotion` event leaves in the buffers (`kpTimes`, `kpAccZ`, `kpX`, `kpY`).
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    time: Millis,
+    acc_z: f64,
+    rot_x: MaybeNumber,
+    rot_y: MaybeNumber,
+}
+
 #[derive(Clone, Debug, Default)]
 pub(crate) struct MotionState {
-    times: Vec<Millis>,
-    acc_z: Vec<f64>,
-    rot_x: Vec<MaybeNumber>,
-    rot_y: Vec<MaybeNumber>,
+    samples: Vec<Sample>,
     last_acc_x: f64,
     last_acc_y: f64,
     last_rot_z: MaybeNumber,
@@ -27,31 +33,28 @@ pub(crate) struct MotionState {
     pub press_calculated: bool,
 }
 
+/// Separates the four parts of a keystroke's motion string; no number contains it.
+pub(crate) const PART_SEPARATOR: char = ';';
+
 /// What a keystroke takes from the motion buffers.
 pub(crate) struct MotionSummary {
-    /// The estimated key-down instant; `Some(0)` means "no estimate" (press 0), `None` is the
-    /// reference's `undefined` (a peak position past the buffer), which also yields press 0.
-    pub time: Option<Millis>,
-    /// The four trailer strings: fixed values, z-acceleration, x and y rotation differences.
-    pub strings: [String; 4],
+    /// The estimated key-down instant; 0 means "no estimate" (press 0).
+    pub time: Millis,
+    /// The keystroke's four `#` trailer strings, joined by [`PART_SEPARATOR`]: the fixed
+    /// values, the z-acceleration differences, the x and the y rotation differences.
+    pub strings: String,
 }
 
-fn push_joined(out: &mut String, values: impl IntoIterator<Item = MaybeNumber>) {
-    for (i, v) in values.into_iter().enumerate() {
+/// Appends the values joined by `,`; `undefined` joins as the empty string.
+fn push_joined(out: &mut String, values: &[MaybeNumber]) {
+    for (i, v) in values.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        // `undefined` joins as the empty string.
         if let Some(v) = v {
-            js::push_number(out, v);
+            js::push_number(out, *v);
         }
     }
-}
-
-fn joined(values: impl IntoIterator<Item = MaybeNumber>) -> String {
-    let mut out = String::new();
-    push_joined(&mut out, values);
-    out
 }
 
 fn difference(a: MaybeNumber, b: MaybeNumber) -> f64 {
@@ -61,17 +64,25 @@ fn difference(a: MaybeNumber, b: MaybeNumber) -> f64 {
     }
 }
 
-/// `kpRDifArr`: first differences over the first n-2 gaps (quirk Q10: the last gap is
-/// omitted; exactly two samples give their single difference), and the ten positions around
-/// the largest rise and the largest fall.
-fn rotation_differences(values: &[MaybeNumber]) -> (Vec<f64>, [i64; 10]) {
-    let gaps = values.len().saturating_sub(2);
+/// `kpRDifArr` over one rotation axis: appends the first differences over the first n-2 gaps
+/// (quirk Q10: the last gap is omitted; exactly two samples give their single difference) and
+/// stores the five positions around the largest rise, then the five around the largest fall.
+fn push_rotation_differences(
+    out: &mut String,
+    samples: &[Sample],
+    axis: fn(&Sample) -> MaybeNumber,
+    positions: &mut [i64],
+) {
+    let gaps = samples.len().saturating_sub(2).max(1);
     let (mut max, mut min, mut pos_max, mut pos_min) = (0.0, 0.0, 0i64, 0i64);
-    let mut diffs = Vec::with_capacity(gaps.max(1));
-    if gaps > 0 {
-        for i in 0..gaps {
-            let v = difference(values[i + 1], values[i]);
-            diffs.push(v);
+    for i in 0..gaps {
+        let v = difference(axis(&samples[i + 1]), axis(&samples[i]));
+        if i > 0 {
+            out.push(',');
+        }
+        js::push_number(out, v);
+        // With two samples the reference does not track the single difference.
+        if samples.len() > 2 {
             if v >= max {
                 max = v;
                 pos_max = i as i64;
@@ -80,36 +91,43 @@ fn rotation_differences(values: &[MaybeNumber]) -> (Vec<f64>, [i64; 10]) {
                 pos_min = i as i64;
             }
         }
-    } else {
-        diffs.push(difference(values[1], values[0]));
     }
-    let positions = [
-        pos_max - 1,
-        pos_max,
-        pos_max + 1,
-        pos_max + 2,
-        pos_max + 3,
-        pos_min - 1,
-        pos_min,
-        pos_min + 1,
-        pos_min + 2,
-        pos_min + 3,
-    ];
-    (diffs, positions)
+    let around = |p: i64| [p - 1, p, p + 1, p + 2, p + 3];
+    positions[..5].copy_from_slice(&around(pos_max));
+    positions[5..].copy_from_slice(&around(pos_min));
 }
 
-/// `kpADifArr`: second differences of the z acceleration and their absolute values.
-fn acceleration_differences(values: &[f64]) -> (Vec<f64>, Vec<f64>) {
-    let gaps = values.len() - 1;
-    if gaps < 2 {
-        return (vec![0.0], vec![0.0]);
+/// `String(n)` as bytes, left-aligned in a `u64` and zero-padded, so that keys compare as the
+/// texts do (a text sorts before its extensions). Holds up to eight characters; peak positions
+/// have at most two digits.
+fn decimal_text_key(n: i64) -> u64 {
+    let mut digits = n.unsigned_abs();
+    let (mut key, mut bits) = (0u64, 0);
+    loop {
+        key |= u64::from(b'0' + (digits % 10) as u8) << bits;
+        bits += 8;
+        digits /= 10;
+        if digits == 0 {
+            break;
+        }
     }
-    let mut first = Vec::with_capacity(gaps + 1);
-    first.push(0.0);
-    first.extend(values.windows(2).map(|w| w[1] - w[0]));
-    let second: Vec<f64> = first.windows(2).map(|w| w[1] - w[0]).collect();
-    let absolute = second.iter().map(|v| v.abs()).collect();
-    (second, absolute)
+    if n < 0 {
+        key |= u64::from(b'-') << bits;
+        bits += 8;
+    }
+    key << (64 - bits)
+}
+
+/// Sorts as JavaScript's default `sort()` does, comparing the decimal texts of the numbers.
+fn sort_as_decimal_texts(values: &mut [i64]) {
+    // An insertion sort: the list has twenty entries.
+    for i in 1..values.len() {
+        let mut j = i;
+        while j > 0 && decimal_text_key(values[j]) < decimal_text_key(values[j - 1]) {
+            values.swap(j, j - 1);
+            j -= 1;
+        }
+    }
 }
 
 impl MotionState {
@@ -120,23 +138,22 @@ impl MotionState {
             Some(r) => r.map(|v| Some(scaled(v, 10.0))),
             None => [None; 3],
         };
-        self.times.push(event.time);
+        self.samples.push(Sample {
+            time: event.time,
+            acc_z: az,
+            rot_x: rx,
+            rot_y: ry,
+        });
         self.last_acc_x = ax;
         self.last_acc_y = ay;
-        self.acc_z.push(az);
-        self.rot_x.push(rx);
-        self.rot_y.push(ry);
         self.last_rot_z = rz;
         // Evaluation order as in the reference: atan2, x180, /pi, x10, floor.
         let degrees10 =
             |y: f64, x: f64| ((js::atan2(y, x) * 180.0 / std::f64::consts::PI) * 10.0).floor();
         self.last_pitch = degrees10(-ay, (ax * ax + az * az).sqrt());
         self.last_roll = degrees10(-ax, (ay * ay + az * az).sqrt());
-        if self.rot_x.len() > MAX_SAMPLES {
-            self.times.remove(0);
-            self.acc_z.remove(0);
-            self.rot_x.remove(0);
-            self.rot_y.remove(0);
+        if self.samples.len() > MAX_SAMPLES {
+            self.samples.remove(0);
         }
         self.seen = true;
     }
@@ -145,85 +162,92 @@ impl MotionState {
     /// (the reference assigns undeclared globals here and throws in strict mode) is a crash,
     /// not output, and is not reproduced.
     pub fn summarize(&mut self, last_press_time: Millis) -> MotionSummary {
-        if self.acc_z.len() < 2 {
-            let time = if self.seen { 0 } else { last_press_time };
-            let fixed = [
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                0.0,
-                self.last_pitch,
-                self.last_roll,
-            ];
+        let mut strings = String::new();
+        let samples = &self.samples[..];
+        let n = samples.len();
+        if n < 2 {
+            let mut fixed = [Some(0.0); 8];
+            fixed[6] = Some(self.last_pitch);
+            fixed[7] = Some(self.last_roll);
+            push_joined(&mut strings, &fixed);
+            for _ in 0..3 {
+                strings.push(PART_SEPARATOR);
+                strings.push('0');
+            }
             return MotionSummary {
-                time: Some(time),
-                strings: [joined(fixed.map(Some)), "0".into(), "0".into(), "0".into()],
+                time: if self.seen { 0 } else { last_press_time },
+                strings,
             };
         }
-        let (z_acc, z_abs) = acceleration_differences(&self.acc_z);
-        let (x_rot, x_positions) = rotation_differences(&self.rot_x);
-        let (y_rot, y_positions) = rotation_differences(&self.rot_y);
-        self.times.remove(0);
-        self.acc_z.remove(0);
-        self.rot_x.remove(0);
-        self.rot_y.remove(0);
+        // `kpADifArr`: the second differences of the z acceleration (the first differences
+        // with a 0 prepended, differenced again; a single 0 for fewer than three samples), and
+        // their absolute values.
+        let last = samples[n - 1];
+        let fixed = [
+            Some(self.last_acc_x),
+            Some(self.last_acc_y),
+            Some(last.acc_z),
+            last.rot_x,
+            last.rot_y,
+            self.last_rot_z,
+            Some(self.last_pitch),
+            Some(self.last_roll),
+        ];
+        push_joined(&mut strings, &fixed);
+        strings.push(PART_SEPARATOR);
+        let mut z_abs = [0.0; MAX_SAMPLES];
+        let z_count = if n < 3 {
+            strings.push('0');
+            1
+        } else {
+            let mut previous = 0.0;
+            for i in 1..n {
+                let first = samples[i].acc_z - samples[i - 1].acc_z;
+                let second = first - previous;
+                previous = first;
+                if i > 1 {
+                    strings.push(',');
+                }
+                js::push_number(&mut strings, second);
+                z_abs[i - 1] = second.abs();
+            }
+            n - 1
+        };
+        let mut positions = [0i64; 20];
+        strings.push(PART_SEPARATOR);
+        push_rotation_differences(&mut strings, samples, |s| s.rot_x, &mut positions[..10]);
+        strings.push(PART_SEPARATOR);
+        push_rotation_differences(&mut strings, samples, |s| s.rot_y, &mut positions[10..]);
+        // The reference now drops the oldest sample: `kpTimes[j]` below is `samples[j + 1]`.
 
         // Quirk Q10: positions are sorted as decimal strings (JS default sort) and the first
-        // one is skipped entirely.
-        let mut by_text: Vec<(String, i64)> = x_positions
-            .iter()
-            .chain(&y_positions)
-            .map(|&p| (js::number_to_string(p as f64), p))
-            .collect();
-        // Equal strings are equal numbers, so an unstable sort gives the same list.
-        stats::heap_sort_by(&mut by_text, |a, b| a.0 < b.0);
-        let positions: Vec<i64> = by_text.into_iter().map(|(_, p)| p).collect();
-        let min_position = if z_abs.len() > 8 {
+        // one is skipped entirely. Equal texts are equal numbers, so an unstable sort gives
+        // the same list.
+        sort_as_decimal_texts(&mut positions);
+        let min_position = if z_count > 8 {
             2
-        } else if z_abs.len() > 4 {
+        } else if z_count > 4 {
             1
         } else {
             0
         };
         let mut best = 0.0;
-        let mut time = self.times.last().copied();
+        let mut time = samples[n - 1].time;
         for pair in positions.windows(2) {
             let j = pair[1];
             if j == pair[0] || j <= min_position {
                 continue;
             }
-            if let Some(&peak) = z_abs.get(j as usize) {
+            // `j` is positive here, and below `z_count = n - 1` when it is a peak.
+            if let Some(&peak) = z_abs[..z_count].get(j as usize) {
                 if peak > best {
                     best = peak;
-                    time = self.times.get(j as usize).copied();
+                    time = samples[j as usize + 1].time;
                 }
             }
         }
-        let fixed = [
-            Some(self.last_acc_x),
-            Some(self.last_acc_y),
-            self.acc_z.last().copied(),
-            self.rot_x.last().copied().flatten(),
-            self.rot_y.last().copied().flatten(),
-            self.last_rot_z,
-            Some(self.last_pitch),
-            Some(self.last_roll),
-        ];
-        self.times.clear();
-        self.acc_z.clear();
-        self.rot_x.clear();
-        self.rot_y.clear();
+        self.samples.clear();
         self.press_calculated = true;
-        MotionSummary {
-            time,
-            strings: [
-                joined(fixed),
-                joined(z_acc.into_iter().map(Some)),
-                joined(x_rot.into_iter().map(Some)),
-                joined(y_rot.into_iter().map(Some)),
-            ],
-        }
+        MotionSummary { time, strings }
     }
 }
