@@ -47,14 +47,12 @@ fn ratios(values: &[f64], mean: f64, deviation: f64) -> (f64, f64) {
     }
 }
 
-/// The seek times (at most 1500 ms) and press times (at most 300 ms) of a window of rows,
-/// each through the outlier filter: the basis of the global statistics and of the missing-key
-/// substitutes.
-pub(crate) fn filtered_timings<'a>(
-    window: impl Iterator<Item = &'a HistoryRow>,
-) -> (Vec<f64>, Vec<f64>) {
+/// The seek times (at most 1500 ms) and press times (at most 300 ms) of a window of rows
+/// (oldest first; gathered newest first, as the reference does), each through the outlier
+/// filter: the basis of the global statistics and of the missing-key substitutes.
+pub(crate) fn filtered_timings(window: &[&HistoryRow]) -> (Vec<f64>, Vec<f64>) {
     let (mut seeks, mut presses) = (Vec::new(), Vec::new());
-    for row in window {
+    for row in window.iter().rev() {
         if row.seek <= MAX_SEEK_TIME {
             seeks.push(row.seek);
         }
@@ -109,7 +107,7 @@ impl Recorder {
     /// The pattern over `window` (oldest first; the statistics walk it newest first, as the
     /// reference does, which fixes their summation order).
     fn any_text_from_window(&self, window: &[&HistoryRow], hist_rev: f64) -> String {
-        let (seeks, presses) = filtered_timings(window.iter().rev().copied());
+        let (seeks, presses) = filtered_timings(window);
         let press_mean = round(mean4(&presses));
         let seek_mean = round(mean4(&seeks));
         let press_sd = round(sd(&presses));
