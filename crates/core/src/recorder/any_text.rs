@@ -13,23 +13,11 @@ const MAX_PRESS_TIME: f64 = 300.0;
 /// Added to numerator and denominator of every ratio.
 const ZL: f64 = 0.0000001;
 
-/// Position of each key code below 256 among the 44 keys (255: not one of them). Quirk Q15:
-/// key codes are not normalised, so Firefox's `;` `=` `-` (59, 61, 173) are not among them.
-const KEY_SLOTS: [u8; 256] = {
-    let mut slots = [u8::MAX; 256];
-    let mut i = 0;
-    while i < KEY_CODES.len() {
-        slots[KEY_CODES[i] as usize] = i as u8;
-        i += 1;
-    }
-    slots
-};
-
-/// Position of a key code among the 44 keys.
-fn key_slot(code: KeyCode) -> Option<usize> {
-    let code = code.code()?;
-    let slot = *KEY_SLOTS.get(code as usize)?;
-    (slot != u8::MAX).then_some(slot as usize)
+/// Whether a key code is one of the 44 keys. Quirk Q15: key codes are not normalised, so
+/// Firefox's `;` `=` `-` (59, 61, 173) are not among them.
+fn is_listed_key(code: KeyCode) -> bool {
+    code.code()
+        .is_some_and(|code| KEY_CODES.iter().any(|&listed| u32::from(listed) == code))
 }
 
 /// `ratio(list, M, D)` of §6.4: (mean ratio, sd ratio).
@@ -143,7 +131,7 @@ impl Recorder {
                 // followed this key.
                 if row.prev_key_code == key
                     && row.seek <= MAX_SEEK_TIME
-                    && key_slot(row.key_code).is_some()
+                    && is_listed_key(row.key_code)
                 {
                     post.push(row.seek);
                 }
