@@ -95,3 +95,11 @@ export function motionEvent(event, out) {
 
 /** `page.body.scrollTop` (of the page's `document`). */
 export const scrollTop = (page) => number(page.body?.scrollTop);
+
+/** The object `checkEnvironment()` returns. */
+export const environmentCheck = (browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors) => ({
+  browserType,
+  isMobile,
+  hasMotionSensors,
+  needsPermissionForMotionSensors,
+});

@@ -44,4 +44,13 @@ extern "C" {
     /// `document.body.scrollTop`.
     #[wasm_bindgen(js_name = scrollTop)]
     pub fn scroll_top(document: &JsValue) -> f64;
+
+    /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
+    #[wasm_bindgen(js_name = environmentCheck)]
+    pub fn environment_check(
+        browser_type: &str,
+        is_mobile: bool,
+        has_motion_sensors: bool,
+        needs_permission_for_motion_sensors: bool,
+    ) -> JsValue;
 }

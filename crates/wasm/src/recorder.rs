@@ -5,7 +5,6 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Object, Reflect};
 use keycadence_core::recorder::{self as core, Handlers, RecorderOptions};
 use wasm_bindgen::prelude::*;
 use web_sys::Event;
@@ -251,26 +250,18 @@ impl Recorder {
     /// `checkEnvironment()`:
     /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
     #[wasm_bindgen(js_name = checkEnvironment)]
-    pub fn check_environment(&self) -> Result<Object, JsValue> {
+    pub fn check_environment(&self) -> JsValue {
         let mut shared = self.shared.borrow_mut();
         shared.catch_up();
         // `checkEnvironment` evaluates its browser markers at each call.
-        let markers = environment::markers();
-        shared.recorder.environment_mut().browser = markers;
+        shared.recorder.environment_mut().browser = environment::markers();
         let check = shared.recorder.check_environment();
-        let object = Object::new();
-        for (name, value) in [
-            ("browserType", JsValue::from_str(check.browser_type)),
-            ("isMobile", check.is_mobile.into()),
-            ("hasMotionSensors", check.has_motion_sensors.into()),
-            (
-                "needsPermissionForMotionSensors",
-                check.needs_permission_for_motion_sensors.into(),
-            ),
-        ] {
-            Reflect::set(&object, &JsValue::from_str(name), &value)?;
-        }
-        Ok(object)
+        browser::environment_check(
+            check.browser_type,
+            check.is_mobile,
+            check.has_motion_sensors,
+            check.needs_permission_for_motion_sensors,
+        )
     }
 
     /// `removeEventListeners()`: stops listening for good (they cannot be added again).
