@@ -98,10 +98,10 @@ pub fn scroll_top(document: &web_sys::Document) -> f64 {
 pub fn motion(event: &Event, time: Millis) -> Option<MotionEvent> {
     let mut numbers = [0.0; 6];
     let read = browser::motion_event(event, &mut numbers);
-    let axes = |from: usize| [from, from + 1, from + 2].map(|index| number(numbers[index]));
-    (read >= 3).then(|| MotionEvent {
+    let [x, y, z, alpha, beta, gamma] = numbers.map(number);
+    (read >= 3).then_some(MotionEvent {
         time,
-        acceleration: axes(0),
-        rotation: (read >= 6).then(|| axes(3)),
+        acceleration: [x, y, z],
+        rotation: (read >= 6).then_some([alpha, beta, gamma]),
     })
 }
