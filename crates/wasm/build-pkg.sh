@@ -30,7 +30,8 @@ RUSTC_BOOTSTRAP=1 RUSTFLAGS="$panics -Ctarget-feature=-reference-types" \
   cargo build --quiet -p keycadence-wasm --target wasm32-unknown-unknown --profile wasm-release \
   -Zbuild-std=std,panic_abort "$@"
 
-# The glue goes next to the shim's source, which imports it; both are bundled into pkg/index.js.
+# The glue goes next to the shim's source, which imports it, with the crate's own JavaScript
+# (crates/wasm/js, copied to pkg/src/snippets); all of it is bundled into pkg/index.js.
 wasm-bindgen --target web --no-typescript --out-dir pkg/src --out-name keycadence_wasm \
   "$target_dir/wasm32-unknown-unknown/wasm-release/keycadence_wasm.wasm"
 

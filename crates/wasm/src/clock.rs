@@ -7,7 +7,7 @@
 
 use keycadence_core::js;
 use keycadence_core::recorder::Millis;
-use web_sys::{Event, Performance};
+use web_sys::{Event, Performance, Window};
 
 /// Where the recorder's timestamps come from.
 #[derive(Clone, Debug)]
@@ -23,11 +23,10 @@ pub enum Clock {
 }
 
 impl Clock {
-    /// The event-time clock when `event_time` is set and the browser has `performance`;
+    /// The event-time clock when `event_time` is set and `window` has `performance`;
     /// otherwise `Date.now()`.
-    pub fn new(event_time: bool) -> Clock {
-        let performance = web_sys::window().and_then(|w| w.performance());
-        match performance {
+    pub fn new(window: &Window, event_time: bool) -> Clock {
+        match window.performance() {
             Some(performance) if event_time => {
                 let mut origin = performance.time_origin();
                 // Safari before 15 has high-resolution event timestamps but no `timeOrigin`.

@@ -1,108 +1,111 @@
 //! The browser environment the recorder reads (`navigator`, `screen`, `window`), as the core's
-//! [`Environment`]. Each field evaluates the JavaScript expression the core documents for it.
+//! [`Environment`]. `js/browser.js` evaluates the JavaScript expression the core documents for
+//! each field.
 
-use js_sys::{Object, Reflect};
 use keycadence_core::device::BrowserMarkers;
-use keycadence_core::{js, Environment};
-use wasm_bindgen::{JsCast, JsValue};
+use keycadence_core::Environment;
 
-use crate::js_value::property;
+use crate::browser;
 
-/// A chain of property reads, `undefined` as soon as one link is missing.
-fn path(root: &JsValue, names: &[&'static str]) -> JsValue {
-    names
-        .iter()
-        .fold(root.clone(), |value, name| property(&value, name))
+// The bits of the flags `browser::environment` returns, in `browser.js`'s order.
+const DEVICE_MOTION_EVENT: u32 = 1 << 0;
+const MOTION_NEEDS_PERMISSION: u32 = 1 << 1;
+const MS_POINTER_TOUCH: u32 = 1 << 2;
+const ONTOUCHSTART: u32 = 1 << 3;
+const DOCUMENT_TOUCH: u32 = 1 << 4;
+const HAS_ORIENTATION: u32 = 1 << 5;
+const CHROME_API: u32 = 1 << 6;
+const OPERA_ADDONS: u32 = 1 << 7;
+const WINDOW_OPERA: u32 = 1 << 8;
+const WINDOW_CSS: u32 = 1 << 9;
+const INSTALL_TRIGGER: u32 = 1 << 10;
+const DOCUMENT_MODE: u32 = 1 << 11;
+const STYLE_MEDIA: u32 = 1 << 12;
+const HTML_ELEMENT_CONSTRUCTOR: u32 = 1 << 13;
+const SAFARI_PUSH_NOTIFICATION: u32 = 1 << 14;
+
+/// One reading of `browser::environment`.
+struct Facts {
+    flags: u32,
+    screen_width: u32,
+    screen_height: u32,
+    max_touch_points: u32,
 }
 
-/// `Number(x) || 0` for the integer facts (screen size, touch points).
-fn count(value: JsValue) -> u32 {
-    value
-        .as_f64()
-        .filter(|n| n.is_finite() && *n > 0.0)
-        .map_or(0, |n| n as u32)
-}
+impl Facts {
+    fn read() -> Facts {
+        let mut facts = [0.0; 4];
+        browser::environment(&mut facts);
+        Facts {
+            flags: facts[0] as u32,
+            screen_width: count(facts[1]),
+            screen_height: count(facts[2]),
+            max_touch_points: count(facts[3]),
+        }
+    }
 
-/// Everything the recorder reads about the browser, now.
-pub fn read(window: &web_sys::Window) -> Environment {
-    let window: &JsValue = window.as_ref();
-    let navigator = property(window, "navigator");
-    let motion_event = property(window, "DeviceMotionEvent");
-    let mut env = Environment {
-        user_agent: property(&navigator, "userAgent")
-            .as_string()
-            .unwrap_or_default(),
-        platform: property(&navigator, "platform")
-            .as_string()
-            .unwrap_or_default(),
-        device_motion_event: !motion_event.is_undefined(),
-        motion_needs_permission: property(&motion_event, "requestPermission").is_function(),
-        ms_pointer_touch: property(&navigator, "msPointerEnabled").is_truthy()
-            && property(&navigator, "msMaxTouchPoints")
-                .as_f64()
-                .is_some_and(|n| n > 0.0),
-        browser: markers(window),
-        ..Environment::default()
-    };
-    refresh_live(&mut env, window);
-    env
-}
+    fn has(&self, flag: u32) -> bool {
+        self.flags & flag != 0
+    }
 
-/// The facts the reference reads afresh for every pattern (§14): language, screen, touch and
-/// orientation. (The user agent and platform count as captured at construction.)
-pub fn refresh_live(env: &mut Environment, window: &JsValue) {
-    let navigator = property(window, "navigator");
-    let screen = property(window, "screen");
-    env.language = property(&navigator, "language").as_string();
-    env.screen_width = count(property(&screen, "width"));
-    env.screen_height = count(property(&screen, "height"));
-    env.max_touch_points = count(property(&navigator, "maxTouchPoints"));
-    env.ontouchstart = window
-        .dyn_ref::<Object>()
-        .is_some_and(|w| Reflect::has(w, &JsValue::from_str("ontouchstart")).unwrap_or(false));
-    env.document_touch = document_touch(window);
-    env.has_orientation = !property(window, "orientation").is_undefined();
-}
+    /// The facts the reference reads afresh for every pattern (§14): language, screen, touch
+    /// and orientation. (The user agent and platform count as captured at construction.)
+    fn set_live(&self, env: &mut Environment) {
+        env.language = browser::language().as_string();
+        env.screen_width = self.screen_width;
+        env.screen_height = self.screen_height;
+        env.max_touch_points = self.max_touch_points;
+        env.ontouchstart = self.has(ONTOUCHSTART);
+        env.document_touch = self.has(DOCUMENT_TOUCH);
+        env.has_orientation = self.has(HAS_ORIENTATION);
+    }
 
-/// `window.DocumentTouch && document instanceof DocumentTouch` (old Firefox touch support).
-fn document_touch(window: &JsValue) -> bool {
-    let prototype = path(window, &["DocumentTouch", "prototype"]);
-    let document = property(window, "document");
-    prototype
-        .dyn_ref::<Object>()
-        .is_some_and(|p| p.is_prototype_of(&document))
-}
-
-/// The browser-object markers of `checkEnvironment` (see [`BrowserMarkers`] for each
-/// expression).
-pub fn markers(window: &JsValue) -> BrowserMarkers {
-    let chrome = property(window, "chrome");
-    let safari = property(window, "safari");
-    BrowserMarkers {
-        chrome_api: chrome.is_truthy()
-            && ["webstore", "runtime", "loadTimes"]
-                .iter()
-                .any(|name| property(&chrome, name).is_truthy()),
-        opera_addons: path(window, &["opr", "addons"]).is_truthy(),
-        window_opera: property(window, "opera").is_truthy(),
-        window_css: property(window, "CSS").is_truthy(),
-        install_trigger: !property(window, "InstallTrigger").is_undefined(),
-        document_mode: path(window, &["document", "documentMode"]).is_truthy(),
-        style_media: property(window, "StyleMedia").is_truthy(),
-        html_element_constructor: html_element_is_constructor(window),
-        safari_push_notification: safari.is_truthy()
-            && property(&safari, "pushNotification")
-                .dyn_ref::<Object>()
-                .is_some_and(|n| n.to_string() == "[object SafariRemoteNotification]"),
+    fn markers(&self) -> BrowserMarkers {
+        BrowserMarkers {
+            chrome_api: self.has(CHROME_API),
+            opera_addons: self.has(OPERA_ADDONS),
+            window_opera: self.has(WINDOW_OPERA),
+            window_css: self.has(WINDOW_CSS),
+            install_trigger: self.has(INSTALL_TRIGGER),
+            document_mode: self.has(DOCUMENT_MODE),
+            style_media: self.has(STYLE_MEDIA),
+            html_element_constructor: self.has(HTML_ELEMENT_CONSTRUCTOR),
+            safari_push_notification: self.has(SAFARI_PUSH_NOTIFICATION),
+        }
     }
 }
 
-/// `/constructor/i.test(window.HTMLElement)`: old Safari printed its element constructors as
-/// `[object HTMLElementConstructor]`; other browsers print the function source.
-fn html_element_is_constructor(window: &JsValue) -> bool {
-    let element = property(window, "HTMLElement");
-    element.dyn_ref::<Object>().is_some_and(|e| {
-        let text = String::from(e.to_string());
-        js::includes(&text.to_ascii_lowercase(), "constructor")
-    })
+/// `Number(x) || 0` for the integer facts (screen size, touch points).
+fn count(value: f64) -> u32 {
+    if value.is_finite() && value > 0.0 {
+        value as u32
+    } else {
+        0
+    }
+}
+
+/// Everything the recorder reads about the browser, now.
+pub fn read() -> Environment {
+    let facts = Facts::read();
+    let mut env = Environment {
+        user_agent: browser::user_agent().as_string().unwrap_or_default(),
+        platform: browser::platform().as_string().unwrap_or_default(),
+        device_motion_event: facts.has(DEVICE_MOTION_EVENT),
+        motion_needs_permission: facts.has(MOTION_NEEDS_PERMISSION),
+        ms_pointer_touch: facts.has(MS_POINTER_TOUCH),
+        browser: facts.markers(),
+        ..Environment::default()
+    };
+    facts.set_live(&mut env);
+    env
+}
+
+/// The live part of `env` (language, screen, touch, orientation) read afresh.
+pub fn refresh_live(env: &mut Environment) {
+    Facts::read().set_live(env);
+}
+
+/// The browser-object markers of `checkEnvironment`, read afresh.
+pub fn markers() -> BrowserMarkers {
+    Facts::read().markers()
 }

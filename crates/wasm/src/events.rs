@@ -1,7 +1,6 @@
-//! DOM events into the core's event values, reading the same properties the reference reads.
-//! Properties are read by reflection, so an event lacking one (an `input` event has no
-//! `keyCode`, a synthetic `Event` has none of them) reads as `undefined` as it would in the
-//! reference, instead of throwing.
+//! DOM events into the core's event values, reading the same properties the reference reads
+//! (in `js/browser.js`). An event lacking one (an `input` event has no `keyCode`, a synthetic
+//! `Event` has none of them) reads as absent, as `undefined` would in the reference.
 
 use keycadence_core::recorder::{
     FieldState, KeyEvent, KeyKind, Millis, MotionEvent, MouseEvent, MouseKind,
@@ -9,7 +8,7 @@ use keycadence_core::recorder::{
 use wasm_bindgen::JsValue;
 use web_sys::Event;
 
-use crate::js_value::property;
+use crate::browser;
 
 /// Which listener an event arrived on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,30 +36,29 @@ impl Listened {
     }
 }
 
-/// A non-negative integer property (`keyCode`, `charCode`, `which`); `None` when absent.
-fn code(object: &JsValue, name: &'static str) -> Option<u32> {
-    property(object, name)
-        .as_f64()
-        .filter(|n| n.is_finite() && *n >= 0.0)
-        .map(|n| n as u32)
+/// A non-negative integer (`keyCode`, `charCode`, `which`, `selectionStart`); `None` when
+/// absent (NaN).
+fn code(value: f64) -> Option<u32> {
+    (value.is_finite() && value >= 0.0).then_some(value as u32)
 }
 
-/// A number property, `None` when absent or `null`.
-fn number(object: &JsValue, name: &'static str) -> Option<f64> {
-    property(object, name).as_f64()
+/// A number; `None` when absent (NaN).
+fn number(value: f64) -> Option<f64> {
+    (!value.is_nan()).then_some(value)
 }
 
 /// A keyboard (or `input`) event. `with_field` reads the target's value and caret, which only
 /// the Android handlers use.
 pub fn key(kind: KeyKind, event: &Event, time: Millis, with_field: bool) -> KeyEvent {
     let event: &JsValue = event.as_ref();
-    let target = property(event, "target");
+    let mut numbers = [0.0; 4];
+    browser::key_event(event, with_field, &mut numbers);
     let field = if with_field {
-        property(&target, "value")
+        browser::target_value(event)
             .as_string()
             .map(|value| FieldState {
                 value,
-                selection_start: code(&target, "selectionStart"),
+                selection_start: code(numbers[3]),
             })
     } else {
         None
@@ -68,46 +66,42 @@ pub fn key(kind: KeyKind, event: &Event, time: Millis, with_field: bool) -> KeyE
     KeyEvent {
         kind,
         time,
-        key_code: code(event, "keyCode"),
-        char_code: code(event, "charCode").unwrap_or(0),
-        shift_key: property(event, "shiftKey").is_truthy(),
+        key_code: code(numbers[0]),
+        char_code: code(numbers[1]).unwrap_or(0),
+        shift_key: numbers[2] != 0.0,
         // `event.target.id`: the empty string for elements without an id.
-        target: property(&target, "id").as_string().unwrap_or_default(),
+        target: browser::target_id(event).as_string().unwrap_or_default(),
         field,
     }
 }
 
 pub fn mouse(kind: MouseKind, event: &Event, time: Millis) -> MouseEvent {
-    let event: &JsValue = event.as_ref();
+    let mut numbers = [0.0; 3];
+    browser::mouse_event(event, &mut numbers);
     MouseEvent {
         kind,
         time,
-        screen_x: number(event, "screenX").unwrap_or(0.0),
-        screen_y: number(event, "screenY").unwrap_or(0.0),
-        which: code(event, "which").unwrap_or(0),
+        screen_x: number(numbers[0]).unwrap_or(0.0),
+        screen_y: number(numbers[1]).unwrap_or(0.0),
+        which: code(numbers[2]).unwrap_or(0),
     }
 }
 
 /// `document.body.scrollTop` at a `scroll` event.
 pub fn scroll_top(document: &web_sys::Document) -> f64 {
-    number(&property(document, "body"), "scrollTop").unwrap_or(0.0)
+    number(browser::scroll_top(document)).unwrap_or(0.0)
 }
 
 /// A `devicemotion` event; `None` for one without acceleration data, which Chromium fires once
 /// on devices without motion sensors. (The reference's handler throws a `TypeError` reading
 /// `null.x` there, after half-updating its buffers; skipping the event keeps them consistent.)
 pub fn motion(event: &Event, time: Millis) -> Option<MotionEvent> {
-    let event: &JsValue = event.as_ref();
-    let acceleration = property(event, "accelerationIncludingGravity");
-    if acceleration.is_null() || acceleration.is_undefined() {
-        return None;
-    }
-    let rotation = property(event, "rotationRate");
-    let axes = |object: &JsValue, names: [&'static str; 3]| names.map(|name| number(object, name));
-    Some(MotionEvent {
+    let mut numbers = [0.0; 6];
+    let read = browser::motion_event(event, &mut numbers);
+    let [x, y, z, alpha, beta, gamma] = numbers.map(number);
+    (read >= 3).then_some(MotionEvent {
         time,
-        acceleration: axes(&acceleration, ["x", "y", "z"]),
-        rotation: (!rotation.is_null() && !rotation.is_undefined())
-            .then(|| axes(&rotation, ["alpha", "beta", "gamma"])),
+        acceleration: [x, y, z],
+        rotation: (read >= 6).then_some([alpha, beta, gamma]),
     })
 }

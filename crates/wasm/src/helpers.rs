@@ -5,7 +5,7 @@ use keycadence_core::recorder::pattern_info;
 use keycadence_core::{device, text_id as fnv};
 use wasm_bindgen::prelude::*;
 
-use crate::js_value::property;
+use crate::browser;
 
 /// The pattern argument of `getQuality` and `checkMobileValidity`, which call
 /// `pattern.split(',')` and so throw a `TypeError` for anything but a string.
@@ -51,9 +51,7 @@ pub fn mobile_validity(pattern: JsValue) -> Result<f64, JsValue> {
 /// `isMobile()` for this browser's user agent (1 or 0), without constructing a recorder.
 #[wasm_bindgen(js_name = isMobileUserAgent)]
 pub fn is_mobile_user_agent() -> u8 {
-    let navigator = web_sys::window().map_or(JsValue::UNDEFINED, |w| property(&w, "navigator"));
-    let user_agent = property(&navigator, "userAgent")
-        .as_string()
-        .unwrap_or_default();
-    u8::from(device::is_mobile(&user_agent))
+    u8::from(device::is_mobile(
+        &browser::user_agent().as_string().unwrap_or_default(),
+    ))
 }

@@ -3,8 +3,6 @@
 //! Read with js-sys reflection: a general-purpose deserializer would fold `undefined` and
 //! `null` together.
 
-use std::cell::RefCell;
-
 use js_sys::Reflect;
 use keycadence_core::recorder::Value;
 use wasm_bindgen::JsValue;
@@ -19,31 +17,6 @@ const OPTION_NAMES: [&str; 7] = [
     "caseSensitive",
     "extended",
 ];
-
-/// `name` as a JavaScript string, made once per name: decoding the Rust string again at every
-/// property read was a fifth of the time the key handlers took.
-pub fn name(name: &'static str) -> JsValue {
-    thread_local! {
-        static NAMES: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
-    }
-    NAMES.with(|names| {
-        let mut names = names.borrow_mut();
-        if let Some((_, value)) = names.iter().find(|(known, _)| *known == name) {
-            return value.clone();
-        }
-        let value = JsValue::from_str(name);
-        names.push((name, value.clone()));
-        value
-    })
-}
-
-/// `object[name]`, `undefined` when `object` is not an object or has no such property.
-pub fn property(object: &JsValue, key: &'static str) -> JsValue {
-    if !object.is_object() && !object.is_function() {
-        return JsValue::UNDEFINED;
-    }
-    Reflect::get(object, &name(key)).unwrap_or(JsValue::UNDEFINED)
-}
 
 /// A primitive argument as the core sees it. Objects (and functions, symbols and bigints,
 /// which the recorder never distinguishes from objects) become an object without properties:
@@ -78,7 +51,7 @@ pub fn options(argument: &JsValue) -> Result<Value, JsValue> {
     }
     let mut properties = Vec::with_capacity(OPTION_NAMES.len());
     for option in OPTION_NAMES {
-        let value = Reflect::get(argument, &self::name(option))?;
+        let value = Reflect::get(argument, &JsValue::from_str(option))?;
         properties.push((option.to_owned(), primitive(&value)));
     }
     Ok(Value::Object(properties))

@@ -10,6 +10,7 @@
 //! thread does not distort seek and press times; `Date.now()` in the handler, as the reference
 //! does, is an option.
 
+mod browser;
 mod clock;
 mod environment;
 mod events;

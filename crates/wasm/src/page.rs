@@ -2,7 +2,7 @@
 
 use keycadence_core::recorder::{Document, ElementValue};
 
-use crate::js_value::property;
+use crate::browser;
 
 /// The browser's `document`.
 pub struct Page<'a>(pub &'a web_sys::Document);
@@ -13,7 +13,7 @@ impl Document for Page<'_> {
             return ElementValue::Missing;
         };
         // Text fields have a string `value`; most other elements have none (`undefined`).
-        match property(&element, "value").as_string() {
+        match browser::value(&element).as_string() {
             Some(value) => ElementValue::Text(value),
             None => ElementValue::NoValue,
         }

@@ -5,11 +5,11 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Object, Reflect};
 use keycadence_core::recorder::{self as core, Handlers, RecorderOptions};
 use wasm_bindgen::prelude::*;
 use web_sys::Event;
 
+use crate::browser;
 use crate::clock::Clock;
 use crate::environment;
 use crate::events::{self, Listened};
@@ -61,7 +61,7 @@ impl Shared {
     /// reads screen, language, touch and orientation at pattern time.
     fn before_pattern(&mut self) {
         self.catch_up();
-        environment::refresh_live(self.recorder.environment_mut(), &self.window);
+        environment::refresh_live(self.recorder.environment_mut());
     }
 }
 
@@ -97,15 +97,18 @@ impl Recorder {
         event_time: bool,
         fix_quirks: bool,
     ) -> Result<Recorder, JsValue> {
-        let window =
-            web_sys::window().ok_or("keycadence: no window: the recorder runs in a page")?;
+        let window = browser::page_window();
+        if window.is_undefined() {
+            return Err("keycadence: no window: the recorder runs in a page".into());
+        }
+        let window: web_sys::Window = window.unchecked_into();
         let document = window
             .document()
             .ok_or("keycadence: no document: the recorder runs in a page")?;
-        let clock = Clock::new(event_time);
+        let clock = Clock::new(&window, event_time);
         let created_at = clock.construction_time(date_now, performance_now);
         let recorder = core::Recorder::with_options(
-            environment::read(&window),
+            environment::read(),
             created_at,
             RecorderOptions { fix_quirks },
         );
@@ -247,26 +250,18 @@ impl Recorder {
     /// `checkEnvironment()`:
     /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
     #[wasm_bindgen(js_name = checkEnvironment)]
-    pub fn check_environment(&self) -> Result<Object, JsValue> {
+    pub fn check_environment(&self) -> JsValue {
         let mut shared = self.shared.borrow_mut();
         shared.catch_up();
         // `checkEnvironment` evaluates its browser markers at each call.
-        let markers = environment::markers(&shared.window);
-        shared.recorder.environment_mut().browser = markers;
+        shared.recorder.environment_mut().browser = environment::markers();
         let check = shared.recorder.check_environment();
-        let object = Object::new();
-        for (name, value) in [
-            ("browserType", JsValue::from_str(check.browser_type)),
-            ("isMobile", check.is_mobile.into()),
-            ("hasMotionSensors", check.has_motion_sensors.into()),
-            (
-                "needsPermissionForMotionSensors",
-                check.needs_permission_for_motion_sensors.into(),
-            ),
-        ] {
-            Reflect::set(&object, &JsValue::from_str(name), &value)?;
-        }
-        Ok(object)
+        browser::environment_check(
+            check.browser_type,
+            check.is_mobile,
+            check.has_motion_sensors,
+            check.needs_permission_for_motion_sensors,
+        )
     }
 
     /// `removeEventListeners()`: stops listening for good (they cannot be added again).

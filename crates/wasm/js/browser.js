@@ -1,0 +1,105 @@
+// The page reads of the wasm bindings (crates/wasm/src/browser.rs), done in JavaScript: each
+// function evaluates the expressions the recorder reads and hands back plain numbers (written
+// into `out`, a view of the module's memory) or the value read, which costs the module far less
+// code than reading property by property through reflection. No recorder logic lives here:
+// what the values mean is decided in Rust.
+
+// A number as it is; NaN, which no DOM number property holds, when absent or not a number.
+const number = (value) => (typeof value == 'number' ? value : NaN);
+
+/**
+ * The facts of keycadence_core::Environment and BrowserMarkers that are not strings, each the
+ * JavaScript expression documented on its field, into `out`: `[flags, screen.width,
+ * screen.height, navigator.maxTouchPoints]`, the flags one bit each in the order of the bits in
+ * crates/wasm/src/environment.rs.
+ */
+export function environment(out) {
+  const chrome = window.chrome;
+  const motion = window.DeviceMotionEvent;
+  const flags = [
+    motion !== undefined,
+    typeof motion?.requestPermission == 'function',
+    !!navigator.msPointerEnabled && navigator.msMaxTouchPoints > 0,
+    'ontouchstart' in window,
+    // `window.DocumentTouch && document instanceof DocumentTouch`, without throwing for a
+    // `DocumentTouch` that is not a constructor.
+    Object(window.DocumentTouch?.prototype).isPrototypeOf(document),
+    typeof window.orientation != 'undefined',
+    !!(chrome?.webstore || chrome?.runtime || chrome?.loadTimes),
+    !!window.opr?.addons,
+    !!window.opera,
+    !!window.CSS,
+    typeof window.InstallTrigger != 'undefined',
+    !!document.documentMode,
+    !!window.StyleMedia,
+    /constructor/i.test(window.HTMLElement),
+    String(window.safari?.pushNotification) == '[object SafariRemoteNotification]',
+  ];
+  // (`screen` and `navigator` always hold numbers there.)
+  out.set([
+    flags.reduce((mask, flag, bit) => mask | (flag << bit), 0),
+    screen.width,
+    screen.height,
+    navigator.maxTouchPoints,
+  ]);
+}
+
+/** The page's `window`; undefined outside a page (in a worker, say). */
+export const pageWindow = () => globalThis.window;
+
+/** `navigator.userAgent`; undefined outside a page. */
+export const userAgent = () => globalThis.window?.navigator.userAgent;
+/** `navigator.platform`. */
+export const platform = () => navigator.platform;
+/** `navigator.language`. */
+export const language = () => navigator.language;
+
+/** `object.value`. */
+export const value = (object) => object.value;
+
+/** `event.target.id`. */
+export const targetId = (event) => event.target?.id;
+
+/** `event.target.value`. */
+export const targetValue = (event) => event.target?.value;
+
+/** A keyboard or `input` event into `out`: `[keyCode, charCode, shiftKey ? 1 : 0,
+ * target.selectionStart]`, the last only `withField` (NaN otherwise). */
+export function keyEvent(event, withField, out) {
+  out.set([
+    number(event.keyCode),
+    number(event.charCode),
+    event.shiftKey ? 1 : 0,
+    withField ? number(event.target?.selectionStart) : NaN,
+  ]);
+}
+
+/** A mouse event into `out`: `[screenX, screenY, which]` (numbers on every `MouseEvent`, NaN
+ * on an event that is not one). */
+export function mouseEvent(event, out) {
+  out.set([event.screenX, event.screenY, event.which]);
+}
+
+/** A `devicemotion` event into `out`: `accelerationIncludingGravity`'s x, y and z, then
+ * `rotationRate`'s alpha, beta and gamma. Returns how many were written: 0 without
+ * `accelerationIncludingGravity`, 3 without `rotationRate`, else 6. */
+export function motionEvent(event, out) {
+  const acceleration = event.accelerationIncludingGravity;
+  const rotation = event.rotationRate;
+  if (acceleration == null) return 0;
+  const axes = [acceleration.x, acceleration.y, acceleration.z];
+  if (rotation != null) axes.push(rotation.alpha, rotation.beta, rotation.gamma);
+  out.set(axes.map(number));
+  return axes.length;
+}
+
+/** `page.body.scrollTop` (of the page's `document`). */
+export const scrollTop = (page) => number(page.body?.scrollTop);
+
+/** The object `checkEnvironment()` returns. */
+export const environmentCheck = (browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors) => ({
+  browserType,
+  isMobile,
+  hasMotionSensors,
+  needsPermissionForMotionSensors,
+});
