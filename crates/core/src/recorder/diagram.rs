@@ -56,8 +56,9 @@ impl Trailer {
     }
 
     fn write(&self, out: &mut String) {
-        for (separator, list) in "##//".chars().zip(&self.lists) {
-            out.push(separator);
+        for (i, list) in self.lists.iter().enumerate() {
+            // `#fixed#zacc/xrot/yrot`.
+            out.push(if i < 2 { '#' } else { '/' });
             out.push_str(list);
         }
     }
