@@ -263,9 +263,14 @@ impl Alignment<'_> {
             let u = unit_at(&upper, i);
             let alternative = if u != current { u } else { unit_at(&lower, i) };
             // Rows from the cursor on, then from the start up to the cursor.
-            let found = (0..rows.len())
-                .map(|k| (cursor + k) % rows.len())
-                .find(|&j| rows[j].char_code == current || rows[j].char_code == alternative);
+            let mut found = None;
+            for k in 0..rows.len() {
+                let j = (cursor + k) % rows.len();
+                if rows[j].char_code == current || rows[j].char_code == alternative {
+                    found = Some(j);
+                    break;
+                }
+            }
             match found {
                 Some(j) => {
                     if j == cursor {
