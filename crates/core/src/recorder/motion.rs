@@ -38,7 +38,8 @@ pub(crate) const PART_SEPARATOR: char = ';';
 
 /// What a keystroke takes from the motion buffers.
 pub(crate) struct MotionSummary {
-    /// The estimated key-down instant; 0 means "no estimate" (press 0).
+    /// The estimated key-down instant; 0 means "no estimate" (press 0). The reference's
+    /// `kpTimes[j]` is never `undefined` here: a peak position is always inside the buffer.
     pub time: Millis,
     /// The keystroke's four `#` trailer strings, joined by [`PART_SEPARATOR`]: the fixed
     /// values, the z-acceleration differences, the x and the y rotation differences.
@@ -165,11 +166,32 @@ impl MotionState {
         let mut strings = String::new();
         let samples = &self.samples[..];
         let n = samples.len();
+        let (pitch, roll) = (Some(self.last_pitch), Some(self.last_roll));
+        let fixed = match samples {
+            [_, .., last] => [
+                Some(self.last_acc_x),
+                Some(self.last_acc_y),
+                Some(last.acc_z),
+                last.rot_x,
+                last.rot_y,
+                self.last_rot_z,
+                pitch,
+                roll,
+            ],
+            // Fewer than two samples: zeros but for the angles.
+            _ => [
+                Some(0.0),
+                Some(0.0),
+                Some(0.0),
+                Some(0.0),
+                Some(0.0),
+                Some(0.0),
+                pitch,
+                roll,
+            ],
+        };
+        push_joined(&mut strings, &fixed);
         if n < 2 {
-            let mut fixed = [Some(0.0); 8];
-            fixed[6] = Some(self.last_pitch);
-            fixed[7] = Some(self.last_roll);
-            push_joined(&mut strings, &fixed);
             for _ in 0..3 {
                 strings.push(PART_SEPARATOR);
                 strings.push('0');
@@ -182,18 +204,6 @@ impl MotionState {
         // `kpADifArr`: the second differences of the z acceleration (the first differences
         // with a 0 prepended, differenced again; a single 0 for fewer than three samples), and
         // their absolute values.
-        let last = samples[n - 1];
-        let fixed = [
-            Some(self.last_acc_x),
-            Some(self.last_acc_y),
-            Some(last.acc_z),
-            last.rot_x,
-            last.rot_y,
-            self.last_rot_z,
-            Some(self.last_pitch),
-            Some(self.last_roll),
-        ];
-        push_joined(&mut strings, &fixed);
         strings.push(PART_SEPARATOR);
         let mut z_abs = [0.0; MAX_SAMPLES];
         let z_count = if n < 3 {
