@@ -15,8 +15,8 @@ type MaybeNumber = Option<f64>;
 struct Sample {
     time: Millis,
     acc_z: f64,
-    rot_x: MaybeNumber,
-    rot_y: MaybeNumber,
+    /// The x and the y rotation (`kpX`, `kpY`).
+    rotation: [MaybeNumber; 2],
 }
 
 #[derive(Clone, Debug, Default)]
@@ -65,19 +65,20 @@ fn difference(a: MaybeNumber, b: MaybeNumber) -> f64 {
     }
 }
 
-/// `kpRDifArr` over one rotation axis: appends the first differences over the first n-2 gaps
-/// (quirk Q10: the last gap is omitted; exactly two samples give their single difference) and
-/// stores the five positions around the largest rise, then the five around the largest fall.
+/// `kpRDifArr` over one rotation axis (0 for x, 1 for y): appends the first differences over
+/// the first n-2 gaps (quirk Q10: the last gap is omitted; exactly two samples give their
+/// single difference) and stores the five positions around the largest rise, then the five
+/// around the largest fall.
 fn push_rotation_differences(
     out: &mut String,
     samples: &[Sample],
-    axis: fn(&Sample) -> MaybeNumber,
+    axis: usize,
     positions: &mut [i64],
 ) {
     let gaps = samples.len().saturating_sub(2).max(1);
     let (mut max, mut min, mut pos_max, mut pos_min) = (0.0, 0.0, 0i64, 0i64);
     for i in 0..gaps {
-        let v = difference(axis(&samples[i + 1]), axis(&samples[i]));
+        let v = difference(samples[i + 1].rotation[axis], samples[i].rotation[axis]);
         if i > 0 {
             out.push(',');
         }
@@ -142,8 +143,7 @@ impl MotionState {
         self.samples.push(Sample {
             time: event.time,
             acc_z: az,
-            rot_x: rx,
-            rot_y: ry,
+            rotation: [rx, ry],
         });
         self.last_acc_x = ax;
         self.last_acc_y = ay;
@@ -172,8 +172,8 @@ impl MotionState {
                 Some(self.last_acc_x),
                 Some(self.last_acc_y),
                 Some(last.acc_z),
-                last.rot_x,
-                last.rot_y,
+                last.rotation[0],
+                last.rotation[1],
                 self.last_rot_z,
                 pitch,
                 roll,
@@ -225,9 +225,9 @@ impl MotionState {
         };
         let mut positions = [0i64; 20];
         strings.push(PART_SEPARATOR);
-        push_rotation_differences(&mut strings, samples, |s| s.rot_x, &mut positions[..10]);
+        push_rotation_differences(&mut strings, samples, 0, &mut positions[..10]);
         strings.push(PART_SEPARATOR);
-        push_rotation_differences(&mut strings, samples, |s| s.rot_y, &mut positions[10..]);
+        push_rotation_differences(&mut strings, samples, 1, &mut positions[10..]);
         // The reference now drops the oldest sample: `kpTimes[j]` below is `samples[j + 1]`.
 
         // Quirk Q10: positions are sorted as decimal strings (JS default sort) and the first
