@@ -262,7 +262,8 @@ impl Alignment<'_> {
             // length (e.g. "ß" -> "SS"); past the end the alternative is NaN and never matches.
             let u = unit_at(&upper, i);
             let alternative = if u != current { u } else { unit_at(&lower, i) };
-            // Rows from the cursor on, then from the start up to the cursor.
+            // Rows from the cursor on, then from the start up to the cursor (which never passes
+            // the row count).
             let mut found = None;
             for k in 0..rows.len() {
                 let j = (cursor + k) % rows.len();
@@ -283,6 +284,7 @@ impl Alignment<'_> {
                     } else {
                         last_jump = Some(j);
                     }
+                    // A row may be emitted for several characters.
                     let row = rows[j];
                     push_row(
                         out,
@@ -298,6 +300,8 @@ impl Alignment<'_> {
                 }
                 None => {
                     missing += 1;
+                    // `seek,press,1`, or `c,seek,press,c,1` when extended: the text's character
+                    // code stands in for the key code.
                     let substitute = substitutes.get(rows.len());
                     let key_code = KeyCode::Code(unit.into());
                     push_row(
