@@ -261,3 +261,16 @@ impl MotionState {
         MotionSummary { time, strings }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::sort_as_decimal_texts;
+
+    #[test]
+    fn positions_sort_as_javascript_sorts_their_texts() {
+        let mut positions = [3, 10, -1, 2, 0, 21, 1, -2, 12, 1];
+        sort_as_decimal_texts(&mut positions);
+        // [3, 10, -1, 2, 0, 21, 1, -2, 12, 1].sort() in JavaScript.
+        assert_eq!(positions, [-1, -2, 0, 1, 1, 10, 12, 2, 21, 3]);
+    }
+}
