@@ -56,8 +56,9 @@ impl Trailer {
     }
 
     fn write(&self, out: &mut String) {
-        for (separator, list) in "##//".chars().zip(&self.lists) {
-            out.push(separator);
+        for (i, list) in self.lists.iter().enumerate() {
+            // `#fixed#zacc/xrot/yrot`.
+            out.push(if i < 2 { '#' } else { '/' });
             out.push_str(list);
         }
     }
@@ -261,10 +262,16 @@ impl Alignment<'_> {
             // length (e.g. "ß" -> "SS"); past the end the alternative is NaN and never matches.
             let u = unit_at(&upper, i);
             let alternative = if u != current { u } else { unit_at(&lower, i) };
-            // Rows from the cursor on, then from the start up to the cursor.
-            let found = (0..rows.len())
-                .map(|k| (cursor + k) % rows.len())
-                .find(|&j| rows[j].char_code == current || rows[j].char_code == alternative);
+            // Rows from the cursor on, then from the start up to the cursor (which never passes
+            // the row count).
+            let mut found = None;
+            for k in 0..rows.len() {
+                let j = (cursor + k) % rows.len();
+                if rows[j].char_code == current || rows[j].char_code == alternative {
+                    found = Some(j);
+                    break;
+                }
+            }
             match found {
                 Some(j) => {
                     if j == cursor {
@@ -277,6 +284,7 @@ impl Alignment<'_> {
                     } else {
                         last_jump = Some(j);
                     }
+                    // A row may be emitted for several characters.
                     let row = rows[j];
                     push_row(
                         out,
@@ -292,6 +300,8 @@ impl Alignment<'_> {
                 }
                 None => {
                     missing += 1;
+                    // `seek,press,1`, or `c,seek,press,c,1` when extended: the text's character
+                    // code stands in for the key code.
                     let substitute = substitutes.get(rows.len());
                     let key_code = KeyCode::Code(unit.into());
                     push_row(

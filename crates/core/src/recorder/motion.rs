@@ -15,8 +15,8 @@ type MaybeNumber = Option<f64>;
 struct Sample {
     time: Millis,
     acc_z: f64,
-    rot_x: MaybeNumber,
-    rot_y: MaybeNumber,
+    /// The x and the y rotation (`kpX`, `kpY`).
+    rotation: [MaybeNumber; 2],
 }
 
 #[derive(Clone, Debug, Default)]
@@ -38,7 +38,8 @@ pub(crate) const PART_SEPARATOR: char = ';';
 
 /// What a keystroke takes from the motion buffers.
 pub(crate) struct MotionSummary {
-    /// The estimated key-down instant; 0 means "no estimate" (press 0).
+    /// The estimated key-down instant; 0 means "no estimate" (press 0). The reference's
+    /// `kpTimes[j]` is never `undefined` here: a peak position is always inside the buffer.
     pub time: Millis,
     /// The keystroke's four `#` trailer strings, joined by [`PART_SEPARATOR`]: the fixed
     /// values, the z-acceleration differences, the x and the y rotation differences.
@@ -64,19 +65,20 @@ fn difference(a: MaybeNumber, b: MaybeNumber) -> f64 {
     }
 }
 
-/// `kpRDifArr` over one rotation axis: appends the first differences over the first n-2 gaps
-/// (quirk Q10: the last gap is omitted; exactly two samples give their single difference) and
-/// stores the five positions around the largest rise, then the five around the largest fall.
+/// `kpRDifArr` over one rotation axis (0 for x, 1 for y): appends the first differences over
+/// the first n-2 gaps (quirk Q10: the last gap is omitted; exactly two samples give their
+/// single difference) and stores the five positions around the largest rise, then the five
+/// around the largest fall.
 fn push_rotation_differences(
     out: &mut String,
     samples: &[Sample],
-    axis: fn(&Sample) -> MaybeNumber,
+    axis: usize,
     positions: &mut [i64],
 ) {
     let gaps = samples.len().saturating_sub(2).max(1);
     let (mut max, mut min, mut pos_max, mut pos_min) = (0.0, 0.0, 0i64, 0i64);
     for i in 0..gaps {
-        let v = difference(axis(&samples[i + 1]), axis(&samples[i]));
+        let v = difference(samples[i + 1].rotation[axis], samples[i].rotation[axis]);
         if i > 0 {
             out.push(',');
         }
@@ -141,8 +143,7 @@ impl MotionState {
         self.samples.push(Sample {
             time: event.time,
             acc_z: az,
-            rot_x: rx,
-            rot_y: ry,
+            rotation: [rx, ry],
         });
         self.last_acc_x = ax;
         self.last_acc_y = ay;
@@ -165,11 +166,32 @@ impl MotionState {
         let mut strings = String::new();
         let samples = &self.samples[..];
         let n = samples.len();
+        let (pitch, roll) = (Some(self.last_pitch), Some(self.last_roll));
+        let fixed = match samples {
+            [_, .., last] => [
+                Some(self.last_acc_x),
+                Some(self.last_acc_y),
+                Some(last.acc_z),
+                last.rotation[0],
+                last.rotation[1],
+                self.last_rot_z,
+                pitch,
+                roll,
+            ],
+            // Fewer than two samples: zeros but for the angles.
+            _ => [
+                Some(0.0),
+                Some(0.0),
+                Some(0.0),
+                Some(0.0),
+                Some(0.0),
+                Some(0.0),
+                pitch,
+                roll,
+            ],
+        };
+        push_joined(&mut strings, &fixed);
         if n < 2 {
-            let mut fixed = [Some(0.0); 8];
-            fixed[6] = Some(self.last_pitch);
-            fixed[7] = Some(self.last_roll);
-            push_joined(&mut strings, &fixed);
             for _ in 0..3 {
                 strings.push(PART_SEPARATOR);
                 strings.push('0');
@@ -182,18 +204,6 @@ impl MotionState {
         // `kpADifArr`: the second differences of the z acceleration (the first differences
         // with a 0 prepended, differenced again; a single 0 for fewer than three samples), and
         // their absolute values.
-        let last = samples[n - 1];
-        let fixed = [
-            Some(self.last_acc_x),
-            Some(self.last_acc_y),
-            Some(last.acc_z),
-            last.rot_x,
-            last.rot_y,
-            self.last_rot_z,
-            Some(self.last_pitch),
-            Some(self.last_roll),
-        ];
-        push_joined(&mut strings, &fixed);
         strings.push(PART_SEPARATOR);
         let mut z_abs = [0.0; MAX_SAMPLES];
         let z_count = if n < 3 {
@@ -215,9 +225,9 @@ impl MotionState {
         };
         let mut positions = [0i64; 20];
         strings.push(PART_SEPARATOR);
-        push_rotation_differences(&mut strings, samples, |s| s.rot_x, &mut positions[..10]);
+        push_rotation_differences(&mut strings, samples, 0, &mut positions[..10]);
         strings.push(PART_SEPARATOR);
-        push_rotation_differences(&mut strings, samples, |s| s.rot_y, &mut positions[10..]);
+        push_rotation_differences(&mut strings, samples, 1, &mut positions[10..]);
         // The reference now drops the oldest sample: `kpTimes[j]` below is `samples[j + 1]`.
 
         // Quirk Q10: positions are sorted as decimal strings (JS default sort) and the first
@@ -249,5 +259,18 @@ impl MotionState {
         self.samples.clear();
         self.press_calculated = true;
         MotionSummary { time, strings }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sort_as_decimal_texts;
+
+    #[test]
+    fn positions_sort_as_javascript_sorts_their_texts() {
+        let mut positions = [3, 10, -1, 2, 0, 21, 1, -2, 12, 1];
+        sort_as_decimal_texts(&mut positions);
+        // [3, 10, -1, 2, 0, 21, 1, -2, 12, 1].sort() in JavaScript.
+        assert_eq!(positions, [-1, -2, 0, 1, 1, 10, 12, 2, 21, 3]);
     }
 }
