@@ -11,10 +11,10 @@ const number = (value) => (typeof value == 'number' ? value : NaN);
  * The facts of keycadence_core::Environment and BrowserMarkers that are not strings, each the
  * JavaScript expression documented on its field, into `out`: `[flags, screen.width,
  * screen.height, navigator.maxTouchPoints]`, the flags one bit each in the order of the bits in
- * crates/wasm/src/environment.rs.
+ * crates/wasm/src/environment.rs. The browser markers (the bits from 6 on) only `withMarkers`:
+ * only `checkEnvironment` needs them.
  */
-export function environment(out) {
-  const chrome = window.chrome;
+export function environment(out, withMarkers) {
   const motion = window.DeviceMotionEvent;
   const flags = [
     motion !== undefined,
@@ -25,16 +25,21 @@ export function environment(out) {
     // `DocumentTouch` that is not a constructor.
     Object(window.DocumentTouch?.prototype).isPrototypeOf(document),
     typeof window.orientation != 'undefined',
-    !!(chrome?.webstore || chrome?.runtime || chrome?.loadTimes),
-    !!window.opr?.addons,
-    !!window.opera,
-    !!window.CSS,
-    typeof window.InstallTrigger != 'undefined',
-    !!document.documentMode,
-    !!window.StyleMedia,
-    /constructor/i.test(window.HTMLElement),
-    String(window.safari?.pushNotification) == '[object SafariRemoteNotification]',
   ];
+  if (withMarkers) {
+    const chrome = window.chrome;
+    flags.push(
+      !!(chrome?.webstore || chrome?.runtime || chrome?.loadTimes),
+      !!window.opr?.addons,
+      !!window.opera,
+      !!window.CSS,
+      typeof window.InstallTrigger != 'undefined',
+      !!document.documentMode,
+      !!window.StyleMedia,
+      /constructor/i.test(window.HTMLElement),
+      String(window.safari?.pushNotification) == '[object SafariRemoteNotification]',
+    );
+  }
   // (`screen` and `navigator` always hold numbers there.)
   out.set([
     flags.reduce((mask, flag, bit) => mask | (flag << bit), 0),

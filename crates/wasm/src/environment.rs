@@ -33,9 +33,10 @@ struct Facts {
 }
 
 impl Facts {
-    fn read() -> Facts {
+    /// Reads the facts; the browser markers only `with_markers` (their bits stay 0 otherwise).
+    fn read(with_markers: bool) -> Facts {
         let mut facts = [0.0; 4];
-        browser::environment(&mut facts);
+        browser::environment(&mut facts, with_markers);
         Facts {
             flags: facts[0] as u32,
             screen_width: count(facts[1]),
@@ -84,16 +85,16 @@ fn count(value: f64) -> u32 {
     }
 }
 
-/// Everything the recorder reads about the browser, now.
+/// Everything the recorder reads about the browser, now, but the browser markers:
+/// `checkEnvironment` reads those afresh when it is called ([`markers`]).
 pub fn read() -> Environment {
-    let facts = Facts::read();
+    let facts = Facts::read(false);
     let mut env = Environment {
         user_agent: browser::user_agent().as_string().unwrap_or_default(),
         platform: browser::platform().as_string().unwrap_or_default(),
         device_motion_event: facts.has(DEVICE_MOTION_EVENT),
         motion_needs_permission: facts.has(MOTION_NEEDS_PERMISSION),
         ms_pointer_touch: facts.has(MS_POINTER_TOUCH),
-        browser: facts.markers(),
         ..Environment::default()
     };
     facts.set_live(&mut env);
@@ -102,10 +103,10 @@ pub fn read() -> Environment {
 
 /// The live part of `env` (language, screen, touch, orientation) read afresh.
 pub fn refresh_live(env: &mut Environment) {
-    Facts::read().set_live(env);
+    Facts::read(false).set_live(env);
 }
 
 /// The browser-object markers of `checkEnvironment`, read afresh.
 pub fn markers() -> BrowserMarkers {
-    Facts::read().markers()
+    Facts::read(true).markers()
 }
