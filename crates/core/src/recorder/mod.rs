@@ -82,10 +82,6 @@ struct MissingSubstitute {
     diagram_rows: usize,
 }
 
-fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
-    js::includes(&haystack.to_ascii_lowercase(), &needle.to_ascii_lowercase())
-}
-
 impl Recorder {
     /// A recorder constructed at `now` in `env`, recording immediately, reproducing the
     /// reference byte for byte.
@@ -95,10 +91,11 @@ impl Recorder {
 
     pub fn with_options(env: Environment, now: Millis, options: RecorderOptions) -> Self {
         let mobile = device::is_mobile(&env.user_agent);
+        let lower_user_agent = env.user_agent.to_ascii_lowercase();
         let handlers = if !mobile {
             Handlers::Desktop
-        } else if contains_ignore_ascii_case(&env.user_agent, "android") {
-            if contains_ignore_ascii_case(&env.user_agent, "firefox") {
+        } else if js::includes(&lower_user_agent, "android") {
+            if js::includes(&lower_user_agent, "firefox") {
                 Handlers::AndroidFirefox
             } else {
                 Handlers::Android
