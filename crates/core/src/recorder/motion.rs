@@ -2,7 +2,7 @@
 //! (`kpGetAll`) that estimates the press time and fills the `#` trailer.
 
 use super::events::{Millis, MotionEvent};
-use crate::js;
+use crate::{js, stats};
 
 /// At most this many samples are kept between two keystrokes.
 const MAX_SAMPLES: usize = 21;
@@ -122,14 +122,8 @@ fn decimal_text_key(n: i64) -> u64 {
 
 /// Sorts as JavaScript's default `sort()` does, comparing the decimal texts of the numbers.
 fn sort_as_decimal_texts(values: &mut [i64]) {
-    // An insertion sort: the list has twenty entries.
-    for i in 1..values.len() {
-        let mut j = i;
-        while j > 0 && decimal_text_key(values[j]) < decimal_text_key(values[j - 1]) {
-            values.swap(j, j - 1);
-            j -= 1;
-        }
-    }
+    // Equal texts are equal numbers, so an unstable sort gives the same list.
+    stats::heap_sort_by(values, |a, b| decimal_text_key(*a) < decimal_text_key(*b));
 }
 
 impl MotionState {
