@@ -28,7 +28,7 @@ impl Submission {
                 .iter()
                 .map(|pattern| {
                     let text = pattern.to_string();
-                    let digest = hex(&Sha256::digest(text.as_bytes()));
+                    let digest = digest(&text);
                     NewPattern {
                         bucket: self.bucket,
                         text,
@@ -44,14 +44,9 @@ impl Submission {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    out
+/// The replay digest of a canonical pattern text: SHA-256, lower-case hex.
+fn digest(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
 }
 
 /// How many patterns a `tp` field holds, without parsing them (to refuse oversize calls early).
@@ -178,7 +173,7 @@ mod tests {
     fn digests_are_lower_case_hex_sha256_as_stored_before() {
         // FIPS 180-2 test vector: SHA-256("abc").
         assert_eq!(
-            hex(&Sha256::digest(b"abc")),
+            digest("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
