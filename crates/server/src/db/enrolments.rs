@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use keycadence_core::pattern::Pattern;
-use sqlx::AnyConnection;
-use sqlx::Row;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::{Any, AnyConnection, Row};
 
 use super::{now_millis, Backend, Db};
 
@@ -111,6 +112,21 @@ pub struct PatternCounts {
 const BUCKET_WHERE: &str =
     "user_id = $1 AND is_mobile = $2 AND kind = $3 AND text_id = $4 AND position = $5";
 
+/// Binds a bucket's columns, in the order of [`BUCKET_WHERE`] (`is_mobile`, `kind`, `text_id`,
+/// `position`), as a query's next four parameters.
+trait BindBucket {
+    fn bind_bucket(self, bucket: Bucket) -> Self;
+}
+
+impl<'q> BindBucket for Query<'q, Any, AnyArguments<'q>> {
+    fn bind_bucket(self, bucket: Bucket) -> Self {
+        self.bind(bucket.is_mobile as i64)
+            .bind(bucket.kind)
+            .bind(bucket.text_id)
+            .bind(bucket.position)
+    }
+}
+
 pub(super) fn utc_day(millis: i64) -> i64 {
     millis.div_euclid(86_400_000)
 }
@@ -147,10 +163,7 @@ impl Db {
         let row = sqlx::query(sql)
             .bind(tenant_id)
             .bind(external_id)
-            .bind(bucket.is_mobile as i64)
-            .bind(bucket.kind)
-            .bind(bucket.text_id)
-            .bind(bucket.position)
+            .bind_bucket(bucket)
             .bind(limit as i64)
             .fetch_optional(self.pool())
             .await?;
@@ -178,10 +191,7 @@ impl Db {
         );
         let rows = sqlx::query(&sql)
             .bind(user_id)
-            .bind(bucket.is_mobile as i64)
-            .bind(bucket.kind)
-            .bind(bucket.text_id)
-            .bind(bucket.position)
+            .bind_bucket(bucket)
             .bind(limit as i64)
             .fetch_all(self.pool())
             .await?;
@@ -312,10 +322,7 @@ impl Db {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(user_id)
-            .bind(pattern.bucket.is_mobile as i64)
-            .bind(pattern.bucket.kind)
-            .bind(pattern.bucket.text_id)
-            .bind(pattern.bucket.position)
+            .bind_bucket(pattern.bucket)
             .bind(&pattern.text)
             .bind(&pattern.digest)
             .bind(now)
@@ -328,10 +335,7 @@ impl Db {
         );
         sqlx::query(&rotate)
             .bind(user_id)
-            .bind(bucket.is_mobile as i64)
-            .bind(bucket.kind)
-            .bind(bucket.text_id)
-            .bind(bucket.position)
+            .bind_bucket(bucket)
             .bind(cap as i64)
             .execute(&mut *w.tx)
             .await?;
@@ -339,10 +343,7 @@ impl Db {
             "SELECT COUNT(*) FROM patterns WHERE {BUCKET_WHERE}"
         ))
         .bind(user_id)
-        .bind(bucket.is_mobile as i64)
-        .bind(bucket.kind)
-        .bind(bucket.text_id)
-        .bind(bucket.position)
+        .bind_bucket(bucket)
         .fetch_one(&mut *w.tx)
         .await?
         .try_get(0)?;
