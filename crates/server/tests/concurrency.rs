@@ -129,18 +129,8 @@ async fn user_id(server: &TestServer, c: &Client, user: &str) -> Option<i64> {
 
 /// A user's stored rows: `(patterns, digests, verify_count)`, `None` when the user row is gone.
 async fn user_rows(server: &TestServer, c: &Client, user: &str) -> Option<(i64, i64, i64)> {
-    let tenant = format!("t-{}", c.key);
-    let row = sqlx::query(
-        "SELECT u.id, u.verify_count FROM users u JOIN tenants t ON t.id = u.tenant_id \
-         WHERE t.name = $1 AND u.external_id = $2",
-    )
-    .bind(&tenant)
-    .bind(user)
-    .fetch_optional(server.db.pool())
-    .await
-    .unwrap()?;
-    let (id, verify_count): (i64, i64) = (row.get(0), row.get(1));
-    let count = |sql: &'static str| async move {
+    let id = user_id(server, c, user).await?;
+    let number = |sql: &'static str| async move {
         sqlx::query(sql)
             .bind(id)
             .fetch_one(server.db.pool())
@@ -149,9 +139,9 @@ async fn user_rows(server: &TestServer, c: &Client, user: &str) -> Option<(i64, 
             .get::<i64, _>(0)
     };
     Some((
-        count("SELECT COUNT(*) FROM patterns WHERE user_id = $1").await,
-        count("SELECT COUNT(*) FROM pattern_digests WHERE user_id = $1").await,
-        verify_count,
+        number("SELECT COUNT(*) FROM patterns WHERE user_id = $1").await,
+        number("SELECT COUNT(*) FROM pattern_digests WHERE user_id = $1").await,
+        number("SELECT verify_count FROM users WHERE id = $1").await,
     ))
 }
 
