@@ -8,7 +8,10 @@ echo "== npm run build"
 npm run --silent build
 
 echo "== wasm-bindgen-test (headless Chromium)"
+# The runner gives chromedriver 5 s to start listening by default; on a loaded two-core machine
+# it has taken longer ("driver failed to bind port during startup"), so allow a minute.
 CHROMEDRIVER=/usr/bin/chromedriver \
+WASM_BINDGEN_TEST_DRIVER_TIMEOUT="${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-60}" \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test -p keycadence-wasm --target wasm32-unknown-unknown
 
