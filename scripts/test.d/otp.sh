@@ -7,8 +7,9 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 bash scripts/bootstrap.d/otp.sh
+. scripts/lib/workspace-tests.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
 echo "== VerifyClient (node --test) against keycadence-server"
-cargo build -q -p keycadence-server
+workspace_tests_in crates/server >/dev/null  # leaves the server binary in target/debug
 KC_SERVER_BIN="$CARGO_TARGET_DIR/debug/keycadence-server" node --test tests/otp/

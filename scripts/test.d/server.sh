@@ -8,6 +8,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
 bash scripts/bootstrap.d/server.sh
+. scripts/lib/workspace-tests.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 GOLDEN_DIR=${KEYCADENCE_GOLDEN_DIR:-$ROOT/../shared/spec/golden}
 
@@ -40,12 +41,15 @@ PG_PORT=$(free_port)
 as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/log" -w \
     -o "-p $PG_PORT -k $PG_DATA -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off" start >/dev/null
 "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE keycadence_test" >/dev/null
-KEYCADENCE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/keycadence_test" \
-    cargo test -p keycadence-server --tests
+# The crate's test executables, run as `cargo test` runs them: from the crate's directory.
+mapfile -t SERVER_TESTS < <(workspace_tests_in crates/server)
+[ "${#SERVER_TESTS[@]}" -gt 0 ] || { echo "no test executables found for crates/server" >&2; exit 1; }
+for test in "${SERVER_TESTS[@]}"; do
+    (cd crates/server && KEYCADENCE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/keycadence_test" "$test")
+done
 
 echo "== official TypingDNA Node client against keycadence-server"
-cargo build -q -p keycadence-server
-BIN="$CARGO_TARGET_DIR/debug/keycadence-server"
+BIN="$CARGO_TARGET_DIR/debug/keycadence-server"  # left there by the workspace test build
 DB="sqlite:$WORK/node.db"
 KEYS=$("$BIN" --database-url "$DB" keys create --label node-client 2>/dev/null)
 API_KEY=$(echo "$KEYS" | awk '/apiKey/ {print $2}')
