@@ -195,15 +195,12 @@ impl Recorder {
                 alignment.write(s, &mut substitutes, &mut out, &mut trailer)?;
             }
             _ => {
-                let start = match text.as_number() {
-                    Some(n) => (row_count as f64 - n).max(0.0),
-                    None => 0.0,
-                };
-                // A NaN start visits no row (`NaN < n` is false).
-                let start = if start.is_nan() {
-                    row_count
-                } else {
-                    start.ceil() as usize
+                let start = match text.as_number().map(|n| row_count as f64 - n) {
+                    // JS `Math.max(0, NaN)` is NaN (Rust's `f64::max` would give 0), and a NaN
+                    // start visits no row: `NaN < n` is false. So `{length: NaN}` prints none.
+                    Some(start) if start.is_nan() => row_count,
+                    Some(start) => start.max(0.0).ceil() as usize,
+                    None => 0,
                 };
                 for row in rows.iter().skip(start) {
                     push_row(
