@@ -45,6 +45,7 @@ as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/log" -w \
 mapfile -t SERVER_TESTS < <(workspace_tests_in crates/server)
 [ "${#SERVER_TESTS[@]}" -gt 0 ] || { echo "no test executables found for crates/server" >&2; exit 1; }
 for test in "${SERVER_TESTS[@]}"; do
+    echo "     Running ${test#"$CARGO_TARGET_DIR"/}"
     (cd crates/server && KEYCADENCE_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/keycadence_test" "$test")
 done
 
