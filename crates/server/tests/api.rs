@@ -664,12 +664,7 @@ async fn health_metrics_and_openapi_are_served() {
     let server = TestServer::start().await;
     let c = server.client(&[]).await;
     c.get("/user/someone-here").await;
-    let health: serde_json::Value = reqwest::get(format!("{}/healthz", server.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = server.get_json("/healthz").await;
     assert_eq!(health["status"], "ok");
     let expected = match std::env::var("KEYCADENCE_TEST_DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => "postgres",
@@ -690,12 +685,7 @@ async fn health_metrics_and_openapi_are_served() {
         "{metrics}"
     );
     assert!(metrics.contains("keycadence_http_request_duration_seconds_bucket"));
-    let doc: serde_json::Value = reqwest::get(format!("{}/openapi.json", server.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = server.get_json("/openapi.json").await;
     assert_eq!(doc["openapi"], "3.0.3");
     let paths = doc["paths"].as_object().unwrap();
     // Every documented status is one the server can send: the Authentication API's errors
@@ -743,12 +733,7 @@ fn concrete_path(route: &str) -> String {
 #[tokio::test]
 async fn every_served_route_is_in_the_openapi_document() {
     let server = TestServer::start().await;
-    let doc: serde_json::Value = reqwest::get(format!("{}/openapi.json", server.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = server.get_json("/openapi.json").await;
     let documented = doc["paths"].as_object().unwrap();
     let routes = keycadence_server::app::route_paths();
     let http = reqwest::Client::new();

@@ -225,8 +225,7 @@ impl MotionState {
         // The reference now drops the oldest sample: `kpTimes[j]` below is `samples[j + 1]`.
 
         // Quirk Q10: positions are sorted as decimal strings (JS default sort) and the first
-        // one is skipped entirely. Equal texts are equal numbers, so an unstable sort gives
-        // the same list.
+        // one is skipped entirely.
         sort_as_decimal_texts(&mut positions);
         let min_position = if z_count > 8 {
             2

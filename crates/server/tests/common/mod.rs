@@ -131,6 +131,16 @@ impl TestServer {
         )
     }
 
+    /// `GET path` without credentials, read as JSON (health, the OpenAPI document).
+    pub async fn get_json(&self, path: &str) -> Value {
+        reqwest::get(format!("{}{path}", self.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
