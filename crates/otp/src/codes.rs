@@ -270,8 +270,8 @@ impl OtpService {
         Ok(IssuedCode { code, next })
     }
 
-    /// Checks a submitted code. A match uses the code up and clears the failure count and
-    /// the send window; a wrong or expired code counts as a failure; a malformed one (not
+    /// Checks a submitted code. A match uses the code up and clears the failure count, but
+    /// not the send window: otherwise whoever can validate could send without limit; a wrong or expired code counts as a failure; a malformed one (not
     /// exactly `code_length` digits once spaces are removed) is refused without counting,
     /// as it cannot be a guess at a real code.
     pub fn validate(
@@ -306,7 +306,7 @@ impl OtpService {
                     next: OtpRecord {
                         code: None,
                         attempts: attempts.succeed(),
-                        sends: SendWindow::default(),
+                        sends: record.sends,
                     },
                 };
             }

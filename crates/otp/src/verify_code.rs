@@ -124,7 +124,17 @@ impl PayloadError {
             | PayloadError::BadLength { .. }
             | PayloadError::UnknownFlow(_)
             | PayloadError::BadTimestamp(_)
-            | PayloadError::InvalidId => VerifyCode::InvalidRequestBody,
+            | PayloadError::InvalidId
+            | PayloadError::ConflictingFields(_)
+            | PayloadError::NotV2
+            | PayloadError::NotBase64Url
+            | PayloadError::Truncated
+            | PayloadError::BadJti => VerifyCode::InvalidRequestBody,
+            PayloadError::WrongPurpose { .. }
+            | PayloadError::PurposeField
+            | PayloadError::LegacyNotAllowed
+            | PayloadError::Replayed => VerifyCode::UnauthorizedRequest,
+            PayloadError::MissingTimestamp => VerifyCode::RequestExpired,
             PayloadError::FieldType { field, .. } => match field {
                 Field::Email => VerifyCode::InvalidEmail,
                 Field::PhoneNumber | Field::CountryCode => VerifyCode::InvalidPhone,

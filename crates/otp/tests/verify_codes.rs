@@ -257,6 +257,32 @@ fn sends_are_limited_per_window() {
 }
 
 #[test]
+fn a_successful_validation_does_not_reopen_the_send_window() {
+    // Otherwise whoever can both send and validate (an attacker with a forged payload and
+    // the user's mailbox, or a script that echoes codes) could send without limit.
+    let otp = service();
+    let mut rng = StdRng::seed_from_u64(11);
+    let mut record = OtpRecord::default();
+    for i in 0..5 {
+        let issued = otp
+            .issue(&record, &alice(), T0.plus(MINUTE * i), &mut rng)
+            .unwrap();
+        let checked = otp.validate(
+            &issued.next,
+            &alice(),
+            issued.code.as_str(),
+            T0.plus(MINUTE * i),
+        );
+        assert_eq!(checked.outcome, ValidateOutcome::Matched);
+        record = checked.next;
+    }
+    assert!(matches!(
+        otp.issue(&record, &alice(), T0.plus(10 * MINUTE), &mut rng),
+        Err(SendRefused::TooManySends { .. })
+    ));
+}
+
+#[test]
 fn a_failed_delivery_leaves_the_stored_code_usable() {
     // The server persists `issued.next` only after delivery succeeded; when the provider
     // fails (code 26) it keeps the stored record, whose code still works.

@@ -152,11 +152,18 @@ async fn observe(
     response
 }
 
-/// Forgets old verify digests once an hour.
-async fn upkeep(db: Db) {
+/// Once an hour: forgets old verify digests, uses of payloads now too old to accept, and the
+/// state of idle flood-limit keys.
+async fn upkeep(db: Db, otp: Arc<OtpState>) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
+        otp.floods.forget_idle();
+        match db.expire_payload_uses(crate::db::now_millis()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "upkeep: payload uses expired"),
+            Err(err) => tracing::warn!(error = %err, "upkeep: payload use expiry failed"),
+        }
         let tenants = match db.tenants().await {
             Ok(t) => t,
             Err(err) => {
@@ -186,7 +193,7 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
     let db = state.db.clone();
-    let upkeep_task = tokio::spawn(upkeep(db.clone()));
+    let upkeep_task = tokio::spawn(upkeep(db.clone(), state.otp.clone()));
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
     let signal = async move {

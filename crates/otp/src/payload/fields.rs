@@ -75,8 +75,10 @@ impl VerifyPayload {
 
     /// Reads the fields of a decrypted JSON object.
     pub fn from_object(object: Map<String, Value>) -> Result<VerifyPayload, PayloadError> {
+        // Every field is an optional Value, so the one way this fails is a key given under
+        // both of its spellings (`phoneNumber` and `phone_number`).
         let raw = RawFields::deserialize(Value::Object(object))
-            .expect("every field is an optional serde_json::Value, so any object deserialises");
+            .map_err(|err| PayloadError::ConflictingFields(err.to_string()))?;
         let flow_value = if raw.flow.is_null() {
             raw.mode
         } else {
@@ -182,8 +184,11 @@ fn microtime(fraction: &str, seconds: &str) -> Result<UnixMillis, PayloadError> 
     if !(0.0..1.0).contains(&fraction) {
         return Err(bad());
     }
-    let millis = seconds.checked_mul(1000).ok_or_else(bad)?;
-    Ok(UnixMillis(millis + (fraction * 1000.0).floor() as u64))
+    let millis = seconds
+        .checked_mul(1000)
+        .and_then(|ms| ms.checked_add((fraction * 1000.0).floor() as u64))
+        .ok_or_else(bad)?;
+    Ok(UnixMillis(millis))
 }
 
 #[cfg(test)]
@@ -279,6 +284,31 @@ mod tests {
             read(r#"{"ts":"1.5 1620379408"}"#),
             Err(PayloadError::BadTimestamp("1.5 1620379408".into()))
         );
+    }
+
+    #[test]
+    fn a_field_under_both_spellings_is_an_error_not_a_panic() {
+        assert!(matches!(
+            read(r#"{"phoneNumber":"+15551234567","phone_number":"+15551234568"}"#),
+            Err(PayloadError::ConflictingFields(_))
+        ));
+        assert!(matches!(
+            read(r#"{"countryCode":"1","country_code":"1"}"#),
+            Err(PayloadError::ConflictingFields(_))
+        ));
+    }
+
+    #[test]
+    fn microtime_beyond_the_millisecond_range_is_an_error() {
+        let max_seconds = u64::MAX / 1000;
+        assert!(matches!(
+            read(&format!(r#"{{"ts":"0.999 {max_seconds}"}}"#)),
+            Err(PayloadError::BadTimestamp(_))
+        ));
+        assert!(matches!(
+            read(&format!(r#"{{"ts":"0.1 {}"}}"#, max_seconds + 1)),
+            Err(PayloadError::BadTimestamp(_))
+        ));
     }
 
     #[test]

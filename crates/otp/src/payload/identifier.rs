@@ -130,7 +130,12 @@ fn normalise_phone(number: &str, country_code: Option<&str>) -> Result<String, P
         return bad("only digits, spaces, dashes, dots, brackets and a leading + are allowed");
     }
     let full = match (international, country_code) {
-        (true, _) | (false, None) => digits.to_owned(),
+        (true, _) => digits.to_owned(),
+        // Read as international, "5551234567" would be a Brazilian number (+55): a code
+        // would go to a stranger. A national number needs its country code.
+        (false, None) => {
+            return bad("a number without + (or 00) needs a countryCode");
+        }
         (false, Some(code)) => {
             let code = code.trim().trim_start_matches('+');
             if code.is_empty() || code.len() > 3 || !code.bytes().all(|b| b.is_ascii_digit()) {
@@ -186,7 +191,6 @@ mod tests {
             ("0044 7700 900123", None),
             ("07700 900123", Some("44")),
             ("(0)7700-900-123", Some("+44")),
-            ("447700900123", None),
         ] {
             let ids = payload(None, Some(number), cc).identifiers().unwrap();
             assert_eq!(
@@ -224,6 +228,9 @@ mod tests {
             ("+1 555 CALL NOW", None),
             ("5551234567", Some("abc")),
             ("+1234567890123456", None),
+            // No + and no country code: refused, not read as +55.
+            ("5551234567", None),
+            ("447700900123", None),
         ] {
             assert!(
                 matches!(

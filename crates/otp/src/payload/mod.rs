@@ -10,16 +10,19 @@
 mod cipher;
 mod fields;
 mod identifier;
+pub mod v2;
 
 use std::fmt;
 use std::time::Duration;
 
 use rand::{CryptoRng, RngCore};
 use serde_json::Value;
+use sha2::Digest;
 
 pub use cipher::{encrypt, encrypt_with_iv, Envelope, MAX_PAYLOAD_HEX};
 pub use fields::{Flow, VerifyPayload};
 pub use identifier::{UserIdentifier, UserIdentifiers};
+pub use v2::Purpose;
 
 use crate::keys::{KdfVersion, KeyCache, PayloadKey};
 use crate::time::UnixMillis;
@@ -93,6 +96,29 @@ pub enum PayloadError {
     InvalidPhone { reason: &'static str },
     #[error("invalid id: at most 256 characters and no control characters")]
     InvalidId,
+    #[error("the payload names one field twice (as {0:?} and its other spelling)")]
+    ConflictingFields(String),
+    #[error("not a protocol 2.0 payload (they start with \"v2.\")")]
+    NotV2,
+    #[error("the protocol 2.0 payload is not base64url")]
+    NotBase64Url,
+    #[error("the protocol 2.0 payload is too short to hold a nonce and a tag")]
+    Truncated,
+    #[error("a {found} payload was sent where only {expected} payloads are accepted")]
+    WrongPurpose { expected: Purpose, found: Purpose },
+    #[error("the payload's `purpose` field is missing or does not match how it was sealed")]
+    PurposeField,
+    #[error("the payload's `jti` is missing or not 16-64 characters of A-Z a-z 0-9 - _")]
+    BadJti,
+    #[error("the payload has no `ts`; this application requires one")]
+    MissingTimestamp,
+    #[error(
+        "protocol 1.x payloads are not accepted by this application (they are not \
+         authenticated); use protocol 2.0, or allow legacy payloads for the application"
+    )]
+    LegacyNotAllowed,
+    #[error("this payload was already used; make a new one for each request")]
+    Replayed,
 }
 
 /// The `version` a request states beside its payload (§2.4 step 3): a number (`1.1` from
@@ -180,6 +206,73 @@ pub fn open_with_key(key: &PayloadKey, payload: &str) -> Result<VerifyPayload, P
         .ok_or(PayloadError::Undecryptable)?;
     let object = fields::parse_object(&plaintext).ok_or(PayloadError::Undecryptable)?;
     VerifyPayload::from_object(object)
+}
+
+/// How a route accepts payloads: for which purpose, whether protocol 1.x is allowed, and how
+/// old a payload may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AcceptPolicy {
+    pub purpose: Purpose,
+    /// Protocol 1.0 and 1.1 payloads: unauthenticated, so off unless an application asks.
+    pub legacy: bool,
+    pub freshness: FreshnessPolicy,
+}
+
+/// The protocol a payload was made with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    V2,
+    Legacy(KdfVersion),
+}
+
+/// A payload accepted by [`open_for`]: its fields, and what makes its use single.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedPayload {
+    pub payload: VerifyPayload,
+    pub protocol: Protocol,
+    /// Stored by the server until [`AcceptedPayload::usable_until`]; a second use of the
+    /// same token is refused ([`PayloadError::Replayed`]). The `jti` of a 2.0 payload, a
+    /// SHA-256 of the text of a 1.x one.
+    pub replay_token: String,
+    /// After this the payload is refused as expired anyway, so its use need not be kept.
+    pub usable_until: UnixMillis,
+}
+
+/// Opens a request's payload under `policy`: a 2.0 payload of the route's purpose, or, only
+/// where the application allows it, a 1.x payload; either must carry a fresh `ts`.
+pub fn open_for(
+    cache: &KeyCache,
+    application_id: &str,
+    client_secret: &str,
+    text: &str,
+    version: RequestedVersion,
+    policy: &AcceptPolicy,
+    now: UnixMillis,
+) -> Result<AcceptedPayload, PayloadError> {
+    let (payload, protocol, replay_token) = if text.trim_start().starts_with(v2::V2_PREFIX) {
+        let key = v2::derive_key(client_secret, application_id);
+        let opened = v2::open(&key, application_id, policy.purpose, text)?;
+        (opened.payload, Protocol::V2, format!("jti:{}", opened.jti))
+    } else {
+        if !policy.legacy {
+            return Err(PayloadError::LegacyNotAllowed);
+        }
+        let opened = open(cache, application_id, client_secret, text, version)?;
+        let digest = sha2::Sha256::digest(text.trim().to_ascii_lowercase().as_bytes());
+        (
+            opened.payload,
+            Protocol::Legacy(opened.version),
+            format!("sha256:{}", hex::encode(digest)),
+        )
+    };
+    let ts = payload.ts.ok_or(PayloadError::MissingTimestamp)?;
+    policy.freshness.check(Some(ts), now)?;
+    Ok(AcceptedPayload {
+        payload,
+        protocol,
+        replay_token,
+        usable_until: ts.plus(policy.freshness.max_age),
+    })
 }
 
 /// Encrypts a payload as the official clients do (fresh IV, lower-case hex).

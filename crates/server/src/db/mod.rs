@@ -7,6 +7,7 @@ pub mod bucket_cache;
 pub mod enrolments;
 pub mod keys;
 pub mod otp;
+pub mod payload_uses;
 pub mod wal_checkpoints;
 
 use std::borrow::Cow;
@@ -203,31 +204,45 @@ fn normalise_url(url: &str) -> Result<(Backend, String), DbError> {
     Err(DbError::UnsupportedUrl(url.to_string()))
 }
 
+/// The migrations, in order: (version, name, SQLite script, PostgreSQL script).
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../../migrations/sqlite/0001_init.sql"),
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "otp",
+        include_str!("../../migrations/sqlite/0002_otp.sql"),
+        include_str!("../../migrations/postgres/0002_otp.sql"),
+    ),
+    (
+        3,
+        "payload_uses",
+        include_str!("../../migrations/sqlite/0003_payload_uses.sql"),
+        include_str!("../../migrations/postgres/0003_payload_uses.sql"),
+    ),
+];
+
 fn migrator(backend: Backend) -> Migrator {
-    let sql: &'static str = match backend {
-        Backend::Sqlite => include_str!("../../migrations/sqlite/0001_init.sql"),
-        Backend::Postgres => include_str!("../../migrations/postgres/0001_init.sql"),
-    };
-    let otp_sql: &'static str = match backend {
-        Backend::Sqlite => include_str!("../../migrations/sqlite/0002_otp.sql"),
-        Backend::Postgres => include_str!("../../migrations/postgres/0002_otp.sql"),
-    };
-    let migrations = vec![
-        Migration::new(
-            1,
-            Cow::Borrowed("init"),
-            MigrationType::Simple,
-            Cow::Borrowed(sql),
-            false,
-        ),
-        Migration::new(
-            2,
-            Cow::Borrowed("otp"),
-            MigrationType::Simple,
-            Cow::Borrowed(otp_sql),
-            false,
-        ),
-    ];
+    let migrations = MIGRATIONS
+        .iter()
+        .map(|&(version, name, sqlite, postgres)| {
+            let sql = match backend {
+                Backend::Sqlite => sqlite,
+                Backend::Postgres => postgres,
+            };
+            Migration::new(
+                version,
+                Cow::Borrowed(name),
+                MigrationType::Simple,
+                Cow::Borrowed(sql),
+                false,
+            )
+        })
+        .collect();
     Migrator {
         migrations: Cow::Owned(migrations),
         ..Migrator::DEFAULT

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use keycadence_otp::payload::{AcceptPolicy, Purpose};
 use keycadence_otp::{AttemptPolicy, FreshnessPolicy, OtpPolicy, OtpService, SealedSecret};
 use keycadence_otp::{OtpConfigError, SecretSealer};
 use rand::RngCore;
@@ -61,6 +62,18 @@ pub struct AppSettings {
     /// Seconds a backend call's payload may be old (its `ts`) before code 108.
     #[arg(long, default_value_t = 300)]
     pub payload_max_age_seconds: u64,
+    /// Also accept protocol 1.0/1.1 payloads (TypingDNA's clients). RISK: they are encrypted
+    /// but not authenticated, so anyone holding one (every page with the Verify button shows
+    /// one) can alter the identifier inside and make the server send a code to another
+    /// address. Codes are never revealed in answers, payloads must carry a fresh `ts` and are
+    /// accepted once, but use protocol 2.0 clients where you can.
+    #[arg(long)]
+    pub legacy_payloads: bool,
+    /// SANDBOXES AND TESTS ONLY: answer `/otp/send` with the code it sent (`otp`), as
+    /// TypingDNA's sandbox does. Whoever calls `/otp/send` then has the user's code; the
+    /// server logs a warning at start for every application with this on.
+    #[arg(long)]
+    pub echo_codes: bool,
 }
 
 impl Default for AppSettings {
@@ -79,6 +92,8 @@ impl Default for AppSettings {
             max_sends: policy.max_sends,
             send_window_seconds: policy.send_window.as_secs(),
             payload_max_age_seconds: FreshnessPolicy::BACKEND_CALL.max_age.as_secs(),
+            legacy_payloads: false,
+            echo_codes: false,
         }
     }
 }
@@ -97,10 +112,15 @@ impl AppSettings {
         }
     }
 
-    pub fn freshness(&self) -> FreshnessPolicy {
-        FreshnessPolicy {
-            max_age: Duration::from_secs(self.payload_max_age_seconds),
-            ..FreshnessPolicy::BACKEND_CALL
+    /// How `/otp/send` and `/otp/validate` accept payloads.
+    pub fn backend_payloads(&self) -> AcceptPolicy {
+        AcceptPolicy {
+            purpose: Purpose::Backend,
+            legacy: self.legacy_payloads,
+            freshness: FreshnessPolicy {
+                max_age: Duration::from_secs(self.payload_max_age_seconds),
+                ..FreshnessPolicy::BACKEND_CALL
+            },
         }
     }
 }

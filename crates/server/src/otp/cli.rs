@@ -91,6 +91,19 @@ async fn run_with(
                     file.path.display()
                 );
             }
+            if settings.legacy_payloads {
+                eprintln!(
+                    "Warning: this application accepts protocol 1.x payloads, which are not \
+                     authenticated: whoever holds one can make the server e-mail or text a code \
+                     to another address (never see it). Prefer protocol 2.0 clients."
+                );
+            }
+            if settings.echo_codes {
+                eprintln!(
+                    "Warning: --echo-codes: /otp/send will answer with the code it sent, so \
+                     whoever calls it has the user's code. For sandboxes and tests only."
+                );
+            }
             let created = create_app(
                 db,
                 &SecretSealer::new(&keys.at_rest),

@@ -11,6 +11,7 @@
 pub mod apps;
 pub mod cli;
 pub mod delivery;
+pub mod floods;
 pub mod reply;
 pub mod routes;
 pub mod settings;
@@ -52,6 +53,23 @@ pub enum OtpSetupError {
     Db(#[from] sqlx::Error),
 }
 
+/// One loud line per active application that answers `/otp/send` with the code it sent.
+async fn warn_of_echoing_apps(db: &Db) -> Result<(), sqlx::Error> {
+    for app in db.list_verify_apps().await? {
+        let echoes = serde_json::from_str::<apps::AppSettings>(&app.settings)
+            .is_ok_and(|settings| settings.echo_codes);
+        if echoes && app.revoked_at.is_none() {
+            tracing::warn!(
+                application_id = %app.application_id,
+                domain = %app.domain,
+                "application has echo_codes on: /otp/send answers with the code it sent, so \
+                 whoever can call it gets the user's code; for sandboxes and tests only"
+            );
+        }
+    }
+    Ok(())
+}
+
 /// What the one-time-code endpoints share.
 pub struct OtpState {
     pub sealer: SecretSealer,
@@ -60,6 +78,7 @@ pub struct OtpState {
     pub apps: AppCache,
     pub delivery: Delivery,
     pub backup_codes: BackupCodes,
+    pub floods: floods::FloodLimits,
     user_locks: Vec<tokio::sync::Mutex<()>>,
 }
 
@@ -77,6 +96,7 @@ impl OtpState {
                 file.what
             );
         }
+        warn_of_echoing_apps(db).await?;
         let apps = db.count_active_verify_apps().await?;
         let capacity = usize::try_from(apps).unwrap_or(0) * 2 + KEY_CACHE_HEADROOM;
         let backup_codes = BackupCodes::new(
@@ -92,6 +112,7 @@ impl OtpState {
             apps: AppCache::new(Duration::from_secs(config.auth_cache_seconds)),
             delivery: Delivery::new(settings)?,
             backup_codes,
+            floods: floods::FloodLimits::new(&settings.floods),
             user_locks: (0..USER_LOCK_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),

@@ -1,14 +1,18 @@
 //! Answers of the Verify endpoints: `{"success", "status", "code", "message"}` plus `otp` or
 //! `limitedUntil`, and the one place where a failure becomes its §2.6 code.
 
-use axum::http::StatusCode;
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keycadence_otp::{CodeFieldError, PayloadError, UnixMillis, VerifyCode};
 use serde::Serialize;
 
 use super::apps::AppError;
 use super::delivery::DeliveryError;
+use super::floods::{Flood, Flooded};
 use crate::error::Outcome;
+use crate::limits::retry_after_secs;
 
 /// A Verify result (HTTP 200) or error, ready to send.
 #[derive(Debug)]
@@ -16,6 +20,7 @@ pub struct VerifyReply {
     code: VerifyCode,
     otp: Option<u64>,
     limited_until: Option<UnixMillis>,
+    retry_after: Option<Duration>,
 }
 
 impl VerifyReply {
@@ -24,6 +29,7 @@ impl VerifyReply {
             code,
             otp: None,
             limited_until: None,
+            retry_after: None,
         }
     }
 
@@ -35,6 +41,15 @@ impl VerifyReply {
     pub fn with_limited_until(mut self, until: UnixMillis) -> VerifyReply {
         self.limited_until = Some(until);
         self
+    }
+
+    /// A flood limit's refusal: `limitedUntil` in the body and `Retry-After` in the headers.
+    fn flooded(code: VerifyCode, wait: Duration) -> VerifyReply {
+        let until = UnixMillis(u64::try_from(crate::db::now_millis()).unwrap_or(0)).plus(wait);
+        VerifyReply {
+            retry_after: Some(wait),
+            ..VerifyReply::new(code).with_limited_until(until)
+        }
     }
 }
 
@@ -63,6 +78,12 @@ impl IntoResponse for VerifyReply {
         };
         let status = StatusCode::from_u16(status).expect("Verify statuses are valid HTTP statuses");
         let mut response = (status, axum::Json(body)).into_response();
+        if let Some(wait) = self.retry_after {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_secs(wait)),
+            );
+        }
         response
             .extensions_mut()
             .insert(Outcome(self.code.number()));
@@ -107,6 +128,14 @@ pub enum VerifyFailure {
     Db(#[from] sqlx::Error),
     #[error("a worker thread failed: {0}")]
     Worker(#[from] tokio::task::JoinError),
+    #[error("flood limit {:?} reached; retry in {:?}", .0.limit, .0.retry_after)]
+    Flooded(Flooded),
+}
+
+impl From<Flooded> for VerifyFailure {
+    fn from(flooded: Flooded) -> Self {
+        VerifyFailure::Flooded(flooded)
+    }
 }
 
 impl VerifyFailure {
@@ -127,6 +156,12 @@ impl VerifyFailure {
             VerifyFailure::NoEmailGateway => VerifyCode::EmailGatewayNotFound,
             VerifyFailure::NoSmsGateway => VerifyCode::SmsGatewayNotFound,
             VerifyFailure::Delivery(_) => VerifyCode::ProviderError,
+            VerifyFailure::Flooded(flooded) => match flooded.limit {
+                Flood::ValidationsPerAddress => VerifyCode::TooManyFailedAttempts,
+                Flood::SendsPerApplication | Flood::SendsPerAddress | Flood::SmsPerApplication => {
+                    VerifyCode::TooManyOtpsSent
+                }
+            },
             VerifyFailure::Contended
             | VerifyFailure::StoredState(_)
             | VerifyFailure::App(_)
@@ -146,6 +181,10 @@ impl IntoResponse for VerifyFailure {
             VerifyCode::ProviderError => tracing::warn!(error = %self, "code delivery failed"),
             _ => tracing::debug!(error = %self, code = code.number(), "Verify request refused"),
         }
-        VerifyReply::new(code).into_response()
+        match self {
+            VerifyFailure::Flooded(flooded) => VerifyReply::flooded(code, flooded.retry_after),
+            _ => VerifyReply::new(code),
+        }
+        .into_response()
     }
 }

@@ -96,6 +96,39 @@ pub struct OtpArgs {
     /// argon2id memory (KiB) per backup-code hash; OWASP's 19 MiB by default.
     #[arg(long, env = "KEYCADENCE_BACKUP_CODE_MEMORY_KIB")]
     pub backup_code_memory_kib: Option<u32>,
+    /// Codes sent per Verify application per minute (code 13 beyond); 0 = unlimited.
+    #[arg(long, env = "KEYCADENCE_OTP_SENDS_PER_APP_PER_MINUTE")]
+    pub sends_per_app_per_minute: Option<u32>,
+    /// Codes sent per client address per minute (code 13 beyond); 0 = unlimited.
+    #[arg(long, env = "KEYCADENCE_OTP_SENDS_PER_IP_PER_MINUTE")]
+    pub sends_per_ip_per_minute: Option<u32>,
+    /// Codes sent by SMS per Verify application per hour (code 13 beyond); 0 = unlimited.
+    #[arg(long, env = "KEYCADENCE_OTP_SMS_PER_APP_PER_HOUR")]
+    pub sms_per_app_per_hour: Option<u32>,
+    /// Code validations per client address per minute (code 11 beyond); 0 = unlimited.
+    #[arg(long, env = "KEYCADENCE_OTP_VALIDATIONS_PER_IP_PER_MINUTE")]
+    pub validations_per_ip_per_minute: Option<u32>,
+}
+
+/// Flood limits of the Verify endpoints (0 = unlimited). The defaults let a small site send a
+/// code a second and validate two a second, and cap what SMS pumping can cost in an hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FloodSettings {
+    pub sends_per_app_per_minute: u32,
+    pub sends_per_ip_per_minute: u32,
+    pub sms_per_app_per_hour: u32,
+    pub validations_per_ip_per_minute: u32,
+}
+
+impl Default for FloodSettings {
+    fn default() -> Self {
+        FloodSettings {
+            sends_per_app_per_minute: 60,
+            sends_per_ip_per_minute: 20,
+            sms_per_app_per_hour: 100,
+            validations_per_ip_per_minute: 120,
+        }
+    }
 }
 
 /// Where the pepper and the at-rest key come from.
@@ -124,6 +157,7 @@ pub struct OtpSettings {
     pub sms_base_url: String,
     pub delivery_timeout: Duration,
     pub backup_code_memory_kib: u32,
+    pub floods: FloodSettings,
 }
 
 pub const DEFAULT_SMS_BASE_URL: &str = "https://api.twilio.com";
@@ -136,6 +170,7 @@ impl Default for OtpSettings {
             sms_base_url: DEFAULT_SMS_BASE_URL.to_string(),
             delivery_timeout: Duration::from_secs(10),
             backup_code_memory_kib: keycadence_otp::BackupHashCost::default().memory_kib,
+            floods: FloodSettings::default(),
         }
     }
 }
@@ -170,6 +205,24 @@ impl OtpSettings {
                 .backup_code_memory_kib
                 .or(file.backup_code_memory_kib)
                 .unwrap_or(d.backup_code_memory_kib),
+            floods: FloodSettings {
+                sends_per_app_per_minute: args
+                    .sends_per_app_per_minute
+                    .or(file.sends_per_app_per_minute)
+                    .unwrap_or(d.floods.sends_per_app_per_minute),
+                sends_per_ip_per_minute: args
+                    .sends_per_ip_per_minute
+                    .or(file.sends_per_ip_per_minute)
+                    .unwrap_or(d.floods.sends_per_ip_per_minute),
+                sms_per_app_per_hour: args
+                    .sms_per_app_per_hour
+                    .or(file.sms_per_app_per_hour)
+                    .unwrap_or(d.floods.sms_per_app_per_hour),
+                validations_per_ip_per_minute: args
+                    .validations_per_ip_per_minute
+                    .or(file.validations_per_ip_per_minute)
+                    .unwrap_or(d.floods.validations_per_ip_per_minute),
+            },
         }
     }
 }

@@ -1,14 +1,18 @@
 //! The Verify 2FA endpoints (§2.5): `POST /otp/send`, `POST /otp/validate` and
 //! `POST /user/reset-profile`.
 //!
-//! A body is authentic iff its payload decrypts with the application's key; the payload names
+//! A body is authentic iff its payload opens with the application's key: protocol 2.0 (AES-GCM,
+//! purpose `backend`, used once), or 1.x where the application allows it; the payload names
 //! the user. Each user's code record is read, passed through keycadence-otp and written back
 //! under the user's lock, with a compare-and-swap on its version against other instances.
 
 use std::sync::Arc;
 
+use std::net::{IpAddr, SocketAddr};
+
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keycadence_otp::payload;
@@ -22,6 +26,7 @@ use super::apps::{reset_token_hash, VerifyApp};
 use super::delivery::Email;
 use super::reply::{VerifyFailure, VerifyReply};
 use crate::app::AppState;
+use crate::call::client_ip;
 use crate::db::now_millis;
 
 /// Attempts at a compare-and-swap before giving up (only other server instances can make
@@ -58,8 +63,32 @@ fn text_field<'a>(
     }
 }
 
-/// §2.4: the application (106), its client (105), the payload (104/124/101), its age (108) and
-/// the user identifier (109/111/112).
+/// The client's address, as the per-address flood limits see it (behind trusted proxies, the
+/// address they saw).
+pub struct ClientAddress(Option<IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        Ok(ClientAddress(client_ip(
+            &parts.headers,
+            peer,
+            state.config.trust_forwarded_for,
+        )))
+    }
+}
+
+/// The application (106), its client (105), the payload: protocol 2.0 for the back end, or 1.x
+/// where the application allows it (124 otherwise, 104 malformed), fresh (108) and not used
+/// before (124); then the user identifier (109/111/112).
 async fn open_request(state: &AppState, bytes: &[u8]) -> Result<OpenedRequest, VerifyFailure> {
     let body = match serde_json::from_slice::<Value>(bytes) {
         Ok(Value::Object(body)) => body,
@@ -82,24 +111,38 @@ async fn open_request(state: &AppState, bytes: &[u8]) -> Result<OpenedRequest, V
         Some(Value::String(s)) => s.clone(),
         _ => return Err(keycadence_otp::PayloadError::Missing.into()),
     };
-    // A key-cache miss derives a key (PBKDF2 or scrypt: milliseconds of CPU): off the
+    let policy = app.settings.backend_payloads();
+    // A legacy key-cache miss derives a key (PBKDF2 or scrypt: milliseconds of CPU): off the
     // async workers.
-    let opened = {
+    let accepted = {
         let state = state.otp.clone();
         let app = app.clone();
         tokio::task::spawn_blocking(move || {
-            payload::open(
+            payload::open_for(
                 &state.payload_keys,
                 &app.application_id,
                 app.client_secret(),
                 &sealed,
                 version,
+                &policy,
+                now(),
             )
         })
         .await??
     };
-    app.settings.freshness().check(opened.payload.ts, now())?;
-    let user = opened.payload.identifiers()?.primary();
+    let user = accepted.payload.identifiers()?.primary();
+    let first_use = state
+        .db
+        .record_payload_use(
+            app.app_ref,
+            policy.purpose.as_str(),
+            &accepted.replay_token,
+            i64::try_from(accepted.usable_until.0).unwrap_or(i64::MAX),
+        )
+        .await?;
+    if !first_use {
+        return Err(keycadence_otp::PayloadError::Replayed.into());
+    }
     let user_key = otp.user_key(&app.application_id, &user);
     Ok(OpenedRequest {
         app,
@@ -134,9 +177,15 @@ fn lifetime_text(seconds: u64) -> String {
     }
 }
 
-/// `POST /otp/send`: a new code to the user's e-mail address or phone, answered with it
-/// (code 9). Nothing is stored unless the delivery succeeded.
-pub async fn send(State(state): State<AppState>, body: Bytes) -> VerifyResult {
+/// `POST /otp/send`: a new code to the user's e-mail address or phone (code 9). The answer
+/// never carries the code, unless the application echoes codes (sandboxes only). Nothing is
+/// stored unless the delivery succeeded.
+pub async fn send(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    body: Bytes,
+) -> VerifyResult {
+    state.otp.floods.send_from(address)?;
     let request = open_request(&state, &body).await?;
     let app = &request.app;
     if app.settings.disable_rot {
@@ -155,6 +204,10 @@ pub async fn send(State(state): State<AppState>, body: Bytes) -> VerifyResult {
         }
         UserIdentifier::Id(_) => return Err(VerifyFailure::NoDeliveryAddress),
     }
+    state.otp.floods.send_for(
+        app.app_ref,
+        matches!(request.user, UserIdentifier::Phone(_)),
+    )?;
     let _user = state.otp.lock_user(app.app_ref, &request.user_key).await;
     let (record, version) = load_record(&state, &request).await?;
     let issued = match app
@@ -206,11 +259,21 @@ pub async fn send(State(state): State<AppState>, body: Bytes) -> VerifyResult {
     {
         return Err(VerifyFailure::Contended);
     }
-    Ok(VerifyReply::new(VerifyCode::OtpSent).with_otp(issued.code.as_number()))
+    let reply = VerifyReply::new(VerifyCode::OtpSent);
+    Ok(if app.settings.echo_codes {
+        reply.with_otp(issued.code.as_number())
+    } else {
+        reply
+    })
 }
 
 /// `POST /otp/validate`: codes 19 (match, the code is used up), 10, 11 and 12.
-pub async fn validate(State(state): State<AppState>, body: Bytes) -> VerifyResult {
+pub async fn validate(
+    State(state): State<AppState>,
+    ClientAddress(address): ClientAddress,
+    body: Bytes,
+) -> VerifyResult {
+    state.otp.floods.validation_from(address)?;
     let request = open_request(&state, &body).await?;
     let submitted = match request.body.get("code") {
         None | Some(Value::Null) => return Err(VerifyFailure::MissingCode),

@@ -5,14 +5,14 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use keycadence_otp::{KdfVersion, PayloadKey};
+use keycadence_otp::{UnixMillis, VerifyPayload};
 use serde_json::json;
 
 use super::support::*;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keycadence-server");
 
-fn cli(db: &str, args: &[&str]) -> (bool, String, String) {
+pub(super) fn cli(db: &str, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(BIN)
         .args(["--database-url", db])
         .args(args)
@@ -28,16 +28,16 @@ fn cli(db: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
-fn field(out: &str, name: &str) -> Option<String> {
+pub(super) fn field(out: &str, name: &str) -> Option<String> {
     out.lines()
         .find_map(|l| l.strip_prefix(name))
         .map(|v| v.trim().to_string())
 }
 
-struct Served {
+pub(super) struct Served {
     child: std::process::Child,
-    base: String,
-    log: String,
+    pub(super) base: String,
+    pub(super) log: String,
 }
 
 impl Drop for Served {
@@ -49,9 +49,15 @@ impl Drop for Served {
 
 /// Starts `serve` and reads its log up to the line saying where it listens.
 fn serve(db: &str) -> Served {
+    serve_with(db, &[])
+}
+
+/// Starts `serve` with `extra` flags.
+pub(super) fn serve_with(db: &str, extra: &[&str]) -> Served {
     let child = Command::new(BIN)
         .args(["--database-url", db, "serve", "--listen", "127.0.0.1:0"])
         .args(["--auth-cache-seconds", "0", "--log-format", "json"])
+        .args(extra)
         .env_remove("KEYCADENCE_AT_REST_KEY")
         .env_remove("KEYCADENCE_OTP_PEPPER")
         .env_remove("KEYCADENCE_DATA_DIR")
@@ -182,15 +188,21 @@ async fn apps_are_created_listed_revoked_and_served() {
     // The running server opens the secret the command line sealed: the payloads of both
     // applications decrypt (10: no code was sent to this user).
     let http = reqwest::Client::new();
-    for app in [&application_id, &second_app] {
-        let key = PayloadKey::derive(&secret, app, KdfVersion::V1_1Pbkdf2);
-        let payload = keycadence_otp::payload::seal(
-            &key,
-            &TestApp::email("alice@example.com"),
+    let v2_payload = |app: &str| {
+        keycadence_otp::payload::v2::seal(
+            &keycadence_otp::payload::v2::derive_key(&secret, app),
+            app,
+            keycadence_otp::payload::Purpose::Backend,
+            &VerifyPayload {
+                ts: Some(UnixMillis(now_ms())),
+                ..TestApp::email("alice@example.com")
+            },
             &mut rand::rngs::OsRng,
-        );
-        let body = json!({"clientId": client_id, "applicationId": app, "payload": payload,
-                          "version": 1.1, "code": "123456"});
+        )
+    };
+    for app in [&application_id, &second_app] {
+        let body = json!({"clientId": client_id, "applicationId": app,
+                          "payload": v2_payload(app), "version": "2.0", "code": "123456"});
         post_json(&http, &format!("{}/otp/validate", server.base), &body)
             .await
             .expect(10, 200);
@@ -200,14 +212,8 @@ async fn apps_are_created_listed_revoked_and_served() {
     assert!(ok && out.contains(&application_id));
     let (_, list, _) = cli(&db, &["apps", "list"]);
     assert!(list.contains("revoked"));
-    let key = PayloadKey::derive(&secret, &application_id, KdfVersion::V1_1Pbkdf2);
-    let payload = keycadence_otp::payload::seal(
-        &key,
-        &TestApp::email("alice@example.com"),
-        &mut rand::rngs::OsRng,
-    );
     let body = json!({"clientId": client_id, "applicationId": application_id,
-                      "payload": payload, "version": 1.1});
+                      "payload": v2_payload(&application_id), "version": "2.0"});
     post_json(&http, &format!("{}/otp/send", server.base), &body)
         .await
         .expect(106, 400);

@@ -202,6 +202,13 @@ impl SmsGateway {
         self.requests.lock().unwrap().clone()
     }
 
+    /// The 6-digit code in the last text message the gateway was asked to send.
+    pub fn last_code(&self) -> String {
+        let requests = self.requests();
+        let last = requests.last().expect("the gateway received a message");
+        code_in(last.field("Body").expect("a Body field"), 6)
+    }
+
     pub fn fail_with(&self, status: u16) {
         self.status.store(status, Ordering::SeqCst);
     }
@@ -320,6 +327,7 @@ impl TestServer {
             http: self.http.clone(),
             base: self.base.clone(),
             key: PayloadKey::derive(&secret, &created.application_id, KdfVersion::V1_1Pbkdf2),
+            v2_key: payload::v2::derive_key(&secret, &created.application_id),
             client_id: created.client_id,
             application_id: created.application_id,
             secret,
@@ -394,7 +402,9 @@ pub struct TestApp {
     pub application_id: String,
     pub secret: String,
     pub reset_token: String,
+    /// The protocol 1.1 key (PBKDF2), for applications that allow legacy payloads.
     pub key: PayloadKey,
+    pub v2_key: PayloadKey,
 }
 
 /// Status and JSON body of an answer.
@@ -429,6 +439,16 @@ impl Reply {
             .to_string()
     }
 
+    /// Asserts that the answer carries no code: codes reach only the user's inbox or phone.
+    pub fn no_otp(&self) -> &Reply {
+        assert!(
+            self.body.get("otp").is_none(),
+            "an answer carried a code: {}",
+            self.body
+        );
+        self
+    }
+
     pub fn limited_until(&self) -> u64 {
         self.body["limitedUntil"]
             .as_u64()
@@ -443,14 +463,42 @@ pub async fn post_json(http: &reqwest::Client, url: &str, body: &Value) -> Reply
     Reply { status, body }
 }
 
+/// `fields` with a `ts` of now unless they have one.
+fn fresh(fields: VerifyPayload) -> VerifyPayload {
+    VerifyPayload {
+        ts: fields.ts.or(Some(UnixMillis(now_ms()))),
+        ..fields
+    }
+}
+
 impl TestApp {
-    /// A payload as the official Node client's backend calls make it (fresh `ts`).
+    /// A protocol 2.0 back-end payload, as keycadence's VerifyClient makes it (fresh `ts`,
+    /// new `jti`).
     pub fn payload(&self, fields: VerifyPayload) -> String {
-        let fields = VerifyPayload {
-            ts: fields.ts.or(Some(UnixMillis(now_ms()))),
-            ..fields
-        };
-        payload::seal(&self.key, &fields, &mut rand::rngs::OsRng)
+        payload::v2::seal(
+            &self.v2_key,
+            &self.application_id,
+            payload::Purpose::Backend,
+            &fresh(fields),
+            &mut rand::rngs::OsRng,
+        )
+    }
+
+    /// A protocol 1.1 payload, as the official Node client's backend calls make it (fresh
+    /// `ts`); accepted only by applications that allow legacy payloads.
+    pub fn legacy_payload(&self, fields: VerifyPayload) -> String {
+        payload::seal(&self.key, &fresh(fields), &mut rand::rngs::OsRng)
+    }
+
+    /// Sends a code to `user`'s address and reads it from the mail the SMTP server received
+    /// (the answer itself must not carry it).
+    pub async fn send_email_code(&self, smtp: &SmtpSink, user: &str) -> String {
+        let before = smtp.messages_to(user).len();
+        self.send(TestApp::email(user))
+            .await
+            .expect(9, 200)
+            .no_otp();
+        code_in(&smtp.wait_for(user, before + 1).await, 6)
     }
 
     pub fn email(address: &str) -> VerifyPayload {
@@ -468,11 +516,16 @@ impl TestApp {
     }
 
     pub fn body(&self, payload: String) -> Value {
+        let version = if payload.starts_with(payload::v2::V2_PREFIX) {
+            json!("2.0")
+        } else {
+            json!(1.1)
+        };
         json!({
             "clientId": self.client_id,
             "applicationId": self.application_id,
             "payload": payload,
-            "version": 1.1,
+            "version": version,
         })
     }
 
