@@ -5,10 +5,30 @@
 export const PBKDF2_ITERATIONS: 10000;
 export const SCRYPT_PARAMS: Readonly<{ N: 16384; r: 8; p: 1 }>;
 
-/** 1.1: PBKDF2-HMAC-SHA512 payload keys (current); 1.0: scrypt (first release). */
-export type ProtocolVersion = 1.1 | 1.0;
+/**
+ * '2.0': authenticated, single-use payloads (the default); 1.1: TypingDNA's PBKDF2-HMAC-SHA512
+ * payload keys; 1.0: scrypt (first release). 1.x only for applications that allow legacy
+ * payloads.
+ */
+export type ProtocolVersion = '2.0' | 1.1 | 1.0;
 
-export function deriveKey(secret: string, applicationId: string, version?: ProtocolVersion): Buffer;
+/** Where a protocol 2.0 payload may be used: a page's Verify window, or the back-end routes. */
+export type PayloadPurpose = 'window' | 'backend';
+
+export function deriveKey(secret: string, applicationId: string, version?: 1.1 | 1.0): Buffer;
+export function deriveKeyV2(secret: string, applicationId: string): Buffer;
+export function sealPayloadV2(
+  key: Uint8Array,
+  applicationId: string,
+  purpose: PayloadPurpose,
+  fields: Record<string, unknown>,
+): string;
+export function openPayloadV2(
+  key: Uint8Array,
+  applicationId: string,
+  purpose: PayloadPurpose,
+  payload: string,
+): Record<string, unknown>;
 export function encryptPayload(key: Uint8Array, plaintext: string, iv?: Uint8Array): string;
 export function decryptPayload(key: Uint8Array, payload: string): string;
 
@@ -50,7 +70,8 @@ export interface DataAttributes {
 }
 
 /**
- * The server's answer: `code` 9 (sent, with `otp`), 13 (too many sent, `limitedUntil`),
+ * The server's answer: `code` 9 (sent; `otp` only from sandbox applications that echo
+ * codes), 13 (too many sent, `limitedUntil`),
  * 26 (provider error), 19 (matches), 10 (invalid or expired), 11 and 12 (locked out, with
  * `limitedUntil`), or an error code 101-135 with the HTTP status in `status`.
  */
@@ -68,7 +89,7 @@ export class VerifyClient {
   readonly clientId: string;
   readonly applicationId: string;
   readonly serverUrl: string;
-  readonly version: ProtocolVersion;
+  readonly version: '2.0' | '1.1' | '1.0';
   readonly timeoutMs: number;
   getDataAttributes(options?: DataAttributeOptions): DataAttributes;
   sendOTP(user: VerifyUser): Promise<VerifyResponse>;

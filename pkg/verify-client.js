@@ -1,21 +1,31 @@
-// VerifyClient: the backend client of keycadence's Verify 2FA service, speaking the TypingDNA
-// Verify protocol (drop-in for `typingdna-verify-client`) to a server URL of your choice.
+// VerifyClient: the backend client of keycadence's Verify 2FA service. It speaks protocol 2.0
+// by default and, for applications that allow them, TypingDNA's protocol 1.1 and 1.0
+// (drop-in for `typingdna-verify-client`), to a server URL of your choice.
 // Plain JavaScript for Node.js 18 or later: fetch and node:crypto, no WebAssembly.
 //
 //   import { VerifyClient } from './verify-client.js';   // Node.js only (node:crypto)
 //   const verify = new VerifyClient({ clientId, applicationId, secret,
 //                                     serverUrl: 'https://verify.example.com' });
 //   const attributes = verify.getDataAttributes({ email: 'alice@example.com' }); // for the page
-//   const sent = await verify.sendOTP({ email: 'alice@example.com' });        // code 9, otp
+//   const sent = await verify.sendOTP({ email: 'alice@example.com' });        // code 9
 //   const checked = await verify.validateOTP({ email: 'alice@example.com' }, '123456'); // 19
 //
-// Payloads are AES-256-CBC encrypted JSON, written as hex(ciphertext) followed by hex(IV), with
-// a key derived from the client secret (password) and the applicationId (salt): PBKDF2-HMAC-
-// SHA512 with 10 000 iterations for protocol version 1.1, scrypt (N 16384, r 8, p 1) for 1.0.
+// Protocol 2.0 (the server README documents it for clients in other languages): `v2.` then
+// base64url of nonce (12 bytes) + AES-256-GCM ciphertext and tag; key HKDF-SHA256(secret,
+// salt "keycadence/verify-payload/2.0", info applicationId); associated data
+// "keycadence/verify-payload/2.0" NUL purpose NUL applicationId, the purpose being `window`
+// for data attributes and `backend` for sendOTP/validateOTP; the JSON carries the identifiers,
+// `purpose`, a random `jti` (the server accepts each payload once) and `ts`.
+//
+// Protocol 1.x payloads are AES-256-CBC encrypted JSON without a MAC, written as
+// hex(ciphertext) followed by hex(IV), with a key derived from the client secret (password)
+// and the applicationId (salt): PBKDF2-HMAC-SHA512 with 10 000 iterations for 1.1, scrypt
+// (N 16384, r 8, p 1) for 1.0.
 
 import {
   createCipheriv,
   createDecipheriv,
+  hkdfSync,
   pbkdf2Sync,
   randomBytes,
   scryptSync,
@@ -25,6 +35,50 @@ export const PBKDF2_ITERATIONS = 10000;
 export const SCRYPT_PARAMS = Object.freeze({ N: 16384, r: 8, p: 1 });
 const KEY_BYTES = 32;
 const IV_BYTES = 16;
+const V2_CONTEXT = 'keycadence/verify-payload/2.0';
+const V2_NONCE_BYTES = 12;
+const V2_PURPOSES = ['window', 'backend'];
+
+/** The 32-byte protocol 2.0 payload key of an application. */
+export function deriveKeyV2(secret, applicationId) {
+  return Buffer.from(hkdfSync('sha256', secret, V2_CONTEXT, applicationId, KEY_BYTES));
+}
+
+function v2AssociatedData(purpose, applicationId) {
+  return Buffer.from(`${V2_CONTEXT}\0${purpose}\0${applicationId}`, 'utf8');
+}
+
+/**
+ * Seals `fields` (an object) as a protocol 2.0 payload for `purpose` ('window' or 'backend'),
+ * adding `purpose`, a new `jti` and, unless given, `ts`.
+ */
+export function sealPayloadV2(key, applicationId, purpose, fields) {
+  if (!V2_PURPOSES.includes(purpose)) throw new TypeError(`purpose is one of ${V2_PURPOSES}`);
+  const plaintext = JSON.stringify({
+    ts: Date.now(),
+    ...fields,
+    purpose,
+    jti: randomBytes(16).toString('hex'),
+  });
+  const nonce = randomBytes(V2_NONCE_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(v2AssociatedData(purpose, applicationId));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return 'v2.' + Buffer.concat([nonce, ciphertext, cipher.getAuthTag()]).toString('base64url');
+}
+
+/** Opens a protocol 2.0 payload of `purpose`; throws when it does not authenticate. */
+export function openPayloadV2(key, applicationId, purpose, payload) {
+  if (!payload.startsWith('v2.')) throw new Error('a protocol 2.0 payload starts with "v2."');
+  const bytes = Buffer.from(payload.slice(3), 'base64url');
+  const nonce = bytes.subarray(0, V2_NONCE_BYTES);
+  const tag = bytes.subarray(bytes.length - 16);
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+  decipher.setAAD(v2AssociatedData(purpose, applicationId));
+  decipher.setAuthTag(tag);
+  const body = bytes.subarray(V2_NONCE_BYTES, bytes.length - 16);
+  return JSON.parse(Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8'));
+}
 
 /** The 32-byte payload key of an application for protocol `version` (1.1 or 1.0). */
 export function deriveKey(secret, applicationId, version = 1.1) {
@@ -78,7 +132,8 @@ export class VerifyClient {
    * @param {string} options.applicationId
    * @param {string} options.secret the client secret (never sent: it derives the payload key)
    * @param {string} options.serverUrl base URL of the keycadence server
-   * @param {number} [options.version=1.1] protocol version: 1.1 (PBKDF2) or 1.0 (scrypt)
+   * @param {string|number} [options.version='2.0'] protocol: '2.0' (authenticated, single
+   *   use), or, for applications created with --legacy-payloads, 1.1 (PBKDF2) or 1.0 (scrypt)
    * @param {number} [options.timeoutMs=8000] per request
    */
   constructor(options) {
@@ -89,17 +144,24 @@ export class VerifyClient {
     if (!/^https?:\/\//.test(this.serverUrl)) {
       throw new TypeError('VerifyClient: serverUrl must start with http:// or https://');
     }
-    this.version = options.version === undefined ? 1.1 : Number(options.version);
-    if (this.version !== 1.1 && this.version !== 1.0) {
-      throw new TypeError('VerifyClient: version is 1.1 (PBKDF2) or 1.0 (scrypt)');
+    this.version = options.version === undefined ? '2.0' : String(options.version);
+    if (this.version === '2') this.version = '2.0';
+    if (this.version === '1') this.version = '1.0';
+    if (!['2.0', '1.1', '1.0'].includes(this.version)) {
+      throw new TypeError("VerifyClient: version is '2.0', 1.1 (PBKDF2) or 1.0 (scrypt)");
     }
     this.timeoutMs = options.timeoutMs ?? 8000;
     // Derived once: PBKDF2 and scrypt are slow on purpose. The secret itself is not kept.
-    const key = deriveKey(secret, this.applicationId, this.version);
-    Object.defineProperty(this, 'encrypt', {
-      value: (fields) => encryptPayload(key, JSON.stringify(fields)),
-      enumerable: false,
-    });
+    const applicationId = this.applicationId;
+    let seal;
+    if (this.version === '2.0') {
+      const key = deriveKeyV2(secret, applicationId);
+      seal = (purpose, fields) => sealPayloadV2(key, applicationId, purpose, fields);
+    } else {
+      const key = deriveKey(secret, applicationId, Number(this.version));
+      seal = (_purpose, fields) => encryptPayload(key, JSON.stringify({ ...fields, ts: Date.now() }));
+    }
+    Object.defineProperty(this, 'seal', { value: seal, enumerable: false });
   }
 
   /**
@@ -107,16 +169,16 @@ export class VerifyClient {
    * @returns {{clientId: string, applicationId: string, payload: string}}
    */
   getDataAttributes({ email, phoneNumber, countryCode, language = 'en', flow = 'standard' } = {}) {
-    const payload = this.encrypt({
+    const payload = this.seal('window', {
       ...identifiers({ email, phoneNumber, countryCode }),
       language,
       flow,
-      ts: Date.now(),
     });
     return { clientId: this.clientId, applicationId: this.applicationId, payload };
   }
 
-  /** `POST /otp/send`: a code by e-mail or SMS; resolves to the server's JSON answer. */
+  /** `POST /otp/send`: a code by e-mail or SMS; resolves to the server's JSON answer (the
+   * answer never carries the code: it reaches only the user). */
   sendOTP(user) {
     return this.#post('/otp/send', user);
   }
@@ -134,8 +196,9 @@ export class VerifyClient {
     const body = {
       clientId: this.clientId,
       applicationId: this.applicationId,
-      payload: this.encrypt({ ...ids, ts: Date.now() }),
-      version: this.version,
+      payload: this.seal('backend', ids),
+      // 1.x servers read the version as a number, as TypingDNA's clients send it.
+      version: this.version === '2.0' ? '2.0' : Number(this.version),
       ...extra,
     };
     const response = await fetch(this.serverUrl + path, {

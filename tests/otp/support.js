@@ -94,7 +94,7 @@ export async function startSmsGateway() {
   };
 }
 
-/** The binary, a database with one application, and the server running on it. */
+/** The binary, a database with two applications, and the server running on it. */
 export async function startServer({ smtpPort, smsBase }) {
   const bin = process.env.KC_SERVER_BIN;
   if (!bin) throw new Error('KC_SERVER_BIN must name the keycadence-server binary');
@@ -104,21 +104,28 @@ export async function startServer({ smtpPort, smsBase }) {
   for (const name of ['KEYCADENCE_AT_REST_KEY', 'KEYCADENCE_OTP_PEPPER', 'KEYCADENCE_DATA_DIR']) {
     delete env[name];
   }
-  const created = execFileSync(
-    bin,
-    [
-      '--database-url', db, 'apps', 'create', '--domain', 'shop.example.com',
-      '--email-from', 'Shop <codes@shop.example.com>',
-      '--sms-account-sid', 'AC0123456789', '--sms-auth-token', 'sms-token', '--sms-from', '+15550001111',
-    ],
-    { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
-  );
-  const field = (name) => created.match(new RegExp(`^${name}:\\s*(\\S+)`, 'm'))[1];
-  const app = {
-    clientId: field('clientId'),
-    applicationId: field('applicationId'),
-    secret: field('secret'),
+  // One application as `apps create` makes it (protocol 2.0 only), one that also accepts
+  // TypingDNA's protocol 1.x payloads.
+  const createApp = (...flags) => {
+    const created = execFileSync(
+      bin,
+      [
+        '--database-url', db, 'apps', 'create', '--domain', 'shop.example.com',
+        '--email-from', 'Shop <codes@shop.example.com>',
+        '--sms-account-sid', 'AC0123456789', '--sms-auth-token', 'sms-token',
+        '--sms-from', '+15550001111', ...flags,
+      ],
+      { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const field = (name) => created.match(new RegExp(`^${name}:\\s*(\\S+)`, 'm'))[1];
+    return {
+      clientId: field('clientId'),
+      applicationId: field('applicationId'),
+      secret: field('secret'),
+    };
   };
+  const app = createApp();
+  const legacyApp = createApp('--legacy-payloads');
   const child = spawn(
     bin,
     [
@@ -143,6 +150,7 @@ export async function startServer({ smtpPort, smsBase }) {
   return {
     url: `http://${address}`,
     app,
+    legacyApp,
     stop() {
       child.kill();
       rmSync(dir, { recursive: true, force: true });

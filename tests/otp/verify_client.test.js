@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import {
   VerifyClient,
   deriveKey,
+  deriveKeyV2,
   encryptPayload,
   decryptPayload,
+  openPayloadV2,
 } from '../../pkg/verify-client.js';
 import { startSmtpSink, startSmsGateway, startServer } from './support.js';
 
@@ -38,6 +40,11 @@ after(() => {
 
 function client(overrides = {}) {
   return new VerifyClient({ ...server.app, serverUrl: server.url, ...overrides });
+}
+
+/** A client of the application that allows TypingDNA's protocol 1.x payloads. */
+function legacyClient(overrides = {}) {
+  return new VerifyClient({ ...server.legacyApp, serverUrl: server.url, version: 1.1, ...overrides });
 }
 
 let users = 0;
@@ -79,16 +86,20 @@ test('the payload format matches the vectors of spec §2.2', () => {
   assert.equal(decryptPayload(pbkdf2, encryptPayload(pbkdf2, plaintext).toUpperCase()), plaintext);
 });
 
-test('data attributes carry the ids and an encrypted payload with language, flow and ts', () => {
+test('data attributes carry the ids and a 2.0 window payload with language, flow, ts and jti', () => {
   const verify = client();
   const before = Date.now();
   const attributes = verify.getDataAttributes({ email: 'alice@example.com', flow: 'show_otp' });
   assert.deepEqual(Object.keys(attributes).sort(), ['applicationId', 'clientId', 'payload']);
   assert.equal(attributes.clientId, server.app.clientId);
   assert.equal(attributes.applicationId, server.app.applicationId);
-  assert.match(attributes.payload, /^[0-9a-f]+$/);
-  const key = deriveKey(server.app.secret, server.app.applicationId);
-  const fields = JSON.parse(decryptPayload(key, attributes.payload));
+  assert.match(attributes.payload, /^v2\.[A-Za-z0-9_-]+$/);
+  const key = deriveKeyV2(server.app.secret, server.app.applicationId);
+  const { applicationId } = server.app;
+  assert.throws(() => openPayloadV2(key, applicationId, 'backend', attributes.payload));
+  const fields = openPayloadV2(key, applicationId, 'window', attributes.payload);
+  assert.equal(fields.purpose, 'window');
+  assert.match(fields.jti, /^[0-9a-f]{32}$/);
   assert.equal(fields.email, 'alice@example.com');
   assert.equal(fields.language, 'en');
   assert.equal(fields.flow, 'show_otp');
@@ -104,12 +115,11 @@ test('a code sent by e-mail validates once', async () => {
   const sent = await verify.sendOTP({ email });
   assert.equal(sent.code, 9, JSON.stringify(sent));
   assert.equal(sent.success, 1);
-  assert.equal(typeof sent.otp, 'number');
+  assert.equal('otp' in sent, false, 'the answer never carries the code');
   const mail = await smtp.waitFor(email);
-  assert.equal(codeIn(mail), String(sent.otp));
   assert.match(mail, /shop\.example\.com/);
 
-  const wrong = String(sent.otp === 123456 ? 654321 : 123456);
+  const wrong = codeIn(mail) === '123456' ? '654321' : '123456';
   const refused = await verify.validateOTP({ email }, wrong);
   assert.equal(refused.code, 10);
   assert.equal(refused.success, 0);
@@ -132,17 +142,25 @@ test('a code sent by SMS goes to the gateway and validates as a number', async (
   );
   assert.equal(request.form.To, '+40722000222');
   assert.equal(request.form.From, '+15550001111');
-  assert.ok(request.form.Body.includes(String(sent.otp)));
-  const matched = await verify.validateOTP({ phoneNumber: '+40722000222' }, sent.otp);
+  assert.equal('otp' in sent, false);
+  const code = request.form.Body.match(/\b(\d{6})\b/)[1];
+  const matched = await verify.validateOTP({ phoneNumber: '+40722000222' }, Number(code));
   assert.equal(matched.code, 19, JSON.stringify(matched));
 });
 
-test('a protocol 1.0 (scrypt) client is understood', async () => {
-  const verify = client({ version: 1.0 });
-  const email = uniqueEmail('legacy');
-  const sent = await verify.sendOTP({ email });
-  assert.equal(sent.code, 9, JSON.stringify(sent));
-  assert.equal((await verify.validateOTP({ email }, sent.otp)).code, 19);
+test('protocol 1.1 and 1.0 (scrypt) clients work where the application allows them', async () => {
+  for (const version of [1.1, 1.0]) {
+    const verify = legacyClient({ version });
+    const email = uniqueEmail(`legacy-${version}`);
+    const sent = await verify.sendOTP({ email });
+    assert.equal(sent.code, 9, JSON.stringify(sent));
+    assert.equal('otp' in sent, false);
+    const code = codeIn(await smtp.waitFor(email));
+    assert.equal((await verify.validateOTP({ email }, code)).code, 19);
+  }
+  // The default application refuses them (124), whatever the version.
+  const refused = await client({ version: 1.1 }).sendOTP({ email: uniqueEmail('refused') });
+  assert.equal(refused.code, 124, JSON.stringify(refused));
 });
 
 test('misconfigured clients get the documented codes', async () => {
@@ -163,7 +181,7 @@ test('bad arguments are refused before any request', async () => {
   assert.throws(() => new VerifyClient({ ...server.app }), /serverUrl is required/);
   assert.throws(() => client({ serverUrl: 'ftp://x' }), /http:\/\/ or https:\/\//);
   assert.throws(() => client({ secret: '' }), /secret is required/);
-  assert.throws(() => client({ version: 2 }), /version is 1.1/);
+  assert.throws(() => client({ version: 3 }), /version is '2.0'/);
   await assert.rejects(client().sendOTP({}), /give email, phoneNumber or id/);
   // A server that is not there: the promise rejects.
   await assert.rejects(client({ serverUrl: 'http://127.0.0.1:9', timeoutMs: 2000 }).sendOTP({ email: 'a@b.co' }));

@@ -281,7 +281,7 @@ mod tests {
     #[test]
     fn every_flipped_bit_is_detected() {
         let sealed = seal(&key(), APP, Purpose::Backend, &fields(), &mut OsRng);
-        let bytes = BASE64URL_NOPAD.decode(sealed[3..].as_bytes()).unwrap();
+        let bytes = BASE64URL_NOPAD.decode(&sealed.as_bytes()[3..]).unwrap();
         for i in 0..bytes.len() {
             let mut altered = bytes.clone();
             altered[i] ^= 0x01;

@@ -434,12 +434,16 @@ mod tests {
     fn settings_default_to_the_crate_policies_and_round_trip() {
         let s = AppSettings::default();
         assert_eq!(s.policy(), OtpPolicy::default());
-        assert_eq!(s.freshness(), FreshnessPolicy::BACKEND_CALL);
+        let accepted = s.backend_payloads();
+        assert_eq!(accepted.freshness, FreshnessPolicy::BACKEND_CALL);
+        assert_eq!(accepted.purpose, Purpose::Backend);
+        assert!(!accepted.legacy && !s.echo_codes, "2.0 only and no echo by default");
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<AppSettings>(&json).unwrap(), s);
         // Settings stored before a field existed read with its default.
         let old: AppSettings = serde_json::from_str(r#"{"disable_rot":true}"#).unwrap();
         assert!(old.disable_rot);
         assert_eq!(old.code_length, 6);
+        assert!(!old.legacy_payloads && !old.echo_codes);
     }
 }
