@@ -1,10 +1,11 @@
--- wrk request generator for run.sh: POST /otp/validate bodies read from KC_BODIES (one JSON body
--- per line, each for a different user). Each wrk thread walks its own share of the lines, so
+-- wrk request generator for run.sh: POST to KC_PATH (/otp/validate by default) the bodies read
+-- from KC_BODIES (one JSON body per line, each for a different user). Each wrk thread walks its own share of the lines, so
 -- no two connections send the same user at once.
 local bodies = {}
 for line in io.lines(os.getenv("KC_BODIES")) do
   bodies[#bodies + 1] = line
 end
+local path = os.getenv("KC_PATH") or "/otp/validate"
 local threads = 0
 
 function setup(thread)
@@ -19,7 +20,7 @@ function request()
     next_index = id * 1000003 % #bodies
   end
   next_index = next_index % #bodies + 1
-  return wrk.format("POST", "/otp/validate", {
+  return wrk.format("POST", path, {
     ["Content-Type"] = "application/json",
   }, bodies[next_index])
 end
