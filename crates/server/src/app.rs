@@ -52,8 +52,6 @@ pub enum ServeError {
     Quotes(#[from] QuotesError),
     #[error(transparent)]
     Otp(#[from] OtpSetupError),
-    #[error("server I/O: {0}")]
-    Io(#[from] std::io::Error),
 }
 
 impl AppState {
