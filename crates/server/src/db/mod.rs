@@ -212,6 +212,10 @@ fn migrator(backend: Backend) -> Migrator {
         Backend::Sqlite => include_str!("../../migrations/sqlite/0002_otp.sql"),
         Backend::Postgres => include_str!("../../migrations/postgres/0002_otp.sql"),
     };
+    let challenge_version_sql: &'static str = match backend {
+        Backend::Sqlite => include_str!("../../migrations/sqlite/0004_challenge_version.sql"),
+        Backend::Postgres => include_str!("../../migrations/postgres/0004_challenge_version.sql"),
+    };
     let migrations = vec![
         Migration::new(
             1,
@@ -225,6 +229,13 @@ fn migrator(backend: Backend) -> Migrator {
             Cow::Borrowed("otp"),
             MigrationType::Simple,
             Cow::Borrowed(otp_sql),
+            false,
+        ),
+        Migration::new(
+            4,
+            Cow::Borrowed("challenge version"),
+            MigrationType::Simple,
+            Cow::Borrowed(challenge_version_sql),
             false,
         ),
     ];
