@@ -17,10 +17,11 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
-use tower::ServiceBuilder;
-use tower_http::timeout::RequestBodyTimeoutLayer;
+use hyper::body::Incoming;
+use tower::ServiceExt;
 
 use crate::auth::{Authenticator, SecretCheckLimits};
+use crate::body_deadline::DeadlineBody;
 use crate::config::ServeConfig;
 use crate::db::{Db, DbError};
 use crate::error::Outcome;
@@ -223,8 +224,8 @@ async fn forget_idle_limits(state: AppState) {
 ///
 /// Each connection is served by hyper's HTTP/1 builder with a timer, so a client that does not
 /// finish its headers within `header_read_timeout_seconds` is disconnected (axum::serve sets no
-/// timer and so no such timeout), and request bodies are read under
-/// `body_read_timeout_seconds`.
+/// timer and so no such timeout), and a request's body must arrive in full within
+/// `body_read_timeout_seconds` of its headers.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
@@ -260,13 +261,13 @@ pub async fn serve(
                         continue;
                     }
                 };
-                let service = ServiceBuilder::new()
-                    .layer(RequestBodyTimeoutLayer::new(body_timeout))
-                    .map_request(move |mut req: Request<_>| {
-                        req.extensions_mut().insert(ConnectInfo(peer));
-                        req
-                    })
-                    .service(app.clone());
+                let service = app.clone().map_request(move |req: Request<Incoming>| {
+                    let mut req = req.map(|body| {
+                        axum::body::Body::new(DeadlineBody::new(body, body_timeout))
+                    });
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    req
+                });
                 let connection = graceful.watch(
                     http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
                 );
