@@ -12,12 +12,12 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
-use hyper::body::Incoming;
 use tower::ServiceExt;
 
 use crate::auth::{Authenticator, SecretCheckLimits};
@@ -238,9 +238,8 @@ pub async fn serve(
     let limits_task = tokio::spawn(forget_idle_limits(state.clone()));
     let app = router(state);
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(
-        config.header_read_timeout_seconds,
-    ));
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(config.header_read_timeout_seconds));
     let body_timeout = Duration::from_secs(config.body_read_timeout_seconds);
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();

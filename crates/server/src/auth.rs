@@ -186,11 +186,11 @@ impl Authenticator {
                 .map_err(|_| ApiError::new(ErrorCode::Internal))?;
             // Requests that waited for the permit while the same secret was being verified
             // need no argon2 of their own.
-            let verified_meanwhile = self
-                .cached(&credentials.api_key)
-                .is_some_and(|(current, _, digest)| {
-                    current.secret_hash == record.secret_hash && digest == Some(secret_digest)
-                });
+            let verified_meanwhile =
+                self.cached(&credentials.api_key)
+                    .is_some_and(|(current, _, digest)| {
+                        current.secret_hash == record.secret_hash && digest == Some(secret_digest)
+                    });
             if !verified_meanwhile {
                 self.spend_budget(&credentials.api_key)?;
                 let secret = credentials.api_secret.clone();

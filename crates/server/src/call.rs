@@ -88,7 +88,11 @@ impl<S: Send + Sync> FromRequestParts<S> for UserPath {
 /// from the right is the address the outermost trusted proxy saw; entries left of it were
 /// written by the client and are ignored. Fewer entries than hops: the leftmost (every entry
 /// came from a trusted proxy). An entry that is not an address: the peer's address.
-pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trusted_hops: u32) -> Option<IpAddr> {
+pub fn client_ip(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trusted_hops: u32,
+) -> Option<IpAddr> {
     let peer_ip = peer.map(|p| p.ip());
     if trusted_hops == 0 {
         return peer_ip;
@@ -104,7 +108,9 @@ pub fn client_ip(headers: &HeaderMap, peer: Option<SocketAddr>, trusted_hops: u3
     let Some(skip) = entries.len().checked_sub(1) else {
         return peer_ip;
     };
-    let from_right = usize::try_from(trusted_hops - 1).unwrap_or(usize::MAX).min(skip);
+    let from_right = usize::try_from(trusted_hops - 1)
+        .unwrap_or(usize::MAX)
+        .min(skip);
     let entry = entries[entries.len() - 1 - from_right];
     parse_forwarded_address(entry).or(peer_ip)
 }
@@ -217,7 +223,11 @@ mod tests {
         headers.append("x-forwarded-for", "198.51.100.9".parse().unwrap());
         assert_eq!(client_ip(&headers, peer, 1), ip("198.51.100.9"));
         assert_eq!(client_ip(&headers, peer, 2), ip("2.2.2.2"));
-        assert_eq!(client_ip(&headers, peer, 9), ip("1.1.1.1"), "fewer entries than hops");
+        assert_eq!(
+            client_ip(&headers, peer, 9),
+            ip("1.1.1.1"),
+            "fewer entries than hops"
+        );
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", "[2001:db8::1]:443".parse().unwrap());
         assert_eq!(client_ip(&headers, peer, 1), ip("2001:db8::1"));

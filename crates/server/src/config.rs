@@ -295,7 +295,10 @@ mod tests {
         assert_eq!(hops(ServeArgs::default(), ""), 0);
         assert_eq!(hops(ServeArgs::default(), "trust_forwarded_for = true"), 1);
         assert_eq!(
-            hops(ServeArgs::default(), "trust_forwarded_for = true\ntrusted_proxy_hops = 2"),
+            hops(
+                ServeArgs::default(),
+                "trust_forwarded_for = true\ntrusted_proxy_hops = 2"
+            ),
             2
         );
         let args = ServeArgs {

@@ -197,7 +197,12 @@ async fn match_obeys_the_tenants_pattern_cap() {
     let capped = server.client(&["max_patterns_per_verify=1"]).await;
     for (tp1, tp2) in [(two.as_str(), one.as_str()), (one.as_str(), two.as_str())] {
         let refused = capped.post("/match", &[("tp1", tp1), ("tp2", tp2)]).await;
-        assert_eq!((refused.status, refused.code()), (459, 56), "{}", refused.body);
+        assert_eq!(
+            (refused.status, refused.code()),
+            (459, 56),
+            "{}",
+            refused.body
+        );
     }
     let roomy = server.client(&["max_patterns_per_verify=2"]).await;
     let compared = roomy.post("/match", &[("tp1", &two), ("tp2", &one)]).await;
@@ -273,7 +278,10 @@ async fn key_files_beside_the_database_are_warned_about() {
         &mut log,
     );
     stop_binary(child);
-    assert!(!log.iter().any(|l| l.contains("beside the database")), "{log:#?}");
+    assert!(
+        !log.iter().any(|l| l.contains("beside the database")),
+        "{log:#?}"
+    );
 }
 
 fn peak_memory_kib(pid: u32) -> u64 {
@@ -337,7 +345,11 @@ async fn a_flood_of_wrong_secrets_runs_argon2_only_within_the_keys_budget() {
         let started = Instant::now();
         let reply = right.get("/quote").await;
         latencies.push(started.elapsed());
-        assert_eq!(reply.status, 200, "a right-secret call failed: {}", reply.body);
+        assert_eq!(
+            reply.status, 200,
+            "a right-secret call failed: {}",
+            reply.body
+        );
     }
     let replies = flood.await.unwrap();
     let peak_kib = peak_memory_kib(child.id());
@@ -357,7 +369,11 @@ async fn a_flood_of_wrong_secrets_runs_argon2_only_within_the_keys_budget() {
         before_kib / 1024,
         peak_kib / 1024,
     );
-    assert_eq!(checked + over_budget, FLOOD, "every wrong secret is refused");
+    assert_eq!(
+        checked + over_budget,
+        FLOOD,
+        "every wrong secret is refused"
+    );
     for reply in replies.iter().filter(|r| r.code() == 52) {
         assert_eq!(reply.status, 429);
         assert!(reply.headers.contains_key("retry-after"));

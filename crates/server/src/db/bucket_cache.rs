@@ -133,7 +133,11 @@ impl Buckets {
 #[cfg(test)]
 impl BucketCache {
     fn len(&self) -> usize {
-        self.buckets.lock().expect("bucket cache lock").entries.len()
+        self.buckets
+            .lock()
+            .expect("bucket cache lock")
+            .entries
+            .len()
     }
 }
 
@@ -199,7 +203,11 @@ mod tests {
             let bucket = Bucket { text_id, ..BUCKET };
             cache.put(1, bucket, vec![text_id].into(), parsed(), 1);
         }
-        assert!(cache.len() <= 100_000 / ENTRY_OVERHEAD_BYTES, "{}", cache.len());
+        assert!(
+            cache.len() <= 100_000 / ENTRY_OVERHEAD_BYTES,
+            "{}",
+            cache.len()
+        );
     }
 
     #[test]

@@ -229,7 +229,10 @@ impl KeySources {
     /// The key files in use that lie in the SQLite database's directory: whoever copies that
     /// directory (a backup, a snapshot, a stolen disk image) has the keys with the data they
     /// protect. (name, environment variable that gives the key instead, path.)
-    pub fn files_beside_database(&self, database_url: &str) -> Vec<(&'static str, &'static str, PathBuf)> {
+    pub fn files_beside_database(
+        &self,
+        database_url: &str,
+    ) -> Vec<(&'static str, &'static str, PathBuf)> {
         let Some(database_dir) = sqlite_dir(database_url) else {
             return Vec::new();
         };
@@ -246,7 +249,11 @@ impl KeySources {
             files.push(("OTP pepper", "KEYCADENCE_OTP_PEPPER", dir.join(PEPPER_FILE)));
         }
         if self.at_rest_key.is_none() {
-            files.push(("at-rest key", "KEYCADENCE_AT_REST_KEY", dir.join(AT_REST_KEY_FILE)));
+            files.push((
+                "at-rest key",
+                "KEYCADENCE_AT_REST_KEY",
+                dir.join(AT_REST_KEY_FILE),
+            ));
         }
         files
     }

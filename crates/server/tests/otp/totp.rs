@@ -626,7 +626,10 @@ async fn an_approval_and_a_denial_racing_on_one_challenge_never_both_win() {
             )
             .await;
         assert_eq!(pending.body["status"], "pending", "{}", pending.body);
-        let path = format!("{entity}/Challenges/{}", pending.body["sid"].as_str().unwrap());
+        let path = format!(
+            "{entity}/Challenges/{}",
+            pending.body["sid"].as_str().unwrap()
+        );
         let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
         let send = |form: Vec<(&'static str, String)>| {
             let (api, path, barrier) = (api.clone(), path.clone(), barrier.clone());
@@ -645,7 +648,9 @@ async fn an_approval_and_a_denial_racing_on_one_challenge_never_both_win() {
         if a_start < d_end && d_start < a_end {
             overlapping += 1;
         }
-        *outcomes.entry((approved.status, denied.status)).or_default() += 1;
+        *outcomes
+            .entry((approved.status, denied.status))
+            .or_default() += 1;
         let winners = [&approved, &denied]
             .iter()
             .filter(|r| r.status == 200)
@@ -661,10 +666,16 @@ async fn an_approval_and_a_denial_racing_on_one_challenge_never_both_win() {
         } else {
             "denied"
         };
-        assert_eq!(fetched.body["status"], winner, "the stored state is the winner's");
+        assert_eq!(
+            fetched.body["status"], winner,
+            "the stored state is the winner's"
+        );
     }
     eprintln!("{RACES} races, {overlapping} with both requests in flight at once; (approve, deny) statuses: {outcomes:?}");
-    assert!(overlapping > 0, "the requests never overlapped: no race was run");
+    assert!(
+        overlapping > 0,
+        "the requests never overlapped: no race was run"
+    );
     server.stop().await;
 }
 
@@ -679,7 +690,10 @@ async fn weak_codes_need_the_services_consent_and_lock_sooner() {
         let refused = api.post("/v2/Services", &form).await;
         expect_error(&refused, 400, 60200);
         assert!(
-            refused.body["message"].as_str().unwrap().contains("AllowWeakCodes"),
+            refused.body["message"]
+                .as_str()
+                .unwrap()
+                .contains("AllowWeakCodes"),
             "{}",
             refused.body
         );

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use super::services::Service;
 use super::{
-    account_sid, attempt_policy, auth_payload, check_identity, check_strength, created, entity_sid, new_sid, now,
-    number, ok, param, required, stored_time, TotpError, TotpResult, SWAP_ATTEMPTS,
+    account_sid, attempt_policy, auth_payload, check_identity, check_strength, created, entity_sid,
+    new_sid, now, number, ok, param, required, stored_time, TotpError, TotpResult, SWAP_ATTEMPTS,
 };
 use crate::app::AppState;
 use crate::call::ApiCall;

@@ -64,13 +64,10 @@ fn attempt_policy(config: &TotpConfig) -> AttemptPolicy {
     let default = AttemptPolicy::default();
     let window = |skew: u8| 2 * u64::from(skew) + 1;
     let space = |digits: u8| 10u64.pow(u32::from(digits));
-    let allowed = u64::from(default.max_failures)
-        * window(STRONG_SKEW)
-        * space(config.digits())
+    let allowed = u64::from(default.max_failures) * window(STRONG_SKEW) * space(config.digits())
         / (window(config.skew()) * space(STRONG_DIGITS));
     AttemptPolicy {
-        max_failures: u32::try_from(allowed.clamp(1, u64::from(default.max_failures)))
-            .unwrap_or(1),
+        max_failures: u32::try_from(allowed.clamp(1, u64::from(default.max_failures))).unwrap_or(1),
         ..default
     }
 }
