@@ -209,21 +209,18 @@ impl ServeConfig {
     ) -> ServeConfig {
         let file = file.unwrap_or_default();
         let d = ServeConfig::default();
+        // The flag or environment, else the file, else the default.
+        macro_rules! setting {
+            ($name:ident) => {
+                args.$name.or(file.$name).unwrap_or(d.$name)
+            };
+        }
         ServeConfig {
-            listen: args.listen.or(file.listen).unwrap_or(d.listen),
+            listen: setting!(listen),
             database_url: database_url.or(file.database_url).unwrap_or(d.database_url),
-            max_connections: args
-                .max_connections
-                .or(file.max_connections)
-                .unwrap_or(d.max_connections),
-            auth_cache_seconds: args
-                .auth_cache_seconds
-                .or(file.auth_cache_seconds)
-                .unwrap_or(d.auth_cache_seconds),
-            ip_requests_per_second: args
-                .ip_requests_per_second
-                .or(file.ip_requests_per_second)
-                .unwrap_or(d.ip_requests_per_second),
+            max_connections: setting!(max_connections),
+            auth_cache_seconds: setting!(auth_cache_seconds),
+            ip_requests_per_second: setting!(ip_requests_per_second),
             trusted_proxy_hops: args
                 .trusted_proxy_hops
                 .or(file.trusted_proxy_hops)
@@ -232,32 +229,14 @@ impl ServeConfig {
                     trusted.map(u32::from)
                 })
                 .unwrap_or(d.trusted_proxy_hops),
-            header_read_timeout_seconds: args
-                .header_read_timeout_seconds
-                .or(file.header_read_timeout_seconds)
-                .unwrap_or(d.header_read_timeout_seconds),
-            body_read_timeout_seconds: args
-                .body_read_timeout_seconds
-                .or(file.body_read_timeout_seconds)
-                .unwrap_or(d.body_read_timeout_seconds),
-            max_concurrent_secret_checks: args
-                .max_concurrent_secret_checks
-                .or(file.max_concurrent_secret_checks)
-                .unwrap_or(d.max_concurrent_secret_checks),
-            wrong_secrets_per_key_per_minute: args
-                .wrong_secrets_per_key_per_minute
-                .or(file.wrong_secrets_per_key_per_minute)
-                .unwrap_or(d.wrong_secrets_per_key_per_minute),
+            header_read_timeout_seconds: setting!(header_read_timeout_seconds),
+            body_read_timeout_seconds: setting!(body_read_timeout_seconds),
+            max_concurrent_secret_checks: setting!(max_concurrent_secret_checks),
+            wrong_secrets_per_key_per_minute: setting!(wrong_secrets_per_key_per_minute),
             quotes_file: args.quotes_file.or(file.quotes_file),
-            maintenance: args
-                .maintenance
-                .or(file.maintenance)
-                .unwrap_or(d.maintenance),
-            log_format: args.log_format.or(file.log_format).unwrap_or(d.log_format),
-            shutdown_grace_seconds: args
-                .shutdown_grace_seconds
-                .or(file.shutdown_grace_seconds)
-                .unwrap_or(d.shutdown_grace_seconds),
+            maintenance: setting!(maintenance),
+            log_format: setting!(log_format),
+            shutdown_grace_seconds: setting!(shutdown_grace_seconds),
             otp: crate::otp::settings::OtpSettings::resolve(args.otp, file.otp),
         }
     }

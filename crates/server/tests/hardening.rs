@@ -306,15 +306,7 @@ async fn a_flood_of_wrong_secrets_runs_argon2_only_within_the_keys_budget() {
         .output()
         .unwrap();
     assert!(created.status.success());
-    let out = String::from_utf8(created.stdout).unwrap();
-    let field = |name: &str| {
-        out.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .unwrap()
-            .trim()
-            .to_string()
-    };
-    let (key, secret) = (field("apiKey:"), field("apiSecret:"));
+    let (key, secret) = common::created_key_pair(&String::from_utf8(created.stdout).unwrap());
     let mut log = Vec::new();
     let (child, address) = start_binary(&db, &[], &mut log);
     let base = format!("http://{address}");
