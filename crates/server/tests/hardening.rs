@@ -122,13 +122,16 @@ async fn read_until_closed(stream: &mut TcpStream) -> (Vec<u8>, Duration) {
 }
 
 #[tokio::test]
-async fn a_client_that_stops_in_the_request_line_is_disconnected() {
+async fn clients_that_stop_in_the_request_line_or_send_nothing_are_disconnected() {
     let server = TestServer::start_with(|c| c.header_read_timeout_seconds = 1).await;
     let address = server.base.trim_start_matches("http://").to_string();
-    let mut stream = TcpStream::connect(&address).await.unwrap();
-    stream.write_all(b"GET /heal").await.unwrap();
-    let (_, took) = read_until_closed(&mut stream).await;
+    let mut half = TcpStream::connect(&address).await.unwrap();
+    half.write_all(b"GET /heal").await.unwrap();
+    let mut silent = TcpStream::connect(&address).await.unwrap();
+    let (_, took) = read_until_closed(&mut half).await;
     eprintln!("half a request line: disconnected after {took:?} (header timeout 1 s)");
+    let (_, took) = read_until_closed(&mut silent).await;
+    eprintln!("a connection that sends nothing: disconnected {took:?} later");
     // The server still serves others.
     assert_eq!(
         server.get_json("/healthz").await["status"],
