@@ -237,10 +237,12 @@ pub async fn serve(
     let upkeep_task = tokio::spawn(upkeep(db.clone()));
     let limits_task = tokio::spawn(forget_idle_limits(state.clone()));
     let app = router(state);
+    // 0 means no timeout, as for the other limits.
+    let timeout = |secs: u64| (secs > 0).then(|| Duration::from_secs(secs));
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(config.header_read_timeout_seconds));
-    let body_timeout = Duration::from_secs(config.body_read_timeout_seconds);
+        .header_read_timeout(timeout(config.header_read_timeout_seconds));
+    let body_timeout = timeout(config.body_read_timeout_seconds);
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     tokio::pin!(shutdown);
@@ -261,8 +263,9 @@ pub async fn serve(
                     }
                 };
                 let service = app.clone().map_request(move |req: Request<Incoming>| {
-                    let mut req = req.map(|body| {
-                        axum::body::Body::new(DeadlineBody::new(body, body_timeout))
+                    let mut req = req.map(|body| match body_timeout {
+                        Some(limit) => axum::body::Body::new(DeadlineBody::new(body, limit)),
+                        None => axum::body::Body::new(body),
                     });
                     req.extensions_mut().insert(ConnectInfo(peer));
                     req

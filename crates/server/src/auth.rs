@@ -18,17 +18,17 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::http::HeaderValue;
 use base64::Engine;
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::db::keys::{KeyRecord, KeyStoreError};
 use crate::db::Db;
 use crate::error::{ApiError, ErrorCode};
 use crate::limits::retry_after_secs;
 use crate::settings::TenantSettings;
-use governor::clock::Clock;
-use governor::{DefaultKeyedRateLimiter, Quota};
-use tokio::sync::Semaphore;
 
 /// The apiKey and apiSecret of a request. `Debug` hides the secret.
 pub struct Credentials {

@@ -95,10 +95,12 @@ pub struct ServeArgs {
     /// the entry this many places from the right (0: the connection's address).
     #[arg(long, env = "KEYCADENCE_TRUSTED_PROXY_HOPS")]
     pub trusted_proxy_hops: Option<u32>,
-    /// Seconds a client may take to send a request's headers before it is disconnected.
+    /// Seconds a client may take to send a request's headers before it is disconnected (0: no
+    /// limit).
     #[arg(long, env = "KEYCADENCE_HEADER_READ_TIMEOUT_SECONDS")]
     pub header_read_timeout_seconds: Option<u64>,
-    /// Seconds a client may take to send a request's body (answered with code 31 after).
+    /// Seconds a client may take to send a request's body after its headers (answered with
+    /// code 31 after; 0: no limit).
     #[arg(long, env = "KEYCADENCE_BODY_READ_TIMEOUT_SECONDS")]
     pub body_read_timeout_seconds: Option<u64>,
     /// argon2 secret checks that may run at once (others wait); 0 = one per CPU.
