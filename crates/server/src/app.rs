@@ -2,18 +2,26 @@
 //! graceful shutdown.
 
 use std::future::Future;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::extract::{MatchedPath, Request};
+use axum::extract::{ConnectInfo, MatchedPath, Request};
+use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+use tower::ServiceExt;
 
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, SecretCheckLimits};
+use crate::body_deadline::DeadlineBody;
 use crate::config::ServeConfig;
 use crate::db::{Db, DbError};
 use crate::error::Outcome;
@@ -45,8 +53,6 @@ pub enum ServeError {
     Quotes(#[from] QuotesError),
     #[error(transparent)]
     Otp(#[from] OtpSetupError),
-    #[error("server I/O: {0}")]
-    Io(#[from] std::io::Error),
 }
 
 impl AppState {
@@ -56,7 +62,14 @@ impl AppState {
             Some(path) => Quotes::from_file(path)?,
             None => Quotes::built_in(),
         };
-        let auth = Authenticator::new(db.clone(), Duration::from_secs(config.auth_cache_seconds));
+        let auth = Authenticator::new(
+            db.clone(),
+            Duration::from_secs(config.auth_cache_seconds),
+            SecretCheckLimits {
+                concurrent: config.max_concurrent_secret_checks,
+                per_key_per_minute: config.wrong_secrets_per_key_per_minute,
+            },
+        );
         let otp = OtpState::new(&config, &db).await?;
         Ok(AppState {
             config: Arc::new(config),
@@ -112,6 +125,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The method as a metrics label. Clients choose the method freely (any token is valid HTTP),
+/// so only the standard ones get their own label: anything else would let a client grow
+/// `/metrics` and the server's memory with one new series per made-up method.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Logs one line per request (never headers or bodies: they carry secrets and biometrics)
 /// and feeds the metrics.
 async fn observe(
@@ -125,7 +154,7 @@ async fn observe(
         .get::<MatchedPath>()
         .map(|p| p.as_str().trim_end_matches("/{*id}").to_string())
         .unwrap_or_else(|| "unmatched".to_string());
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     state.metrics.started();
     let response = next.run(req).await;
     let elapsed = started.elapsed();
@@ -143,7 +172,7 @@ async fn observe(
     state.metrics.finished(
         RequestLabels {
             route,
-            method,
+            method: method.to_string(),
             status,
             message_code,
         },
@@ -152,13 +181,11 @@ async fn observe(
     response
 }
 
-/// Once an hour: forgets old verify digests, uses of payloads now too old to accept, and the
-/// state of idle flood-limit keys.
-async fn upkeep(db: Db, otp: Arc<OtpState>) {
+/// Once an hour: forgets old verify digests and uses of payloads now too old to accept.
+async fn upkeep(db: Db) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        otp.floods.forget_idle();
         match db.expire_payload_uses(crate::db::now_millis()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "upkeep: payload uses expired"),
@@ -184,44 +211,106 @@ async fn upkeep(db: Db, otp: Arc<OtpState>) {
     }
 }
 
+/// Drops rate-limiter keys whose buckets are full again, so that addresses seen once do not
+/// stay in memory.
+async fn forget_idle_limits(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        tick.tick().await;
+        state.ip_limiter.forget_idle();
+        state.tenant_limiter.forget_idle();
+        state.tenant_ip_limiter.forget_idle();
+        state.auth.forget_idle();
+        state.otp.floods.forget_idle();
+    }
+}
+
 /// Serves on `listener` until `shutdown` resolves, then lets requests in flight finish (up to
 /// the configured grace period) and closes the database.
+///
+/// Each connection is served by hyper's HTTP/1 builder with a timer, so a client that does not
+/// finish its headers within `header_read_timeout_seconds` is disconnected (axum::serve sets no
+/// timer and so no such timeout), and a request's body must arrive in full within
+/// `body_read_timeout_seconds` of its headers.
 pub async fn serve(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let grace = Duration::from_secs(state.config.shutdown_grace_seconds);
+    let config = state.config.clone();
+    let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let db = state.db.clone();
-    let upkeep_task = tokio::spawn(upkeep(db.clone(), state.otp.clone()));
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
-    let signal = async move {
-        shutdown.await;
-        tracing::info!("shutting down: finishing requests in flight");
-        let _ = stopping_tx.send(());
-    };
-    let server = axum::serve(listener, app).with_graceful_shutdown(signal);
-    let server = tokio::spawn(async move { server.await });
-    tokio::pin!(server);
-    let outcome = tokio::select! {
-        joined = &mut server => joined,
-        () = async {
-            let _ = stopping_rx.await;
-            tokio::time::sleep(grace).await;
-        } => {
-            tracing::warn!(grace_seconds = grace.as_secs(), "shutdown grace period over: dropping remaining requests");
-            server.abort();
-            Ok(Ok(()))
+    let upkeep_task = tokio::spawn(upkeep(db.clone()));
+    let limits_task = tokio::spawn(forget_idle_limits(state.clone()));
+    let app = router(state);
+    // 0 means no timeout, as for the other limits.
+    let timeout = |secs: u64| (secs > 0).then(|| Duration::from_secs(secs));
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(timeout(config.header_read_timeout_seconds));
+    let body_timeout = timeout(config.body_read_timeout_seconds);
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            Some(_) = connections.join_next() => {}
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) if is_connection_error(&err) => continue,
+                    Err(err) => {
+                        // Out of file descriptors and the like: wait for some to be released
+                        // instead of spinning.
+                        tracing::error!(error = %err, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                let service = app.clone().map_request(move |req: Request<Incoming>| {
+                    let mut req = req.map(|body| match body_timeout {
+                        Some(limit) => axum::body::Body::new(DeadlineBody::new(body, limit)),
+                        None => axum::body::Body::new(body),
+                    });
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                    req
+                });
+                let connection = graceful.watch(
+                    http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)),
+                );
+                connections.spawn(async move {
+                    if let Err(err) = connection.await {
+                        tracing::debug!(error = %err, %peer, "connection ended with an error");
+                    }
+                });
+            }
         }
-    };
-    upkeep_task.abort();
-    db.close().await;
-    match outcome {
-        Ok(result) => result.map_err(ServeError::Io),
-        Err(join) if join.is_cancelled() => Ok(()),
-        Err(join) => Err(ServeError::Io(std::io::Error::other(join))),
     }
+    drop(listener);
+    tracing::info!("shutting down: finishing requests in flight");
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(grace) => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "shutdown grace period over: dropping remaining requests");
+            connections.abort_all();
+        }
+    }
+    while connections.join_next().await.is_some() {}
+    upkeep_task.abort();
+    limits_task.abort();
+    db.close().await;
+    Ok(())
+}
+
+/// Errors of one connection that failed while being accepted; the listener is fine.
+fn is_connection_error(err: &std::io::Error) -> bool {
+    matches!(
+        err.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -1,9 +1,16 @@
-//! HTTP Basic authentication with apiKey:apiSecret (§1.1). Secrets are stored only as argon2
+//! HTTP Basic authentication with apiKey:apiSecret. Secrets are stored only as argon2
 //! hashes. Argon2 is slow on purpose, so after a secret has verified once the key's entry
 //! remembers a SHA-256 of it; later requests compare digests. Entries are re-read from the
 //! database after `ttl`, so revocation and new settings take effect within that time.
+//!
+//! Argon2 is also memory-hard (19 MiB a check with the default parameters), so a flood of
+//! wrong secrets must not run it freely: a semaphore bounds the checks running at once, and
+//! each API key has a budget of checks per minute, taken before argon2 runs. Over budget, a
+//! secret that is not the verified one is answered with code 52 and `Retry-After`, unchecked;
+//! the verified secret keeps working, as it never needs argon2.
 
 use std::collections::HashMap;
+use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,12 +18,16 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use axum::http::HeaderValue;
 use base64::Engine;
+use governor::clock::Clock;
+use governor::{DefaultKeyedRateLimiter, Quota};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 
 use crate::db::keys::{KeyRecord, KeyStoreError};
 use crate::db::Db;
 use crate::error::{ApiError, ErrorCode};
+use crate::limits::retry_after_secs;
 use crate::settings::TenantSettings;
 
 /// The apiKey and apiSecret of a request. `Debug` hides the secret.
@@ -96,18 +107,45 @@ struct CachedKey {
     fetched: Instant,
 }
 
+/// How many argon2 checks may run at once, and how many each key may spend a minute.
+#[derive(Clone, Copy, Debug)]
+pub struct SecretCheckLimits {
+    /// 0: one per CPU.
+    pub concurrent: u32,
+    /// 0: unlimited.
+    pub per_key_per_minute: u32,
+}
+
 pub struct Authenticator {
     db: Db,
     ttl: Duration,
     cache: Mutex<HashMap<String, CachedKey>>,
+    checks: Arc<Semaphore>,
+    /// Argon2 checks per API key (only keys that exist get an entry).
+    budget: Option<DefaultKeyedRateLimiter<String>>,
 }
 
 impl Authenticator {
-    pub fn new(db: Db, ttl: Duration) -> Self {
+    pub fn new(db: Db, ttl: Duration, limits: SecretCheckLimits) -> Self {
+        let concurrent = match limits.concurrent {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n as usize,
+        };
         Authenticator {
             db,
             ttl,
             cache: Mutex::new(HashMap::new()),
+            checks: Arc::new(Semaphore::new(concurrent)),
+            budget: NonZeroU32::new(limits.per_key_per_minute)
+                .map(|n| governor::RateLimiter::dashmap(Quota::per_minute(n))),
+        }
+    }
+
+    /// Forgets the budgets of keys that have their full budget again.
+    pub fn forget_idle(&self) {
+        if let Some(budget) = &self.budget {
+            budget.retain_recent();
+            budget.shrink_to_fit();
         }
     }
 
@@ -140,13 +178,34 @@ impl Authenticator {
             return Err(ErrorCode::UnknownApiKey.into());
         }
         if verified != Some(secret_digest) {
-            let secret = credentials.api_secret.clone();
-            let hash = record.secret_hash.clone();
-            let ok = tokio::task::spawn_blocking(move || secret_matches(&secret, &hash))
+            let permit = self
+                .checks
+                .clone()
+                .acquire_owned()
                 .await
                 .map_err(|_| ApiError::new(ErrorCode::Internal))?;
-            if !ok {
-                return Err(ErrorCode::BadCredentials.into());
+            // Requests that waited for the permit while the same secret was being verified
+            // need no argon2 of their own.
+            let verified_meanwhile =
+                self.cached(&credentials.api_key)
+                    .is_some_and(|(current, _, digest)| {
+                        current.secret_hash == record.secret_hash && digest == Some(secret_digest)
+                    });
+            if !verified_meanwhile {
+                self.spend_budget(&credentials.api_key)?;
+                let secret = credentials.api_secret.clone();
+                let hash = record.secret_hash.clone();
+                // The permit moves into the blocking task: it is released when argon2 ends,
+                // even if the client gave up and the request was dropped meanwhile.
+                let ok = tokio::task::spawn_blocking(move || {
+                    let _permit = permit;
+                    secret_matches(&secret, &hash)
+                })
+                .await
+                .map_err(|_| ApiError::new(ErrorCode::Internal))?;
+                if !ok {
+                    return Err(ErrorCode::BadCredentials.into());
+                }
             }
             if let Some(entry) = self
                 .cache
@@ -163,6 +222,17 @@ impl Authenticator {
             api_key: credentials.api_key.clone(),
             tenant_id: record.tenant_id,
             settings,
+        })
+    }
+
+    /// Takes one argon2 check from the key's budget, or says when the next one is allowed.
+    fn spend_budget(&self, api_key: &str) -> Result<(), ApiError> {
+        let Some(budget) = &self.budget else {
+            return Ok(());
+        };
+        budget.check_key(&api_key.to_string()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(budget.clock().now());
+            ApiError::retry_after(ErrorCode::Throughput, retry_after_secs(wait))
         })
     }
 

@@ -3,7 +3,6 @@
 //! (52, 43, 37), the request size (42) and the parameters (31).
 
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -84,22 +83,44 @@ impl<S: Send + Sync> FromRequestParts<S> for UserPath {
     }
 }
 
+/// The client's address for the per-IP limits. With `trusted_hops` proxies in front of the
+/// server, each appending the address it saw to `X-Forwarded-For`, the entry `trusted_hops`
+/// from the right is the address the outermost trusted proxy saw; entries left of it were
+/// written by the client and are ignored. Fewer entries than hops: the leftmost (every entry
+/// came from a trusted proxy). An entry that is not an address: the peer's address.
 pub fn client_ip(
     headers: &HeaderMap,
     peer: Option<SocketAddr>,
-    trust_forwarded_for: bool,
+    trusted_hops: u32,
 ) -> Option<IpAddr> {
-    if trust_forwarded_for {
-        let forwarded = headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
-        }
+    let peer_ip = peer.map(|p| p.ip());
+    if trusted_hops == 0 {
+        return peer_ip;
     }
-    peer.map(|p| p.ip())
+    // Several header lines form one list, in order.
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let Some(skip) = entries.len().checked_sub(1) else {
+        return peer_ip;
+    };
+    let from_right = usize::try_from(trusted_hops - 1)
+        .unwrap_or(usize::MAX)
+        .min(skip);
+    let entry = entries[entries.len() - 1 - from_right];
+    parse_forwarded_address(entry).or(peer_ip)
+}
+
+/// `203.0.113.7`, `2001:db8::1`, or either with a port (`[2001:db8::1]:443`).
+fn parse_forwarded_address(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .or_else(|_| entry.parse::<SocketAddr>().map(|a| a.ip()))
+        .ok()
 }
 
 impl FromRequest<AppState> for ApiCall {
@@ -109,16 +130,15 @@ impl FromRequest<AppState> for ApiCall {
         if state.config.maintenance {
             return Err(ErrorCode::Maintenance.into());
         }
-        let now = Instant::now();
         let peer = req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0);
-        let ip = client_ip(req.headers(), peer, state.config.trust_forwarded_for);
+        let ip = client_ip(req.headers(), peer, state.config.trusted_proxy_hops);
         if let Some(ip) = ip {
             state
                 .ip_limiter
-                .check(&ip, state.config.ip_requests_per_second, now)
+                .check(&ip, state.config.ip_requests_per_second)
                 .map_err(|wait| {
                     ApiError::retry_after(ErrorCode::IpLimit, retry_after_secs(wait))
                 })?;
@@ -128,16 +148,12 @@ impl FromRequest<AppState> for ApiCall {
         let settings = tenant.settings.clone();
         state
             .tenant_limiter
-            .check(&tenant.tenant_id, settings.requests_per_second, now)
+            .check(&tenant.tenant_id, settings.requests_per_second)
             .map_err(|wait| ApiError::retry_after(ErrorCode::Throughput, retry_after_secs(wait)))?;
         if let Some(ip) = ip {
             state
                 .tenant_ip_limiter
-                .check(
-                    &(tenant.tenant_id, ip),
-                    settings.requests_per_second_per_ip,
-                    now,
-                )
+                .check(&(tenant.tenant_id, ip), settings.requests_per_second_per_ip)
                 .map_err(|wait| {
                     ApiError::retry_after(ErrorCode::IpLimit, retry_after_secs(wait))
                 })?;
@@ -190,17 +206,32 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("x-forwarded-for", "203.0.113.7, 10.0.0.1".parse().unwrap());
         let peer = Some(SocketAddr::from(([127, 0, 0, 1], 5000)));
+        let ip = |text: &str| Some(text.parse::<IpAddr>().unwrap());
+        // One hop: the address our proxy saw (it appended it last).
+        assert_eq!(client_ip(&headers, peer, 1), ip("10.0.0.1"));
+        assert_eq!(client_ip(&headers, peer, 2), ip("203.0.113.7"));
+        assert_eq!(client_ip(&headers, peer, 0), ip("127.0.0.1"));
+        assert_eq!(client_ip(&HeaderMap::new(), peer, 1), ip("127.0.0.1"));
+    }
+
+    #[test]
+    fn client_written_entries_are_ignored_and_odd_entries_fall_back_to_the_peer() {
+        let peer = Some(SocketAddr::from(([127, 0, 0, 1], 5000)));
+        let ip = |text: &str| Some(text.parse::<IpAddr>().unwrap());
+        let mut headers = HeaderMap::new();
+        headers.append("x-forwarded-for", "1.1.1.1, 2.2.2.2".parse().unwrap());
+        headers.append("x-forwarded-for", "198.51.100.9".parse().unwrap());
+        assert_eq!(client_ip(&headers, peer, 1), ip("198.51.100.9"));
+        assert_eq!(client_ip(&headers, peer, 2), ip("2.2.2.2"));
         assert_eq!(
-            client_ip(&headers, peer, true),
-            Some("203.0.113.7".parse().unwrap())
+            client_ip(&headers, peer, 9),
+            ip("1.1.1.1"),
+            "fewer entries than hops"
         );
-        assert_eq!(
-            client_ip(&headers, peer, false),
-            Some("127.0.0.1".parse().unwrap())
-        );
-        assert_eq!(
-            client_ip(&HeaderMap::new(), peer, true),
-            Some("127.0.0.1".parse().unwrap())
-        );
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", "[2001:db8::1]:443".parse().unwrap());
+        assert_eq!(client_ip(&headers, peer, 1), ip("2001:db8::1"));
+        headers.insert("x-forwarded-for", "1.2.3.4, unknown".parse().unwrap());
+        assert_eq!(client_ip(&headers, peer, 1), ip("127.0.0.1"));
     }
 }

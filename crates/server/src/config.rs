@@ -88,9 +88,28 @@ pub struct ServeArgs {
     /// Requests per second from one IP address before authentication; 0 = unlimited.
     #[arg(long, env = "KEYCADENCE_IP_REQUESTS_PER_SECOND")]
     pub ip_requests_per_second: Option<u32>,
-    /// Take the client address from the first `X-Forwarded-For` entry (behind a proxy).
+    /// Behind one proxy: the same as `--trusted-proxy-hops 1`.
     #[arg(long, env = "KEYCADENCE_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: Option<bool>,
+    /// Proxies in front of the server that append to `X-Forwarded-For`: the client address is
+    /// the entry this many places from the right (0: the connection's address).
+    #[arg(long, env = "KEYCADENCE_TRUSTED_PROXY_HOPS")]
+    pub trusted_proxy_hops: Option<u32>,
+    /// Seconds a client may take to send a request's headers before it is disconnected (0: no
+    /// limit).
+    #[arg(long, env = "KEYCADENCE_HEADER_READ_TIMEOUT_SECONDS")]
+    pub header_read_timeout_seconds: Option<u64>,
+    /// Seconds a client may take to send a request's body after its headers (answered with
+    /// code 31 after; 0: no limit).
+    #[arg(long, env = "KEYCADENCE_BODY_READ_TIMEOUT_SECONDS")]
+    pub body_read_timeout_seconds: Option<u64>,
+    /// argon2 secret checks that may run at once (others wait); 0 = one per CPU.
+    #[arg(long, env = "KEYCADENCE_MAX_CONCURRENT_SECRET_CHECKS")]
+    pub max_concurrent_secret_checks: Option<u32>,
+    /// Secret checks per API key and minute that may fail (each costs an argon2 run); past
+    /// them, unverified secrets are answered with code 52 and `Retry-After` unchecked.
+    #[arg(long, env = "KEYCADENCE_WRONG_SECRETS_PER_KEY_PER_MINUTE")]
+    pub wrong_secrets_per_key_per_minute: Option<u32>,
     /// Phrases for `/quote`, one per line as `text|author`; a built-in list otherwise.
     #[arg(long, env = "KEYCADENCE_QUOTES_FILE")]
     pub quotes_file: Option<PathBuf>,
@@ -120,7 +139,11 @@ pub struct ServeConfig {
     pub max_connections: u32,
     pub auth_cache_seconds: u64,
     pub ip_requests_per_second: u32,
-    pub trust_forwarded_for: bool,
+    pub trusted_proxy_hops: u32,
+    pub header_read_timeout_seconds: u64,
+    pub body_read_timeout_seconds: u64,
+    pub max_concurrent_secret_checks: u32,
+    pub wrong_secrets_per_key_per_minute: u32,
     pub quotes_file: Option<PathBuf>,
     pub maintenance: bool,
     pub log_format: LogFormat,
@@ -138,7 +161,11 @@ impl Default for ServeConfig {
             max_connections: 8,
             auth_cache_seconds: 5,
             ip_requests_per_second: 0,
-            trust_forwarded_for: false,
+            trusted_proxy_hops: 0,
+            header_read_timeout_seconds: 10,
+            body_read_timeout_seconds: 30,
+            max_concurrent_secret_checks: 0,
+            wrong_secrets_per_key_per_minute: 20,
             quotes_file: None,
             maintenance: false,
             log_format: LogFormat::Text,
@@ -184,35 +211,34 @@ impl ServeConfig {
     ) -> ServeConfig {
         let file = file.unwrap_or_default();
         let d = ServeConfig::default();
+        // The flag or environment, else the file, else the default.
+        macro_rules! setting {
+            ($name:ident) => {
+                args.$name.or(file.$name).unwrap_or(d.$name)
+            };
+        }
         ServeConfig {
-            listen: args.listen.or(file.listen).unwrap_or(d.listen),
+            listen: setting!(listen),
             database_url: database_url.or(file.database_url).unwrap_or(d.database_url),
-            max_connections: args
-                .max_connections
-                .or(file.max_connections)
-                .unwrap_or(d.max_connections),
-            auth_cache_seconds: args
-                .auth_cache_seconds
-                .or(file.auth_cache_seconds)
-                .unwrap_or(d.auth_cache_seconds),
-            ip_requests_per_second: args
-                .ip_requests_per_second
-                .or(file.ip_requests_per_second)
-                .unwrap_or(d.ip_requests_per_second),
-            trust_forwarded_for: args
-                .trust_forwarded_for
-                .or(file.trust_forwarded_for)
-                .unwrap_or(d.trust_forwarded_for),
+            max_connections: setting!(max_connections),
+            auth_cache_seconds: setting!(auth_cache_seconds),
+            ip_requests_per_second: setting!(ip_requests_per_second),
+            trusted_proxy_hops: args
+                .trusted_proxy_hops
+                .or(file.trusted_proxy_hops)
+                .or_else(|| {
+                    let trusted = args.trust_forwarded_for.or(file.trust_forwarded_for);
+                    trusted.map(u32::from)
+                })
+                .unwrap_or(d.trusted_proxy_hops),
+            header_read_timeout_seconds: setting!(header_read_timeout_seconds),
+            body_read_timeout_seconds: setting!(body_read_timeout_seconds),
+            max_concurrent_secret_checks: setting!(max_concurrent_secret_checks),
+            wrong_secrets_per_key_per_minute: setting!(wrong_secrets_per_key_per_minute),
             quotes_file: args.quotes_file.or(file.quotes_file),
-            maintenance: args
-                .maintenance
-                .or(file.maintenance)
-                .unwrap_or(d.maintenance),
-            log_format: args.log_format.or(file.log_format).unwrap_or(d.log_format),
-            shutdown_grace_seconds: args
-                .shutdown_grace_seconds
-                .or(file.shutdown_grace_seconds)
-                .unwrap_or(d.shutdown_grace_seconds),
+            maintenance: setting!(maintenance),
+            log_format: setting!(log_format),
+            shutdown_grace_seconds: setting!(shutdown_grace_seconds),
             otp: crate::otp::settings::OtpSettings::resolve(args.otp, file.otp),
         }
     }
@@ -240,6 +266,27 @@ mod tests {
         assert_eq!(c.shutdown_grace_seconds, 30);
         let c = ServeConfig::resolve(ServeArgs::default(), Some("postgres://h/db".into()), None);
         assert_eq!(c.database_url, "postgres://h/db");
+    }
+
+    #[test]
+    fn trust_forwarded_for_is_one_proxy_hop_unless_hops_are_given() {
+        let hops = |args: ServeArgs, file: &str| {
+            ServeConfig::resolve(args, None, Some(toml::from_str(file).unwrap())).trusted_proxy_hops
+        };
+        assert_eq!(hops(ServeArgs::default(), ""), 0);
+        assert_eq!(hops(ServeArgs::default(), "trust_forwarded_for = true"), 1);
+        assert_eq!(
+            hops(
+                ServeArgs::default(),
+                "trust_forwarded_for = true\ntrusted_proxy_hops = 2"
+            ),
+            2
+        );
+        let args = ServeArgs {
+            trust_forwarded_for: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(hops(args, "trust_forwarded_for = true"), 0);
     }
 
     #[test]

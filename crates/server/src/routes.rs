@@ -145,16 +145,24 @@ pub async fn change_user(State(state): State<AppState>, id: UserPath, call: ApiC
 }
 
 pub async fn match_patterns(call: ApiCall) -> ApiResult {
-    let result = (|| {
-        let tp1 = required(&call, "tp1")?;
-        let tp2 = required(&call, "tp2")?;
+    let result = async {
+        let tp1 = required(&call, "tp1")?.to_string();
+        let tp2 = required(&call, "tp2")?.to_string();
         let quality = call
             .params
             .integer(QUALITY)
             .map_err(|code| call.error(code))?;
-        let quality = domain::effective_quality(quality, call.tenant.settings.default_quality);
-        domain::match_patterns(tp1, tp2, quality, call.params.flag(DEVICE_SIMILARITY_ONLY))
-    })();
+        let settings = &call.tenant.settings;
+        let quality = domain::effective_quality(quality, settings.default_quality);
+        let similarity_only = call.params.flag(DEVICE_SIMILARITY_ONLY);
+        let max_patterns = settings.max_patterns_per_verify;
+        tokio::task::spawn_blocking(move || {
+            domain::match_patterns(&tp1, &tp2, quality, similarity_only, max_patterns)
+        })
+        .await
+        .map_err(|_| ApiError::new(ErrorCode::Internal))?
+    }
+    .await;
     call.finish(result)
 }
 

@@ -41,14 +41,7 @@ async fn keys_are_administered_and_sigterm_finishes_the_request_in_flight() {
         ok && db_path.exists(),
         "the database is created and migrated on first use"
     );
-    let field = |name: &str| {
-        out.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .unwrap()
-            .trim()
-            .to_string()
-    };
-    let (key, secret) = (field("apiKey:"), field("apiSecret:"));
+    let (key, secret) = common::created_key_pair(&out);
     let (ok, list, _) = cli(&db, &["keys", "list"]);
     assert!(ok && list.contains(&key) && list.contains("acme") && list.contains("active"));
     assert!(!list.contains(&secret), "secrets are never listed");

@@ -18,6 +18,10 @@ use super::enrolments::Bucket;
 /// buckets of ten 200-byte patterns.
 const TEXT_BUDGET_BYTES: usize = 4 << 20;
 
+/// What an entry costs besides its pattern text (key, ids, bookkeeping), charged against the
+/// budget so that entries of short patterns cannot pile up uncounted.
+const ENTRY_OVERHEAD_BYTES: usize = 96;
+
 struct Entry {
     ids: Box<[i64]>,
     patterns: Arc<[Pattern]>,
@@ -65,7 +69,10 @@ impl BucketCache {
         Some(entry.patterns.clone())
     }
 
-    /// Remembers the patterns parsed from the rows `ids` whose texts total `text_bytes`.
+    /// Remembers the patterns parsed from the rows `ids` whose texts total `text_bytes`. An
+    /// empty bucket is not remembered (and a remembered one is dropped): reading it costs one
+    /// query that finds nothing, while remembering it would let requests for any number of
+    /// made-up buckets fill memory outside the budget.
     pub fn put(
         &self,
         user_id: i64,
@@ -74,10 +81,17 @@ impl BucketCache {
         patterns: Arc<[Pattern]>,
         text_bytes: usize,
     ) {
+        let mut buckets = self.buckets.lock().expect("bucket cache lock");
+        if ids.is_empty() {
+            if let Some(old) = buckets.entries.remove(&(user_id, bucket)) {
+                buckets.text_bytes -= old.text_bytes;
+            }
+            return;
+        }
+        let text_bytes = text_bytes + ENTRY_OVERHEAD_BYTES + ids.len() * size_of::<i64>();
         if text_bytes > self.budget {
             return;
         }
-        let mut buckets = self.buckets.lock().expect("bucket cache lock");
         buckets.clock += 1;
         let entry = Entry {
             ids,
@@ -113,6 +127,17 @@ impl Buckets {
                 self.text_bytes -= old.text_bytes;
             }
         }
+    }
+}
+
+#[cfg(test)]
+impl BucketCache {
+    fn len(&self) -> usize {
+        self.buckets
+            .lock()
+            .expect("bucket cache lock")
+            .entries
+            .len()
     }
 }
 
@@ -156,17 +181,52 @@ mod tests {
     }
 
     #[test]
+    fn empty_buckets_are_not_kept() {
+        let cache = BucketCache::default();
+        for text_id in 0..100_000 {
+            let bucket = Bucket { text_id, ..BUCKET };
+            cache.put(1, bucket, Vec::new().into(), parsed(), 0);
+        }
+        assert_eq!(cache.len(), 0, "made-up buckets cost no memory");
+        cache.put(1, BUCKET, vec![3].into(), parsed(), 100);
+        assert_eq!(cache.len(), 1);
+        // The user's last pattern of the bucket was deleted: the entry goes.
+        cache.put(1, BUCKET, Vec::new().into(), parsed(), 0);
+        assert_eq!(cache.len(), 0);
+        assert!(cache.get(1, BUCKET, &[]).is_none());
+    }
+
+    #[test]
+    fn entries_of_short_patterns_count_against_the_budget() {
+        let cache = BucketCache::with_budget(100_000);
+        for text_id in 0..100_000 {
+            let bucket = Bucket { text_id, ..BUCKET };
+            cache.put(1, bucket, vec![text_id].into(), parsed(), 1);
+        }
+        assert!(
+            cache.len() <= 100_000 / ENTRY_OVERHEAD_BYTES,
+            "{}",
+            cache.len()
+        );
+    }
+
+    #[test]
     fn least_recently_used_buckets_go_when_the_budget_is_exceeded() {
-        let cache = BucketCache::with_budget(1000);
+        // Each entry below costs its text and 104 bytes: the budget is 1 000 bytes of text for
+        // four entries.
+        const ENTRY: usize = ENTRY_OVERHEAD_BYTES + 8;
+        let cache = BucketCache::with_budget(1000 + 4 * ENTRY);
         for user in 1..=4 {
             cache.put(user, BUCKET, vec![user].into(), parsed(), 300);
         }
-        // 1 200 bytes > 1 000: evicted down to 750, oldest first (users 1 and 2).
+        // 1 200 bytes of text > 1 000: evicted down to three quarters, oldest first (users 1
+        // and 2).
         assert!(cache.get(1, BUCKET, &[1]).is_none());
         assert!(cache.get(2, BUCKET, &[2]).is_none());
         assert!(cache.get(4, BUCKET, &[4]).is_some());
         assert!(cache.get(3, BUCKET, &[3]).is_some());
-        // User 3 was used last, so user 4 goes first: 600 + 300 + 150 = 1 050 -> 750.
+        // User 3 was used last, so user 4 goes first: 600 + 300 + 150 = 1 050 of text, over
+        // the budget with the entries' overhead.
         cache.put(5, BUCKET, vec![5].into(), parsed(), 300);
         cache.put(6, BUCKET, vec![6].into(), parsed(), 150);
         assert!(cache.get(4, BUCKET, &[4]).is_none());

@@ -224,6 +224,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_payload_uses.sql"),
         include_str!("../../migrations/postgres/0003_payload_uses.sql"),
     ),
+    (
+        4,
+        "challenge_version",
+        include_str!("../../migrations/sqlite/0004_challenge_version.sql"),
+        include_str!("../../migrations/postgres/0004_challenge_version.sql"),
+    ),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -116,6 +116,8 @@ pub struct StoredChallenge {
     pub challenge_ref: i64,
     pub sid: String,
     pub state: String,
+    /// Compare-and-swap token of [`Db::update_totp_challenge`].
+    pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
     pub factor: StoredFactor,
@@ -550,7 +552,7 @@ impl Db {
         sid: &str,
     ) -> Result<Option<StoredChallenge>, sqlx::Error> {
         let sql = format!(
-            "SELECT ch.id, ch.sid, ch.state, ch.created_at, ch.updated_at, {FACTOR_COLUMNS} \
+            "SELECT ch.id, ch.sid, ch.state, ch.created_at, ch.updated_at, ch.version, {FACTOR_COLUMNS} \
              FROM totp_challenges ch JOIN totp_factors f ON f.id = ch.factor_ref \
              WHERE f.service_ref = $1 AND f.identity = $2 AND ch.sid = $3"
         );
@@ -567,33 +569,45 @@ impl Db {
                     state: row.try_get(2)?,
                     created_at: row.try_get(3)?,
                     updated_at: row.try_get(4)?,
-                    factor: stored_factor(&row, 5)?,
+                    version: row.try_get(5)?,
+                    factor: stored_factor(&row, 6)?,
                 })
             })
             .transpose()
     }
 
-    /// Updates a challenge and, when given, its factor's state at the expected version
-    /// (`false` when the factor moved on; nothing is written then).
+    /// Updates a challenge still at `expected_version` and, when given, its factor's state at
+    /// the factor's expected version (`false` when either moved on; nothing is written then).
+    /// Two requests that read the same pending challenge (one approving it, one denying it)
+    /// cannot both write: the second finds the version changed.
     pub async fn update_totp_challenge(
         &self,
         challenge_ref: i64,
+        expected_version: i64,
         state: &str,
         factor: Option<(i64, i64, &str)>,
     ) -> Result<bool, sqlx::Error> {
         let mut w = self.begin_write().await?;
-        if let Some((factor_ref, expected_version, factor_state)) = factor {
-            if !swap_factor(&mut w.tx, factor_ref, expected_version, factor_state, None).await? {
+        if let Some((factor_ref, factor_version, factor_state)) = factor {
+            if !swap_factor(&mut w.tx, factor_ref, factor_version, factor_state, None).await? {
                 w.rollback().await?;
                 return Ok(false);
             }
         }
-        sqlx::query("UPDATE totp_challenges SET state = $1, updated_at = $2 WHERE id = $3")
-            .bind(state)
-            .bind(now_millis())
-            .bind(challenge_ref)
-            .execute(&mut *w.tx)
-            .await?;
+        let done = sqlx::query(
+            "UPDATE totp_challenges SET state = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(state)
+        .bind(now_millis())
+        .bind(challenge_ref)
+        .bind(expected_version)
+        .execute(&mut *w.tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            w.rollback().await?;
+            return Ok(false);
+        }
         w.commit().await?;
         Ok(true)
     }

@@ -355,12 +355,20 @@ pub async fn change_user(
 }
 
 /// `POST /match`: compares `tp2` with `tp1` without storing anything.
+/// `POST /match`. Each side may hold at most `max_patterns` patterns (code 56), as a
+/// verification may: the comparison's cost grows with their product. CPU-bound: call it off
+/// the async workers.
 pub fn match_patterns(
     tp1: &str,
     tp2: &str,
     quality: i64,
     device_similarity_only: bool,
+    max_patterns: u32,
 ) -> Result<ApiResponse, ApiError> {
+    let cap = max_patterns as usize;
+    if submission::count_patterns(tp1) > cap || submission::count_patterns(tp2) > cap {
+        return Err(ErrorCode::TooManyPatterns.into());
+    }
     let reference = submission::parse(tp1)?;
     let probe = submission::parse(tp2)?;
     let v = match matching::compare(&reference.patterns, &probe.patterns, quality) {

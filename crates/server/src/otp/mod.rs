@@ -96,6 +96,14 @@ impl OtpState {
                 file.what
             );
         }
+        for (what, variable, path) in settings.keys.files_beside_database(&config.database_url) {
+            tracing::warn!(
+                path = %path.display(),
+                "the {what} is kept beside the database: any copy of that directory (a backup, a \
+                 snapshot, a disk image) holds the key together with the data it protects. Give \
+                 it from a secret store in {variable} instead, or keep --data-dir on another volume"
+            );
+        }
         warn_of_echoing_apps(db).await?;
         let apps = db.count_active_verify_apps().await?;
         let capacity = usize::try_from(apps).unwrap_or(0) * 2 + KEY_CACHE_HEADROOM;

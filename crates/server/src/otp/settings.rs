@@ -273,21 +273,42 @@ impl KeySources {
     /// The data directory: as configured, else the SQLite database's directory, else the
     /// working directory.
     pub fn data_dir(&self, database_url: &str) -> PathBuf {
-        if let Some(dir) = &self.data_dir {
-            return dir.clone();
-        }
-        let Some(rest) = database_url.strip_prefix("sqlite:") else {
-            return PathBuf::from(".");
+        self.data_dir
+            .clone()
+            .or_else(|| sqlite_dir(database_url))
+            .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// The key files in use that lie in the SQLite database's directory: whoever copies that
+    /// directory (a backup, a snapshot, a stolen disk image) has the keys with the data they
+    /// protect. (name, environment variable that gives the key instead, path.)
+    pub fn files_beside_database(
+        &self,
+        database_url: &str,
+    ) -> Vec<(&'static str, &'static str, PathBuf)> {
+        let Some(database_dir) = sqlite_dir(database_url) else {
+            return Vec::new();
         };
-        let path = rest.trim_start_matches("//");
-        let path = path.split('?').next().unwrap_or("");
-        if path.is_empty() || path.contains(":memory:") {
-            return PathBuf::from(".");
+        let dir = self.data_dir(database_url);
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
+        if !same(&dir, &database_dir) {
+            return Vec::new();
         }
-        match Path::new(path).parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
+        let mut files = Vec::new();
+        if self.otp_pepper.is_none() {
+            files.push(("OTP pepper", "KEYCADENCE_OTP_PEPPER", dir.join(PEPPER_FILE)));
         }
+        if self.at_rest_key.is_none() {
+            files.push((
+                "at-rest key",
+                "KEYCADENCE_AT_REST_KEY",
+                dir.join(AT_REST_KEY_FILE),
+            ));
+        }
+        files
     }
 
     /// Reads the configured keys, or the key files of the data directory, creating (mode 0600)
@@ -337,6 +358,20 @@ impl KeySources {
             source,
         })?;
         Ok((OtpKeys { pepper, at_rest }, generated))
+    }
+}
+
+/// The directory of a SQLite database file (`None` for PostgreSQL and in-memory databases).
+fn sqlite_dir(database_url: &str) -> Option<PathBuf> {
+    let rest = database_url.strip_prefix("sqlite:")?;
+    let path = rest.trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or("");
+    if path.is_empty() || path.contains(":memory:") {
+        return None;
+    }
+    match Path::new(path).parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => Some(parent.to_path_buf()),
+        _ => Some(PathBuf::from(".")),
     }
 }
 
@@ -412,6 +447,31 @@ mod tests {
             explicit.data_dir("sqlite:/x/y.db"),
             PathBuf::from("/etc/kc")
         );
+    }
+
+    #[test]
+    fn key_files_beside_a_sqlite_database_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("k.db").display());
+        let names = |sources: &KeySources, url: &str| -> Vec<&str> {
+            let files = sources.files_beside_database(url);
+            files.iter().map(|(what, _, _)| *what).collect()
+        };
+        assert_eq!(
+            names(&KeySources::default(), &url),
+            ["OTP pepper", "at-rest key"]
+        );
+        let elsewhere = KeySources {
+            data_dir: Some(dir.path().join("keys")),
+            ..KeySources::default()
+        };
+        assert!(names(&elsewhere, &url).is_empty());
+        let given = KeySources {
+            at_rest_key: Some("00".repeat(32).parse().unwrap()),
+            ..KeySources::default()
+        };
+        assert_eq!(names(&given, &url), ["OTP pepper"]);
+        assert!(names(&KeySources::default(), "postgres://h/db").is_empty());
     }
 
     #[test]

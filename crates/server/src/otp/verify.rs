@@ -81,7 +81,7 @@ impl FromRequestParts<AppState> for ClientAddress {
         Ok(ClientAddress(client_ip(
             &parts.headers,
             peer,
-            state.config.trust_forwarded_for,
+            state.config.trusted_proxy_hops,
         )))
     }
 }

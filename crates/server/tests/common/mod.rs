@@ -151,6 +151,19 @@ impl TestServer {
     }
 }
 
+/// The apiKey and apiSecret printed by `keys create`.
+pub fn created_key_pair(output: &str) -> (String, String) {
+    let field = |name: &str| {
+        output
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {output}"))
+            .trim()
+            .to_string()
+    };
+    (field("apiKey:"), field("apiSecret:"))
+}
+
 /// An argon2id hash with minimal cost: the server verifies it like any other (the parameters
 /// travel in the hash), but unoptimised test builds do not spend a second per key.
 pub fn cheap_hash(secret: &str) -> String {

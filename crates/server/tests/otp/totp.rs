@@ -88,13 +88,17 @@ async fn a_factor_is_created_verified_challenged_and_deleted() {
     let (_sms, server) = server().await;
     let api = Api::new(&server).await;
     let service = api
-        .service(&[("FriendlyName", "Acme Co"), ("Totp.Skew", "2")])
+        .service(&[
+            ("FriendlyName", "Acme Co"),
+            ("Totp.Skew", "2"),
+            ("Totp.AllowWeakCodes", "true"),
+        ])
         .await;
     assert!(service.starts_with("VA") && service.len() == 34);
     let fetched = api.get(&format!("/v2/Services/{service}")).await;
     assert_eq!(
         fetched.body["totp"],
-        json!({"issuer": "Acme Co", "time_step": 30, "code_length": 6, "skew": 2})
+        json!({"issuer": "Acme Co", "time_step": 30, "code_length": 6, "skew": 2, "allow_weak_codes": true})
     );
 
     let entity = format!("/v2/Services/{service}/Entities/user-0001-abcd");
@@ -553,5 +557,194 @@ async fn backup_codes_are_single_use_and_stored_hashed() {
         api.post(&redeem, &[("Code", &codes[2])]).await.body["valid"],
         false
     );
+    server.stop().await;
+}
+
+/// A verified factor of a new entity: (entity path, factor sid, secret). The code of the
+/// current step is used up by the verification.
+async fn verified_factor(
+    api: &Api,
+    service: &str,
+    identity: &str,
+    config: &TotpConfig,
+) -> (String, String, TotpSecret) {
+    let entity = format!("/v2/Services/{service}/Entities/{identity}");
+    let code_length = config.digits().to_string();
+    let skew = config.skew().to_string();
+    let created = api
+        .post(
+            &format!("{entity}/Factors"),
+            &[
+                ("FactorType", "totp"),
+                ("FriendlyName", "phone"),
+                ("Config.CodeLength", &code_length),
+                ("Config.Skew", &skew),
+            ],
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let factor = created.body["sid"].as_str().unwrap().to_string();
+    let secret =
+        TotpSecret::from_base32(created.body["binding"]["secret"].as_str().unwrap()).unwrap();
+    let verified = api
+        .post(
+            &format!("{entity}/Factors/{factor}"),
+            &[("AuthPayload", &totp(&secret, now_secs(), config))],
+        )
+        .await;
+    assert_eq!(verified.body["status"], "verified", "{}", verified.body);
+    (entity, factor, secret)
+}
+
+/// A code of `config`'s length that is not `good`.
+fn wrong_code(config: &TotpConfig, good: &[String]) -> String {
+    (1..)
+        .map(|n: u32| format!("{n:0width$}", width = usize::from(config.digits())))
+        .find(|c| !good.contains(c))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn an_approval_and_a_denial_racing_on_one_challenge_never_both_win() {
+    let (_sms, server) = server().await;
+    let api = std::sync::Arc::new(Api::new(&server).await);
+    let service = api.service(&[("FriendlyName", "Races")]).await;
+    let config = TotpConfig::default();
+    let mut overlapping = 0;
+    let mut outcomes = std::collections::BTreeMap::<(u16, u16), usize>::new();
+    const RACES: usize = 12;
+    for race in 0..RACES {
+        let identity = format!("user-race-{race:04}");
+        let (entity, factor, secret) = verified_factor(&api, &service, &identity, &config).await;
+        // The next step's code (skew 1 accepts it): the current one verified the factor.
+        let good = totp(&secret, now_secs() + 30, &config);
+        let wrong = wrong_code(&config, &[good.clone(), totp(&secret, now_secs(), &config)]);
+        let pending = api
+            .post(
+                &format!("{entity}/Challenges"),
+                &[("FactorSid", &factor), ("AuthPayload", &wrong)],
+            )
+            .await;
+        assert_eq!(pending.body["status"], "pending", "{}", pending.body);
+        let path = format!(
+            "{entity}/Challenges/{}",
+            pending.body["sid"].as_str().unwrap()
+        );
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+        let send = |form: Vec<(&'static str, String)>| {
+            let (api, path, barrier) = (api.clone(), path.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let started = std::time::Instant::now();
+                let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let reply = api.post(&path, &form).await;
+                (started, std::time::Instant::now(), reply)
+            })
+        };
+        let approve = send(vec![("AuthPayload", good)]);
+        let deny = send(vec![("Status", "denied".to_string())]);
+        let (a_start, a_end, approved) = approve.await.unwrap();
+        let (d_start, d_end, denied) = deny.await.unwrap();
+        if a_start < d_end && d_start < a_end {
+            overlapping += 1;
+        }
+        *outcomes
+            .entry((approved.status, denied.status))
+            .or_default() += 1;
+        let winners = [&approved, &denied]
+            .iter()
+            .filter(|r| r.status == 200)
+            .count();
+        assert_eq!(
+            winners, 1,
+            "race {race}: approve {} {}, deny {} {}",
+            approved.status, approved.body, denied.status, denied.body
+        );
+        let fetched = api.get(&path).await;
+        let winner = if approved.status == 200 {
+            "approved"
+        } else {
+            "denied"
+        };
+        assert_eq!(
+            fetched.body["status"], winner,
+            "the stored state is the winner's"
+        );
+    }
+    eprintln!("{RACES} races, {overlapping} with both requests in flight at once; (approve, deny) statuses: {outcomes:?}");
+    assert!(
+        overlapping > 0,
+        "the requests never overlapped: no race was run"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn weak_codes_need_the_services_consent_and_lock_sooner() {
+    let (_sms, server) = server().await;
+    let api = Api::new(&server).await;
+    for form in [
+        [("FriendlyName", "Weak"), ("Totp.CodeLength", "4")],
+        [("FriendlyName", "Weak"), ("Totp.Skew", "2")],
+    ] {
+        let refused = api.post("/v2/Services", &form).await;
+        expect_error(&refused, 400, 60200);
+        assert!(
+            refused.body["message"]
+                .as_str()
+                .unwrap()
+                .contains("AllowWeakCodes"),
+            "{}",
+            refused.body
+        );
+    }
+    let strict = api.service(&[("FriendlyName", "Strict")]).await;
+    for (name, value) in [("Config.CodeLength", "5"), ("Config.Skew", "2")] {
+        let refused = api
+            .post(
+                &format!("/v2/Services/{strict}/Entities/user-weak-0001/Factors"),
+                &[("FactorType", "totp"), ("FriendlyName", "x"), (name, value)],
+            )
+            .await;
+        expect_error(&refused, 400, 60200);
+    }
+    expect_error(
+        &api.post(
+            "/v2/Services",
+            &[("FriendlyName", "W"), ("Totp.AllowWeakCodes", "maybe")],
+        )
+        .await,
+        400,
+        60200,
+    );
+
+    // Allowed, a 5-digit factor (a guess is right 10 times as often as for 6 digits) locks
+    // at its first wrong code, and a 6-digit one with skew 2 at its third.
+    let lenient = api
+        .service(&[("FriendlyName", "Lenient"), ("Totp.AllowWeakCodes", "true")])
+        .await;
+    for (digits, skew, allowed_failures) in [(5, 1, 1), (6, 2, 3)] {
+        let config = TotpConfig::new(Algorithm::Sha1, digits, 30, skew).unwrap();
+        let identity = format!("user-weak-{digits}{skew}00");
+        let (entity, factor, secret) = verified_factor(&api, &lenient, &identity, &config).await;
+        let now = now_secs();
+        let near: Vec<String> = (0..=2 * u64::from(skew))
+            .map(|k| totp(&secret, now + 30 * k - 30 * u64::from(skew), &config))
+            .collect();
+        let wrong = wrong_code(&config, &near);
+        for attempt in 1..=allowed_failures {
+            let reply = api
+                .post(
+                    &format!("{entity}/Challenges"),
+                    &[("FactorSid", &factor), ("AuthPayload", &wrong)],
+                )
+                .await;
+            if attempt < allowed_failures {
+                assert_eq!(reply.body["status"], "pending", "{}", reply.body);
+            } else {
+                expect_error(&reply, 429, 60202);
+            }
+        }
+    }
     server.stop().await;
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::services::Service;
 use super::{
-    attempt_policy, check_identity, created, now, ok, required, TotpError, TotpResult,
+    backup_code_policy, check_identity, created, now, ok, required, TotpError, TotpResult,
     SWAP_ATTEMPTS,
 };
 use crate::app::AppState;
@@ -88,7 +88,7 @@ pub async fn redeem_backup_code(
             let (otp, set, code) = (Arc::clone(&state.otp), set.clone(), code.clone());
             tokio::task::spawn_blocking(move || {
                 otp.backup_codes
-                    .redeem(&set, &code, &attempt_policy(), now())
+                    .redeem(&set, &code, &backup_code_policy(), now())
             })
             .await?
         };

@@ -105,9 +105,9 @@ pub async fn create_challenge(
     let factor_sid = required(&call, "FactorSid")?;
     let code = auth_payload(&call)?;
     let expires_at = expiration(&call)?;
-    let policy = attempt_policy();
     for _ in 0..SWAP_ATTEMPTS {
         let factor = Factor::find(&state, &service, &identity, factor_sid).await?;
+        let policy = attempt_policy(&factor.state.config);
         let at = now();
         let access = FactorAccess {
             factor: &factor.state,
@@ -141,6 +141,7 @@ pub async fn create_challenge(
 
 struct FoundChallenge {
     challenge_ref: i64,
+    version: i64,
     sid: String,
     challenge: Challenge,
     updated_at: UnixMillis,
@@ -162,6 +163,7 @@ async fn find_challenge(
         })?;
     Ok(FoundChallenge {
         challenge_ref: stored.challenge_ref,
+        version: stored.version,
         sid: stored.sid,
         challenge: serde_json::from_str(&stored.state)?,
         updated_at: UnixMillis(u64::try_from(stored.updated_at).unwrap_or(0)),
@@ -177,25 +179,36 @@ pub async fn fetch_challenge(
     call: ApiCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
-    let found = find_challenge(&state, &service, &identity, &sid).await?;
-    let at = now();
-    let current = found.challenge.at(at);
-    let mut updated_at = found.updated_at;
-    if current != found.challenge {
-        state
+    for _ in 0..SWAP_ATTEMPTS {
+        let found = find_challenge(&state, &service, &identity, &sid).await?;
+        let at = now();
+        let current = found.challenge.at(at);
+        let updated_at = if current == found.challenge {
+            found.updated_at
+        } else if state
             .db
-            .update_totp_challenge(found.challenge_ref, &serde_json::to_string(&current)?, None)
-            .await?;
-        updated_at = at;
+            .update_totp_challenge(
+                found.challenge_ref,
+                found.version,
+                &serde_json::to_string(&current)?,
+                None,
+            )
+            .await?
+        {
+            at
+        } else {
+            continue;
+        };
+        return ok(view(
+            &call,
+            &service,
+            &found.factor,
+            &found.sid,
+            &current,
+            updated_at,
+        ));
     }
-    ok(view(
-        &call,
-        &service,
-        &found.factor,
-        &found.sid,
-        &current,
-        updated_at,
-    ))
+    Err(TotpError::Contended)
 }
 
 /// `POST …/Challenges/{YC}`: `AuthPayload` retries a pending challenge; `Status=denied`
@@ -216,24 +229,32 @@ pub async fn update_challenge(
     } else {
         Some(auth_payload(&call)?)
     };
-    let policy = attempt_policy();
     for _ in 0..SWAP_ATTEMPTS {
         let found = find_challenge(&state, &service, &identity, &sid).await?;
+        let policy = attempt_policy(&found.factor.state.config);
         let at = now();
         let Some(code) = code else {
             let denied = found.challenge.deny(at).map_err(TotpError::Challenge)?;
-            state
+            let swapped = state
                 .db
-                .update_totp_challenge(found.challenge_ref, &serde_json::to_string(&denied)?, None)
+                .update_totp_challenge(
+                    found.challenge_ref,
+                    found.version,
+                    &serde_json::to_string(&denied)?,
+                    None,
+                )
                 .await?;
-            return ok(view(
-                &call,
-                &service,
-                &found.factor,
-                &found.sid,
-                &denied,
-                at,
-            ));
+            if swapped {
+                return ok(view(
+                    &call,
+                    &service,
+                    &found.factor,
+                    &found.sid,
+                    &denied,
+                    at,
+                ));
+            }
+            continue;
         };
         let access = FactorAccess {
             factor: &found.factor.state,
@@ -253,6 +274,7 @@ pub async fn update_challenge(
             .db
             .update_totp_challenge(
                 found.challenge_ref,
+                found.version,
                 &serde_json::to_string(&answer.challenge)?,
                 Some((
                     found.factor.stored.factor_ref,

@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 
 use super::services::Service;
 use super::{
-    account_sid, attempt_policy, auth_payload, check_identity, created, entity_sid, new_sid, now,
-    number, ok, param, required, stored_time, TotpError, TotpResult, SWAP_ATTEMPTS,
+    account_sid, attempt_policy, auth_payload, check_identity, check_strength, created, entity_sid,
+    new_sid, now, number, ok, param, required, stored_time, TotpError, TotpResult, SWAP_ATTEMPTS,
 };
 use crate::app::AppState;
 use crate::call::ApiCall;
@@ -122,6 +122,7 @@ pub async fn create_factor(
         number(&call, "Config.Skew")?.unwrap_or(defaults.skew()),
     )
     .map_err(|e| TotpError::invalid("Config", e))?;
+    check_strength(&config, service.totp.allow_weak_codes, "Config")?;
     let secret = match param(&call, "Binding.Secret") {
         Some(text) => {
             TotpSecret::from_base32(text).map_err(|e| TotpError::invalid("Binding.Secret", e))?
@@ -215,9 +216,9 @@ pub async fn update_factor(
         None if name.is_some() => None,
         None => return Err(TotpError::MissingParameter("AuthPayload")),
     };
-    let policy = attempt_policy();
     for _ in 0..SWAP_ATTEMPTS {
         let factor = Factor::find(&state, &service, &identity, &sid).await?;
+        let policy = attempt_policy(&factor.state.config);
         let (next, outcome) = match code {
             Some(code) => {
                 let check = factor.state.check(

@@ -34,7 +34,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use keycadence_otp::{AttemptPolicy, ChallengeError, UnixMillis};
+use keycadence_otp::{AttemptPolicy, ChallengeError, TotpConfig, UnixMillis};
 use rand::RngCore;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -46,9 +46,49 @@ use crate::db::now_millis;
 /// the same factor, challenge or code set: reload and redo).
 const SWAP_ATTEMPTS: usize = 3;
 
-/// Wrong codes per factor or backup-code set before a lock-out, and its length.
-fn attempt_policy() -> AttemptPolicy {
+/// Wrong codes per backup-code set before a lock-out, and its length.
+fn backup_code_policy() -> AttemptPolicy {
     AttemptPolicy::default()
+}
+
+/// The codes every authenticator app makes (six digits) accepted in a window of three steps
+/// (skew 1): a guess is right with a chance of 3 in a million.
+const STRONG_DIGITS: u8 = 6;
+const STRONG_SKEW: u8 = 1;
+
+/// Wrong codes per factor before a lock-out, and its length. The default number of failures
+/// is for six digits and skew 1; a factor whose codes are easier to guess (fewer digits, a
+/// wider window) gets proportionally fewer, so that a guesser's chance before each lock-out
+/// stays the same (at least one failure; never more than the default).
+fn attempt_policy(config: &TotpConfig) -> AttemptPolicy {
+    let default = AttemptPolicy::default();
+    let window = |skew: u8| 2 * u64::from(skew) + 1;
+    let space = |digits: u8| 10u64.pow(u32::from(digits));
+    let allowed = u64::from(default.max_failures) * window(STRONG_SKEW) * space(config.digits())
+        / (window(config.skew()) * space(STRONG_DIGITS));
+    AttemptPolicy {
+        max_failures: u32::try_from(allowed.clamp(1, u64::from(default.max_failures))).unwrap_or(1),
+        ..default
+    }
+}
+
+/// Codes easier to guess than six digits with skew 1 only where the service allows them
+/// (`Totp.AllowWeakCodes`): `parameter` names the setting refused.
+fn check_strength(
+    config: &TotpConfig,
+    weak_allowed: bool,
+    parameter: &'static str,
+) -> Result<(), TotpError> {
+    if weak_allowed || (config.digits() >= STRONG_DIGITS && config.skew() <= STRONG_SKEW) {
+        return Ok(());
+    }
+    Err(TotpError::invalid(
+        parameter,
+        format!(
+            "codes of fewer than {STRONG_DIGITS} digits or a skew above {STRONG_SKEW} are easy \
+             to guess; the service must allow them with Totp.AllowWeakCodes=true"
+        ),
+    ))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -258,6 +298,31 @@ mod tests {
             entity_sid("VA1", "user-0001"),
             entity_sid("VA2", "user-0001")
         );
+    }
+
+    #[test]
+    fn fewer_digits_or_a_wider_window_allow_fewer_failures() {
+        let failures = |digits, skew| {
+            let config = TotpConfig::new(keycadence_otp::Algorithm::Sha1, digits, 30, skew);
+            attempt_policy(&config.unwrap()).max_failures
+        };
+        assert_eq!(failures(6, 1), AttemptPolicy::default().max_failures);
+        assert_eq!(failures(8, 0), 5, "never more than the default");
+        assert_eq!(failures(6, 2), 3);
+        assert_eq!(failures(5, 1), 1);
+        assert_eq!(failures(3, 2), 1, "at least one");
+    }
+
+    #[test]
+    fn weak_codes_need_the_services_consent() {
+        let config = |digits, skew| {
+            TotpConfig::new(keycadence_otp::Algorithm::Sha1, digits, 30, skew).unwrap()
+        };
+        assert!(check_strength(&config(6, 1), false, "Config").is_ok());
+        assert!(check_strength(&config(8, 0), false, "Config").is_ok());
+        assert!(check_strength(&config(5, 1), false, "Config").is_err());
+        assert!(check_strength(&config(6, 2), false, "Config").is_err());
+        assert!(check_strength(&config(4, 2), true, "Config").is_ok());
     }
 
     #[test]

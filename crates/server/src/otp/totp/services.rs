@@ -1,5 +1,6 @@
 //! TOTP services: a tenant's issuer name and the defaults of its factors (Twilio's
-//! `Totp.Issuer`, `Totp.TimeStep` 20-60, `Totp.CodeLength` 3-8, `Totp.Skew` 0-2).
+//! `Totp.Issuer`, `Totp.TimeStep` 20-60, `Totp.CodeLength` 3-8, `Totp.Skew` 0-2). Codes of
+//! fewer than 6 digits or a skew above 1 need `Totp.AllowWeakCodes=true` (ours, not Twilio's).
 
 use axum::extract::{Path, State};
 use keycadence_otp::{Algorithm, FactorLabel, TotpConfig};
@@ -7,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::{
-    account_sid, created, new_sid, number, ok, param, required, stored_time, TotpError, TotpResult,
+    account_sid, check_strength, created, new_sid, number, ok, param, required, stored_time,
+    TotpError, TotpResult,
 };
 use crate::app::AppState;
 use crate::call::ApiCall;
@@ -23,6 +25,10 @@ pub struct ServiceTotp {
     pub time_step: u32,
     pub code_length: u8,
     pub skew: u8,
+    /// Factors may have codes of fewer than 6 digits or a skew above 1 (absent in services
+    /// stored before the setting existed: not allowed).
+    #[serde(default)]
+    pub allow_weak_codes: bool,
 }
 
 /// A service of the calling tenant with its settings read.
@@ -75,11 +81,22 @@ fn view(call: &ApiCall, service: &Service) -> Value {
             "time_step": service.totp.time_step,
             "code_length": service.totp.code_length,
             "skew": service.totp.skew,
+            "allow_weak_codes": service.totp.allow_weak_codes,
         },
         "date_created": stored_time(service.stored.created_at),
         "date_updated": stored_time(service.stored.updated_at),
         "url": format!("/v2/Services/{sid}"),
     })
+}
+
+/// A `true`/`false` parameter, false when absent.
+fn flag(call: &ApiCall, name: &'static str) -> Result<bool, TotpError> {
+    match param(call, name) {
+        None => Ok(false),
+        Some(text) if text.eq_ignore_ascii_case("true") => Ok(true),
+        Some(text) if text.eq_ignore_ascii_case("false") => Ok(false),
+        Some(_) => Err(TotpError::invalid(name, "true or false")),
+    }
 }
 
 /// `POST /v2/Services`.
@@ -99,11 +116,14 @@ pub async fn create_service(State(state): State<AppState>, call: ApiCall) -> Tot
         number(&call, "Totp.Skew")?.unwrap_or(defaults.skew()),
     )
     .map_err(|e| TotpError::invalid("Totp", e))?;
+    let allow_weak_codes = flag(&call, "Totp.AllowWeakCodes")?;
+    check_strength(&config, allow_weak_codes, "Totp")?;
     let totp = ServiceTotp {
         issuer: issuer.trim().to_string(),
         time_step: config.step_seconds(),
         code_length: config.digits(),
         skew: config.skew(),
+        allow_weak_codes,
     };
     let stored = state
         .db
