@@ -1,0 +1,362 @@
+//! Short any-text matching: a type-2 probe of one short text (a phrase of a few words) against
+//! type-2 enrolments of other texts.
+//!
+//! A type-2 row says which key was typed, how long it was held and the time since the
+//! previous keydown. Each probe key gives two features, on the log scale and relative to the
+//! pattern's own median (so that a typist's overall speed on the day is one feature of its
+//! own, the tempo, instead of shifting every other one):
+//!
+//! * hold: the key's hold time, against the enrolled holds of the same key, or when that key
+//!   was never enrolled, of the same finger, or of any key;
+//! * flight: the time from the previous keydown, against the enrolled flights of the same key
+//!   pair, or of the same pair of fingers, or of the same kind of movement (same finger, same
+//!   hand, other hand, into or out of the space bar), or of any pair.
+//!
+//! and the pattern gives two tempo features (median log hold, median log flight) against the
+//! enrolled patterns' medians.
+//!
+//! Each feature is scored as in [`super::any_text`]: a Gaussian log-likelihood ratio of "this
+//! typist" (the difference is the typist's own noise, plus the uncertainty of an enrolled
+//! mean of `n` observations) against "someone else" (the same plus the spread of that mean
+//! between people). The variances of each back-off level are population statistics fitted on
+//! development data (`short_text_fitted.rs`): a pair never seen is compared with a coarser
+//! mean, whose mismatch shows in a larger `within` and whose smaller `between` makes it weigh
+//! less.
+
+use super::key_groups::{self, Finger, FINGERS, TRANSITIONS};
+use crate::pattern::{DiagramPattern, DiagramRows};
+
+/// Back-off levels of a hold: the key, its finger, any key.
+pub const HOLD_LEVELS: usize = 3;
+/// Back-off levels of a flight: the key pair, the finger pair, the finger movement, any pair.
+pub const FLIGHT_LEVELS: usize = 4;
+
+/// Population variances of one feature (log scale).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FeaturePrior {
+    /// Variance of one observation around the typist's own mean at this level.
+    pub within: f64,
+    /// Variance of typists' means at this level between people.
+    pub between: f64,
+}
+
+/// The short any-text constants.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ShortTextParams {
+    /// Hold priors by back-off level ([`HOLD_LEVELS`]).
+    pub hold: [FeaturePrior; HOLD_LEVELS],
+    /// Flight priors by back-off level ([`FLIGHT_LEVELS`]).
+    pub flight: [FeaturePrior; FLIGHT_LEVELS],
+    /// Median log hold of a pattern: `within` is its pattern-to-pattern variance.
+    pub hold_tempo: FeaturePrior,
+    /// Median log flight of a pattern.
+    pub flight_tempo: FeaturePrior,
+    /// Largest squared standardised difference one feature may contribute: a pause to think
+    /// or a key held by mistake must not outweigh the rest of the phrase.
+    pub max_squared_z: f64,
+}
+
+/// One typed key of a type-2 pattern, as the short any-text matcher sees it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ShortTextKey {
+    /// The keydown keyCode (letters as upper-case ASCII, space 32).
+    pub key: u32,
+    pub finger: Finger,
+    /// ln hold time minus the pattern's median; NaN when the hold is unusable.
+    pub hold: f64,
+    /// ln time since the previous keydown minus the pattern's median; NaN for the first key,
+    /// after a substituted key, or when unusable.
+    pub flight: f64,
+    /// The previous key and its finger (meaningful when `flight` is a number).
+    pub previous: (u32, Finger),
+}
+
+impl ShortTextKey {
+    /// The group of the hold at each back-off level (a number unique within the level).
+    pub fn hold_groups(&self) -> [u64; HOLD_LEVELS] {
+        [self.key as u64, self.finger.index() as u64, 0]
+    }
+
+    /// The group of the flight at each back-off level.
+    pub fn flight_groups(&self) -> [u64; FLIGHT_LEVELS] {
+        let (prev_key, prev_finger) = self.previous;
+        [
+            ((prev_key as u64) << 32) | self.key as u64,
+            (prev_finger.index() * FINGERS + self.finger.index()) as u64,
+            key_groups::transition(prev_finger, self.finger).index() as u64,
+            0,
+        ]
+    }
+}
+
+/// A type-2 pattern as the short any-text matcher sees it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ShortTextSample {
+    keys: Vec<ShortTextKey>,
+    /// Median ln hold (ms).
+    hold_tempo: f64,
+    /// Median ln flight (ms).
+    flight_tempo: f64,
+}
+
+/// The key a type-2 row was typed with: its keyCode, or when the browser gave none (mobile
+/// `input` events), the key of its character.
+fn row_key(key_code: Option<u32>, char_code: Option<u32>) -> Option<u32> {
+    match (key_code, char_code) {
+        (Some(k), _) if k != 0 && k != 229 => Some(k),
+        (_, Some(c)) => {
+            let c = char::from_u32(c)?;
+            c.is_ascii_alphanumeric()
+                .then(|| c.to_ascii_uppercase() as u32)
+                .or((c == ' ').then_some(32))
+        }
+        _ => None,
+    }
+}
+
+fn positive_log(ms: i64) -> f64 {
+    if ms > 0 {
+        (ms as f64).ln()
+    } else {
+        f64::NAN
+    }
+}
+
+/// Median of the numbers among `values` (NaN when there are none).
+fn median(values: impl Iterator<Item = f64>) -> f64 {
+    let mut v: Vec<f64> = values.filter(|x| !x.is_nan()).collect();
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+impl ShortTextSample {
+    /// The keys of a type-2 pattern (extended rows); `None` for type-1 rows or when it has
+    /// no usable hold or no usable flight.
+    pub fn from_pattern(p: &DiagramPattern) -> Option<Self> {
+        let DiagramRows::Extended(rows) = &p.rows else {
+            return None;
+        };
+        let mut keys = Vec::with_capacity(rows.len());
+        let mut previous: Option<(u32, Finger)> = None;
+        for row in rows {
+            let key = if row.substituted {
+                None
+            } else {
+                row_key(row.key_code.value(), row.char_code.value())
+            };
+            let Some(key) = key else {
+                previous = None;
+                continue;
+            };
+            let finger = key_groups::finger(key);
+            keys.push(ShortTextKey {
+                key,
+                finger,
+                hold: positive_log(row.press),
+                flight: if previous.is_some() {
+                    positive_log(row.seek)
+                } else {
+                    f64::NAN
+                },
+                previous: previous.unwrap_or((0, Finger::Unknown)),
+            });
+            previous = Some((key, finger));
+        }
+        let hold_tempo = median(keys.iter().map(|k| k.hold));
+        let flight_tempo = median(keys.iter().map(|k| k.flight));
+        if hold_tempo.is_nan() || flight_tempo.is_nan() {
+            return None;
+        }
+        for k in &mut keys {
+            k.hold -= hold_tempo;
+            k.flight -= flight_tempo;
+        }
+        Some(ShortTextSample {
+            keys,
+            hold_tempo,
+            flight_tempo,
+        })
+    }
+
+    /// The usable keys, in typing order.
+    pub fn keys(&self) -> &[ShortTextKey] {
+        &self.keys
+    }
+
+    /// Median ln hold and median ln flight (ms) of the pattern.
+    pub fn tempo(&self) -> (f64, f64) {
+        (self.hold_tempo, self.flight_tempo)
+    }
+}
+
+/// A running mean.
+#[derive(Clone, Copy, Debug, Default)]
+struct Mean {
+    sum: f64,
+    n: f64,
+}
+
+impl Mean {
+    fn add(&mut self, x: f64) {
+        self.sum += x;
+        self.n += 1.0;
+    }
+}
+
+/// Keys with a level-0 hold mean of their own; larger key codes share the last slot.
+const KEY_SLOTS: usize = 256;
+
+/// A typist's short any-text enrolment: mean relative holds and flights at every back-off
+/// level, and the mean tempo.
+#[derive(Clone, Debug)]
+pub struct ShortTextModel {
+    hold_by_key: Box<[Mean; KEY_SLOTS]>,
+    hold_by_finger: [Mean; FINGERS],
+    hold_any: Mean,
+    /// Level-0 flights: `(pair group, mean)` sorted by group.
+    flight_by_pair: Vec<(u64, Mean)>,
+    flight_by_fingers: [Mean; FINGERS * FINGERS],
+    flight_by_transition: [Mean; TRANSITIONS],
+    flight_any: Mean,
+    hold_tempo: Mean,
+    flight_tempo: Mean,
+    enrolled: usize,
+}
+
+/// One feature's log-likelihood ratio "same typist" vs "someone else".
+fn feature_llr(d: f64, n: f64, prior: &FeaturePrior, max_squared_z: f64) -> f64 {
+    let same = prior.within * (1.0 + 1.0 / n);
+    let other = same + prior.between;
+    let z_same = (d * d / same).min(max_squared_z);
+    let z_other = (d * d / other).min(max_squared_z);
+    0.5 * ((other / same).ln() - z_same + z_other)
+}
+
+impl ShortTextModel {
+    /// Pools a typist's enrolled samples.
+    pub fn new(enrolled: &[&ShortTextSample]) -> Self {
+        let mut model = ShortTextModel {
+            hold_by_key: Box::new([Mean::default(); KEY_SLOTS]),
+            hold_by_finger: [Mean::default(); FINGERS],
+            hold_any: Mean::default(),
+            flight_by_pair: Vec::new(),
+            flight_by_fingers: [Mean::default(); FINGERS * FINGERS],
+            flight_by_transition: [Mean::default(); TRANSITIONS],
+            flight_any: Mean::default(),
+            hold_tempo: Mean::default(),
+            flight_tempo: Mean::default(),
+            enrolled: enrolled.len(),
+        };
+        let mut pairs: Vec<(u64, f64)> = Vec::new();
+        for sample in enrolled {
+            model.hold_tempo.add(sample.hold_tempo);
+            model.flight_tempo.add(sample.flight_tempo);
+            for k in &sample.keys {
+                if !k.hold.is_nan() {
+                    let [_, finger, _] = k.hold_groups();
+                    model.hold_by_key[(k.key as usize).min(KEY_SLOTS - 1)].add(k.hold);
+                    model.hold_by_finger[finger as usize].add(k.hold);
+                    model.hold_any.add(k.hold);
+                }
+                if !k.flight.is_nan() {
+                    let [pair, fingers, transition, _] = k.flight_groups();
+                    pairs.push((pair, k.flight));
+                    model.flight_by_fingers[fingers as usize].add(k.flight);
+                    model.flight_by_transition[transition as usize].add(k.flight);
+                    model.flight_any.add(k.flight);
+                }
+            }
+        }
+        pairs.sort_unstable_by_key(|p| p.0);
+        for (group, x) in pairs {
+            match model.flight_by_pair.last_mut() {
+                Some((g, mean)) if *g == group => mean.add(x),
+                _ => {
+                    let mut mean = Mean::default();
+                    mean.add(x);
+                    model.flight_by_pair.push((group, mean));
+                }
+            }
+        }
+        model
+    }
+
+    /// Number of enrolled patterns.
+    pub fn enrolled(&self) -> usize {
+        self.enrolled
+    }
+
+    /// The enrolled mean of a key's hold at the finest level that has one: `(level, mean)`.
+    fn hold_mean(&self, k: &ShortTextKey) -> Option<(usize, Mean)> {
+        let [_, finger, _] = k.hold_groups();
+        [
+            self.hold_by_key[(k.key as usize).min(KEY_SLOTS - 1)],
+            self.hold_by_finger[finger as usize],
+            self.hold_any,
+        ]
+        .into_iter()
+        .enumerate()
+        .find(|(_, m)| m.n > 0.0)
+    }
+
+    /// The enrolled mean of a key's flight at the finest level that has one.
+    fn flight_mean(&self, k: &ShortTextKey) -> Option<(usize, Mean)> {
+        let [pair, fingers, transition, _] = k.flight_groups();
+        let by_pair = self
+            .flight_by_pair
+            .binary_search_by_key(&pair, |p| p.0)
+            .map(|i| self.flight_by_pair[i].1)
+            .unwrap_or_default();
+        [
+            by_pair,
+            self.flight_by_fingers[fingers as usize],
+            self.flight_by_transition[transition as usize],
+            self.flight_any,
+        ]
+        .into_iter()
+        .enumerate()
+        .find(|(_, m)| m.n > 0.0)
+    }
+
+    /// Log-likelihood ratio "same typist" vs "another typist" of a probe, with the number of
+    /// features compared; `None` when the model is empty.
+    pub fn log_likelihood_ratio(
+        &self,
+        probe: &ShortTextSample,
+        params: &ShortTextParams,
+    ) -> Option<(f64, usize)> {
+        if self.hold_tempo.n <= 0.0 {
+            return None;
+        }
+        let z = params.max_squared_z;
+        let tempo = |m: &Mean, x: f64, prior: &FeaturePrior| {
+            feature_llr(x - m.sum / m.n, m.n, prior, z)
+        };
+        let mut llr = tempo(&self.hold_tempo, probe.hold_tempo, &params.hold_tempo)
+            + tempo(&self.flight_tempo, probe.flight_tempo, &params.flight_tempo);
+        let mut used = 2;
+        for k in &probe.keys {
+            if !k.hold.is_nan() {
+                if let Some((level, m)) = self.hold_mean(k) {
+                    llr += feature_llr(k.hold - m.sum / m.n, m.n, &params.hold[level], z);
+                    used += 1;
+                }
+            }
+            if !k.flight.is_nan() {
+                if let Some((level, m)) = self.flight_mean(k) {
+                    llr += feature_llr(k.flight - m.sum / m.n, m.n, &params.flight[level], z);
+                    used += 1;
+                }
+            }
+        }
+        Some((llr, used))
+    }
+}
