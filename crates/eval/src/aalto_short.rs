@@ -100,9 +100,9 @@ fn with_characters(strokes: &[replay::Stroke]) -> Vec<replay::Stroke> {
     strokes
         .iter()
         .map(|s| replay::Stroke {
-            char_code: s.char_code.or_else(|| {
-                us_character(s.key_code, s.shift_down).map(|c| c as u32)
-            }),
+            char_code: s
+                .char_code
+                .or_else(|| us_character(s.key_code, s.shift_down).map(|c| c as u32)),
             ..*s
         })
         .collect()
@@ -250,10 +250,7 @@ mod tests {
             stroke(65, Some(0x61), false),
         ]);
         let chars: Vec<Option<u32>> = filled.iter().map(|s| s.char_code).collect();
-        assert_eq!(
-            chars,
-            vec![Some(84), Some(104), Some(46), None, Some(0x61)]
-        );
+        assert_eq!(chars, vec![Some(84), Some(104), Some(46), None, Some(0x61)]);
     }
 
     #[test]

@@ -334,8 +334,8 @@ fn run_aalto_short(data: PathBuf, enrol: usize, by_text: bool, out: PathBuf) -> 
     let attempts: Vec<report::Attempt> = scored.iter().map(|a| a.attempt.clone()).collect();
     let summary = short_summary(&attempts);
     let name = format!("aalto-short-k{enrol}");
-    let files =
-        report::write_files(&out, &name, &attempts).map_err(|e| format!("{}: {e}", out.display()))?;
+    let files = report::write_files(&out, &name, &attempts)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
     let genuine_keys: Vec<f64> = scored
         .iter()
         .filter(|a| a.attempt.genuine)
@@ -394,7 +394,10 @@ fn run_aalto_short(data: PathBuf, enrol: usize, by_text: bool, out: PathBuf) -> 
     let mut json = report::json_base("aalto-short", &summary);
     json.insert("dataset".into(), "aalto".into());
     json.insert("enrol".into(), enrol.into());
-    json.insert("keys_per_probe_mean".into(), report::round6(keys_mean).into());
+    json.insert(
+        "keys_per_probe_mean".into(),
+        report::round6(keys_mean).into(),
+    );
     json.insert("short_any_text_attempts".into(), short_mode.into());
     json.insert(
         "even_positions".into(),

@@ -1,14 +1,16 @@
 //! `keycadence-eval fit-short-text`: the short any-text constants from development typists.
 //!
-//! For each back-off level of holds and flights, the two variances of
-//! [`FeaturePrior`] are measured the way the matcher uses them: a typed key is compared with
-//! a typist's mean at that level, over the typist's keys that are *not* in the next finer
-//! group (as when the matcher backs off because that group was never enrolled; at the finest
-//! level, over the typist's other observations of the same group).
+//! Population means first: of each statistic at each back-off level and group, over the
+//! observations of all fit typists, kept where at least [`MIN_TYPISTS`] typists typed the
+//! group. Then, on the residuals from those means, for each back-off level of holds and
+//! flights the variances of [`FeaturePrior`] are measured the way the matcher uses them: a
+//! typed key against a typist's mean residual over the typist's keys that are *not* in the
+//! next finer group (as when the matcher backs off because that group was never enrolled; at
+//! the finest level, over the typist's other observations of the same group):
 //!
-//! * `within`: the mean of `d^2 / (1 + 1/n)` when the key and the mean are the same typist's;
-//! * `between`: the mean of `d^2 - within (1 + 1/n)` when the key is the next typist's (in
-//!   id order) and the mean is this typist's.
+//! * `within`: the mean of `(r - mean)^2 / (1 + 1/n)`;
+//! * `between`: the mean of `r * mean` (what a key shares with the typist's other keys);
+//! * `total`: the mean of `r^2`.
 //!
 //! The tempo priors come from the pattern medians the same way. The clip on the squared
 //! standardised difference is then chosen on the protocol's pooled EER, and the score
@@ -18,9 +20,11 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use keycadence_core::matcher::short_text::{
-    FeaturePrior, ShortTextKey, FLIGHT_LEVELS, HOLD_LEVELS,
+    population_key, FeaturePrior, ShortTextKey, Statistic, FLIGHT_LEVELS, HOLD_LEVELS,
 };
-use keycadence_core::matcher::{ScoreCalibration, ShortTextModel, ShortTextParams, ShortTextSample};
+use keycadence_core::matcher::{
+    ScoreCalibration, ShortTextModel, ShortTextParams, ShortTextSample,
+};
 
 use crate::aalto_eval::impostors;
 use crate::aalto_short::ShortTypist;
@@ -31,6 +35,8 @@ use crate::metrics::equal_error_rate;
 pub const CALIBRATION_ENROL: usize = 3;
 /// Clips of the squared standardised difference the fit chooses from.
 const CLIPS: [f64; 6] = [4.0, 6.25, 9.0, 12.25, 16.0, 25.0];
+/// Typists a group needs for a population mean of its own.
+pub const MIN_TYPISTS: usize = 30;
 
 /// One feature observation: its group at every level and its value.
 #[derive(Clone, Copy)]
@@ -91,16 +97,19 @@ impl LevelSums {
         }
     }
 
-    /// The mean the matcher would back off to for `o` (excluding `o` itself when `own`),
-    /// with its count.
-    fn mean_for<const L: usize>(&self, o: &Observation<L>, own: bool) -> Option<(f64, f64)> {
+    /// The mean the matcher would back off to for `o` (at the finest level, the mean of the
+    /// others), with its count.
+    fn mean_for<const L: usize>(&self, o: &Observation<L>) -> Option<(f64, f64)> {
         let &(mut sum, mut n) = self.by_group.get(&o.groups[self.level])?;
         if self.level > 0 {
-            if let Some(&(s, c)) = self.by_finer.get(&(o.groups[self.level], o.groups[self.level - 1])) {
+            if let Some(&(s, c)) = self
+                .by_finer
+                .get(&(o.groups[self.level], o.groups[self.level - 1]))
+            {
                 sum -= s;
                 n -= c;
             }
-        } else if own {
+        } else {
             sum -= o.x;
             n -= 1.0;
         }
@@ -108,53 +117,80 @@ impl LevelSums {
     }
 }
 
-/// Accumulates `within` and `between` of one level over typists.
+/// Accumulates a level's prior over typists.
 #[derive(Default)]
 struct PriorMoments {
     within_sum: f64,
     within_n: f64,
-    /// (d^2, n) of impostor comparisons, resolved once `within` is known.
-    impostor: Vec<(f64, f64)>,
+    shared_sum: f64,
+    total_sum: f64,
+    total_n: f64,
 }
 
 impl PriorMoments {
+    fn add_total(&mut self, r: f64) {
+        self.total_sum += r * r;
+        self.total_n += 1.0;
+    }
+
+    /// One residual `r` against the typist's mean residual `mean` of `n` other observations.
+    fn add_pair(&mut self, r: f64, mean: f64, n: f64) {
+        self.within_sum += (r - mean).powi(2) / (1.0 + 1.0 / n);
+        self.shared_sum += r * mean;
+        self.within_n += 1.0;
+    }
+
     fn prior(&self) -> FeaturePrior {
-        let within = (self.within_sum / self.within_n.max(1.0)).max(1e-4);
-        let between = self
-            .impostor
-            .iter()
-            .map(|&(d2, n)| d2 - within * (1.0 + 1.0 / n))
-            .sum::<f64>()
-            / (self.impostor.len().max(1) as f64);
+        let n = self.within_n.max(1.0);
+        let within = (self.within_sum / n).max(1e-4);
         FeaturePrior {
             within,
-            between: between.max(1e-4),
+            between: (self.shared_sum / n).max(1e-4),
+            total: (self.total_sum / self.total_n.max(1.0)).max(within),
         }
     }
 }
 
-fn level_priors<const L: usize>(
-    typists: &[&ShortTypist],
-    observe: impl Fn(&ShortTextSample) -> Vec<Observation<L>>,
-) -> [FeaturePrior; L] {
-    let obs: Vec<Vec<Observation<L>>> = typists
-        .iter()
-        .map(|t| t.sentences.iter().flat_map(|s| observe(&s.sample)).collect())
-        .collect();
-    let n = typists.len();
-    std::array::from_fn(|level| {
-        let mut m = PriorMoments::default();
-        for (i, own) in obs.iter().enumerate() {
-            let sums = LevelSums::new(level, own);
-            for o in own {
-                if let Some((mean, c)) = sums.mean_for(o, true) {
-                    m.within_sum += (o.x - mean).powi(2) / (1.0 + 1.0 / c);
-                    m.within_n += 1.0;
+/// Population means of `statistic` at every level over all typists' observations: the
+/// `(population key, mean)` of groups typed by at least [`MIN_TYPISTS`] typists.
+fn population_means<const L: usize>(
+    statistic: Statistic,
+    per_typist: &[Vec<Observation<L>>],
+) -> Vec<(u64, f64)> {
+    let mut sums: HashMap<u64, (f64, f64, usize, usize)> = HashMap::new();
+    for (t, obs) in per_typist.iter().enumerate() {
+        for o in obs {
+            for (level, &g) in o.groups.iter().enumerate() {
+                let e = sums.entry(population_key(statistic, level, g)).or_insert((
+                    0.0,
+                    0.0,
+                    0,
+                    usize::MAX,
+                ));
+                e.0 += o.x;
+                e.1 += 1.0;
+                if e.3 != t {
+                    e.2 += 1;
+                    e.3 = t;
                 }
             }
-            for o in &obs[(i + 1) % n] {
-                if let Some((mean, c)) = sums.mean_for(o, false) {
-                    m.impostor.push(((o.x - mean).powi(2), c));
+        }
+    }
+    sums.into_iter()
+        .filter(|(_, (_, _, typists, _))| *typists >= MIN_TYPISTS)
+        .map(|(k, (sum, n, _, _))| (k, sum / n))
+        .collect()
+}
+
+fn level_priors<const L: usize>(per_typist: &[Vec<Observation<L>>]) -> [FeaturePrior; L] {
+    std::array::from_fn(|level| {
+        let mut m = PriorMoments::default();
+        for own in per_typist {
+            let sums = LevelSums::new(level, own);
+            for o in own {
+                m.add_total(o.x);
+                if let Some((mean, c)) = sums.mean_for(o) {
+                    m.add_pair(o.x, mean, c);
                 }
             }
         }
@@ -162,30 +198,50 @@ fn level_priors<const L: usize>(
     })
 }
 
-/// Tempo priors (hold, flight) from the pattern medians.
-fn tempo_priors(typists: &[&ShortTypist]) -> [FeaturePrior; 2] {
-    std::array::from_fn(|which| {
-        let tempo = |s: &ShortTextSample| if which == 0 { s.tempo().0 } else { s.tempo().1 };
-        let per_typist: Vec<Vec<f64>> = typists
-            .iter()
-            .map(|t| t.sentences.iter().map(|s| tempo(&s.sample)).collect())
-            .collect();
-        let mut m = PriorMoments::default();
-        for (i, own) in per_typist.iter().enumerate() {
-            let n = own.len() as f64;
-            let mean = own.iter().sum::<f64>() / n;
-            for x in own {
-                // Leave-one-out mean of the other n-1 patterns.
-                let loo = (mean * n - x) / (n - 1.0);
-                m.within_sum += (x - loo).powi(2) / (1.0 + 1.0 / (n - 1.0));
-                m.within_n += 1.0;
-            }
-            for x in &per_typist[(i + 1) % per_typist.len()] {
-                m.impostor.push(((x - mean).powi(2), n));
-            }
+/// Tempo observations (hold, flight) of each typist's patterns.
+fn tempi(typists: &[&ShortTypist], which: usize) -> Vec<Vec<f64>> {
+    typists
+        .iter()
+        .map(|t| {
+            t.sentences
+                .iter()
+                .map(|s| [s.sample.tempo().0, s.sample.tempo().1][which])
+                .collect()
+        })
+        .collect()
+}
+
+/// A tempo prior from residual tempi, each against the mean of the typist's others.
+fn tempo_prior(per_typist: &[Vec<f64>]) -> FeaturePrior {
+    let mut m = PriorMoments::default();
+    for own in per_typist.iter().filter(|o| o.len() > 1) {
+        let n = own.len() as f64;
+        let sum: f64 = own.iter().sum();
+        for x in own {
+            m.add_total(*x);
+            m.add_pair(*x, (sum - x) / (n - 1.0), n - 1.0);
         }
-        m.prior()
-    })
+    }
+    m.prior()
+}
+
+/// Every typist's observations of one statistic, as residuals from `params`' population.
+fn residuals<const L: usize>(
+    statistic: Statistic,
+    per_typist: &[Vec<Observation<L>>],
+    params: &ShortTextParams,
+) -> Vec<Vec<Observation<L>>> {
+    per_typist
+        .iter()
+        .map(|obs| {
+            obs.iter()
+                .map(|o| Observation {
+                    groups: o.groups,
+                    x: o.x - params.mean_of(statistic, &o.groups),
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Genuine and impostor log-likelihood ratios of the protocol on `typists` (fast path: the
@@ -205,10 +261,10 @@ fn protocol_llrs(
     for (k, t) in typists.iter().enumerate() {
         let enrolled: Vec<&ShortTextSample> =
             t.sentences[..enrol].iter().map(|s| &s.sample).collect();
-        let model = ShortTextModel::new(&enrolled);
+        let model = ShortTextModel::new(&enrolled, params);
         let llr = |j: usize| {
             model
-                .log_likelihood_ratio(&typists[j].sentences[enrol].sample, params)
+                .log_likelihood_ratio(&typists[j].sentences[enrol].sample)
                 .map(|(l, _)| l)
         };
         g.extend(llr(k));
@@ -217,18 +273,59 @@ fn protocol_llrs(
     (g, i)
 }
 
-/// Fits the constants on `typists`.
+fn per_typist<const L: usize>(
+    typists: &[&ShortTypist],
+    observe: fn(&ShortTextSample) -> Vec<Observation<L>>,
+) -> Vec<Vec<Observation<L>>> {
+    typists
+        .iter()
+        .map(|t| {
+            t.sentences
+                .iter()
+                .flat_map(|s| observe(&s.sample))
+                .collect()
+        })
+        .collect()
+}
+
+/// Fits the constants on `typists`: the parameters, the calibration and the pooled EER of
+/// the protocol at K = [`CALIBRATION_ENROL`] on them.
 pub fn fit(typists: &[&ShortTypist]) -> (ShortTextParams, ScoreCalibration, f64) {
-    let hold = level_priors(typists, |s| holds(s).collect());
-    let flight = level_priors(typists, |s| flights(s).collect());
-    let [hold_tempo, flight_tempo] = tempo_priors(typists);
-    let mut params = ShortTextParams {
-        hold,
-        flight,
-        hold_tempo,
-        flight_tempo,
-        max_squared_z: CLIPS[0],
+    let hold_obs = per_typist(typists, |s| holds(s).collect());
+    let flight_obs = per_typist(typists, |s| flights(s).collect());
+    let [hold_tempi, flight_tempi] = [tempi(typists, 0), tempi(typists, 1)];
+    let mut population = population_means(Statistic::Hold, &hold_obs);
+    population.extend(population_means(Statistic::Flight, &flight_obs));
+    for (group, per_typist) in [&hold_tempi, &flight_tempi].into_iter().enumerate() {
+        let all: Vec<f64> = per_typist.iter().flatten().copied().collect();
+        let mean = all.iter().sum::<f64>() / all.len().max(1) as f64;
+        population.push((population_key(Statistic::Tempo, 0, group as u64), mean));
+    }
+    population.sort_by_key(|e| e.0);
+    let unfitted = FeaturePrior {
+        within: 1.0,
+        between: 1.0,
+        total: 1.0,
     };
+    let mut params = ShortTextParams {
+        hold: [unfitted; HOLD_LEVELS],
+        flight: [unfitted; FLIGHT_LEVELS],
+        hold_tempo: unfitted,
+        flight_tempo: unfitted,
+        max_squared_z: CLIPS[0],
+        population: population.into(),
+    };
+    params.hold = level_priors(&residuals(Statistic::Hold, &hold_obs, &params));
+    params.flight = level_priors(&residuals(Statistic::Flight, &flight_obs, &params));
+    let (hold_mean, flight_mean) = params.tempo_means();
+    let centre = |per_typist: &[Vec<f64>], mean: f64| -> Vec<Vec<f64>> {
+        per_typist
+            .iter()
+            .map(|v| v.iter().map(|x| x - mean).collect())
+            .collect()
+    };
+    params.hold_tempo = tempo_prior(&centre(&hold_tempi, hold_mean));
+    params.flight_tempo = tempo_prior(&centre(&flight_tempi, flight_mean));
     let mut best = (f64::INFINITY, CLIPS[0]);
     for clip in CLIPS {
         params.max_squared_z = clip;
@@ -251,13 +348,18 @@ pub fn write_rust(
     provenance: &str,
 ) -> std::io::Result<()> {
     use std::fmt::Write;
-    let p = |f: &FeaturePrior| format!("p({:.6e}, {:.6e})", f.within, f.between);
+    let p = |f: &FeaturePrior| format!("p({:.6e}, {:.6e}, {:.6e})", f.within, f.between, f.total);
     let list = |fs: &[FeaturePrior], names: &[&str]| {
         fs.iter()
             .zip(names)
             .map(|(f, n)| format!("        {}, // {n}\n", p(f)))
             .collect::<String>()
     };
+    let population: String = params
+        .population
+        .iter()
+        .map(|(k, m)| format!("    ({k:#x}, {m:.6e}),\n"))
+        .collect();
     let mut s = String::new();
     let _ = write!(
         s,
@@ -266,22 +368,27 @@ pub fn write_rust(
          //! do not edit by hand.\n\
          //!\n\
          //! Fitted on the typists at even positions in id order of aalto-dev, each sentence a\n\
-         //! type-2 pattern of its own text. `within` and `between` of each back-off level are\n\
-         //! measured as the matcher uses them (a key against a typist's mean over the keys\n\
-         //! outside its finer group: the typist's own, and the next typist's); the clip is the\n\
-         //! one of the fit's grid with the lowest pooled EER of the aalto-short protocol at\n\
-         //! K = {CALIBRATION_ENROL}, and the calibration knots are that run's operating points.\n\
+         //! type-2 pattern of its own text: population means of every statistic and group\n\
+         //! typed by at least {MIN_TYPISTS} typists; `within`, `between` and `total` of each back-off\n\
+         //! level measured as the matcher uses them (a key's residual against the typist's mean\n\
+         //! residual over the keys outside its finer group); the clip is the one of the fit's\n\
+         //! grid with the lowest pooled EER of the aalto-short protocol at K = {CALIBRATION_ENROL}, and the\n\
+         //! calibration knots are that run's operating points.\n\
          \n\
          use super::calibration::ScoreCalibration;\n\
          use super::short_text::{{FeaturePrior, ShortTextParams}};\n\
          \n\
-         const fn p(within: f64, between: f64) -> FeaturePrior {{\n    FeaturePrior {{ within, between }}\n}}\n\
+         const fn p(within: f64, between: f64, total: f64) -> FeaturePrior {{\n    FeaturePrior {{\n        within,\n        between,\n        total,\n    }}\n}}\n\
          \n\
-         /// Variances (log scale) by back-off level, tempo priors and the clip.\n\
-         pub(crate) const PARAMS: ShortTextParams = ShortTextParams {{\n    hold: [\n{}    ],\n    flight: [\n{}    ],\n    hold_tempo: {},\n    flight_tempo: {},\n    max_squared_z: {:?},\n}};\n\
+         /// Variances (log scale) by back-off level, tempo priors, the clip and the population.\n\
+         pub(crate) const PARAMS: ShortTextParams = ShortTextParams {{\n    hold: [\n{}    ],\n    flight: [\n{}    ],\n    hold_tempo: {},\n    flight_tempo: {},\n    max_squared_z: {:?},\n    population: std::borrow::Cow::Borrowed(&POPULATION),\n}};\n\
          \n\
          /// Distance (negated log-likelihood ratio) at each operating point.\n\
-         pub(crate) const CALIBRATION: ScoreCalibration = ScoreCalibration {{\n    auto_enrol: {:?},\n    high: {:?},\n    medium: {:?},\n    low: {:?},\n}};\n",
+         pub(crate) const CALIBRATION: ScoreCalibration = ScoreCalibration {{\n    auto_enrol: {:?},\n    high: {:?},\n    medium: {:?},\n    low: {:?},\n}};\n\
+         \n\
+         /// Population means (ln ms, holds and flights relative to their pattern's median) by\n\
+         /// `short_text::population_key`: statistic, back-off level, group.\n\
+         const POPULATION: [(u64, f64); {}] = [\n{population}];\n",
         list(&params.hold, &["key", "finger", "any key"]),
         list(&params.flight, &["key pair", "finger pair", "finger movement", "any pair"]),
         p(&params.hold_tempo),
@@ -291,6 +398,7 @@ pub fn write_rust(
         calibration.high,
         calibration.medium,
         calibration.low,
+        params.population.len(),
     );
     std::fs::write(path, s)
 }

@@ -67,16 +67,17 @@ pub fn table(attempts: &[ShortAttempt]) -> Vec<TextGroup> {
 /// The table as text lines.
 pub fn print(groups: &[TextGroup]) {
     println!("== EER by probe text (pooled over the attempts whose probe text is in the range)");
-    println!("{:<18} {:>8} {:>8} {:>9} {:>10}", "measure", "range", "genuine", "impostor", "pooled EER");
+    println!(
+        "{:<18} {:>8} {:>8} {:>9} {:>10}",
+        "measure", "range", "genuine", "impostor", "pooled EER"
+    );
     for g in groups {
         let range = if g.range.1 == usize::MAX {
             format!("{}+", g.range.0)
         } else {
             format!("{}-{}", g.range.0, g.range.1)
         };
-        let eer = g
-            .pooled_eer
-            .map_or("-".to_string(), |e| format!("{e:.4}"));
+        let eer = g.pooled_eer.map_or("-".to_string(), |e| format!("{e:.4}"));
         println!(
             "{:<18} {:>8} {:>8} {:>9} {:>10}",
             g.measure, range, g.genuine, g.impostor, eer

@@ -240,7 +240,7 @@ impl Matcher {
             .filter_map(|p| diagram(p).and_then(ShortTextSample::from_pattern))
             .collect();
         let refs: Vec<&ShortTextSample> = samples.iter().collect();
-        let model = ShortTextModel::new(&refs);
+        let model = ShortTextModel::new(&refs, &self.short_text);
         let mut distance = 0.0;
         let mut features = 0.0;
         for probe in probes {
@@ -248,7 +248,7 @@ impl Matcher {
                 .and_then(ShortTextSample::from_pattern)
                 .ok_or(MatchError::NoKeystrokes)?;
             let (llr, used) = model
-                .log_likelihood_ratio(&sample, &self.short_text)
+                .log_likelihood_ratio(&sample)
                 .ok_or(MatchError::NoKeystrokes)?;
             distance -= llr;
             features += used as f64;

@@ -15,13 +15,15 @@
 //! and the pattern gives two tempo features (median log hold, median log flight) against the
 //! enrolled patterns' medians.
 //!
-//! Each feature is scored as in [`super::any_text`]: a Gaussian log-likelihood ratio of "this
-//! typist" (the difference is the typist's own noise, plus the uncertainty of an enrolled
-//! mean of `n` observations) against "someone else" (the same plus the spread of that mean
-//! between people). The variances of each back-off level are population statistics fitted on
-//! development data (`short_text_fitted.rs`): a pair never seen is compared with a coarser
-//! mean, whose mismatch shows in a larger `within` and whose smaller `between` makes it weigh
-//! less.
+//! Each feature is measured as its residual from the population's mean of that feature
+//! (the key's, or for a key or pair too rare to have one, its finger's or movement's), and
+//! scored as a Gaussian log-likelihood ratio: "this typist" (the residual is the typist's own
+//! mean residual at the finest level they enrolled, shrunk towards the population by how
+//! much evidence it rests on, plus the typist's own noise at that level) against "someone
+//! else" (the residual is drawn from the whole population's spread). A typist whose habits
+//! are close to everyone's thus gets little credit for a match, one with a distinctive
+//! rhythm much. The means, variances and the clip are fitted on development data
+//! (`short_text_fitted.rs`).
 
 use super::key_groups::{self, Finger, FINGERS, TRANSITIONS};
 use crate::pattern::{DiagramPattern, DiagramRows};
@@ -31,17 +33,34 @@ pub const HOLD_LEVELS: usize = 3;
 /// Back-off levels of a flight: the key pair, the finger pair, the finger movement, any pair.
 pub const FLIGHT_LEVELS: usize = 4;
 
-/// Population variances of one feature (log scale).
+/// Population variances of one feature at one back-off level (log scale, residuals from the
+/// population mean).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FeaturePrior {
-    /// Variance of one observation around the typist's own mean at this level.
+    /// Variance of one observation around the typist's own mean residual at this level.
     pub within: f64,
-    /// Variance of typists' means at this level between people.
+    /// Variance of typists' mean residuals at this level between people.
     pub between: f64,
+    /// Variance of one observation's residual across people (the "someone else" spread).
+    pub total: f64,
+}
+
+/// Which statistic a population mean is of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Statistic {
+    Hold,
+    Flight,
+    /// The median log hold of a pattern (group 0) and its median log flight (group 1).
+    Tempo,
+}
+
+/// The key of a population mean: statistic, back-off level and group at that level.
+pub fn population_key(statistic: Statistic, level: usize, group: u64) -> u64 {
+    ((statistic as u64) << 60) | ((level as u64) << 56) | (group & ((1 << 56) - 1))
 }
 
 /// The short any-text constants.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ShortTextParams {
     /// Hold priors by back-off level ([`HOLD_LEVELS`]).
     pub hold: [FeaturePrior; HOLD_LEVELS],
@@ -54,6 +73,36 @@ pub struct ShortTextParams {
     /// Largest squared standardised difference one feature may contribute: a pause to think
     /// or a key held by mistake must not outweigh the rest of the phrase.
     pub max_squared_z: f64,
+    /// Population means by [`population_key`], sorted by key. Groups too rare to have one
+    /// fall back to the next coarser level.
+    pub population: std::borrow::Cow<'static, [(u64, f64)]>,
+}
+
+impl ShortTextParams {
+    fn population_mean(&self, key: u64) -> Option<f64> {
+        self.population
+            .binary_search_by_key(&key, |e| e.0)
+            .ok()
+            .map(|i| self.population[i].1)
+    }
+
+    /// The population's median log hold and median log flight of a pattern.
+    pub fn tempo_means(&self) -> (f64, f64) {
+        (
+            self.mean_of(Statistic::Tempo, &[0]),
+            self.mean_of(Statistic::Tempo, &[1]),
+        )
+    }
+
+    /// The population mean of a statistic whose groups at each level are `groups`: the
+    /// finest level that has one (0 when none has).
+    pub fn mean_of(&self, statistic: Statistic, groups: &[u64]) -> f64 {
+        groups
+            .iter()
+            .enumerate()
+            .find_map(|(level, &g)| self.population_mean(population_key(statistic, level, g)))
+            .unwrap_or(0.0)
+    }
 }
 
 /// One typed key of a type-2 pattern, as the short any-text matcher sees it.
@@ -81,7 +130,7 @@ impl ShortTextKey {
     pub fn flight_groups(&self) -> [u64; FLIGHT_LEVELS] {
         let (prev_key, prev_finger) = self.previous;
         [
-            ((prev_key as u64) << 32) | self.key as u64,
+            ((prev_key as u64 & 0xffff) << 16) | (self.key as u64 & 0xffff),
             (prev_finger.index() * FINGERS + self.finger.index()) as u64,
             key_groups::transition(prev_finger, self.finger).index() as u64,
             0,
@@ -214,10 +263,11 @@ impl Mean {
 /// Keys with a level-0 hold mean of their own; larger key codes share the last slot.
 const KEY_SLOTS: usize = 256;
 
-/// A typist's short any-text enrolment: mean relative holds and flights at every back-off
-/// level, and the mean tempo.
+/// A typist's short any-text enrolment: mean residual holds and flights at every back-off
+/// level, and the mean tempo residuals.
 #[derive(Clone, Debug)]
-pub struct ShortTextModel {
+pub struct ShortTextModel<'p> {
+    params: &'p ShortTextParams,
     hold_by_key: Box<[Mean; KEY_SLOTS]>,
     hold_by_finger: [Mean; FINGERS],
     hold_any: Mean,
@@ -231,19 +281,24 @@ pub struct ShortTextModel {
     enrolled: usize,
 }
 
-/// One feature's log-likelihood ratio "same typist" vs "someone else".
-fn feature_llr(d: f64, n: f64, prior: &FeaturePrior, max_squared_z: f64) -> f64 {
-    let same = prior.within * (1.0 + 1.0 / n);
-    let other = same + prior.between;
+/// One feature's log-likelihood ratio "same typist" vs "someone else": `r` is the probe's
+/// residual, `mean` the typist's mean residual at the level of `prior`.
+fn feature_llr(r: f64, mean: &Mean, prior: &FeaturePrior, max_squared_z: f64) -> f64 {
+    let typist = mean.sum / mean.n;
+    let noise_of_mean = prior.within / mean.n;
+    let shrink = prior.between / (prior.between + noise_of_mean);
+    let same = prior.within + shrink * noise_of_mean;
+    let d = r - shrink * typist;
     let z_same = (d * d / same).min(max_squared_z);
-    let z_other = (d * d / other).min(max_squared_z);
-    0.5 * ((other / same).ln() - z_same + z_other)
+    let z_other = (r * r / prior.total).min(max_squared_z);
+    0.5 * ((prior.total / same).ln() - z_same + z_other)
 }
 
-impl ShortTextModel {
+impl<'p> ShortTextModel<'p> {
     /// Pools a typist's enrolled samples.
-    pub fn new(enrolled: &[&ShortTextSample]) -> Self {
+    pub fn new(enrolled: &[&ShortTextSample], params: &'p ShortTextParams) -> Self {
         let mut model = ShortTextModel {
+            params,
             hold_by_key: Box::new([Mean::default(); KEY_SLOTS]),
             hold_by_finger: [Mean::default(); FINGERS],
             hold_any: Mean::default(),
@@ -255,23 +310,26 @@ impl ShortTextModel {
             flight_tempo: Mean::default(),
             enrolled: enrolled.len(),
         };
+        let (hold_tempo, flight_tempo) = params.tempo_means();
         let mut pairs: Vec<(u64, f64)> = Vec::new();
         for sample in enrolled {
-            model.hold_tempo.add(sample.hold_tempo);
-            model.flight_tempo.add(sample.flight_tempo);
+            model.hold_tempo.add(sample.hold_tempo - hold_tempo);
+            model.flight_tempo.add(sample.flight_tempo - flight_tempo);
             for k in &sample.keys {
                 if !k.hold.is_nan() {
-                    let [_, finger, _] = k.hold_groups();
-                    model.hold_by_key[(k.key as usize).min(KEY_SLOTS - 1)].add(k.hold);
-                    model.hold_by_finger[finger as usize].add(k.hold);
-                    model.hold_any.add(k.hold);
+                    let groups = k.hold_groups();
+                    let r = k.hold - params.mean_of(Statistic::Hold, &groups);
+                    model.hold_by_key[(k.key as usize).min(KEY_SLOTS - 1)].add(r);
+                    model.hold_by_finger[groups[1] as usize].add(r);
+                    model.hold_any.add(r);
                 }
                 if !k.flight.is_nan() {
-                    let [pair, fingers, transition, _] = k.flight_groups();
-                    pairs.push((pair, k.flight));
-                    model.flight_by_fingers[fingers as usize].add(k.flight);
-                    model.flight_by_transition[transition as usize].add(k.flight);
-                    model.flight_any.add(k.flight);
+                    let groups = k.flight_groups();
+                    let r = k.flight - params.mean_of(Statistic::Flight, &groups);
+                    pairs.push((groups[0], r));
+                    model.flight_by_fingers[groups[1] as usize].add(r);
+                    model.flight_by_transition[groups[2] as usize].add(r);
+                    model.flight_any.add(r);
                 }
             }
         }
@@ -294,7 +352,7 @@ impl ShortTextModel {
         self.enrolled
     }
 
-    /// The enrolled mean of a key's hold at the finest level that has one: `(level, mean)`.
+    /// The typist's mean residual hold of a key at the finest level that has one.
     fn hold_mean(&self, k: &ShortTextKey) -> Option<(usize, Mean)> {
         let [_, finger, _] = k.hold_groups();
         [
@@ -307,7 +365,7 @@ impl ShortTextModel {
         .find(|(_, m)| m.n > 0.0)
     }
 
-    /// The enrolled mean of a key's flight at the finest level that has one.
+    /// The typist's mean residual flight into a key at the finest level that has one.
     fn flight_mean(&self, k: &ShortTextKey) -> Option<(usize, Mean)> {
         let [pair, fingers, transition, _] = k.flight_groups();
         let by_pair = self
@@ -328,31 +386,37 @@ impl ShortTextModel {
 
     /// Log-likelihood ratio "same typist" vs "another typist" of a probe, with the number of
     /// features compared; `None` when the model is empty.
-    pub fn log_likelihood_ratio(
-        &self,
-        probe: &ShortTextSample,
-        params: &ShortTextParams,
-    ) -> Option<(f64, usize)> {
+    pub fn log_likelihood_ratio(&self, probe: &ShortTextSample) -> Option<(f64, usize)> {
         if self.hold_tempo.n <= 0.0 {
             return None;
         }
+        let params = self.params;
         let z = params.max_squared_z;
-        let tempo = |m: &Mean, x: f64, prior: &FeaturePrior| {
-            feature_llr(x - m.sum / m.n, m.n, prior, z)
-        };
-        let mut llr = tempo(&self.hold_tempo, probe.hold_tempo, &params.hold_tempo)
-            + tempo(&self.flight_tempo, probe.flight_tempo, &params.flight_tempo);
+        let (hold_tempo, flight_tempo) = params.tempo_means();
+        let mut llr = feature_llr(
+            probe.hold_tempo - hold_tempo,
+            &self.hold_tempo,
+            &params.hold_tempo,
+            z,
+        ) + feature_llr(
+            probe.flight_tempo - flight_tempo,
+            &self.flight_tempo,
+            &params.flight_tempo,
+            z,
+        );
         let mut used = 2;
         for k in &probe.keys {
             if !k.hold.is_nan() {
                 if let Some((level, m)) = self.hold_mean(k) {
-                    llr += feature_llr(k.hold - m.sum / m.n, m.n, &params.hold[level], z);
+                    let r = k.hold - params.mean_of(Statistic::Hold, &k.hold_groups());
+                    llr += feature_llr(r, &m, &params.hold[level], z);
                     used += 1;
                 }
             }
             if !k.flight.is_nan() {
                 if let Some((level, m)) = self.flight_mean(k) {
-                    llr += feature_llr(k.flight - m.sum / m.n, m.n, &params.flight[level], z);
+                    let r = k.flight - params.mean_of(Statistic::Flight, &k.flight_groups());
+                    llr += feature_llr(r, &m, &params.flight[level], z);
                     used += 1;
                 }
             }
