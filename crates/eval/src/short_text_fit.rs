@@ -13,7 +13,8 @@
 //! * `total`: the mean of `r^2`.
 //!
 //! The tempo priors come from the pattern medians the same way. The clip on the squared
-//! standardised difference is then chosen on the protocol's pooled EER, and the score
+//! standardised difference and the keys' weight are then chosen on a grid by the protocol's
+//! pooled EER, and the score
 //! calibration is the operating points of the protocol at K = 3, all on the same typists.
 
 use std::collections::HashMap;
@@ -35,6 +36,8 @@ use crate::metrics::equal_error_rate;
 pub const CALIBRATION_ENROL: usize = 3;
 /// Clips of the squared standardised difference the fit chooses from.
 const CLIPS: [f64; 6] = [4.0, 6.25, 9.0, 12.25, 16.0, 25.0];
+/// Key weights the fit chooses from.
+const KEY_WEIGHTS: [f64; 7] = [0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0];
 /// Typists a group needs for a population mean of its own.
 pub const MIN_TYPISTS: usize = 30;
 
@@ -313,6 +316,7 @@ pub fn fit(typists: &[&ShortTypist]) -> (ShortTextParams, ScoreCalibration, f64)
         hold_tempo: unfitted,
         flight_tempo: unfitted,
         max_squared_z: CLIPS[0],
+        key_weight: 1.0,
         population: population.into(),
     };
     params.hold = level_priors(&residuals(Statistic::Hold, &hold_obs, &params));
@@ -326,16 +330,19 @@ pub fn fit(typists: &[&ShortTypist]) -> (ShortTextParams, ScoreCalibration, f64)
     };
     params.hold_tempo = tempo_prior(&centre(&hold_tempi, hold_mean));
     params.flight_tempo = tempo_prior(&centre(&flight_tempi, flight_mean));
-    let mut best = (f64::INFINITY, CLIPS[0]);
+    let mut best = (f64::INFINITY, CLIPS[0], 1.0);
     for clip in CLIPS {
-        params.max_squared_z = clip;
-        let (g, i) = protocol_llrs(typists, CALIBRATION_ENROL, &params);
-        let eer = equal_error_rate(&g, &i).unwrap_or(1.0);
-        if eer < best.0 {
-            best = (eer, clip);
+        for key_weight in KEY_WEIGHTS {
+            params.max_squared_z = clip;
+            params.key_weight = key_weight;
+            let (g, i) = protocol_llrs(typists, CALIBRATION_ENROL, &params);
+            let eer = equal_error_rate(&g, &i).unwrap_or(1.0);
+            if eer < best.0 {
+                best = (eer, clip, key_weight);
+            }
         }
     }
-    params.max_squared_z = best.1;
+    (params.max_squared_z, params.key_weight) = (best.1, best.2);
     let (g, i) = protocol_llrs(typists, CALIBRATION_ENROL, &params);
     (params, calibration_from_scores(&g, &i), best.0)
 }
@@ -371,8 +378,9 @@ pub fn write_rust(
          //! type-2 pattern of its own text: population means of every statistic and group\n\
          //! typed by at least {MIN_TYPISTS} typists; `within`, `between` and `total` of each back-off\n\
          //! level measured as the matcher uses them (a key's residual against the typist's mean\n\
-         //! residual over the keys outside its finer group); the clip is the one of the fit's\n\
-         //! grid with the lowest pooled EER of the aalto-short protocol at K = {CALIBRATION_ENROL}, and the\n\
+         //! residual over the keys outside its finer group); the clip and the keys' weight are the\n\
+         //! pair of the fit's grid with the lowest pooled EER of the aalto-short protocol at\n\
+         //! K = {CALIBRATION_ENROL}, and the\n\
          //! calibration knots are that run's operating points.\n\
          \n\
          use super::calibration::ScoreCalibration;\n\
@@ -381,7 +389,7 @@ pub fn write_rust(
          const fn p(within: f64, between: f64, total: f64) -> FeaturePrior {{\n    FeaturePrior {{\n        within,\n        between,\n        total,\n    }}\n}}\n\
          \n\
          /// Variances (log scale) by back-off level, tempo priors, the clip and the population.\n\
-         pub(crate) const PARAMS: ShortTextParams = ShortTextParams {{\n    hold: [\n{}    ],\n    flight: [\n{}    ],\n    hold_tempo: {},\n    flight_tempo: {},\n    max_squared_z: {:?},\n    population: std::borrow::Cow::Borrowed(&POPULATION),\n}};\n\
+         pub(crate) const PARAMS: ShortTextParams = ShortTextParams {{\n    hold: [\n{}    ],\n    flight: [\n{}    ],\n    hold_tempo: {},\n    flight_tempo: {},\n    max_squared_z: {:?},\n    key_weight: {:?},\n    population: std::borrow::Cow::Borrowed(&POPULATION),\n}};\n\
          \n\
          /// Distance (negated log-likelihood ratio) at each operating point.\n\
          pub(crate) const CALIBRATION: ScoreCalibration = ScoreCalibration {{\n    auto_enrol: {:?},\n    high: {:?},\n    medium: {:?},\n    low: {:?},\n}};\n\
@@ -394,6 +402,7 @@ pub fn write_rust(
         p(&params.hold_tempo),
         p(&params.flight_tempo),
         params.max_squared_z,
+        params.key_weight,
         calibration.auto_enrol,
         calibration.high,
         calibration.medium,

@@ -73,6 +73,10 @@ pub struct ShortTextParams {
     /// Largest squared standardised difference one feature may contribute: a pause to think
     /// or a key held by mistake must not outweigh the rest of the phrase.
     pub max_squared_z: f64,
+    /// Weight of each key's hold and flight log-likelihood ratio against the tempo's: the
+    /// keys of one phrase are not independent evidence (a typist's rhythm drifts across a
+    /// phrase, and a key's hold and its flights share it), so their plain sum overstates it.
+    pub key_weight: f64,
     /// Population means by [`population_key`], sorted by key. Groups too rare to have one
     /// fall back to the next coarser level.
     pub population: std::borrow::Cow<'static, [(u64, f64)]>,
@@ -409,14 +413,14 @@ impl<'p> ShortTextModel<'p> {
             if !k.hold.is_nan() {
                 if let Some((level, m)) = self.hold_mean(k) {
                     let r = k.hold - params.mean_of(Statistic::Hold, &k.hold_groups());
-                    llr += feature_llr(r, &m, &params.hold[level], z);
+                    llr += params.key_weight * feature_llr(r, &m, &params.hold[level], z);
                     used += 1;
                 }
             }
             if !k.flight.is_nan() {
                 if let Some((level, m)) = self.flight_mean(k) {
                     let r = k.flight - params.mean_of(Statistic::Flight, &k.flight_groups());
-                    llr += feature_llr(r, &m, &params.flight[level], z);
+                    llr += params.key_weight * feature_llr(r, &m, &params.flight[level], z);
                     used += 1;
                 }
             }

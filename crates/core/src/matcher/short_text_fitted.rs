@@ -37,15 +37,16 @@ pub(crate) const PARAMS: ShortTextParams = ShortTextParams {
     hold_tempo: p(4.792131e-3, 4.629642e-2, 5.108855e-2),
     flight_tempo: p(1.313663e-2, 1.188267e-1, 1.319633e-1),
     max_squared_z: 12.25,
+    key_weight: 0.5,
     population: std::borrow::Cow::Borrowed(&POPULATION),
 };
 
 /// Distance (negated log-likelihood ratio) at each operating point.
 pub(crate) const CALIBRATION: ScoreCalibration = ScoreCalibration {
-    auto_enrol: -5.699119767715225,
-    high: -4.715352534737875,
-    medium: -0.9186181074774726,
-    low: 1.9985214158285731,
+    auto_enrol: -3.8691321615382916,
+    high: -3.255687637521512,
+    medium: -0.8993421392804595,
+    low: 0.9499124114079054,
 };
 
 /// Population means (ln ms, holds and flights relative to their pattern's median) by
