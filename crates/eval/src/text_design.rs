@@ -1,9 +1,10 @@
 //! `aalto-short --by-text`: how the error rate depends on what the probe's text contains, so
 //! that a phrase generator can be tuned from data.
 //!
-//! Attempts are grouped by their probe text's number of distinct letters and by its number
-//! of rare-key letters (z x c v b n m q: the bottom row and Q, typed less often, so seldom
-//! enrolled), and each group gets its pooled EER.
+//! Attempts are grouped by their probe text's number of distinct letters, by its number of
+//! rare-key letters (z x c v b n m q: the bottom row and Q, typed less often, so seldom
+//! enrolled), and, as both grow with it, by the number of keys the probe gave the matcher;
+//! each group gets its pooled EER.
 
 use crate::aalto_short::ShortAttempt;
 use crate::metrics::equal_error_rate;
@@ -40,17 +41,23 @@ pub struct TextGroup {
 
 const DISTINCT_LETTER_BINS: [(usize, usize); 5] = [(0, 12), (13, 14), (15, 16), (17, 18), (19, 26)];
 const RARE_KEY_BINS: [(usize, usize); 5] = [(0, 2), (3, 4), (5, 6), (7, 8), (9, usize::MAX)];
+const KEY_BINS: [(usize, usize); 5] = [(0, 30), (31, 40), (41, 50), (51, 60), (61, usize::MAX)];
 
-/// The groups of both measures.
+/// The groups of every measure.
 pub fn table(attempts: &[ShortAttempt]) -> Vec<TextGroup> {
-    let measures: [(&'static str, fn(&str) -> usize, &[(usize, usize)]); 2] = [
-        ("distinct letters", distinct_letters, &DISTINCT_LETTER_BINS),
-        ("rare-key letters", rare_keys, &RARE_KEY_BINS),
+    let measures: [(&'static str, fn(&ShortAttempt) -> usize, &[(usize, usize)]); 3] = [
+        (
+            "distinct letters",
+            |a| distinct_letters(&a.text),
+            &DISTINCT_LETTER_BINS,
+        ),
+        ("rare-key letters", |a| rare_keys(&a.text), &RARE_KEY_BINS),
+        ("keys in the probe", |a| a.keys, &KEY_BINS),
     ];
     let mut groups = Vec::new();
     for (measure, of, bins) in measures {
         for &(lo, hi) in bins {
-            let inside = attempts.iter().filter(|a| (lo..=hi).contains(&of(&a.text)));
+            let inside = attempts.iter().filter(|a| (lo..=hi).contains(&of(a)));
             let (g, i) = split(inside.map(|a| &a.attempt));
             groups.push(TextGroup {
                 measure,

@@ -25,7 +25,7 @@
 //! rhythm much. The means, variances and the clip are fitted on development data
 //! (`short_text_fitted.rs`).
 
-use super::key_groups::{self, Finger, FINGERS, TRANSITIONS};
+use super::key_groups::{self, FINGERS, TRANSITIONS};
 use crate::pattern::{DiagramPattern, DiagramRows};
 
 /// Back-off levels of a hold: the key, its finger, any key.
@@ -114,31 +114,40 @@ impl ShortTextParams {
 pub struct ShortTextKey {
     /// The keydown keyCode (letters as upper-case ASCII, space 32).
     pub key: u32,
-    pub finger: Finger,
     /// ln hold time minus the pattern's median; NaN when the hold is unusable.
     pub hold: f64,
     /// ln time since the previous keydown minus the pattern's median; NaN for the first key,
     /// after a substituted key, or when unusable.
     pub flight: f64,
-    /// The previous key and its finger (meaningful when `flight` is a number).
-    pub previous: (u32, Finger),
+    /// The previous key (meaningful when `flight` is a number).
+    pub previous: u32,
+}
+
+/// The group of a hold of `key` at each back-off level (a number unique within the level).
+pub fn hold_groups(key: u32) -> [u64; HOLD_LEVELS] {
+    [key as u64, key_groups::finger(key).index() as u64, 0]
+}
+
+/// The group of a flight from `previous` to `key` at each back-off level.
+pub fn flight_groups(previous: u32, key: u32) -> [u64; FLIGHT_LEVELS] {
+    let (from, to) = (key_groups::finger(previous), key_groups::finger(key));
+    [
+        ((previous as u64 & 0xffff) << 16) | (key as u64 & 0xffff),
+        (from.index() * FINGERS + to.index()) as u64,
+        key_groups::transition(from, to).index() as u64,
+        0,
+    ]
 }
 
 impl ShortTextKey {
-    /// The group of the hold at each back-off level (a number unique within the level).
+    /// The group of the hold at each back-off level.
     pub fn hold_groups(&self) -> [u64; HOLD_LEVELS] {
-        [self.key as u64, self.finger.index() as u64, 0]
+        hold_groups(self.key)
     }
 
     /// The group of the flight at each back-off level.
     pub fn flight_groups(&self) -> [u64; FLIGHT_LEVELS] {
-        let (prev_key, prev_finger) = self.previous;
-        [
-            ((prev_key as u64 & 0xffff) << 16) | (self.key as u64 & 0xffff),
-            (prev_finger.index() * FINGERS + self.finger.index()) as u64,
-            key_groups::transition(prev_finger, self.finger).index() as u64,
-            0,
-        ]
+        flight_groups(self.previous, self.key)
     }
 }
 
@@ -167,11 +176,27 @@ fn row_key(key_code: Option<u32>, char_code: Option<u32>) -> Option<u32> {
     }
 }
 
+/// Durations up to this many ms have their logarithm in [`log_table`].
+const LOG_TABLE_MS: usize = 2048;
+
+/// `ln(ms)` of every duration below [`LOG_TABLE_MS`], computed once: a comparison takes the
+/// log of every enrolled keystroke's two timings, and a table read is far cheaper.
+fn log_table() -> &'static [f64; LOG_TABLE_MS] {
+    static TABLE: std::sync::OnceLock<Box<[f64; LOG_TABLE_MS]>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = Box::new([f64::NAN; LOG_TABLE_MS]);
+        for (ms, log) in table.iter_mut().enumerate().skip(1) {
+            *log = (ms as f64).ln();
+        }
+        table
+    })
+}
+
 fn positive_log(ms: i64) -> f64 {
-    if ms > 0 {
-        (ms as f64).ln()
-    } else {
-        f64::NAN
+    match usize::try_from(ms) {
+        Ok(0) | Err(_) => f64::NAN,
+        Ok(small) if small < LOG_TABLE_MS => log_table()[small],
+        Ok(_) => (ms as f64).ln(),
     }
 }
 
@@ -181,12 +206,14 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
-    v.sort_unstable_by(f64::total_cmp);
     let m = v.len() / 2;
-    if v.len() % 2 == 1 {
-        v[m]
+    let odd = v.len() % 2 == 1;
+    let (below, &mut middle, _) = v.select_nth_unstable_by(m, f64::total_cmp);
+    if odd {
+        middle
     } else {
-        (v[m - 1] + v[m]) / 2.0
+        // The largest of the lower half is the other middle value.
+        (below.iter().copied().fold(f64::NEG_INFINITY, f64::max) + middle) / 2.0
     }
 }
 
@@ -198,7 +225,7 @@ impl ShortTextSample {
             return None;
         };
         let mut keys = Vec::with_capacity(rows.len());
-        let mut previous: Option<(u32, Finger)> = None;
+        let mut previous: Option<u32> = None;
         for row in rows {
             let key = if row.substituted {
                 None
@@ -209,19 +236,17 @@ impl ShortTextSample {
                 previous = None;
                 continue;
             };
-            let finger = key_groups::finger(key);
             keys.push(ShortTextKey {
                 key,
-                finger,
                 hold: positive_log(row.press),
                 flight: if previous.is_some() {
                     positive_log(row.seek)
                 } else {
                     f64::NAN
                 },
-                previous: previous.unwrap_or((0, Finger::Unknown)),
+                previous: previous.unwrap_or(0),
             });
-            previous = Some((key, finger));
+            previous = Some(key);
         }
         let hold_tempo = median(keys.iter().map(|k| k.hold));
         let flight_tempo = median(keys.iter().map(|k| k.flight));
@@ -261,6 +286,11 @@ impl Mean {
     fn add(&mut self, x: f64) {
         self.sum += x;
         self.n += 1.0;
+    }
+
+    fn merge(&mut self, other: &Mean) {
+        self.sum += other.sum;
+        self.n += other.n;
     }
 }
 
@@ -315,26 +345,27 @@ impl<'p> ShortTextModel<'p> {
             enrolled: enrolled.len(),
         };
         let (hold_tempo, flight_tempo) = params.tempo_means();
+        // Raw means by key and by key pair first: the population means are then looked up
+        // once per distinct key or pair, not once per keystroke.
         let mut pairs: Vec<(u64, f64)> = Vec::new();
         for sample in enrolled {
             model.hold_tempo.add(sample.hold_tempo - hold_tempo);
             model.flight_tempo.add(sample.flight_tempo - flight_tempo);
             for k in &sample.keys {
                 if !k.hold.is_nan() {
-                    let groups = k.hold_groups();
-                    let r = k.hold - params.mean_of(Statistic::Hold, &groups);
-                    model.hold_by_key[(k.key as usize).min(KEY_SLOTS - 1)].add(r);
-                    model.hold_by_finger[groups[1] as usize].add(r);
-                    model.hold_any.add(r);
+                    model.hold_by_key[(k.key as usize).min(KEY_SLOTS - 1)].add(k.hold);
                 }
                 if !k.flight.is_nan() {
-                    let groups = k.flight_groups();
-                    let r = k.flight - params.mean_of(Statistic::Flight, &groups);
-                    pairs.push((groups[0], r));
-                    model.flight_by_fingers[groups[1] as usize].add(r);
-                    model.flight_by_transition[groups[2] as usize].add(r);
-                    model.flight_any.add(r);
+                    pairs.push((k.flight_groups()[0], k.flight));
                 }
+            }
+        }
+        for (slot, mean) in model.hold_by_key.iter_mut().enumerate() {
+            if mean.n > 0.0 {
+                let groups = hold_groups(slot as u32);
+                mean.sum -= mean.n * params.mean_of(Statistic::Hold, &groups);
+                model.hold_by_finger[groups[1] as usize].merge(mean);
+                model.hold_any.merge(mean);
             }
         }
         pairs.sort_unstable_by_key(|p| p.0);
@@ -347,6 +378,13 @@ impl<'p> ShortTextModel<'p> {
                     model.flight_by_pair.push((group, mean));
                 }
             }
+        }
+        for (pair, mean) in &mut model.flight_by_pair {
+            let groups = flight_groups((*pair >> 16) as u32, (*pair & 0xffff) as u32);
+            mean.sum -= mean.n * params.mean_of(Statistic::Flight, &groups);
+            model.flight_by_fingers[groups[1] as usize].merge(mean);
+            model.flight_by_transition[groups[2] as usize].merge(mean);
+            model.flight_any.merge(mean);
         }
         model
     }

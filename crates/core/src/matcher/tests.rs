@@ -423,11 +423,16 @@ fn a_type_2_probe_uses_its_own_text_once_it_has_enough_enrolments() {
     // Type 1 has no short any-text mode, and the short mode keeps to the device class.
     let type1 = typist.same_text(PHRASES[0], 5);
     assert!(matches!(
-        compare(&[type1], &[typist.same_text(PHRASES[1], 6)], Quality::Medium),
+        compare(
+            &[type1],
+            &[typist.same_text(PHRASES[1], 6)],
+            Quality::Medium
+        ),
         Err(MatchError::TextMismatch { .. })
     ));
     let mut phone = typist.recorder(PHRASES[1], iphone(), 8);
-    let mobile = parse(phone.typing_pattern(&TypingPatternOptions::extended(PHRASES[1]), &NoDocument));
+    let mobile =
+        parse(phone.typing_pattern(&TypingPatternOptions::extended(PHRASES[1]), &NoDocument));
     assert_eq!(
         compare(&enrolled, &[mobile], Quality::Medium),
         Err(MatchError::MobileDesktopMismatch)
