@@ -12,8 +12,7 @@ use keycadence_core::matcher::{MatchMode, Matcher, Quality, ShortTextSample};
 use keycadence_core::pattern::Pattern;
 use keycadence_core::recorder::TypingPatternOptions;
 
-use crate::aalto;
-use crate::aalto_eval::{impostors, LoadReport};
+use crate::aalto_eval::{impostors, read_typists, LoadReport};
 use crate::replay;
 use crate::report::Attempt;
 
@@ -35,22 +34,9 @@ pub struct ShortTypist {
 
 /// Loads every typist of `dir` and replays each sentence as a type-2 pattern of its text.
 pub fn load_all(dir: &Path) -> Result<(Vec<ShortTypist>, LoadReport), String> {
-    let files = aalto::list(dir).map_err(|e| e.to_string())?;
-    let mut report = LoadReport {
-        files: files.len(),
-        ..LoadReport::default()
-    };
+    let mut report = LoadReport::default();
     let mut typists = Vec::new();
-    for (id, path) in files {
-        let typist = match aalto::load(&id, &path) {
-            Ok(t) => t,
-            Err(e) => {
-                report.skipped.push((id, e.to_string()));
-                continue;
-            }
-        };
-        report.repaired_rows += typist.repaired_rows;
-        report.dropped_rows += typist.dropped_rows;
+    for typist in read_typists(dir, &mut report)? {
         let sentences: Vec<TypedSentence> = typist
             .sentences
             .iter()
@@ -60,7 +46,7 @@ pub fn load_all(dir: &Path) -> Result<(Vec<ShortTypist>, LoadReport), String> {
         if sentences.len() < 2 {
             report
                 .skipped
-                .push((id, format!("{} usable sentences", sentences.len())));
+                .push((typist.id, format!("{} usable sentences", sentences.len())));
             continue;
         }
         typists.push(ShortTypist {

@@ -226,6 +226,20 @@ fn load_aalto(data: &std::path::Path) -> Result<Vec<aalto_eval::TypedTypist>, St
     Ok(typists)
 }
 
+/// The attempts whose claimed user is at an even position of `ids` (id order: the fit half)
+/// and those at an odd one.
+fn halves<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    attempts: &[report::Attempt],
+) -> (Vec<report::Attempt>, Vec<report::Attempt>) {
+    let position: std::collections::HashMap<&str, usize> =
+        ids.enumerate().map(|(i, id)| (id, i)).collect();
+    attempts
+        .iter()
+        .cloned()
+        .partition(|a| aalto_eval::in_fit_half(position[a.user.as_str()]))
+}
+
 fn run_aalto(data: PathBuf, out: PathBuf) -> Result<(), String> {
     let typists = load_aalto(&data)?;
     let attempts = aalto_eval::score(&typists, &Matcher::default());
@@ -236,20 +250,9 @@ fn run_aalto(data: PathBuf, out: PathBuf) -> Result<(), String> {
     report::print_summary("aalto (all typists)", &summary);
     // The any-text constants were fitted on the even positions of aalto-dev: on that
     // directory the odd half is the held-out estimate.
-    let position: std::collections::HashMap<&str, usize> = typists
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
-    let half = |fit: bool| -> Vec<report::Attempt> {
-        attempts
-            .iter()
-            .filter(|a| aalto_eval::in_fit_half(position[a.user.as_str()]) == fit)
-            .cloned()
-            .collect()
-    };
-    let fit_half = report::summarise(&half(true), &quality_thresholds());
-    let held_out = report::summarise(&half(false), &quality_thresholds());
+    let (fit_half, held_out) = halves(typists.iter().map(|t| t.id.as_str()), &attempts);
+    let fit_half = report::summarise(&fit_half, &quality_thresholds());
+    let held_out = report::summarise(&held_out, &quality_thresholds());
     report::print_summary(
         "aalto, claimed users at even positions (the any-text fit half when DIR is aalto-dev)",
         &fit_half,
@@ -278,12 +281,7 @@ fn run_aalto(data: PathBuf, out: PathBuf) -> Result<(), String> {
 
 fn run_fit_any_text(data: PathBuf, write: PathBuf) -> Result<(), String> {
     let typists = load_aalto(&data)?;
-    let fit: Vec<&aalto_eval::TypedTypist> = typists
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| aalto_eval::in_fit_half(*i))
-        .map(|(_, t)| t)
-        .collect();
+    let fit = aalto_eval::fit_half(&typists);
     let priors = aalto_eval::fit_priors(&fit);
     let calibration = aalto_eval::calibrate(&fit, &priors);
     println!(
@@ -361,20 +359,9 @@ fn run_aalto_short(data: PathBuf, enrol: usize, by_text: bool, out: PathBuf) -> 
     report::print_summary(&format!("aalto-short K={enrol} (all typists)"), &summary);
     // The short any-text constants were fitted on the even positions of aalto-dev: on that
     // directory the odd half is the held-out estimate.
-    let position: std::collections::HashMap<&str, usize> = typists
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
-    let half = |fit: bool| -> Vec<report::Attempt> {
-        attempts
-            .iter()
-            .filter(|a| aalto_eval::in_fit_half(position[a.user.as_str()]) == fit)
-            .cloned()
-            .collect()
-    };
-    let fit_half = short_summary(&half(true));
-    let held_out = short_summary(&half(false));
+    let (fit_half, held_out) = halves(typists.iter().map(|t| t.id.as_str()), &attempts);
+    let fit_half = short_summary(&fit_half);
+    let held_out = short_summary(&held_out);
     report::print_summary(
         "aalto-short, claimed users at even positions (the fit half when DIR is aalto-dev)",
         &fit_half,
@@ -414,12 +401,7 @@ fn run_aalto_short(data: PathBuf, enrol: usize, by_text: bool, out: PathBuf) -> 
 
 fn run_fit_short_text(data: PathBuf, write: PathBuf) -> Result<(), String> {
     let typists = load_aalto_short(&data)?;
-    let fit: Vec<&aalto_short::ShortTypist> = typists
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| aalto_eval::in_fit_half(*i))
-        .map(|(_, t)| t)
-        .collect();
+    let fit = aalto_eval::fit_half(&typists);
     if fit.len() < 2 {
         return Err("fewer than two typists to fit on".into());
     }

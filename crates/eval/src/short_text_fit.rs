@@ -14,8 +14,8 @@
 //!
 //! The tempo priors come from the pattern medians the same way. The clip on the squared
 //! standardised difference and the keys' weight are then chosen on a grid by the protocol's
-//! pooled EER, and the score
-//! calibration is the operating points of the protocol at K = 3, all on the same typists.
+//! pooled EER, and the score calibration is the operating points of the protocol at K = 3,
+//! all on the same typists.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -380,8 +380,7 @@ pub fn write_rust(
          //! level measured as the matcher uses them (a key's residual against the typist's mean\n\
          //! residual over the keys outside its finer group); the clip and the keys' weight are the\n\
          //! pair of the fit's grid with the lowest pooled EER of the aalto-short protocol at\n\
-         //! K = {CALIBRATION_ENROL}, and the\n\
-         //! calibration knots are that run's operating points.\n\
+         //! K = {CALIBRATION_ENROL}, and the calibration knots are that run's operating points.\n\
          \n\
          use super::calibration::ScoreCalibration;\n\
          use super::short_text::{{FeaturePrior, ShortTextParams}};\n\

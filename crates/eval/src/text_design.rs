@@ -43,9 +43,16 @@ const DISTINCT_LETTER_BINS: [(usize, usize); 5] = [(0, 12), (13, 14), (15, 16), 
 const RARE_KEY_BINS: [(usize, usize); 5] = [(0, 2), (3, 4), (5, 6), (7, 8), (9, usize::MAX)];
 const KEY_BINS: [(usize, usize); 5] = [(0, 30), (31, 40), (41, 50), (51, 60), (61, usize::MAX)];
 
+/// A measure of a probe: its name, how to take it, and the ranges it is grouped by.
+type Measure = (
+    &'static str,
+    fn(&ShortAttempt) -> usize,
+    &'static [(usize, usize)],
+);
+
 /// The groups of every measure.
 pub fn table(attempts: &[ShortAttempt]) -> Vec<TextGroup> {
-    let measures: [(&'static str, fn(&ShortAttempt) -> usize, &[(usize, usize)]); 3] = [
+    let measures: [Measure; 3] = [
         (
             "distinct letters",
             |a| distinct_letters(&a.text),

@@ -210,23 +210,14 @@ impl Matcher {
         }
         let refs: Vec<&AnyTextSample> = samples.iter().collect();
         let model = AnyTextModel::new(&refs);
-        let mut distance = 0.0;
-        let mut features = 0.0;
-        for probe in probes {
+        per_probe_average(probes, |probe| {
             let Pattern::AnyText(a) = probe else {
                 return Err(MatchError::NotTyping);
             };
             let sample = AnyTextSample::from_pattern(a).ok_or(MatchError::NoKeystrokes)?;
-            let (llr, used) = model
+            model
                 .log_likelihood_ratio(&sample, &self.any_text_priors)
-                .ok_or(MatchError::NoKeystrokes)?;
-            distance -= llr;
-            features += used as f64;
-        }
-        let n = probes.len() as f64;
-        Ok(Measured {
-            distance: distance / n,
-            features: features / n,
+                .ok_or(MatchError::NoKeystrokes)
         })
     }
 
@@ -241,24 +232,35 @@ impl Matcher {
             .collect();
         let refs: Vec<&ShortTextSample> = samples.iter().collect();
         let model = ShortTextModel::new(&refs, &self.short_text);
-        let mut distance = 0.0;
-        let mut features = 0.0;
-        for probe in probes {
+        per_probe_average(probes, |probe| {
             let sample = diagram(probe)
                 .and_then(ShortTextSample::from_pattern)
                 .ok_or(MatchError::NoKeystrokes)?;
-            let (llr, used) = model
+            model
                 .log_likelihood_ratio(&sample)
-                .ok_or(MatchError::NoKeystrokes)?;
-            distance -= llr;
-            features += used as f64;
-        }
-        let n = probes.len() as f64;
-        Ok(Measured {
-            distance: distance / n,
-            features: features / n,
+                .ok_or(MatchError::NoKeystrokes)
         })
     }
+}
+
+/// The distance of the probes (dual pass: their average) from each probe's log-likelihood
+/// ratio "same typist" vs "another" and its number of compared features.
+fn per_probe_average(
+    probes: &[Pattern],
+    mut measure: impl FnMut(&Pattern) -> Result<(f64, usize), MatchError>,
+) -> Result<Measured, MatchError> {
+    let mut distance = 0.0;
+    let mut features = 0.0;
+    for probe in probes {
+        let (llr, used) = measure(probe)?;
+        distance -= llr;
+        features += used as f64;
+    }
+    let n = probes.len() as f64;
+    Ok(Measured {
+        distance: distance / n,
+        features: features / n,
+    })
 }
 
 fn diagram(p: &Pattern) -> Option<&DiagramPattern> {

@@ -6,9 +6,9 @@
 //! type-2 pattern of its own text: population means of every statistic and group
 //! typed by at least 30 typists; `within`, `between` and `total` of each back-off
 //! level measured as the matcher uses them (a key's residual against the typist's mean
-//! residual over the keys outside its finer group); the clip is the one of the fit's
-//! grid with the lowest pooled EER of the aalto-short protocol at K = 3, and the
-//! calibration knots are that run's operating points.
+//! residual over the keys outside its finer group); the clip and the keys' weight are the
+//! pair of the fit's grid with the lowest pooled EER of the aalto-short protocol at
+//! K = 3, and the calibration knots are that run's operating points.
 
 use super::calibration::ScoreCalibration;
 use super::short_text::{FeaturePrior, ShortTextParams};
@@ -45,8 +45,8 @@ pub(crate) const PARAMS: ShortTextParams = ShortTextParams {
 pub(crate) const CALIBRATION: ScoreCalibration = ScoreCalibration {
     auto_enrol: -3.8691321615382916,
     high: -3.255687637521512,
-    medium: -0.8993421392804595,
-    low: 0.9499124114079054,
+    medium: -0.8993421392804593,
+    low: 0.9499124114079041,
 };
 
 /// Population means (ln ms, holds and flights relative to their pattern's median) by

@@ -357,12 +357,12 @@ fn a_new_device_lowers_device_similarity_only() {
 
 /// Four-word phrases, each typed once, as a Verify-style window generates them.
 const PHRASES: [&str; 6] = [
-    "green river stone lamp",
-    "quiet morning bread jar",
-    "seven paper boats drift",
-    "cold winter fox tracks",
-    "bright yellow kite flies",
-    "small wooden door opens",
+    "orange cloud above hills",
+    "silver spoon in soup",
+    "twelve horses run north",
+    "hidden key under mat",
+    "purple socks dry slowly",
+    "empty train station bench",
 ];
 
 #[test]
