@@ -12,7 +12,8 @@
 //! * `between`: the mean of `r * mean` (what a key shares with the typist's other keys);
 //! * `total`: the mean of `r^2`.
 //!
-//! The tempo priors come from the pattern medians the same way. The clip on the squared
+//! The priors of the pattern statistics (tempo and spread of holds and flights, rollover) come from
+//! each pattern's value against the mean of the typist's others, the same way. The clip on the squared
 //! standardised difference and the keys' weight are then chosen on a grid by the protocol's
 //! pooled EER, and the score calibration is the operating points of the protocol at K = 3,
 //! all on the same typists.
@@ -22,6 +23,7 @@ use std::path::Path;
 
 use keycadence_core::matcher::short_text::{
     population_key, FeaturePrior, ShortTextKey, Statistic, FLIGHT_LEVELS, HOLD_LEVELS,
+    PATTERN_STATISTICS,
 };
 use keycadence_core::matcher::{
     ScoreCalibration, ShortTextModel, ShortTextParams, ShortTextSample,
@@ -201,21 +203,22 @@ fn level_priors<const L: usize>(per_typist: &[Vec<Observation<L>>]) -> [FeatureP
     })
 }
 
-/// Tempo observations (hold, flight) of each typist's patterns.
-fn tempi(typists: &[&ShortTypist], which: usize) -> Vec<Vec<f64>> {
+/// One pattern statistic of each typist's patterns.
+fn pattern_values(typists: &[&ShortTypist], statistic: usize) -> Vec<Vec<f64>> {
     typists
         .iter()
         .map(|t| {
             t.sentences
                 .iter()
-                .map(|s| [s.sample.tempo().0, s.sample.tempo().1][which])
+                .map(|s| s.sample.pattern_statistics()[statistic])
                 .collect()
         })
         .collect()
 }
 
-/// A tempo prior from residual tempi, each against the mean of the typist's others.
-fn tempo_prior(per_typist: &[Vec<f64>]) -> FeaturePrior {
+/// A pattern statistic's prior from residual values, each against the mean of the typist's
+/// other patterns.
+fn pattern_prior(per_typist: &[Vec<f64>]) -> FeaturePrior {
     let mut m = PriorMoments::default();
     for own in per_typist.iter().filter(|o| o.len() > 1) {
         let n = own.len() as f64;
@@ -296,13 +299,14 @@ fn per_typist<const L: usize>(
 pub fn fit(typists: &[&ShortTypist]) -> (ShortTextParams, ScoreCalibration, f64) {
     let hold_obs = per_typist(typists, |s| holds(s).collect());
     let flight_obs = per_typist(typists, |s| flights(s).collect());
-    let [hold_tempi, flight_tempi] = [tempi(typists, 0), tempi(typists, 1)];
+    let pattern_obs: [Vec<Vec<f64>>; PATTERN_STATISTICS] =
+        std::array::from_fn(|i| pattern_values(typists, i));
     let mut population = population_means(Statistic::Hold, &hold_obs);
     population.extend(population_means(Statistic::Flight, &flight_obs));
-    for (group, per_typist) in [&hold_tempi, &flight_tempi].into_iter().enumerate() {
+    for (group, per_typist) in pattern_obs.iter().enumerate() {
         let all: Vec<f64> = per_typist.iter().flatten().copied().collect();
         let mean = all.iter().sum::<f64>() / all.len().max(1) as f64;
-        population.push((population_key(Statistic::Tempo, 0, group as u64), mean));
+        population.push((population_key(Statistic::Pattern, 0, group as u64), mean));
     }
     population.sort_by_key(|e| e.0);
     let unfitted = FeaturePrior {
@@ -313,23 +317,21 @@ pub fn fit(typists: &[&ShortTypist]) -> (ShortTextParams, ScoreCalibration, f64)
     let mut params = ShortTextParams {
         hold: [unfitted; HOLD_LEVELS],
         flight: [unfitted; FLIGHT_LEVELS],
-        hold_tempo: unfitted,
-        flight_tempo: unfitted,
+        pattern: [unfitted; PATTERN_STATISTICS],
         max_squared_z: CLIPS[0],
         key_weight: 1.0,
         population: population.into(),
     };
     params.hold = level_priors(&residuals(Statistic::Hold, &hold_obs, &params));
     params.flight = level_priors(&residuals(Statistic::Flight, &flight_obs, &params));
-    let (hold_mean, flight_mean) = params.tempo_means();
-    let centre = |per_typist: &[Vec<f64>], mean: f64| -> Vec<Vec<f64>> {
-        per_typist
+    let means = params.pattern_means();
+    params.pattern = std::array::from_fn(|i| {
+        let centred: Vec<Vec<f64>> = pattern_obs[i]
             .iter()
-            .map(|v| v.iter().map(|x| x - mean).collect())
-            .collect()
-    };
-    params.hold_tempo = tempo_prior(&centre(&hold_tempi, hold_mean));
-    params.flight_tempo = tempo_prior(&centre(&flight_tempi, flight_mean));
+            .map(|v| v.iter().map(|x| x - means[i]).collect())
+            .collect();
+        pattern_prior(&centred)
+    });
     let mut best = (f64::INFINITY, CLIPS[0], 1.0);
     for clip in CLIPS {
         for key_weight in KEY_WEIGHTS {
@@ -388,7 +390,7 @@ pub fn write_rust(
          const fn p(within: f64, between: f64, total: f64) -> FeaturePrior {{\n    FeaturePrior {{\n        within,\n        between,\n        total,\n    }}\n}}\n\
          \n\
          /// Variances (log scale) by back-off level, tempo priors, the clip and the population.\n\
-         pub(crate) const PARAMS: ShortTextParams = ShortTextParams {{\n    hold: [\n{}    ],\n    flight: [\n{}    ],\n    hold_tempo: {},\n    flight_tempo: {},\n    max_squared_z: {:?},\n    key_weight: {:?},\n    population: std::borrow::Cow::Borrowed(&POPULATION),\n}};\n\
+         pub(crate) const PARAMS: ShortTextParams = ShortTextParams {{\n    hold: [\n{}    ],\n    flight: [\n{}    ],\n    pattern: [\n{}    ],\n    max_squared_z: {:?},\n    key_weight: {:?},\n    population: std::borrow::Cow::Borrowed(&POPULATION),\n}};\n\
          \n\
          /// Distance (negated log-likelihood ratio) at each operating point.\n\
          pub(crate) const CALIBRATION: ScoreCalibration = ScoreCalibration {{\n    auto_enrol: {:?},\n    high: {:?},\n    medium: {:?},\n    low: {:?},\n}};\n\
@@ -398,8 +400,16 @@ pub fn write_rust(
          const POPULATION: [(u64, f64); {}] = [\n{population}];\n",
         list(&params.hold, &["key", "finger", "any key"]),
         list(&params.flight, &["key pair", "finger pair", "finger movement", "any pair"]),
-        p(&params.hold_tempo),
-        p(&params.flight_tempo),
+        list(
+            &params.pattern,
+            &[
+                "hold tempo",
+                "flight tempo",
+                "hold spread",
+                "flight spread",
+                "rollover",
+            ]
+        ),
         params.max_squared_z,
         params.key_weight,
         calibration.auto_enrol,

@@ -12,8 +12,9 @@
 //!   pair, or of the same pair of fingers, or of the same kind of movement (same finger, same
 //!   hand, other hand, into or out of the space bar), or of any pair.
 //!
-//! and the pattern gives two tempo features (median log hold, median log flight) against the
-//! enrolled patterns' medians.
+//! and the pattern gives features of its own ([`PatternStatistic`]: the tempo of holds and
+//! flights, how evenly each is spread, how often keys overlap) against the enrolled
+//! patterns' values.
 //!
 //! Each feature is measured as its residual from the population's mean of that feature
 //! (the key's, or for a key or pair too rare to have one, its finger's or movement's), and
@@ -50,9 +51,27 @@ pub struct FeaturePrior {
 pub enum Statistic {
     Hold,
     Flight,
-    /// The median log hold of a pattern (group 0) and its median log flight (group 1).
-    Tempo,
+    /// A statistic of a whole pattern (group: its index in [`PatternStatistic`]).
+    Pattern,
 }
+
+/// What a whole pattern says about its typist, beside its keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PatternStatistic {
+    /// Median ln hold: how long the typist holds keys on the day.
+    HoldTempo,
+    /// Median ln flight: how fast they type on the day.
+    FlightTempo,
+    /// ln of the median absolute deviation of the ln holds: how evenly they hold keys.
+    HoldSpread,
+    /// ln of the median absolute deviation of the ln flights: how even their rhythm is.
+    FlightSpread,
+    /// Log-odds of a key going down before the previous one is released (rollover typing).
+    Rollover,
+}
+
+/// Number of [`PatternStatistic`]s.
+pub const PATTERN_STATISTICS: usize = 5;
 
 /// The key of a population mean: statistic, back-off level and group at that level.
 pub fn population_key(statistic: Statistic, level: usize, group: u64) -> u64 {
@@ -66,14 +85,14 @@ pub struct ShortTextParams {
     pub hold: [FeaturePrior; HOLD_LEVELS],
     /// Flight priors by back-off level ([`FLIGHT_LEVELS`]).
     pub flight: [FeaturePrior; FLIGHT_LEVELS],
-    /// Median log hold of a pattern: `within` is its pattern-to-pattern variance.
-    pub hold_tempo: FeaturePrior,
-    /// Median log flight of a pattern.
-    pub flight_tempo: FeaturePrior,
+    /// Priors of the pattern statistics, in [`PatternStatistic`] order: `within` is the
+    /// pattern-to-pattern variance of a typist's value.
+    pub pattern: [FeaturePrior; PATTERN_STATISTICS],
     /// Largest squared standardised difference one feature may contribute: a pause to think
     /// or a key held by mistake must not outweigh the rest of the phrase.
     pub max_squared_z: f64,
-    /// Weight of each key's hold and flight log-likelihood ratio against the tempo's: the
+    /// Weight of each key's hold and flight log-likelihood ratio against the pattern
+    /// statistics': the
     /// keys of one phrase are not independent evidence (a typist's rhythm drifts across a
     /// phrase, and a key's hold and its flights share it), so their plain sum overstates it.
     pub key_weight: f64,
@@ -90,12 +109,9 @@ impl ShortTextParams {
             .map(|i| self.population[i].1)
     }
 
-    /// The population's median log hold and median log flight of a pattern.
-    pub fn tempo_means(&self) -> (f64, f64) {
-        (
-            self.mean_of(Statistic::Tempo, &[0]),
-            self.mean_of(Statistic::Tempo, &[1]),
-        )
+    /// The population's mean of each pattern statistic.
+    pub fn pattern_means(&self) -> [f64; PATTERN_STATISTICS] {
+        std::array::from_fn(|i| self.mean_of(Statistic::Pattern, &[i as u64]))
     }
 
     /// The population mean of a statistic whose groups at each level are `groups`: the
@@ -155,11 +171,13 @@ impl ShortTextKey {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ShortTextSample {
     keys: Vec<ShortTextKey>,
-    /// Median ln hold (ms).
-    hold_tempo: f64,
-    /// Median ln flight (ms).
-    flight_tempo: f64,
+    /// The pattern statistics, in [`PatternStatistic`] order.
+    pattern: [f64; PATTERN_STATISTICS],
 }
+
+/// Smallest median absolute deviation (ln units) taken: a phrase typed with perfectly even
+/// timings must not give the log of zero.
+const MIN_SPREAD: f64 = 0.01;
 
 /// The key a type-2 row was typed with: its keyCode, or when the browser gave none (mobile
 /// `input` events), the key of its character.
@@ -217,6 +235,22 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
+/// Log-odds (with half a count of smoothing either way) that a key went down before the
+/// previous key was released, over the keys whose flight and previous hold are known (ln ms).
+fn rollover_log_odds(keys: &[ShortTextKey]) -> f64 {
+    let (mut rolled, mut total) = (0.0_f64, 0.0_f64);
+    for pair in keys.windows(2) {
+        let (previous_hold, flight) = (pair[0].hold, pair[1].flight);
+        if !previous_hold.is_nan() && !flight.is_nan() {
+            total += 1.0;
+            if flight < previous_hold {
+                rolled += 1.0;
+            }
+        }
+    }
+    ((rolled + 0.5) / (total - rolled + 0.5)).ln()
+}
+
 impl ShortTextSample {
     /// The keys of a type-2 pattern (extended rows); `None` for type-1 rows or when it has
     /// no usable hold or no usable flight.
@@ -248,6 +282,7 @@ impl ShortTextSample {
             });
             previous = Some(key);
         }
+        let rollover = rollover_log_odds(&keys);
         let hold_tempo = median(keys.iter().map(|k| k.hold));
         let flight_tempo = median(keys.iter().map(|k| k.flight));
         if hold_tempo.is_nan() || flight_tempo.is_nan() {
@@ -257,11 +292,17 @@ impl ShortTextSample {
             k.hold -= hold_tempo;
             k.flight -= flight_tempo;
         }
-        Some(ShortTextSample {
-            keys,
+        let spread = |x: fn(&ShortTextKey) -> f64| {
+            median(keys.iter().map(|k| x(k).abs())).max(MIN_SPREAD).ln()
+        };
+        let pattern = [
             hold_tempo,
             flight_tempo,
-        })
+            spread(|k| k.hold),
+            spread(|k| k.flight),
+            rollover,
+        ];
+        Some(ShortTextSample { keys, pattern })
     }
 
     /// The usable keys, in typing order.
@@ -269,9 +310,9 @@ impl ShortTextSample {
         &self.keys
     }
 
-    /// Median ln hold and median ln flight (ms) of the pattern.
-    pub fn tempo(&self) -> (f64, f64) {
-        (self.hold_tempo, self.flight_tempo)
+    /// The pattern statistics, in [`PatternStatistic`] order.
+    pub fn pattern_statistics(&self) -> [f64; PATTERN_STATISTICS] {
+        self.pattern
     }
 }
 
@@ -298,7 +339,7 @@ impl Mean {
 const KEY_SLOTS: usize = 256;
 
 /// A typist's short any-text enrolment: mean residual holds and flights at every back-off
-/// level, and the mean tempo residuals.
+/// level, and the mean residuals of the pattern statistics.
 #[derive(Clone, Debug)]
 pub struct ShortTextModel<'p> {
     params: &'p ShortTextParams,
@@ -310,8 +351,8 @@ pub struct ShortTextModel<'p> {
     flight_by_fingers: [Mean; FINGERS * FINGERS],
     flight_by_transition: [Mean; TRANSITIONS],
     flight_any: Mean,
-    hold_tempo: Mean,
-    flight_tempo: Mean,
+    /// Mean residual of each pattern statistic.
+    pattern: [Mean; PATTERN_STATISTICS],
     enrolled: usize,
 }
 
@@ -340,17 +381,22 @@ impl<'p> ShortTextModel<'p> {
             flight_by_fingers: [Mean::default(); FINGERS * FINGERS],
             flight_by_transition: [Mean::default(); TRANSITIONS],
             flight_any: Mean::default(),
-            hold_tempo: Mean::default(),
-            flight_tempo: Mean::default(),
+            pattern: [Mean::default(); PATTERN_STATISTICS],
             enrolled: enrolled.len(),
         };
-        let (hold_tempo, flight_tempo) = params.tempo_means();
+        let pattern_means = params.pattern_means();
         // Raw means by key and by key pair first: the population means are then looked up
         // once per distinct key or pair, not once per keystroke.
         let mut pairs: Vec<(u64, f64)> = Vec::new();
         for sample in enrolled {
-            model.hold_tempo.add(sample.hold_tempo - hold_tempo);
-            model.flight_tempo.add(sample.flight_tempo - flight_tempo);
+            for ((mean, x), population) in model
+                .pattern
+                .iter_mut()
+                .zip(sample.pattern)
+                .zip(pattern_means)
+            {
+                mean.add(x - population);
+            }
             for k in &sample.keys {
                 if !k.hold.is_nan() {
                     model.hold_by_key[(k.key as usize).min(KEY_SLOTS - 1)].add(k.hold);
@@ -429,24 +475,18 @@ impl<'p> ShortTextModel<'p> {
     /// Log-likelihood ratio "same typist" vs "another typist" of a probe, with the number of
     /// features compared; `None` when the model is empty.
     pub fn log_likelihood_ratio(&self, probe: &ShortTextSample) -> Option<(f64, usize)> {
-        if self.hold_tempo.n <= 0.0 {
+        if self.enrolled == 0 {
             return None;
         }
         let params = self.params;
         let z = params.max_squared_z;
-        let (hold_tempo, flight_tempo) = params.tempo_means();
-        let mut llr = feature_llr(
-            probe.hold_tempo - hold_tempo,
-            &self.hold_tempo,
-            &params.hold_tempo,
-            z,
-        ) + feature_llr(
-            probe.flight_tempo - flight_tempo,
-            &self.flight_tempo,
-            &params.flight_tempo,
-            z,
-        );
-        let mut used = 2;
+        let pattern_means = params.pattern_means();
+        let mut llr = 0.0;
+        for i in 0..PATTERN_STATISTICS {
+            let r = probe.pattern[i] - pattern_means[i];
+            llr += feature_llr(r, &self.pattern[i], &params.pattern[i], z);
+        }
+        let mut used = PATTERN_STATISTICS;
         for k in &probe.keys {
             if !k.hold.is_nan() {
                 if let Some((level, m)) = self.hold_mean(k) {

@@ -34,24 +34,29 @@ pub(crate) const PARAMS: ShortTextParams = ShortTextParams {
         p(2.446152e-1, 1.883670e-2, 2.621689e-1), // finger movement
         p(2.673577e-1, 1.000000e-4, 2.673577e-1), // any pair
     ],
-    hold_tempo: p(4.792131e-3, 4.629642e-2, 5.108855e-2),
-    flight_tempo: p(1.313663e-2, 1.188267e-1, 1.319633e-1),
+    pattern: [
+        p(4.792131e-3, 4.629642e-2, 5.108855e-2), // hold tempo
+        p(1.313663e-2, 1.188267e-1, 1.319633e-1), // flight tempo
+        p(7.658125e-2, 6.030060e-2, 1.368818e-1), // hold spread
+        p(5.544011e-2, 4.677739e-2, 1.022175e-1), // flight spread
+        p(3.177940e-1, 1.859503e0, 2.177297e0),   // rollover
+    ],
     max_squared_z: 12.25,
-    key_weight: 0.5,
+    key_weight: 0.8,
     population: std::borrow::Cow::Borrowed(&POPULATION),
 };
 
 /// Distance (negated log-likelihood ratio) at each operating point.
 pub(crate) const CALIBRATION: ScoreCalibration = ScoreCalibration {
-    auto_enrol: -3.8691321615382916,
-    high: -3.255687637521512,
-    medium: -0.8993421392804593,
-    low: 0.9499124114079041,
+    auto_enrol: -5.818243951739953,
+    high: -4.912984278946341,
+    medium: -1.394348722663736,
+    low: 1.0923038009335475,
 };
 
 /// Population means (ln ms, holds and flights relative to their pattern's median) by
 /// `short_text::population_key`: statistic, back-off level, group.
-const POPULATION: [(u64, f64); 551] = [
+const POPULATION: [(u64, f64); 554] = [
     (0x20, -3.917096e-3),
     (0x30, -1.313998e-1),
     (0x31, 5.552414e-2),
@@ -603,4 +608,7 @@ const POPULATION: [(u64, f64); 551] = [
     (0x1300000000000000, 7.445470e-2),
     (0x2000000000000000, 4.613991e0),
     (0x2000000000000001, 5.167023e0),
+    (0x2000000000000002, -1.885191e0),
+    (0x2000000000000003, -1.211729e0),
+    (0x2000000000000004, -2.059029e0),
 ];
