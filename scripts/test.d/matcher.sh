@@ -4,8 +4,8 @@
 # fails when a required figure is missed:
 #   cmu paper mean EER <= 0.0962, cmu fewshot mean EER <= 0.20, adaptive < fewshot;
 #   aalto-short (issue 13: a type-2 phrase of a new text against 3 enrolled sentences of other
-#   texts) pooled EER <= 0.085: the short any-text constants fitted on aalto-dev's even half
-#   reach 0.0800 on all of aalto-dev (0.0794 on the held-out odd half); the margin allows for
+#   texts) pooled EER <= 0.078: the short any-text constants fitted on aalto-dev's even half
+#   reach 0.0727 on all of aalto-dev (0.078 on the held-out odd half); the margin allows for
 #   refits, not for a worse matcher.
 # Aalto (type 0) has no required figure; it must run and report. Skips (exit 0) when the data
 # is absent.
@@ -50,7 +50,7 @@ checks = [
     ("cmu paper mean EER <= 0.0962", paper <= 0.0962, paper),
     ("cmu fewshot mean EER <= 0.20", few <= 0.20, few),
     ("cmu adaptive beats fewshot", adaptive < few, adaptive),
-    ("aalto-short K=3 pooled EER <= 0.085", short <= 0.085, short),
+    ("aalto-short K=3 pooled EER <= 0.078", short <= 0.078, short),
     ("aalto reports every typist", aalto["users"] > 0 and aalto["pooled_eer"] == aalto["pooled_eer"], aalto["pooled_eer"]),
 ]
 failed = 0
