@@ -480,11 +480,15 @@ impl<'p> ShortTextModel<'p> {
         }
         let params = self.params;
         let z = params.max_squared_z;
-        let pattern_means = params.pattern_means();
         let mut llr = 0.0;
-        for i in 0..PATTERN_STATISTICS {
-            let r = probe.pattern[i] - pattern_means[i];
-            llr += feature_llr(r, &self.pattern[i], &params.pattern[i], z);
+        for (((x, population), mean), prior) in probe
+            .pattern
+            .iter()
+            .zip(params.pattern_means())
+            .zip(&self.pattern)
+            .zip(&params.pattern)
+        {
+            llr += feature_llr(x - population, mean, prior, z);
         }
         let mut used = PATTERN_STATISTICS;
         for k in &probe.keys {
