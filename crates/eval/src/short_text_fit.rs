@@ -389,7 +389,8 @@ pub fn write_rust(
          \n\
          const fn p(within: f64, between: f64, total: f64) -> FeaturePrior {{\n    FeaturePrior {{\n        within,\n        between,\n        total,\n    }}\n}}\n\
          \n\
-         /// Variances (log scale) by back-off level, tempo priors, the clip and the population.\n\
+         /// Variances (log scale) by back-off level, priors of the pattern statistics, the clip, the\n\
+         /// keys' weight and the population.\n\
          pub(crate) const PARAMS: ShortTextParams = ShortTextParams {{\n    hold: [\n{}    ],\n    flight: [\n{}    ],\n    pattern: [\n{}    ],\n    max_squared_z: {:?},\n    key_weight: {:?},\n    population: std::borrow::Cow::Borrowed(&POPULATION),\n}};\n\
          \n\
          /// Distance (negated log-likelihood ratio) at each operating point.\n\

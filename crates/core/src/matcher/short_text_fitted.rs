@@ -21,7 +21,8 @@ const fn p(within: f64, between: f64, total: f64) -> FeaturePrior {
     }
 }
 
-/// Variances (log scale) by back-off level, tempo priors, the clip and the population.
+/// Variances (log scale) by back-off level, priors of the pattern statistics, the clip, the
+/// keys' weight and the population.
 pub(crate) const PARAMS: ShortTextParams = ShortTextParams {
     hold: [
         p(6.808571e-2, 1.335711e-2, 8.174037e-2), // key
