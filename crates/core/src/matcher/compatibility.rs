@@ -31,6 +31,13 @@ impl MatchMode {
 /// them (the same-text matcher has little to go on with one or two).
 pub const MIN_SAME_TEXT_ENROLMENTS: usize = 3;
 
+/// Whether a pattern can be matched in the short any-text mode: type 2 typed on a desktop.
+/// Mobile rows time their flights from the previous keyup, not keydown, and no mobile data
+/// has calibrated the mode, so mobile patterns keep to their own text.
+pub fn has_short_any_text_mode(p: &Pattern) -> bool {
+    p.kind() == PatternKind::Extended && !p.is_mobile()
+}
+
 fn type_number(kind: PatternKind) -> u8 {
     match kind {
         PatternKind::AnyText => 0,
@@ -94,10 +101,10 @@ pub fn select<'a>(
         .iter()
         .filter(|e| mismatch(e, probe).is_none())
         .collect();
-    if probe.kind() == PatternKind::Extended && comparable.len() < MIN_SAME_TEXT_ENROLMENTS {
+    if has_short_any_text_mode(probe) && comparable.len() < MIN_SAME_TEXT_ENROLMENTS {
         let any_text: Vec<&Pattern> = enrolled
             .iter()
-            .filter(|e| e.kind() == PatternKind::Extended && e.is_mobile() == probe.is_mobile())
+            .filter(|e| has_short_any_text_mode(e))
             .collect();
         if any_text.len() > comparable.len() {
             return Ok((MatchMode::ShortAnyText, any_text));

@@ -34,7 +34,7 @@ mod tests;
 
 pub use any_text::{AnyTextModel, AnyTextSample, SlotPrior};
 pub use calibration::{ScoreCalibration, AUTO_ENROL_SCORE};
-pub use compatibility::{MatchMode, MIN_SAME_TEXT_ENROLMENTS};
+pub use compatibility::{has_short_any_text_mode, MatchMode, MIN_SAME_TEXT_ENROLMENTS};
 pub use error::MatchError;
 pub use quality::Quality;
 pub use same_text::{SameTextModel, SameTextParams, SameTextSample, TimedKey};
@@ -119,9 +119,9 @@ impl Matcher {
     ///
     /// Enrolled patterns that cannot be compared with the probe (another device class, type
     /// or text) are skipped; when none is left, the error says why the most recent one did not
-    /// fit. A type-2 probe with fewer than [`MIN_SAME_TEXT_ENROLMENTS`] enrolments of its text
-    /// is matched in the short any-text mode against every type-2 enrolment of its device
-    /// class, when there are more of those. All probes must share device class, type and text
+    /// fit. A desktop type-2 probe with fewer than [`MIN_SAME_TEXT_ENROLMENTS`] enrolments of
+    /// its text is matched in the short any-text mode against every desktop type-2
+    /// enrolment, when there are more of those ([`has_short_any_text_mode`]). All probes must share device class, type and text
     /// ([`MatchError::MixedPatterns`]). With two probes (dual pass) their distances are
     /// averaged.
     pub fn compare(

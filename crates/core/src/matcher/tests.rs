@@ -430,13 +430,25 @@ fn a_type_2_probe_uses_its_own_text_once_it_has_enough_enrolments() {
         ),
         Err(MatchError::TextMismatch { .. })
     ));
-    let mut phone = typist.recorder(PHRASES[1], iphone(), 8);
-    let mobile =
-        parse(phone.typing_pattern(&TypingPatternOptions::extended(PHRASES[1]), &NoDocument));
+    let on_phone = |text: &str, seed: u64| {
+        let mut phone = typist.recorder(text, iphone(), seed);
+        parse(phone.typing_pattern(&TypingPatternOptions::extended(text), &NoDocument))
+    };
     assert_eq!(
-        compare(&enrolled, &[mobile], Quality::Medium),
+        compare(&enrolled, &[on_phone(PHRASES[1], 8)], Quality::Medium),
         Err(MatchError::MobileDesktopMismatch)
     );
+    // Mobile type 2 has no short any-text mode: phrases enrolled on the phone do not match a
+    // new phrase typed on it.
+    let mobile_enrolled: Vec<Pattern> = (0..3).map(|i| on_phone(PHRASES[i], i as u64)).collect();
+    assert!(matches!(
+        compare(
+            &mobile_enrolled,
+            &[on_phone(PHRASES[4], 9)],
+            Quality::Medium
+        ),
+        Err(MatchError::TextMismatch { .. })
+    ));
 }
 
 #[test]

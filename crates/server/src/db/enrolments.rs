@@ -207,7 +207,7 @@ impl Db {
     }
 
     /// The newest `limit` type-2 patterns of a user in the bucket's device class and typing
-    /// position, of any text, oldest first: what a type-2 probe of a text with few
+    /// position, of any text, oldest first: what a desktop type-2 probe of a text with few
     /// enrolments is compared with in the short any-text mode. A stored pattern that no
     /// longer parses is logged and left out.
     pub async fn short_text_patterns(

@@ -172,10 +172,10 @@ pub async fn verify(
     }
 }
 
-/// The patterns a probe is compared with: its bucket's; or, for a type-2 probe whose text
-/// has fewer than [`MIN_SAME_TEXT_ENROLMENTS`] enrolments, the user's type-2 patterns of every
-/// text on the same device class and typing position when there are more of those (a
-/// freshly generated phrase is then matched in the short any-text mode). The enrolment
+/// The patterns a probe is compared with: its bucket's; or, for a desktop type-2 probe whose
+/// text has fewer than [`MIN_SAME_TEXT_ENROLMENTS`] enrolments, the user's desktop type-2
+/// patterns of every text when there are more of those (a freshly generated phrase is then
+/// matched in the short any-text mode; mobile patterns have no such mode). The enrolment
 /// count that decides between enrolling and verifying is that of the patterns returned.
 async fn comparable_enrolments(
     ctx: &Ctx<'_>,
@@ -186,7 +186,7 @@ async fn comparable_enrolments(
     let Some(user_id) = user_id else {
         return Ok(same_text);
     };
-    if bucket.kind != 2 || same_text.len() >= MIN_SAME_TEXT_ENROLMENTS {
+    if bucket.kind != 2 || bucket.is_mobile || same_text.len() >= MIN_SAME_TEXT_ENROLMENTS {
         return Ok(same_text);
     }
     let limit = ctx.tenant.settings.max_patterns_per_bucket;
