@@ -1,8 +1,11 @@
 //! Matcher speed: one probe against 10 enrolled patterns, through `matcher::compare` on parsed
-//! patterns (what the server calls), and through the prepared-model fast path.
+//! patterns (what the server calls), and through the prepared-model fast path; for type 2 of
+//! a new text, the short any-text mode.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
-use keycadence_core::matcher::{self, Quality, SameTextModel, SameTextSample};
+use keycadence_core::matcher::{
+    self, Quality, SameTextModel, SameTextSample, ShortTextModel, ShortTextSample,
+};
 use keycadence_core::pattern::Pattern;
 use keycadence_core::recorder::{KeyEvent, KeyKind, NoDocument, Recorder, TypingPatternOptions};
 use keycadence_core::Environment;
@@ -71,6 +74,36 @@ fn bench(c: &mut Criterion) {
     c.bench_function("compare type 0, 10 enrolled", |b| {
         b.iter(|| matcher::compare(black_box(&enrolled0), black_box(&probe0), Quality::Medium))
     });
+
+    // Short any text: 10 type-2 patterns of different 50-character texts, and a probe of
+    // an 11th text (the short any-text mode decides).
+    let text = |i: usize| &LONG[15 * i..15 * i + 50];
+    let extended = |i: usize| pattern(text(i), i as i64, &TypingPatternOptions::extended(text(i)));
+    let enrolled2: Vec<Pattern> = (0..10).map(extended).collect();
+    let probe2 = [extended(10)];
+    assert_eq!(
+        matcher::compare(&enrolled2, &probe2, Quality::Medium)
+            .expect("compares")
+            .mode,
+        matcher::MatchMode::ShortAnyText
+    );
+    c.bench_function("compare type 2 of a new text, 50 keys, 10 enrolled", |b| {
+        b.iter(|| matcher::compare(black_box(&enrolled2), black_box(&probe2), Quality::Medium))
+    });
+
+    let short = |p: &Pattern| match p {
+        Pattern::Diagram(d) => ShortTextSample::from_pattern(d).expect("usable"),
+        _ => unreachable!("type 2"),
+    };
+    let samples2: Vec<ShortTextSample> = enrolled2.iter().map(short).collect();
+    let refs2: Vec<&ShortTextSample> = samples2.iter().collect();
+    let params = matcher::Matcher::default().short_text;
+    let model2 = ShortTextModel::new(&refs2, &params);
+    let probe_sample2 = short(&probe2[0]);
+    c.bench_function(
+        "prepared model, type 2 of a new text, 50 keys, 10 enrolled",
+        |b| b.iter(|| model2.log_likelihood_ratio(black_box(&probe_sample2))),
+    );
 }
 
 criterion_group!(benches, bench);

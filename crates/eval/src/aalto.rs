@@ -17,6 +17,7 @@ use crate::DataError;
 #[derive(Clone, Debug, PartialEq)]
 struct Row {
     section: String,
+    sentence: String,
     keystroke_id: i64,
     press: i64,
     release: Option<i64>,
@@ -30,6 +31,8 @@ pub struct Typist {
     pub id: String,
     /// Key strokes of each sentence, sorted by press time; sentences sorted by first press.
     pub sentences: Vec<Vec<Stroke>>,
+    /// The text each sentence asked for (`SENTENCE`), in the order of `sentences`.
+    pub texts: Vec<String>,
     /// Rows that could not be used as they are (see the module docs).
     pub repaired_rows: usize,
     pub dropped_rows: usize,
@@ -104,6 +107,7 @@ pub fn load(id: &str, path: &Path) -> Result<Typist, DataError> {
         }
         rows.push(Row {
             section: section.to_owned(),
+            sentence: cells[2].to_owned(),
             keystroke_id: keystroke.trim().parse().unwrap_or(i64::MAX),
             press,
             release,
@@ -125,6 +129,10 @@ pub fn load(id: &str, path: &Path) -> Result<Typist, DataError> {
     Ok(Typist {
         id: id.to_owned(),
         sentences: sentences.iter().map(|s| strokes(s)).collect(),
+        texts: sentences
+            .iter()
+            .map(|s| s.first().map(|r| r.sentence.clone()).unwrap_or_default())
+            .collect(),
         repaired_rows,
         dropped_rows,
     })
@@ -208,6 +216,7 @@ mod tests {
         let t = load("7", &path).unwrap();
         std::fs::remove_dir_all(&dir).ok();
         assert_eq!(t.sentences.len(), 2);
+        assert_eq!(t.texts, vec!["ok", "Hi."]);
         // Section 1 was typed first; its release-before-press row lost its keyup, the row
         // with a scientific press time is gone, the short row too.
         assert_eq!(t.sentences[0].len(), 1);

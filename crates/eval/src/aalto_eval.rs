@@ -43,25 +43,42 @@ pub struct LoadReport {
     pub dropped_rows: usize,
 }
 
-/// Loads, replays and parses every typist of `dir`.
-pub fn load_all(dir: &Path) -> Result<(Vec<TypedTypist>, LoadReport), String> {
+/// Reads every typist file of `dir` in id order, counting files, repairs and the files that
+/// cannot be read in `report`.
+pub fn read_typists(dir: &Path, report: &mut LoadReport) -> Result<Vec<aalto::Typist>, String> {
     let files = aalto::list(dir).map_err(|e| e.to_string())?;
-    let options = TypingPatternOptions::any_text().with_length(2000.0);
-    let mut report = LoadReport {
-        files: files.len(),
-        ..LoadReport::default()
-    };
+    report.files = files.len();
     let mut typists = Vec::new();
     for (id, path) in files {
-        let typist = match aalto::load(&id, &path) {
-            Ok(t) => t,
-            Err(e) => {
-                report.skipped.push((id, e.to_string()));
-                continue;
+        match aalto::load(&id, &path) {
+            Ok(typist) => {
+                report.repaired_rows += typist.repaired_rows;
+                report.dropped_rows += typist.dropped_rows;
+                typists.push(typist);
             }
-        };
-        report.repaired_rows += typist.repaired_rows;
-        report.dropped_rows += typist.dropped_rows;
+            Err(e) => report.skipped.push((id, e.to_string())),
+        }
+    }
+    Ok(typists)
+}
+
+/// The typists at even positions of `typists` (id order): the half constants are fitted on.
+pub fn fit_half<T>(typists: &[T]) -> Vec<&T> {
+    typists
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| in_fit_half(*i))
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// Loads, replays and parses every typist of `dir`.
+pub fn load_all(dir: &Path) -> Result<(Vec<TypedTypist>, LoadReport), String> {
+    let options = TypingPatternOptions::any_text().with_length(2000.0);
+    let mut report = LoadReport::default();
+    let mut typists = Vec::new();
+    for typist in read_typists(dir, &mut report)? {
+        let id = typist.id.clone();
         if typist.sentences.len() < SESSIONS * SENTENCES_PER_SESSION {
             report.skipped.push((
                 id,

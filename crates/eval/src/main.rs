@@ -4,11 +4,14 @@
 
 mod aalto;
 mod aalto_eval;
+mod aalto_short;
 mod cmu;
 mod cmu_eval;
 mod metrics;
 mod replay;
 mod report;
+mod short_text_fit;
+mod text_design;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +72,28 @@ enum Command {
         data: PathBuf,
         #[arg(long, default_value = "target/eval-out")]
         out: PathBuf,
+    },
+    /// Aalto keystrokes directory, each sentence a type-2 pattern of its own text: enrol K
+    /// sentences, probe with sentence K+1 (the short any-text mode).
+    AaltoShort {
+        #[arg(long)]
+        data: PathBuf,
+        /// Enrolled sentences per typist (K).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=100))]
+        enrol: u16,
+        /// Also print the EER by the probe text's distinct letters and rare-key letters.
+        #[arg(long)]
+        by_text: bool,
+        #[arg(long, default_value = "target/eval-out")]
+        out: PathBuf,
+    },
+    /// Fit the short any-text constants on the fit half of an Aalto directory and write them
+    /// as Rust source (crates/core/src/matcher/short_text_fitted.rs).
+    FitShortText {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        write: PathBuf,
     },
     /// Fit the any-text constants on the fit half of an Aalto directory and write them as
     /// Rust source (crates/core/src/matcher/any_text_fitted.rs).
@@ -178,8 +203,7 @@ fn run_cmu(data: PathBuf, protocol: cmu_eval::Protocol, out: PathBuf) -> Result<
     Ok(())
 }
 
-fn load_aalto(data: &std::path::Path) -> Result<Vec<aalto_eval::TypedTypist>, String> {
-    let (typists, load) = aalto_eval::load_all(data)?;
+fn print_load(load: &aalto_eval::LoadReport) {
     println!(
         "Aalto keystrokes: {} files, {} typists usable ({} skipped); {} rows without a usable release (keyup lost), {} rows dropped (unusable press time or key code)",
         load.files,
@@ -191,10 +215,29 @@ fn load_aalto(data: &std::path::Path) -> Result<Vec<aalto_eval::TypedTypist>, St
     for (id, why) in load.skipped.iter().take(10) {
         println!("  skipped {id}: {why}");
     }
+}
+
+fn load_aalto(data: &std::path::Path) -> Result<Vec<aalto_eval::TypedTypist>, String> {
+    let (typists, load) = aalto_eval::load_all(data)?;
+    print_load(&load);
     if typists.len() < 2 {
         return Err("fewer than two usable typists".into());
     }
     Ok(typists)
+}
+
+/// The attempts whose claimed user is at an even position of `ids` (id order: the fit half)
+/// and those at an odd one.
+fn halves<'a>(
+    ids: impl Iterator<Item = &'a str>,
+    attempts: &[report::Attempt],
+) -> (Vec<report::Attempt>, Vec<report::Attempt>) {
+    let position: std::collections::HashMap<&str, usize> =
+        ids.enumerate().map(|(i, id)| (id, i)).collect();
+    attempts
+        .iter()
+        .cloned()
+        .partition(|a| aalto_eval::in_fit_half(position[a.user.as_str()]))
 }
 
 fn run_aalto(data: PathBuf, out: PathBuf) -> Result<(), String> {
@@ -207,20 +250,9 @@ fn run_aalto(data: PathBuf, out: PathBuf) -> Result<(), String> {
     report::print_summary("aalto (all typists)", &summary);
     // The any-text constants were fitted on the even positions of aalto-dev: on that
     // directory the odd half is the held-out estimate.
-    let position: std::collections::HashMap<&str, usize> = typists
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t.id.as_str(), i))
-        .collect();
-    let half = |fit: bool| -> Vec<report::Attempt> {
-        attempts
-            .iter()
-            .filter(|a| aalto_eval::in_fit_half(position[a.user.as_str()]) == fit)
-            .cloned()
-            .collect()
-    };
-    let fit_half = report::summarise(&half(true), &quality_thresholds());
-    let held_out = report::summarise(&half(false), &quality_thresholds());
+    let (fit_half, held_out) = halves(typists.iter().map(|t| t.id.as_str()), &attempts);
+    let fit_half = report::summarise(&fit_half, &quality_thresholds());
+    let held_out = report::summarise(&held_out, &quality_thresholds());
     report::print_summary(
         "aalto, claimed users at even positions (the any-text fit half when DIR is aalto-dev)",
         &fit_half,
@@ -249,12 +281,7 @@ fn run_aalto(data: PathBuf, out: PathBuf) -> Result<(), String> {
 
 fn run_fit_any_text(data: PathBuf, write: PathBuf) -> Result<(), String> {
     let typists = load_aalto(&data)?;
-    let fit: Vec<&aalto_eval::TypedTypist> = typists
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| aalto_eval::in_fit_half(*i))
-        .map(|(_, t)| t)
-        .collect();
+    let fit = aalto_eval::fit_half(&typists);
     let priors = aalto_eval::fit_priors(&fit);
     let calibration = aalto_eval::calibrate(&fit, &priors);
     println!(
@@ -275,6 +302,129 @@ fn run_fit_any_text(data: PathBuf, write: PathBuf) -> Result<(), String> {
     Ok(())
 }
 
+fn load_aalto_short(data: &std::path::Path) -> Result<Vec<aalto_short::ShortTypist>, String> {
+    let (typists, load) = aalto_short::load_all(data)?;
+    print_load(&load);
+    Ok(typists)
+}
+
+/// A summary whose per-user figures are the rank error of the one genuine attempt
+/// ([`aalto_short::per_user_rank_error`]).
+fn short_summary(attempts: &[report::Attempt]) -> report::Summary {
+    let mut summary = report::summarise(attempts, &quality_thresholds());
+    summary.per_user_eer = aalto_short::per_user_rank_error(attempts);
+    let eers: Vec<f64> = summary.per_user_eer.iter().map(|(_, e)| *e).collect();
+    (summary.mean_eer, summary.sd_eer) = metrics::mean_sd(&eers);
+    summary.users = eers.len();
+    summary
+}
+
+fn run_aalto_short(data: PathBuf, enrol: usize, by_text: bool, out: PathBuf) -> Result<(), String> {
+    let typists = load_aalto_short(&data)?;
+    let eligible = aalto_short::eligible(&typists, enrol);
+    if eligible.len() < 2 {
+        return Err(format!(
+            "fewer than two typists with {} usable sentences",
+            enrol + 1
+        ));
+    }
+    let scored = aalto_short::score(&eligible, enrol, &Matcher::default());
+    let attempts: Vec<report::Attempt> = scored.iter().map(|a| a.attempt.clone()).collect();
+    let summary = short_summary(&attempts);
+    let name = format!("aalto-short-k{enrol}");
+    let files = report::write_files(&out, &name, &attempts)
+        .map_err(|e| format!("{}: {e}", out.display()))?;
+    let genuine_keys: Vec<f64> = scored
+        .iter()
+        .filter(|a| a.attempt.genuine)
+        .map(|a| a.keys as f64)
+        .collect();
+    let (keys_mean, keys_sd) = metrics::mean_sd(&genuine_keys);
+    let short_mode = scored
+        .iter()
+        .filter(|a| a.mode == keycadence_core::matcher::MatchMode::ShortAnyText)
+        .count();
+    println!(
+        "protocol: each sentence a type-2 pattern of its own text; {} typists with {} usable sentences; enrol sentences 1-{enrol}, genuine sentence {}, impostors sentence {} of the next 100 typists",
+        eligible.len(),
+        enrol + 1,
+        enrol + 1,
+        enrol + 1
+    );
+    println!(
+        "keys per probe {keys_mean:.1} (sd {keys_sd:.1}); decided in the short any-text mode: {short_mode} of {} attempts (the others on the same text)",
+        scored.len()
+    );
+    println!("per-user EER here: the fraction of the user's impostors scoring at least as high as its one genuine attempt (ties half)");
+    report::print_summary(&format!("aalto-short K={enrol} (all typists)"), &summary);
+    // The short any-text constants were fitted on the even positions of aalto-dev: on that
+    // directory the odd half is the held-out estimate.
+    let (fit_half, held_out) = halves(typists.iter().map(|t| t.id.as_str()), &attempts);
+    let fit_half = short_summary(&fit_half);
+    let held_out = short_summary(&held_out);
+    report::print_summary(
+        "aalto-short, claimed users at even positions (the fit half when DIR is aalto-dev)",
+        &fit_half,
+    );
+    report::print_summary(
+        "aalto-short, claimed users at odd positions (held out when DIR is aalto-dev)",
+        &held_out,
+    );
+    let groups = text_design::table(&scored);
+    if by_text {
+        text_design::print(&groups);
+    }
+    println!("where the constants came from: short any-text priors and calibration fitted by `keycadence-eval fit-short-text` on the typists at even positions of aalto-dev");
+    for f in &files {
+        println!("wrote {}", f.display());
+    }
+    let mut json = report::json_base("aalto-short", &summary);
+    json.insert("dataset".into(), "aalto".into());
+    json.insert("enrol".into(), enrol.into());
+    json.insert(
+        "keys_per_probe_mean".into(),
+        report::round6(keys_mean).into(),
+    );
+    json.insert("short_any_text_attempts".into(), short_mode.into());
+    json.insert(
+        "even_positions".into(),
+        serde_json::Value::Object(report::json_base("aalto-short-even", &fit_half)),
+    );
+    json.insert(
+        "odd_positions".into(),
+        serde_json::Value::Object(report::json_base("aalto-short-odd", &held_out)),
+    );
+    json.insert("by_text".into(), text_design::json(&groups));
+    println!("{}", serde_json::Value::Object(json));
+    Ok(())
+}
+
+fn run_fit_short_text(data: PathBuf, write: PathBuf) -> Result<(), String> {
+    let typists = load_aalto_short(&data)?;
+    let fit = aalto_eval::fit_half(&typists);
+    if fit.len() < 2 {
+        return Err("fewer than two typists to fit on".into());
+    }
+    let (params, calibration, eer) = short_text_fit::fit(&fit);
+    println!(
+        "fitted on {} typists (even positions in id order): pooled EER at K={} {eer:.4}; {params:?}; calibration {calibration:?}",
+        fit.len(),
+        short_text_fit::CALIBRATION_ENROL
+    );
+    short_text_fit::write_rust(
+        &write,
+        &params,
+        &calibration,
+        &format!(
+            "keycadence-eval fit-short-text --data {} --write <this file>",
+            data.display()
+        ),
+    )
+    .map_err(|e| format!("{}: {e}", write.display()))?;
+    println!("wrote {}", write.display());
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -285,6 +435,13 @@ fn main() -> ExitCode {
         } => run_cmu(data, protocol, out),
         Command::Aalto { data, out } => run_aalto(data, out),
         Command::FitAnyText { data, write } => run_fit_any_text(data, write),
+        Command::AaltoShort {
+            data,
+            enrol,
+            by_text,
+            out,
+        } => run_aalto_short(data, enrol as usize, by_text, out),
+        Command::FitShortText { data, write } => run_fit_short_text(data, write),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -82,6 +82,10 @@ pub struct ApiResponse {
     pub previous_samples: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_similarity: Option<i64>,
+    /// Which matcher decided (`same_text`, `any_text`, `short_any_text`); not a TypingDNA
+    /// field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub positions: Option<Vec<u8>>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -8,6 +8,9 @@
 //!
 //! * Same text (types 1 and 2): [`same_text`], rows aligned by position.
 //! * Any text (type 0): [`any_text`], per-key statistics.
+//! * Short any text (type 2 of a text not enrolled, such as a freshly generated phrase):
+//!   [`short_text`], per-key holds and per-pair flights with back-off to finger groups
+//!   ([`key_groups`]). [`MatchOutcome::mode`] says which matcher decided.
 //! * Scores and operating points: [`calibration`]. Every constant learned from data, and where
 //!   it came from, is listed in [`fitted`].
 //!
@@ -21,16 +24,21 @@ mod compatibility;
 pub mod device;
 mod error;
 pub mod fitted;
+pub mod key_groups;
 mod quality;
 pub mod same_text;
+pub mod short_text;
+mod short_text_fitted;
 #[cfg(test)]
 mod tests;
 
 pub use any_text::{AnyTextModel, AnyTextSample, SlotPrior};
 pub use calibration::{ScoreCalibration, AUTO_ENROL_SCORE};
+pub use compatibility::{has_short_any_text_mode, MatchMode, MIN_SAME_TEXT_ENROLMENTS};
 pub use error::MatchError;
 pub use quality::Quality;
 pub use same_text::{SameTextModel, SameTextParams, SameTextSample, TimedKey};
+pub use short_text::{ShortTextModel, ShortTextParams, ShortTextSample};
 
 use crate::pattern::{DiagramPattern, Pattern};
 
@@ -52,6 +60,8 @@ pub struct MatchOutcome {
     pub compared_samples: usize,
     /// Similarity of the probe's device to the enrolment devices, 0–100.
     pub device_similarity: f64,
+    /// The matcher that decided.
+    pub mode: MatchMode,
 }
 
 impl MatchOutcome {
@@ -70,6 +80,8 @@ pub struct Matcher {
     pub same_text_calibration: ScoreCalibration,
     pub any_text_priors: [SlotPrior; any_text::SLOTS],
     pub any_text_calibration: ScoreCalibration,
+    pub short_text: ShortTextParams,
+    pub short_text_calibration: ScoreCalibration,
 }
 
 impl Default for Matcher {
@@ -79,6 +91,8 @@ impl Default for Matcher {
             same_text_calibration: fitted::SAME_TEXT_CALIBRATION,
             any_text_priors: any_text_fitted::PRIORS,
             any_text_calibration: any_text_fitted::CALIBRATION,
+            short_text: short_text_fitted::PARAMS,
+            short_text_calibration: short_text_fitted::CALIBRATION,
         }
     }
 }
@@ -96,7 +110,7 @@ pub fn compare(
 /// Distance of the probes to the enrolment on a family's own scale, and the evidence behind it.
 struct Measured {
     distance: f64,
-    /// Compared features (same text) or slots (any text) per probe, averaged.
+    /// Compared features (same text, short any text) or slots (any text) per probe, averaged.
     features: f64,
 }
 
@@ -105,22 +119,31 @@ impl Matcher {
     ///
     /// Enrolled patterns that cannot be compared with the probe (another device class, type
     /// or text) are skipped; when none is left, the error says why the most recent one did not
-    /// fit. All probes must share device class, type and text ([`MatchError::MixedPatterns`]).
-    /// With two probes (dual pass) their distances are averaged.
+    /// fit. A desktop type-2 probe with fewer than [`MIN_SAME_TEXT_ENROLMENTS`] enrolments of
+    /// its text is matched in the short any-text mode against every desktop type-2
+    /// enrolment, when there are more of those ([`has_short_any_text_mode`]). All probes must share device class, type and text
+    /// ([`MatchError::MixedPatterns`]). With two probes (dual pass) their distances are
+    /// averaged.
     pub fn compare(
         &self,
         enrolled: &[Pattern],
         probes: &[Pattern],
         quality: Quality,
     ) -> Result<MatchOutcome, MatchError> {
-        let (probe_family, comparable) = compatibility::select(enrolled, probes)?;
-        let measured = match probe_family {
-            compatibility::Family::SameText => self.measure_same_text(&comparable, probes)?,
-            compatibility::Family::AnyText => self.measure_any_text(&comparable, probes)?,
-        };
-        let calibration = match probe_family {
-            compatibility::Family::SameText => &self.same_text_calibration,
-            compatibility::Family::AnyText => &self.any_text_calibration,
+        let (mode, comparable) = compatibility::select(enrolled, probes)?;
+        let (measured, calibration) = match mode {
+            MatchMode::SameText => (
+                self.measure_same_text(&comparable, probes)?,
+                &self.same_text_calibration,
+            ),
+            MatchMode::AnyText => (
+                self.measure_any_text(&comparable, probes)?,
+                &self.any_text_calibration,
+            ),
+            MatchMode::ShortAnyText => (
+                self.measure_short_text(&comparable, probes)?,
+                &self.short_text_calibration,
+            ),
         };
         let score = calibration.score(measured.distance);
         let confidence = confidence(comparable.len(), measured.features);
@@ -140,6 +163,7 @@ impl Matcher {
                 && (score - threshold).abs() >= HIGH_CONFIDENCE_MARGIN,
             compared_samples: comparable.len(),
             device_similarity,
+            mode,
         })
     }
 
@@ -186,25 +210,57 @@ impl Matcher {
         }
         let refs: Vec<&AnyTextSample> = samples.iter().collect();
         let model = AnyTextModel::new(&refs);
-        let mut distance = 0.0;
-        let mut features = 0.0;
-        for probe in probes {
+        per_probe_average(probes, |probe| {
             let Pattern::AnyText(a) = probe else {
                 return Err(MatchError::NotTyping);
             };
             let sample = AnyTextSample::from_pattern(a).ok_or(MatchError::NoKeystrokes)?;
-            let (llr, used) = model
+            model
                 .log_likelihood_ratio(&sample, &self.any_text_priors)
-                .ok_or(MatchError::NoKeystrokes)?;
-            distance -= llr;
-            features += used as f64;
-        }
-        let n = probes.len() as f64;
-        Ok(Measured {
-            distance: distance / n,
-            features: features / n,
+                .ok_or(MatchError::NoKeystrokes)
         })
     }
+
+    fn measure_short_text(
+        &self,
+        enrolled: &[&Pattern],
+        probes: &[Pattern],
+    ) -> Result<Measured, MatchError> {
+        let samples: Vec<ShortTextSample> = enrolled
+            .iter()
+            .filter_map(|p| diagram(p).and_then(ShortTextSample::from_pattern))
+            .collect();
+        let refs: Vec<&ShortTextSample> = samples.iter().collect();
+        let model = ShortTextModel::new(&refs, &self.short_text);
+        per_probe_average(probes, |probe| {
+            let sample = diagram(probe)
+                .and_then(ShortTextSample::from_pattern)
+                .ok_or(MatchError::NoKeystrokes)?;
+            model
+                .log_likelihood_ratio(&sample)
+                .ok_or(MatchError::NoKeystrokes)
+        })
+    }
+}
+
+/// The distance of the probes (dual pass: their average) from each probe's log-likelihood
+/// ratio "same typist" vs "another" and its number of compared features.
+fn per_probe_average(
+    probes: &[Pattern],
+    mut measure: impl FnMut(&Pattern) -> Result<(f64, usize), MatchError>,
+) -> Result<Measured, MatchError> {
+    let mut distance = 0.0;
+    let mut features = 0.0;
+    for probe in probes {
+        let (llr, used) = measure(probe)?;
+        distance -= llr;
+        features += used as f64;
+    }
+    let n = probes.len() as f64;
+    Ok(Measured {
+        distance: distance / n,
+        features: features / n,
+    })
 }
 
 fn diagram(p: &Pattern) -> Option<&DiagramPattern> {

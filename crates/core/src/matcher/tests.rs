@@ -78,6 +78,11 @@ impl Typist {
         parse(rec.typing_pattern(&TypingPatternOptions::same_text(text), &NoDocument))
     }
 
+    fn extended(&self, text: &str, noise_seed: u64) -> Pattern {
+        let mut rec = self.recorder(text, Environment::desktop_chrome(), noise_seed);
+        parse(rec.typing_pattern(&TypingPatternOptions::extended(text), &NoDocument))
+    }
+
     fn any_text(&self, text: &str, noise_seed: u64) -> Pattern {
         let mut rec = self.recorder(text, Environment::desktop_chrome(), noise_seed);
         parse(rec.typing_pattern(
@@ -348,4 +353,116 @@ fn a_new_device_lowers_device_similarity_only() {
     assert_eq!(same_device.device_similarity, 100.0);
     assert!(new_device.device_similarity < 100.0 && new_device.device_similarity > 50.0);
     assert_eq!(same_device.score, new_device.score);
+}
+
+/// Four-word phrases, each typed once, as a Verify-style window generates them.
+const PHRASES: [&str; 6] = [
+    "orange cloud above hills",
+    "silver spoon in soup",
+    "twelve horses run north",
+    "hidden key under mat",
+    "purple socks dry slowly",
+    "empty train station bench",
+];
+
+#[test]
+fn short_any_text_the_enrolled_typist_scores_higher_on_a_new_phrase() {
+    let probe_text = PHRASES[5];
+    let mut wins = 0;
+    let mut trials = 0;
+    for user in 0..6u64 {
+        let typist = Typist::new(300 + user);
+        let enrolled: Vec<Pattern> = PHRASES[..5]
+            .iter()
+            .enumerate()
+            .map(|(i, p)| typist.extended(p, 10 * user + i as u64))
+            .collect();
+        let genuine = compare(
+            &enrolled,
+            &[typist.extended(probe_text, 999 + user)],
+            Quality::Medium,
+        )
+        .unwrap();
+        assert_eq!(genuine.mode, MatchMode::ShortAnyText);
+        assert_eq!(genuine.compared_samples, 5);
+        for other in 0..6u64 {
+            if other == user {
+                continue;
+            }
+            let probe = Typist::new(300 + other).extended(probe_text, 500 + other);
+            let impostor = compare(&enrolled, &[probe], Quality::Medium).unwrap();
+            trials += 1;
+            wins += usize::from(genuine.score > impostor.score);
+        }
+    }
+    assert!(wins * 10 >= trials * 9, "{wins} of {trials}");
+}
+
+#[test]
+fn a_type_2_probe_uses_its_own_text_once_it_has_enough_enrolments() {
+    let typist = Typist::new(41);
+    let mut enrolled: Vec<Pattern> = PHRASES[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, p)| typist.extended(p, i as u64))
+        .collect();
+    let probe = [typist.extended(PHRASES[4], 77)];
+    for n in 0..MIN_SAME_TEXT_ENROLMENTS {
+        let outcome = compare(&enrolled, &probe, Quality::Medium).unwrap();
+        assert_eq!(
+            (outcome.mode, outcome.compared_samples),
+            (MatchMode::ShortAnyText, 3 + n)
+        );
+        enrolled.push(typist.extended(PHRASES[4], 100 + n as u64));
+    }
+    let outcome = compare(&enrolled, &probe, Quality::Medium).unwrap();
+    assert_eq!(
+        (outcome.mode, outcome.compared_samples),
+        (MatchMode::SameText, MIN_SAME_TEXT_ENROLMENTS)
+    );
+    // Type 1 has no short any-text mode, and the short mode keeps to the device class.
+    let type1 = typist.same_text(PHRASES[0], 5);
+    assert!(matches!(
+        compare(
+            &[type1],
+            &[typist.same_text(PHRASES[1], 6)],
+            Quality::Medium
+        ),
+        Err(MatchError::TextMismatch { .. })
+    ));
+    let on_phone = |text: &str, seed: u64| {
+        let mut phone = typist.recorder(text, iphone(), seed);
+        parse(phone.typing_pattern(&TypingPatternOptions::extended(text), &NoDocument))
+    };
+    assert_eq!(
+        compare(&enrolled, &[on_phone(PHRASES[1], 8)], Quality::Medium),
+        Err(MatchError::MobileDesktopMismatch)
+    );
+    // Mobile type 2 has no short any-text mode: phrases enrolled on the phone do not match a
+    // new phrase typed on it.
+    let mobile_enrolled: Vec<Pattern> = (0..3).map(|i| on_phone(PHRASES[i], i as u64)).collect();
+    assert!(matches!(
+        compare(
+            &mobile_enrolled,
+            &[on_phone(PHRASES[4], 9)],
+            Quality::Medium
+        ),
+        Err(MatchError::TextMismatch { .. })
+    ));
+}
+
+#[test]
+fn a_short_any_text_probe_without_usable_keys_is_refused() {
+    let typist = Typist::new(42);
+    let enrolled: Vec<Pattern> = PHRASES[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, p)| typist.extended(p, i as u64))
+        .collect();
+    // One key: a hold but no flight.
+    let one_key = typist.extended("a", 1);
+    assert_eq!(
+        compare(&enrolled, &[one_key], Quality::Medium),
+        Err(MatchError::NoKeystrokes)
+    );
 }

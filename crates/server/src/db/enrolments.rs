@@ -195,28 +195,38 @@ impl Db {
             .bind(limit as i64)
             .fetch_all(self.pool())
             .await?;
-        let mut ids = Vec::with_capacity(rows.len());
-        let mut patterns = Vec::with_capacity(rows.len());
-        let mut text_bytes = 0;
-        for row in rows.iter().rev() {
-            let id: i64 = row.try_get(0)?;
-            let text: &str = row.try_get(1)?;
-            ids.push(id);
-            text_bytes += text.len();
-            match Pattern::parse(text) {
-                Ok(pattern) => patterns.push(pattern),
-                Err(err) => tracing::error!(
-                    user_id,
-                    pattern_id = id,
-                    error = %err,
-                    "a stored pattern no longer parses; skipped"
-                ),
-            }
-        }
+        let Parsed {
+            ids,
+            patterns,
+            text_bytes,
+        } = parse_newest_first(user_id, &rows)?;
         let patterns: Arc<[Pattern]> = patterns.into();
         self.bucket_cache
             .put(user_id, bucket, ids.into(), patterns.clone(), text_bytes);
         Ok(patterns)
+    }
+
+    /// The newest `limit` type-2 patterns of a user in the bucket's device class and typing
+    /// position, of any text, oldest first: what a desktop type-2 probe of a text with few
+    /// enrolments is compared with in the short any-text mode. A stored pattern that no
+    /// longer parses is logged and left out.
+    pub async fn short_text_patterns(
+        &self,
+        user_id: i64,
+        bucket: Bucket,
+        limit: u32,
+    ) -> Result<Vec<Pattern>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT id, pattern FROM patterns WHERE user_id = $1 AND is_mobile = $2 AND kind = 2 \
+             AND position = $3 ORDER BY id DESC LIMIT $4",
+        )
+        .bind(user_id)
+        .bind(bucket.is_mobile as i64)
+        .bind(bucket.position)
+        .bind(limit as i64)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(parse_newest_first(user_id, &rows)?.patterns)
     }
 
     /// How many mobile patterns of this type and text the user has in any position.
@@ -501,6 +511,40 @@ const USER_AND_BUCKET_IDS_POSTGRES: &str = "SELECT u.id, (SELECT string_agg(b.id
      (SELECT id FROM patterns WHERE user_id = u.id AND is_mobile = $3 AND kind = $4 \
      AND text_id = $5 AND position = $6 ORDER BY id DESC LIMIT $7) b) \
      FROM users u WHERE u.tenant_id = $1 AND u.external_id = $2";
+
+/// Stored patterns read newest first, parsed and put oldest first.
+struct Parsed {
+    ids: Vec<i64>,
+    patterns: Vec<Pattern>,
+    /// Length of the stored texts, for the bucket cache's budget.
+    text_bytes: usize,
+}
+
+/// Parses `(id, pattern)` rows read newest first; a stored pattern that no longer parses is
+/// logged and left out (its id is kept: it is still in the bucket).
+fn parse_newest_first(user_id: i64, rows: &[sqlx::any::AnyRow]) -> Result<Parsed, sqlx::Error> {
+    let mut parsed = Parsed {
+        ids: Vec::with_capacity(rows.len()),
+        patterns: Vec::with_capacity(rows.len()),
+        text_bytes: 0,
+    };
+    for row in rows.iter().rev() {
+        let id: i64 = row.try_get(0)?;
+        let text: &str = row.try_get(1)?;
+        parsed.ids.push(id);
+        parsed.text_bytes += text.len();
+        match Pattern::parse(text) {
+            Ok(pattern) => parsed.patterns.push(pattern),
+            Err(err) => tracing::error!(
+                user_id,
+                pattern_id = id,
+                error = %err,
+                "a stored pattern no longer parses; skipped"
+            ),
+        }
+    }
+    Ok(parsed)
+}
 
 /// Row ids from a comma-separated list, ascending (oldest first, whatever order the
 /// aggregate produced).

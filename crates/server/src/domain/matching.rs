@@ -16,6 +16,9 @@ pub struct Verification {
     pub high_confidence: bool,
     pub compared_samples: u64,
     pub device_similarity: f64,
+    /// The matcher that decided, as the API names it (`same_text`, `any_text`,
+    /// `short_any_text`).
+    pub mode: &'static str,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,6 +44,7 @@ pub fn compare(
             high_confidence: o.high_confidence,
             compared_samples: o.compared_samples as u64,
             device_similarity: o.device_similarity,
+            mode: o.mode.name(),
         }),
         Err(error) => Err(failure(&error)),
     }

@@ -7,6 +7,9 @@ pub mod submission;
 
 use std::sync::Arc;
 
+use keycadence_core::matcher::MIN_SAME_TEXT_ENROLMENTS;
+use keycadence_core::pattern::Pattern;
+
 use crate::auth::Tenant;
 use crate::db::enrolments::{
     Booking, Bucket, EnrolOutcome, Enrolled, PatternFilter, VerifyRefusal,
@@ -81,6 +84,7 @@ pub async fn verify(
         Some(Enrolled { user_id, patterns }) => (Some(user_id), patterns),
         None => (None, Arc::from(Vec::new())),
     };
+    let enrolled = comparable_enrolments(ctx, user_id, sub.bucket, enrolled).await?;
     if endpoint == Endpoint::Verify && req.device_similarity_only {
         if enrolled.is_empty() {
             return nothing_to_compare(ctx, user_id, sub.bucket).await;
@@ -168,6 +172,32 @@ pub async fn verify(
     }
 }
 
+/// The patterns a probe is compared with: its bucket's; or, for a desktop type-2 probe whose
+/// text has fewer than [`MIN_SAME_TEXT_ENROLMENTS`] enrolments, the user's desktop type-2
+/// patterns of every text when there are more of those (a freshly generated phrase is then
+/// matched in the short any-text mode; mobile patterns have no such mode). The enrolment
+/// count that decides between enrolling and verifying is that of the patterns returned.
+async fn comparable_enrolments(
+    ctx: &Ctx<'_>,
+    user_id: Option<i64>,
+    bucket: Bucket,
+    same_text: Arc<[Pattern]>,
+) -> Result<Arc<[Pattern]>, ApiError> {
+    let Some(user_id) = user_id else {
+        return Ok(same_text);
+    };
+    if bucket.kind != 2 || bucket.is_mobile || same_text.len() >= MIN_SAME_TEXT_ENROLMENTS {
+        return Ok(same_text);
+    }
+    let limit = ctx.tenant.settings.max_patterns_per_bucket;
+    let any_text = ctx.db.short_text_patterns(user_id, bucket, limit).await?;
+    Ok(if any_text.len() > same_text.len() {
+        any_text.into()
+    } else {
+        same_text
+    })
+}
+
 /// The decisions other than verifying: nothing to compare with (3 or 4), not enough
 /// enrolments (9), or enrol.
 async fn without_verifying(
@@ -202,6 +232,7 @@ fn verified_response(
     let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
     response.result = Some(u8::from(result));
     response.high_confidence = Some(u8::from(v.high_confidence));
+    response.mode = Some(v.mode);
     if auto_enrol {
         response.action = Some(if enrolled_now {
             "verify;enroll"
@@ -387,6 +418,7 @@ pub fn match_patterns(
         response.net_score = Some(whole(v.net_score));
         response.high_confidence = Some(u8::from(v.high_confidence));
         response.compared_samples = Some(v.compared_samples);
+        response.mode = Some(v.mode);
     }
     Ok(response)
 }
