@@ -179,6 +179,8 @@ impl OtpSettings {
     /// Flags and environment (`args`) over the file over the defaults.
     pub fn resolve(args: OtpArgs, file: OtpArgs) -> OtpSettings {
         let d = OtpSettings::default();
+        let pick =
+            |flag: Option<u32>, file: Option<u32>, default: u32| flag.or(file).unwrap_or(default);
         let smtp = args.smtp_host.or(file.smtp_host).map(|host| SmtpSettings {
             host,
             port: args.smtp_port.or(file.smtp_port),
@@ -206,22 +208,26 @@ impl OtpSettings {
                 .or(file.backup_code_memory_kib)
                 .unwrap_or(d.backup_code_memory_kib),
             floods: FloodSettings {
-                sends_per_app_per_minute: args
-                    .sends_per_app_per_minute
-                    .or(file.sends_per_app_per_minute)
-                    .unwrap_or(d.floods.sends_per_app_per_minute),
-                sends_per_ip_per_minute: args
-                    .sends_per_ip_per_minute
-                    .or(file.sends_per_ip_per_minute)
-                    .unwrap_or(d.floods.sends_per_ip_per_minute),
-                sms_per_app_per_hour: args
-                    .sms_per_app_per_hour
-                    .or(file.sms_per_app_per_hour)
-                    .unwrap_or(d.floods.sms_per_app_per_hour),
-                validations_per_ip_per_minute: args
-                    .validations_per_ip_per_minute
-                    .or(file.validations_per_ip_per_minute)
-                    .unwrap_or(d.floods.validations_per_ip_per_minute),
+                sends_per_app_per_minute: pick(
+                    args.sends_per_app_per_minute,
+                    file.sends_per_app_per_minute,
+                    d.floods.sends_per_app_per_minute,
+                ),
+                sends_per_ip_per_minute: pick(
+                    args.sends_per_ip_per_minute,
+                    file.sends_per_ip_per_minute,
+                    d.floods.sends_per_ip_per_minute,
+                ),
+                sms_per_app_per_hour: pick(
+                    args.sms_per_app_per_hour,
+                    file.sms_per_app_per_hour,
+                    d.floods.sms_per_app_per_hour,
+                ),
+                validations_per_ip_per_minute: pick(
+                    args.validations_per_ip_per_minute,
+                    file.validations_per_ip_per_minute,
+                    d.floods.validations_per_ip_per_minute,
+                ),
             },
         }
     }

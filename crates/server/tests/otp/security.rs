@@ -10,7 +10,24 @@ use serde_json::{json, Value};
 use super::cli::{cli, field, serve_with, Served};
 use super::support::*;
 
-/// A server process with e-mail (to `smtp`) and SMS (to `sms`) delivery and `flags`.
+/// `serve` on `db` with e-mail delivery to `smtp`, SMS to `sms`, and `flags`.
+fn serve_delivering(db: &str, smtp: &SmtpSink, sms: &SmsGateway, flags: &[&str]) -> Served {
+    let port = smtp.port.to_string();
+    let mut all = vec![
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        &port,
+        "--smtp-tls",
+        "off",
+        "--sms-base-url",
+        &sms.base,
+    ];
+    all.extend_from_slice(flags);
+    serve_with(db, &all)
+}
+
+/// A server process with e-mail and SMS delivery, and its database.
 struct Target {
     served: Served,
     db: String,
@@ -29,24 +46,11 @@ impl Target {
     fn start(smtp: &SmtpSink, sms: &SmsGateway, flags: &[&str]) -> Target {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite:{}", dir.path().join("target.db").display());
-        let port = smtp.port.to_string();
-        let mut all = vec![
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &port,
-            "--smtp-tls",
-            "off",
-            "--sms-base-url",
-            &sms.base,
-        ];
-        all.extend_from_slice(flags);
         // The keys are generated beside the database by the first command.
         let (ok, _, err) = cli(&db, &["apps", "list"]);
         assert!(ok, "{err}");
-        let served = serve_with(&db, &all);
         Target {
-            served,
+            served: serve_delivering(&db, smtp, sms, flags),
             db,
             _dir: dir,
             http: reqwest::Client::new(),
@@ -77,6 +81,13 @@ impl Target {
             application_id: field(&out, "applicationId:").unwrap(),
             secret: field(&out, "secret:").unwrap(),
         }
+    }
+
+    /// `/otp/send` with a fresh 2.0 back-end payload of `app` for `fields`.
+    async fn send(&self, app: &CreatedApp, fields: VerifyPayload) -> Reply {
+        self.post("/otp/send", &app.v2(Purpose::Backend, fields))
+            .await
+            .0
     }
 
     async fn post(&self, path: &str, body: &Value) -> (Reply, Option<String>) {
@@ -132,6 +143,11 @@ impl CreatedApp {
         let sealed = payload::seal(&self.legacy_key(), &fields, &mut rand::rngs::OsRng);
         self.body(sealed, json!(1.1))
     }
+}
+
+/// How many of `answers` have `code`.
+fn count(answers: &[(i64, Option<String>)], code: i64) -> usize {
+    answers.iter().filter(|(c, _)| *c == code).count()
 }
 
 fn with_code(mut body: Value, code: &str) -> Value {
@@ -300,7 +316,7 @@ async fn send_floods_stop_at_each_limit_under_concurrency() {
         })
         .collect();
     let answers = concurrent_sends(&target, bodies).await;
-    let sent = answers.iter().filter(|(code, _)| *code == 9).count();
+    let sent = count(&answers, 9);
     assert_eq!(sent, 4, "{answers:?}");
     for (code, retry_after) in &answers {
         if *code != 9 {
@@ -336,23 +352,11 @@ async fn send_floods_stop_at_each_limit_under_concurrency() {
         .map(|_| a.v2(Purpose::Backend, TestApp::email(&unique_email("app"))))
         .collect();
     let answers = concurrent_sends(&target, bodies).await;
-    assert_eq!(
-        answers.iter().filter(|(c, _)| *c == 9).count(),
-        5,
-        "{answers:?}"
-    );
-    assert_eq!(
-        answers.iter().filter(|(c, _)| *c == 13).count(),
-        10,
-        "{answers:?}"
-    );
+    assert_eq!(count(&answers, 9), 5, "{answers:?}");
+    assert_eq!(count(&answers, 13), 10, "{answers:?}");
     target
-        .post(
-            "/otp/send",
-            &b.v2(Purpose::Backend, TestApp::email(&unique_email("b"))),
-        )
+        .send(&b, TestApp::email(&unique_email("b")))
         .await
-        .0
         .expect(9, 200);
     drop(target);
 
@@ -373,23 +377,15 @@ async fn send_floods_stop_at_each_limit_under_concurrency() {
         .map(|i| app.v2(Purpose::Backend, TestApp::phone(&format!("+4072200{i:04}"))))
         .collect();
     let answers = concurrent_sends(&target, bodies).await;
-    assert_eq!(
-        answers.iter().filter(|(c, _)| *c == 9).count(),
-        3,
-        "{answers:?}"
-    );
+    assert_eq!(count(&answers, 9), 3, "{answers:?}");
     assert_eq!(
         sms.requests().len() - before,
         3,
         "only 3 texts left the server"
     );
     target
-        .post(
-            "/otp/send",
-            &app.v2(Purpose::Backend, TestApp::email(&unique_email("mail"))),
-        )
+        .send(&app, TestApp::email(&unique_email("mail")))
         .await
-        .0
         .expect(9, 200);
 }
 
@@ -452,12 +448,8 @@ async fn malformed_identifiers_get_their_codes_not_a_panic() {
     // A national number without a country code is not guessed at (it was read as +55).
     let before = sms.requests().len();
     target
-        .post(
-            "/otp/send",
-            &app.v2(Purpose::Backend, TestApp::phone("5551234567")),
-        )
+        .send(&app, TestApp::phone("5551234567"))
         .await
-        .0
         .expect(112, 400);
     assert_eq!(sms.requests().len(), before);
 }
@@ -486,20 +478,7 @@ async fn echoed_codes_are_an_explicit_sandbox_setting_and_logged() {
         application_id: field(&out, "applicationId:").unwrap(),
         secret: field(&out, "secret:").unwrap(),
     };
-    let port = smtp.port.to_string();
-    let served = serve_with(
-        &db,
-        &[
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            &port,
-            "--smtp-tls",
-            "off",
-            "--sms-base-url",
-            &sms.base,
-        ],
-    );
+    let served = serve_delivering(&db, &smtp, &sms, &[]);
     assert!(
         served.log.contains("echo_codes on") && served.log.contains(&app.application_id),
         "{}",
