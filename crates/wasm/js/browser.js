@@ -4,9 +4,6 @@
 // code than reading property by property through reflection. No recorder logic lives here:
 // what the values mean is decided in Rust.
 
-// A number as it is; NaN, which no DOM number property holds, when absent or not a number.
-const number = (value) => (typeof value == 'number' ? value : NaN);
-
 /**
  * The facts of keycadence_core::Environment and BrowserMarkers that are not strings, each the
  * JavaScript expression documented on its field, into `out`: `[flags, screen.width,
@@ -61,45 +58,6 @@ export const language = () => navigator.language;
 
 /** `object.value`. */
 export const value = (object) => object.value;
-
-/** `event.target.id`. */
-export const targetId = (event) => event.target?.id;
-
-/** `event.target.value`. */
-export const targetValue = (event) => event.target?.value;
-
-/** A keyboard or `input` event into `out`: `[keyCode, charCode, shiftKey ? 1 : 0,
- * target.selectionStart]`, the last only `withField` (NaN otherwise). */
-export function keyEvent(event, withField, out) {
-  out.set([
-    number(event.keyCode),
-    number(event.charCode),
-    event.shiftKey ? 1 : 0,
-    withField ? number(event.target?.selectionStart) : NaN,
-  ]);
-}
-
-/** A mouse event into `out`: `[screenX, screenY, which]` (numbers on every `MouseEvent`, NaN
- * on an event that is not one). */
-export function mouseEvent(event, out) {
-  out.set([event.screenX, event.screenY, event.which]);
-}
-
-/** A `devicemotion` event into `out`: `accelerationIncludingGravity`'s x, y and z, then
- * `rotationRate`'s alpha, beta and gamma. Returns how many were written: 0 without
- * `accelerationIncludingGravity`, 3 without `rotationRate`, else 6. */
-export function motionEvent(event, out) {
-  const acceleration = event.accelerationIncludingGravity;
-  const rotation = event.rotationRate;
-  if (acceleration == null) return 0;
-  const axes = [acceleration.x, acceleration.y, acceleration.z];
-  if (rotation != null) axes.push(rotation.alpha, rotation.beta, rotation.gamma);
-  out.set(axes.map(number));
-  return axes.length;
-}
-
-/** `page.body.scrollTop` (of the page's `document`). */
-export const scrollTop = (page) => number(page.body?.scrollTop);
 
 /** The object `checkEnvironment()` returns. */
 export const environmentCheck = (browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors) => ({
