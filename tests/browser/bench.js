@@ -6,22 +6,13 @@
 //   * getTypingPattern time: type 0 on a full history (default length and length 2000), type 1
 //     on a 30-character text.
 // The browser figures are the median of three rounds, each in a fresh page.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { ROOT, openPage, startSession } from './support/session.js';
+import { shippedSizes } from './support/size.js';
 
 const REFERENCE_GZIP = 9388;
 const ROUNDS = 3;
-// pkg/index.js is the shim and the wasm-bindgen glue, bundled and minified.
-const SHIPPED = ['index.js', 'keycadence_wasm_bg.wasm'];
 
-const sizes = {};
-for (const file of SHIPPED) {
-  const bytes = await readFile(join(ROOT, 'pkg', file));
-  sizes[file] = { bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
-}
-const total = Object.values(sizes).reduce((sum, s) => sum + s.gzip, 0);
+const { files: sizes, total } = await shippedSizes(ROOT);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
