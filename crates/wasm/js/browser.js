@@ -66,3 +66,21 @@ export const environmentCheck = (browserType, isMobile, hasMotionSensors, needsP
   hasMotionSensors,
   needsPermissionForMotionSensors,
 });
+
+/**
+ * `value` as crates/wasm/src/js_value.rs reads it: its kind into `out[0]` (0 undefined, 1 null,
+ * 2 boolean, 3 number, 4 string, 5 object, 6 anything else: function, symbol, bigint) and a
+ * boolean's or number's value into `out[1]`. Returns a string value, `undefined` otherwise.
+ */
+export function primitive(value, out) {
+  const type = typeof value;
+  out[0] = value === undefined ? 0 : value === null ? 1 : { boolean: 2, number: 3, string: 4, object: 5 }[type] ?? 6;
+  out[1] = type == 'boolean' || type == 'number' ? value : 0;
+  return type == 'string' ? value : undefined;
+}
+
+// The options `getTypingPattern` reads, by index (js_value.rs's order).
+const OPTIONS = ['type', 'text', 'textId', 'length', 'targetId', 'caseSensitive', 'extended'];
+
+/** `primitive(options[name], out)` for the option at `index`; a throwing getter throws. */
+export const option = (options, index, out) => primitive(options[OPTIONS[index]], out);

@@ -25,6 +25,18 @@ extern "C" {
     /// `object.value`.
     pub fn value(object: &JsValue) -> JsValue;
 
+    /// Describes `value` into `out`: `[kind, number]`, see [`crate::js_value`]; returns the
+    /// value when it is a string.
+    pub fn primitive(value: &JsValue, out: &mut [f64]) -> Option<String>;
+    /// [`primitive`] of the `getTypingPattern` option number `index`, read as `options[name]`
+    /// (a getter's exception is the error).
+    #[wasm_bindgen(catch)]
+    pub fn option(
+        options: &JsValue,
+        index: u32,
+        out: &mut [f64],
+    ) -> Result<Option<String>, JsValue>;
+
     /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
     #[wasm_bindgen(js_name = environmentCheck)]
     pub fn environment_check(

@@ -114,10 +114,10 @@ impl Recorder {
     #[wasm_bindgen(js_name = getTypingPattern)]
     pub fn typing_pattern(&self, options: JsValue) -> Result<Option<String>, JsValue> {
         // Read the options before borrowing: their getters are page code.
-        let argument = js_value::options(&options)?;
+        let argument = js_value::pattern_argument(&options)?;
         let State { recorder, document } = &mut *self.before_pattern();
         recorder
-            .typing_pattern_from_value(&argument, &Page(document))
+            .typing_pattern_from_argument(&argument, &Page(document))
             .map_err(|_: core::TypingPatternError| {
                 js_sys::TypeError::new(core::TypingPatternError::MESSAGE).into()
             })

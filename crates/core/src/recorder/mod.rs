@@ -23,7 +23,7 @@ mod value;
 
 pub use document::{Document, ElementValue, NoDocument};
 pub use events::{FieldState, KeyEvent, KeyKind, Millis, MotionEvent, MouseEvent, MouseKind};
-pub use options::{TypingPatternError, TypingPatternOptions};
+pub use options::{PatternArgument, TypingPatternError, TypingPatternOptions};
 pub use value::Value;
 
 use crate::env::Environment;
