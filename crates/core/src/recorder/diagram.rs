@@ -45,12 +45,19 @@ impl Trailer {
     /// Adds an entry to each list: the parts of a motion string, or (for `""`, a missing
     /// character) four empty strings.
     fn push_entry(&mut self, motion: &str) {
-        let mut parts = motion.split(PART_SEPARATOR);
+        // A byte scan for the (ASCII) separator: `str::split` brings the standard library's
+        // string searchers into the wasm build.
+        let mut rest = motion;
         for list in &mut self.lists {
             if self.has_entries {
                 list.push('|');
             }
-            list.push_str(parts.next().unwrap_or_default());
+            let end = rest
+                .bytes()
+                .position(|b| char::from(b) == PART_SEPARATOR)
+                .unwrap_or(rest.len());
+            list.push_str(&rest[..end]);
+            rest = rest.get(end + 1..).unwrap_or_default();
         }
         self.has_entries = true;
     }
