@@ -71,10 +71,10 @@ impl Recorder {
         let filtered: Vec<&HistoryRow> = if target_id.is_undefined_or_empty_string() {
             history.iter().collect()
         } else {
-            let id = target_id.as_str();
+            let target = self.keyboard.rows_of(target_id.as_str());
             let rows: Vec<&HistoryRow> = history
                 .iter()
-                .filter(|r| Some(r.target.as_str()) == id)
+                .filter(|r| Some(r.target) == target)
                 .collect();
             if length == 0.0 {
                 length = DEFAULT_HISTORY_LENGTH;

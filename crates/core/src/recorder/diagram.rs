@@ -146,10 +146,10 @@ impl Recorder {
             text = Value::String(joined);
         }
         // Ids compare strictly: a non-string target matches no row.
-        let id = target_id.as_str();
+        let target = self.keyboard.rows_of(target_id.as_str());
         let mut rows: Vec<&DiagramRow> = Vec::with_capacity(all_rows.len());
         for row in all_rows {
-            if !by_target || Some(row.target.as_str()) == id {
+            if !by_target || Some(row.target) == target {
                 rows.push(row);
             }
         }

@@ -43,7 +43,8 @@ pub(crate) struct HistoryRow {
     pub seek: f64,
     pub press: f64,
     pub prev_key_code: KeyCode,
-    pub target: String,
+    /// The target element's id, as an index into [`KeyboardState::target_ids`].
+    pub target: TargetIndex,
 }
 
 /// A row of the diagram history (keystrokes that produced a character).
@@ -54,11 +55,14 @@ pub(crate) struct DiagramRow {
     pub press: f64,
     /// The character code (`NaN` for an Android keystroke on an empty field).
     pub char_code: f64,
-    pub target: String,
+    pub target: TargetIndex,
     /// Mobile only: the four `#` trailer strings of the motion summary, joined by
     /// `motion::PART_SEPARATOR`; empty on desktop.
     pub motion: String,
 }
+
+/// An index into [`KeyboardState::target_ids`]: rows name their element without a string each.
+pub(crate) type TargetIndex = u32;
 
 /// Seek time and key-down instant of a key waiting for its keyup.
 #[derive(Clone, Copy, Debug)]
@@ -162,6 +166,8 @@ pub(crate) struct KeyboardState {
     pub recording: bool,
     pub history: VecDeque<HistoryRow>,
     pub diagram: Vec<DiagramRow>,
+    /// The ids of the elements the rows were typed in, each once (cleared with the rows).
+    target_ids: Vec<String>,
     pub targets: Targets,
     last_keydown_time: Millis,
     last_keyup_time: Millis,
@@ -183,6 +189,7 @@ impl KeyboardState {
             recording: true,
             history: VecDeque::new(),
             diagram: Vec::new(),
+            target_ids: Vec::new(),
             targets: Targets::default(),
             last_keydown_time: now,
             last_keyup_time: now,
@@ -200,16 +207,38 @@ impl KeyboardState {
     pub fn reset(&mut self) {
         self.history.clear();
         self.diagram.clear();
+        self.target_ids.clear();
         self.field_lengths.clear();
     }
 
+    /// The index of the element id `id` in [`Self::target_ids`], added if new.
+    fn target_index(&mut self, id: &str) -> TargetIndex {
+        let index = match self.target_ids.iter().position(|known| known == id) {
+            Some(index) => index,
+            None => {
+                self.target_ids.push(id.to_owned());
+                self.target_ids.len() - 1
+            }
+        };
+        index as TargetIndex
+    }
+
+    /// The index rows typed in the element `id` carry; `None` when no row has it. (A target
+    /// that is not a string, `None` here too, matches no row.)
+    pub fn rows_of(&self, id: Option<&str>) -> Option<TargetIndex> {
+        let id = id?;
+        let index = self.target_ids.iter().position(|known| known == id)?;
+        Some(index as TargetIndex)
+    }
+
     fn push_history(&mut self, key_code: KeyCode, seek: f64, press: f64, target: &str) {
+        let target = self.target_index(target);
         self.history.push_back(HistoryRow {
             key_code,
             seek,
             press,
             prev_key_code: self.prev_key_code,
-            target: target.to_owned(),
+            target,
         });
         if self.history.len() > MAX_HISTORY_LENGTH {
             self.history.pop_front();
@@ -269,12 +298,13 @@ impl KeyboardState {
         }
         let pending = self.pending_diagram.remove(&k);
         if let (Some(&c), Some(p)) = (self.char_of.get(&k).filter(|c| **c != 0), pending) {
+            let target = self.target_index(&event.target);
             self.diagram.push(DiagramRow {
                 key_code: KeyCode::Code(k),
                 seek: p.seek,
                 press: (t - p.start) as f64,
                 char_code: c.into(),
-                target: event.target.clone(),
+                target,
                 motion: String::new(),
             });
         }
@@ -324,12 +354,13 @@ impl KeyboardState {
         }
         let pending = self.pending_diagram.remove(&k);
         if let (Some(&c), Some(_)) = (self.char_of.get(&k).filter(|c| **c != 0), pending) {
+            let target = self.target_index(&event.target);
             self.diagram.push(DiagramRow {
                 key_code: KeyCode::Code(k),
                 seek,
                 press,
                 char_code: c.into(),
-                target: event.target.clone(),
+                target,
                 motion: summary.strings,
             });
         }
@@ -385,12 +416,13 @@ impl KeyboardState {
         *last_length = value.len();
         // Quirk Q13: rows are added unconditionally, deletions included (char code 0).
         self.push_history(key_code, seek, press, &event.target);
+        let target = self.target_index(&event.target);
         self.diagram.push(DiagramRow {
             key_code,
             seek,
             press,
             char_code,
-            target: event.target.clone(),
+            target,
             motion: summary.strings,
         });
     }
