@@ -89,6 +89,20 @@ fn number(value: f64) -> Option<f64> {
     (!value.is_nan()).then_some(value)
 }
 
+/// The queue's string number `index` (NaN or -1 for none), read from the queue once per batch
+/// into `strings`.
+fn string<'a>(
+    queue: &EventQueue,
+    strings: &'a mut Vec<Option<String>>,
+    index: f64,
+) -> Option<&'a str> {
+    let index = code(index)? as usize;
+    if strings.len() <= index {
+        strings.resize(index + 1, None);
+    }
+    Some(strings[index].get_or_insert_with(|| queue.string(index as u32)))
+}
+
 /// Feeds the queued events to `recorder`, oldest first, and empties the queue.
 pub fn consume(queue: &EventQueue, recorder: &mut Recorder) {
     let length = queue.length();
@@ -97,19 +111,9 @@ pub fn consume(queue: &EventQueue, recorder: &mut Recorder) {
     }
     let mut records = vec![0.0; length];
     queue.copy_to(&mut records);
-    // Strings by index, each read from the queue once.
-    let mut strings: Vec<Option<String>> = Vec::new();
-    let mut string = |index: f64| -> Option<String> {
-        let index = code(index)? as usize;
-        if strings.len() <= index {
-            strings.resize(index + 1, None);
-        }
-        Some(
-            strings[index]
-                .get_or_insert_with(|| queue.string(index as u32))
-                .clone(),
-        )
-    };
+    let mut strings = Vec::new();
+    // One key event, refilled for each record: its target id is copied into the same buffer.
+    let mut key = KeyEvent::default();
     for record in records.chunks_exact(STRIDE) {
         let [kind, time, a, b, c, d, e, f] = *record else {
             continue;
@@ -123,24 +127,27 @@ pub fn consume(queue: &EventQueue, recorder: &mut Recorder) {
             which: code(c).unwrap_or(0),
         };
         match kind as u32 {
-            kind @ KEY_DOWN..=INPUT => recorder.key(&KeyEvent {
-                kind: match kind {
+            kind @ KEY_DOWN..=INPUT => {
+                key.kind = match kind {
                     KEY_DOWN => KeyKind::Down,
                     KEY_PRESS => KeyKind::Press,
                     KEY_UP => KeyKind::Up,
                     _ => KeyKind::Input,
-                },
-                time,
-                key_code: code(a),
-                char_code: code(b).unwrap_or(0),
-                shift_key: c != 0.0,
+                };
+                key.time = time;
+                key.key_code = code(a);
+                key.char_code = code(b).unwrap_or(0);
+                key.shift_key = c != 0.0;
                 // `event.target.id`: the empty string for elements without an id.
-                target: string(d).unwrap_or_default(),
-                field: string(e).map(|value| FieldState {
-                    value,
+                key.target.clear();
+                key.target
+                    .push_str(string(queue, &mut strings, d).unwrap_or_default());
+                key.field = string(queue, &mut strings, e).map(|value| FieldState {
+                    value: value.to_owned(),
                     selection_start: code(f),
-                }),
-            }),
+                });
+                recorder.key(&key);
+            }
             MOUSE_MOVE => recorder.mouse(&mouse(MouseKind::Move)),
             MOUSE_DOWN => recorder.mouse(&mouse(MouseKind::Down)),
             MOUSE_UP => recorder.mouse(&mouse(MouseKind::Up)),
