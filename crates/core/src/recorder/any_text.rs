@@ -54,7 +54,7 @@ pub(crate) fn filtered_timings(window: &[&HistoryRow]) -> (Vec<f64>, Vec<f64>) {
 impl Recorder {
     /// `get(length, targetId)`: the type 0 pattern.
     pub(crate) fn any_text_pattern_from(&self, length: &Value, target_id: &Value) -> String {
-        let history = &self.keyboard.history;
+        let history = self.keyboard.history();
         let total = history.len() as f64;
         // `length === undefined || length === 0` selects the default window.
         let mut length = match length {

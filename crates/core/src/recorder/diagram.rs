@@ -9,7 +9,6 @@ use super::{push_numbers, MissingSubstitute, Recorder, Value};
 use crate::js::{self, round};
 use crate::stats::mean4;
 use crate::text_id::text_id;
-use std::collections::VecDeque;
 
 /// Above this share of unmatched characters (in percent) the pattern is `null`.
 const MAX_MISSING_PERCENT: f64 = 7.0;
@@ -188,7 +187,7 @@ impl Recorder {
             Value::String(s) if !s.is_empty() => {
                 let mut substitutes = Substitutes {
                     cache: &mut self.missing_cache,
-                    history: &self.keyboard.history,
+                    history: self.keyboard.history(),
                     fix_quirks: self.options.fix_quirks,
                 };
                 let alignment = Alignment {
@@ -336,7 +335,7 @@ impl Alignment<'_> {
 /// values; `fix_quirks` recomputes them every time.
 struct Substitutes<'a> {
     cache: &'a mut Option<MissingSubstitute>,
-    history: &'a VecDeque<HistoryRow>,
+    history: &'a [HistoryRow],
     fix_quirks: bool,
 }
 

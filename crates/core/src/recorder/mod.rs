@@ -293,7 +293,7 @@ impl Recorder {
     /// The 15 special-key numbers, a comma, and the 20 device-signature numbers.
     fn push_special_keys_and_signature(&self, out: &mut String) {
         let special = special_keys::special_keys(
-            self.keyboard.history.iter(),
+            self.keyboard.history().iter(),
             &self.mouse.click_times,
             &self.mouse.stop_times,
         );
