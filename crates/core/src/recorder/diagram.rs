@@ -344,8 +344,7 @@ impl Substitutes<'_> {
         match *self.cache {
             Some(m) if m.diagram_rows == diagram_rows && !self.fix_quirks => m,
             _ => {
-                // The rows go through a `Vec` of references, as type 0 passes them.
-                let rows: Vec<&HistoryRow> = self.history.iter().collect();
+                let rows = self.history;
                 let window = &rows[rows.len().saturating_sub(SUBSTITUTE_WINDOW)..];
                 let (seeks, presses) = filtered_timings(window);
                 let m = MissingSubstitute {
