@@ -138,6 +138,11 @@ export class EventQueue {
     out.set(this.records.subarray(0, out.length));
   }
 
+  /** How many strings the queued records refer to. */
+  stringCount() {
+    return this.strings.length;
+  }
+
   /** `strings[index]`. */
   string(index) {
     return this.strings[index];

@@ -27,6 +27,8 @@ extern "C" {
     fn length(this: &EventQueue) -> usize;
     #[wasm_bindgen(method, js_name = copyTo)]
     fn copy_to(this: &EventQueue, out: &mut [f64]);
+    #[wasm_bindgen(method, js_name = stringCount)]
+    fn string_count(this: &EventQueue) -> u32;
     #[wasm_bindgen(method)]
     fn string(this: &EventQueue, index: u32) -> String;
     #[wasm_bindgen(method)]
@@ -89,18 +91,9 @@ fn number(value: f64) -> Option<f64> {
     (!value.is_nan()).then_some(value)
 }
 
-/// The queue's string number `index` (NaN or -1 for none), read from the queue once per batch
-/// into `strings`.
-fn string<'a>(
-    queue: &EventQueue,
-    strings: &'a mut Vec<Option<String>>,
-    index: f64,
-) -> Option<&'a str> {
-    let index = code(index)? as usize;
-    if strings.len() <= index {
-        strings.resize(index + 1, None);
-    }
-    Some(strings[index].get_or_insert_with(|| queue.string(index as u32)))
+/// The string a record refers to by `index` (NaN or -1 for none).
+fn string(strings: &[String], index: f64) -> Option<&str> {
+    strings.get(code(index)? as usize).map(String::as_str)
 }
 
 /// Feeds the queued events to `recorder`, oldest first, and empties the queue.
@@ -111,7 +104,7 @@ pub fn consume(queue: &EventQueue, recorder: &mut Recorder) {
     }
     let mut records = vec![0.0; length];
     queue.copy_to(&mut records);
-    let mut strings = Vec::new();
+    let strings: Vec<String> = (0..queue.string_count()).map(|i| queue.string(i)).collect();
     // One key event, refilled for each record: its target id is copied into the same buffer.
     let mut key = KeyEvent::default();
     for record in records.chunks_exact(STRIDE) {
@@ -140,9 +133,8 @@ pub fn consume(queue: &EventQueue, recorder: &mut Recorder) {
                 key.shift_key = c != 0.0;
                 // `event.target.id`: the empty string for elements without an id.
                 key.target.clear();
-                key.target
-                    .push_str(string(queue, &mut strings, d).unwrap_or_default());
-                key.field = string(queue, &mut strings, e).map(|value| FieldState {
+                key.target.push_str(string(&strings, d).unwrap_or_default());
+                key.field = string(&strings, e).map(|value| FieldState {
                     value: value.to_owned(),
                     selection_start: code(f),
                 });

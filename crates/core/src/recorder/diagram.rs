@@ -116,7 +116,7 @@ impl Recorder {
             case_sensitive.truthy()
         };
         // Quirk Q12: the header says extended only for `true`; rows follow truthiness.
-        let diagram_type = if *extended == Value::Bool(true) {
+        let diagram_type = if matches!(extended, Value::Bool(true)) {
             1.0
         } else {
             0.0
