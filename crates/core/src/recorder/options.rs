@@ -20,6 +20,8 @@ pub struct TypingPatternOptions {
 }
 
 /// The argument of `getTypingPattern`, by its JS type.
+// One short-lived value per call: boxing the options would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq)]
 pub enum PatternArgument {
     /// An object (`typeof x === 'object'`, not `null`): its options, read as property accesses.
