@@ -62,6 +62,8 @@ export class EventQueue {
    */
   listen(events, withField) {
     this.withField = withField;
+    // Outside a page (server-side rendering) there is nothing to listen to.
+    if (typeof document == 'undefined') return;
     EVENTS.forEach((type, kind) => {
       const target = kind == MOTION ? window : document;
       const listener = this.listeners[kind];
