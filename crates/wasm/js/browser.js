@@ -8,22 +8,23 @@
  * The facts of keycadence_core::Environment and BrowserMarkers that are not strings, each the
  * JavaScript expression documented on its field, into `out`: `[flags, screen.width,
  * screen.height, navigator.maxTouchPoints]`, the flags one bit each in the order of the bits in
- * crates/wasm/src/environment.rs. The browser markers (the bits from 6 on) only `withMarkers`:
- * only `checkEnvironment` needs them.
+ * crates/wasm/src/environment.rs. `part` 0 reads the live facts only (read for every pattern),
+ * 1 also the ones read once at construction (bits 0 to 2), 2 also the browser markers (the bits
+ * from 6 on, which only `checkEnvironment` needs); the bits not read stay 0.
  */
-export function environment(out, withMarkers) {
+export function environment(out, part) {
   const motion = window.DeviceMotionEvent;
   const flags = [
-    motion !== undefined,
-    typeof motion?.requestPermission == 'function',
-    !!navigator.msPointerEnabled && navigator.msMaxTouchPoints > 0,
+    part == 1 && motion !== undefined,
+    part == 1 && typeof motion?.requestPermission == 'function',
+    part == 1 && !!navigator.msPointerEnabled && navigator.msMaxTouchPoints > 0,
     'ontouchstart' in window,
     // `window.DocumentTouch && document instanceof DocumentTouch`, without throwing for a
     // `DocumentTouch` that is not a constructor.
     Object(window.DocumentTouch?.prototype).isPrototypeOf(document),
     typeof window.orientation != 'undefined',
   ];
-  if (withMarkers) {
+  if (part == 2) {
     const chrome = window.chrome;
     flags.push(
       !!(chrome?.webstore || chrome?.runtime || chrome?.loadTimes),

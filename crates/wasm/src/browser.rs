@@ -9,8 +9,8 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(module = "/js/browser.js")]
 extern "C" {
     /// `[flags, screen.width, screen.height, navigator.maxTouchPoints]`, see
-    /// [`crate::environment`] for the flags (the browser markers only `with_markers`).
-    pub fn environment(out: &mut [f64], with_markers: bool);
+    /// [`crate::environment`] for the flags and the parts read.
+    pub fn environment(out: &mut [f64], part: u32);
     /// The page's `window`; `undefined` outside a page.
     #[wasm_bindgen(js_name = pageWindow)]
     pub fn page_window() -> JsValue;
