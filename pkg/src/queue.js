@@ -40,11 +40,14 @@ export class EventQueue {
     }
     /** When the recorder was constructed: the origin of the first seek time. */
     this.createdAt = this.now();
+    /** The records, and how many numbers of it they fill. */
     this.records = new Float64Array(CAPACITY * STRIDE);
     this.length = 0;
+    /** The strings the records refer to, and the index of each target id among them. */
     this.strings = [];
     this.ids = new Map();
     this.withField = false;
+    /** The listener of each event listened to, by kind. */
     this.listeners = [];
     /** Called when the queue is full, to consume it; set once a recorder exists. */
     this.full = null;
