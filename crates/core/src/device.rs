@@ -711,6 +711,19 @@ mod tests {
     }
 
     #[test]
+    fn version_digits_read_as_number_does() {
+        assert_eq!(number_from_digits(""), 0.0);
+        assert_eq!(number_from_digits("120"), 120.0);
+        assert_eq!(number_from_digits("007"), 7.0);
+        assert_eq!(number_from_digits("999999999999999"), 999_999_999_999_999.0);
+        // Past 15 digits `Number()` rounds to the nearest double.
+        assert_eq!(
+            number_from_digits("12345678901234567890"),
+            12_345_678_901_234_567_000.0
+        );
+    }
+
+    #[test]
     fn prefix_is_four_utf16_units() {
         assert_eq!(first_four_utf16_units("Nokia6230"), "Noki");
         assert_eq!(first_four_utf16_units("abc"), "abc");

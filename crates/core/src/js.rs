@@ -52,9 +52,14 @@ fn push_decimal(out: &mut String, mut n: u64, decimals: usize) {
 /// standard library's string searchers out of the wasm build.
 pub fn index_of(haystack: &str, needle: &str, from: usize) -> Option<usize> {
     let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
+    let Some(&first) = needle.first() else {
+        // An empty needle is found at `from` itself.
+        return (from <= haystack.len()).then_some(from);
+    };
     let mut at = from;
     while at + needle.len() <= haystack.len() {
-        if &haystack[at..at + needle.len()] == needle {
+        // The first byte alone rules out almost every offset, without a slice comparison.
+        if haystack[at] == first && haystack[at..].starts_with(needle) {
             return Some(at);
         }
         at += 1;
@@ -667,6 +672,16 @@ mod tests {
         );
         assert_eq!(String::from_utf16(&to_upper_utf16("ß")).unwrap(), "SS");
         assert_eq!(String::from_utf16(&to_lower_utf16("ΟΔΟΣ")).unwrap(), "οδος");
+    }
+
+    #[test]
+    fn index_of_finds_the_first_occurrence_at_or_after_from() {
+        assert_eq!(index_of("Chrome/120 Chrome/121", "Chrome/", 0), Some(0));
+        assert_eq!(index_of("Chrome/120 Chrome/121", "Chrome/", 1), Some(11));
+        assert_eq!(index_of("aab", "ab", 0), Some(1));
+        assert_eq!(index_of("abc", "cd", 0), None);
+        assert_eq!(index_of("abc", "", 2), Some(2));
+        assert_eq!(index_of("abc", "", 4), None);
     }
 
     #[test]
