@@ -175,7 +175,10 @@ fn case_mapped(s: &str, upper: bool) -> Vec<u16> {
     } else {
         s.to_ascii_lowercase()
     };
-    mapped.encode_utf16().collect()
+    // One unit per byte: allocated once, not grown as `collect` would.
+    let mut units = Vec::with_capacity(mapped.len());
+    units.extend(mapped.encode_utf16());
+    units
 }
 
 /// `Math.atan(x)`.
