@@ -52,14 +52,9 @@ fn push_decimal(out: &mut String, mut n: u64, decimals: usize) {
 /// standard library's string searchers out of the wasm build.
 pub fn index_of(haystack: &str, needle: &str, from: usize) -> Option<usize> {
     let (haystack, needle) = (haystack.as_bytes(), needle.as_bytes());
-    let Some(&first) = needle.first() else {
-        // An empty needle is found at `from` itself.
-        return (from <= haystack.len()).then_some(from);
-    };
     let mut at = from;
     while at + needle.len() <= haystack.len() {
-        // The first byte alone rules out almost every offset, without a slice comparison.
-        if haystack[at] == first && haystack[at..].starts_with(needle) {
+        if &haystack[at..at + needle.len()] == needle {
             return Some(at);
         }
         at += 1;

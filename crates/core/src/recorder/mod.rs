@@ -64,8 +64,9 @@ pub enum Handlers {
 pub struct Recorder {
     options: RecorderOptions,
     env: Environment,
-    captured_user_agent: String,
-    captured_platform: String,
+    /// What the device signature takes from the user agent and platform captured at
+    /// construction.
+    device: device::CapturedDevice,
     mobile: bool,
     handlers: Handlers,
     keyboard: KeyboardState,
@@ -105,8 +106,7 @@ impl Recorder {
         };
         Recorder {
             options,
-            captured_user_agent: env.user_agent.clone(),
-            captured_platform: env.platform.clone(),
+            device: device::CapturedDevice::detect(&env.user_agent, &env.platform, mobile),
             env,
             mobile,
             handlers,
@@ -252,13 +252,8 @@ impl Recorder {
 
     /// The device signature as it would be printed now (20 numbers).
     pub fn device_signature(&self) -> [f64; 20] {
-        device::device_signature(
-            &self.captured_user_agent,
-            &self.captured_platform,
-            &self.env,
-            self.mobile,
-            self.motion.press_calculated,
-        )
+        self.device
+            .signature(&self.env, self.mobile, self.motion.press_calculated)
     }
 
     /// `checkEnvironment()`.
