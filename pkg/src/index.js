@@ -43,8 +43,13 @@ const ready = init().then(() => {
   if (queue) createRecorder();
   return TypingDNA;
 });
-// A failed load is reported through `TypingDNA.ready`, not as an unhandled rejection.
-ready.catch(() => {});
+// A failed load is reported through `TypingDNA.ready`, not as an unhandled rejection; the
+// listeners stop, as nothing would ever consume their queue.
+let failed = false;
+ready.catch(() => {
+  failed = true;
+  queue?.listen(0, false);
+});
 
 function wasm(method) {
   if (!loaded) {
@@ -79,7 +84,7 @@ export default class TypingDNA {
     queue = new EventQueue(clockOption(options));
     fixQuirks = !!(options && options.fixQuirks);
     if (loaded) createRecorder();
-    else queue.listen(KEYS_BEFORE_LOAD, true);
+    else if (!failed) queue.listen(KEYS_BEFORE_LOAD, true);
     instance = this;
     TypingDNA.initialized = true;
     TypingDNA.instance = this;

@@ -141,3 +141,20 @@ test('keys typed before the wasm loaded are recorded, with the times they were t
   assert.deepEqual(slowErrors, []);
   await slow.context().close();
 });
+
+test('a module that fails to load leaves no listeners behind', async () => {
+  const { page: broken } = await openPage(
+    session.browser,
+    `${session.server.url}/tests/browser/pages/shim.html`,
+    {},
+    (context) => context.route('**/*.wasm', (route) => route.fulfill({ status: 404 })),
+  );
+  const outcome = await broken.evaluate(() => window.TypingDNA.ready.then(() => 'resolved', () => 'rejected'));
+  assert.equal(outcome, 'rejected');
+  // The page constructed its recorder before the load failed; its listeners are gone.
+  const cdp = await broken.context().newCDPSession(broken);
+  const { result } = await cdp.send('Runtime.evaluate', { expression: 'document' });
+  const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+  assert.deepEqual(listeners.map((listener) => listener.type), []);
+  await broken.context().close();
+});
