@@ -40,9 +40,10 @@ export interface RecorderOptions {
 }
 
 /**
- * The recorder. The first `new TypingDNA()` creates it and starts recording (as soon as the
- * wasm module has loaded: see `TypingDNA.ready`); later calls return the same instance.
- * Methods called before the module loaded throw; await `TypingDNA.ready` first.
+ * The recorder. The first `new TypingDNA()` creates it and starts recording keys at once (keys
+ * typed before the wasm module has loaded wait in a queue, with their own times; see
+ * `TypingDNA.ready`); later calls return the same instance. Methods called before the module
+ * loaded throw; await `TypingDNA.ready` first.
  */
 export default class TypingDNA {
   constructor(options?: RecorderOptions);

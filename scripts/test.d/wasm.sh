@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The browser suites: builds the npm package (pkg/), runs the wasm-bindgen tests of
-# crates/wasm in headless Chromium, then the Playwright end-to-end tests of tests/browser.
+# The browser suites: builds the npm package (pkg/), checks what a page downloads against the
+# size budget, runs the wasm-bindgen tests of crates/wasm in headless Chromium, then the
+# Playwright end-to-end tests of tests/browser.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 echo "== npm run build"
 npm run --silent build
+
+echo "== size budget (pkg/size-budget.txt)"
+node tests/browser/size-budget.js
 
 echo "== wasm-bindgen-test (headless Chromium)"
 # The runner gives chromedriver 5 s to start listening by default; on a loaded two-core machine

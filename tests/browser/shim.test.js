@@ -107,3 +107,54 @@ test('reset(all) clears the mouse gestures only for a strict true', async () => 
   assert.ok(beforeOne > 0 && afterOne === beforeOne, `reset(1) keeps the gestures: ${rows}`);
   assert.ok(beforeTrue > beforeOne && afterTrue === 0, `reset(true) clears them: ${rows}`);
 });
+
+test('keys typed before the wasm loaded are recorded, with the times they were typed', async () => {
+  // The module arrives only after the typing: the queue holds the keys until then.
+  const { page: slow, errors: slowErrors } = await openPage(
+    session.browser,
+    `${session.server.url}/tests/browser/pages/shim.html`,
+    {},
+    (context) => context.route('**/*.wasm', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await route.continue();
+    }),
+  );
+  const loaded = () => slow.evaluate(() => {
+    try {
+      window.TypingDNA.getTextId('x');
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  await slow.click('#field');
+  await slow.keyboard.type('hello', { delay: 40 });
+  assert.equal(await loaded(), false, 'typed before the module loaded');
+  await slow.evaluate(() => window.TypingDNA.ready);
+  const type2 = await slow.evaluate(() => new window.TypingDNA().getTypingPattern({ type: 2, text: 'hello' }));
+  const rows = type2.split('|').slice(1).map((row) => row.split(',').map(Number));
+  // Every character typed (no substitute rows), each a real keystroke: its seek time spans the
+  // 40 ms between keys, which only the events' own timestamps give once consumed later.
+  assert.deepEqual(rows.map((row) => row.length), [4, 4, 4, 4, 4], type2);
+  assert.deepEqual(rows.map((row) => row[0]), [104, 101, 108, 108, 111]);
+  assert.ok(rows.slice(1).every(([, seek]) => seek >= 30), type2);
+  assert.deepEqual(slowErrors, []);
+  await slow.context().close();
+});
+
+test('a module that fails to load leaves no listeners behind', async () => {
+  const { page: broken } = await openPage(
+    session.browser,
+    `${session.server.url}/tests/browser/pages/shim.html`,
+    {},
+    (context) => context.route('**/*.wasm', (route) => route.fulfill({ status: 404 })),
+  );
+  const outcome = await broken.evaluate(() => window.TypingDNA.ready.then(() => 'resolved', () => 'rejected'));
+  assert.equal(outcome, 'rejected');
+  // The page constructed its recorder before the load failed; its listeners are gone.
+  const cdp = await broken.context().newCDPSession(broken);
+  const { result } = await cdp.send('Runtime.evaluate', { expression: 'document' });
+  const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
+  assert.deepEqual(listeners.map((listener) => listener.type), []);
+  await broken.context().close();
+});

@@ -93,190 +93,197 @@ fn first_four_utf16_units(text: &str) -> Cow<'_, str> {
     Cow::Borrowed(text)
 }
 
-/// The 20-field device signature (§5.2). `captured_*` are `navigator.userAgent` and
-/// `navigator.platform` as read at construction; everything else comes from `env` as it is now.
-/// `mobile` is the cached `isMobile()`; `press_calculated` says whether a press time was ever
-/// derived from motion data.
-pub fn device_signature(
-    captured_user_agent: &str,
-    captured_platform: &str,
-    env: &Environment,
-    mobile: bool,
-    press_calculated: bool,
-) -> [f64; 20] {
-    let detected = detect_os_browser_device(captured_user_agent, captured_platform, env, mobile);
-    let orientation_or_iemobile =
-        env.has_orientation || js::includes(captured_user_agent, "IEMobile");
-    // `Number('ontouchstart' in window || navigator.maxTouchPoints || DocumentTouch... || false)
-    // + 1`: a touch laptop with 10 points gives 11 (§11.2 Q7).
-    let touch = if env.ontouchstart {
-        1
-    } else if env.max_touch_points != 0 {
-        env.max_touch_points
-    } else {
-        u32::from(env.document_touch)
-    };
-    // `getPressType`: `pressRecorded` is never set by the reference (§11.2 Q14).
-    let press_type = match (mobile, press_calculated) {
-        (false, _) => 1,
-        (true, true) => 2,
-        (true, false) => 0,
-    };
-    let mut fields = [
-        detected.device_type,
-        0.0, // deviceModel
-        0.0, // deviceId
-        if orientation_or_iemobile { 2.0 } else { 1.0 },
-        detected.os,
-        1.0, // programmingLanguage: JavaScript
-        env.language
-            .as_deref()
-            .map_or(0.0, |l| f64::from(text_id(l))),
-        f64::from(touch) + 1.0,
-        f64::from(press_type),
-        0.0, // keyboardInput
-        0.0, // keyboardType
-        0.0, // pointerInput
-        detected.browser,
-        f64::from(env.screen_width),
-        f64::from(env.screen_height),
-        if portrait(env) { 1.0 } else { 2.0 },
-        detected.os_version,
-        detected.browser_version,
-        0.0, // cookieId
-        0.0, // signature, below
-    ];
-    let mut joined = String::with_capacity(96);
-    for (i, &field) in fields[..19].iter().enumerate() {
-        if i > 0 {
-            joined.push('-');
-        }
-        push_number(&mut joined, field);
-    }
-    // `fnv1aHash` lower-cases its input, which only matters for "NaN" or "Infinity" fields.
-    fields[19] = f64::from(text_id(&joined));
-    fields
-}
-
-/// `screen.height >= screen.width`.
-fn portrait(env: &Environment) -> bool {
-    env.screen_height >= env.screen_width
-}
-
-/// What `getOSBrowserMobile` (§5.3) works out, as the numbers `Number()` gives.
-struct OsBrowserDevice {
-    os: f64,
+/// What the device signature reads from the user agent and platform captured at construction,
+/// worked out once: `getOSBrowserMobile` (§5.3) up to its step 4, which also reads the screen as
+/// it is when a pattern is made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CapturedDevice {
+    os: u32,
     os_version: f64,
-    browser: f64,
+    browser: u32,
     browser_version: f64,
-    device_type: f64,
+    /// 1 pc, 2 phone, 3 tablet, as steps 1 to 3 leave it.
+    device_type: u32,
+    /// Step 4's user-agent test (Appendix A.3), made only where step 4 makes it: for mobile
+    /// user agents not already known to be tablets.
+    tablet_user_agent: bool,
+    /// `IEMobile` in the user agent (field 3).
+    iemobile: bool,
 }
 
-fn detect_os_browser_device(
-    ua: &str,
-    platform: &str,
-    env: &Environment,
-    mobile: bool,
-) -> OsBrowserDevice {
-    let mut platform = platform;
-    let mut os = 0;
-    let mut browser = 0;
-    // The reference keeps the version as a string; "" and the initial 0 are both falsy and
-    // both convert to 0, so "" stands for either.
-    let mut version = "";
-    let mut device_type = 1; // 1 pc, 2 phone, 3 tablet
+impl CapturedDevice {
+    /// Steps 1 to 3 of §5.3 for `navigator.userAgent` and `navigator.platform` as read at
+    /// construction; `mobile` is the cached `isMobile()`.
+    pub fn detect(ua: &str, platform: &str, mobile: bool) -> CapturedDevice {
+        let mut platform = platform;
+        let mut os = 0;
+        let mut browser = 0;
+        // The reference keeps the version as a string; "" and the initial 0 are both falsy and
+        // both convert to 0, so "" stands for either.
+        let mut version = "";
+        let mut device_type = 1; // 1 pc, 2 phone, 3 tablet
 
-    // Step 1: the browser chain (case-sensitive, first hit wins).
-    if js::includes(ua, "MSIE") {
-        browser = 4;
-        if js::includes(ua, "IEMobile") {
+        // Step 1: the browser chain (case-sensitive, first hit wins).
+        if js::includes(ua, "MSIE") {
+            browser = 4;
+            if js::includes(ua, "IEMobile") {
+                device_type = 2;
+            }
+            version = msie_major(ua).unwrap_or(version);
+        } else if js::includes(ua, "Edge") {
+            browser = 6;
+            version = major_after(ua, "Edge/").unwrap_or(version);
+        } else if js::includes(ua, "Chrome") {
+            if js::includes(ua, "CrOS") {
+                platform = "CrOS";
+            }
+            browser = 1;
+            version = major_after(ua, "Chrome/").unwrap_or(version);
+        } else if js::includes(ua, "Opera") {
+            browser = 3;
+            if js::includes(ua, "mini") || js::includes(ua, "Mobile") {
+                device_type = 2;
+            }
+        } else if js::includes(ua, "Android") {
+            browser = 7;
             device_type = 2;
+            os = 6;
+        } else if js::includes(ua, "Firefox") {
+            browser = 2;
+            if js::includes(ua, "Fennec") {
+                device_type = 2;
+            }
+            version = major_after(ua, "Firefox/").unwrap_or(version);
+        } else if js::includes(ua, "Safari") {
+            browser = 5;
+            if js::includes(ua, "iPhone") || js::includes(ua, "iPad") || js::includes(ua, "iPod") {
+                os = 5;
+                device_type = if js::includes(ua, "iPad") { 3 } else { 2 };
+            }
         }
-        version = msie_major(ua).unwrap_or(version);
-    } else if js::includes(ua, "Edge") {
-        browser = 6;
-        version = major_after(ua, "Edge/").unwrap_or(version);
-    } else if js::includes(ua, "Chrome") {
-        if js::includes(ua, "CrOS") {
-            platform = "CrOS";
+
+        // Step 2: fall back to `Version/` then `Opera/`.
+        if version.is_empty() {
+            version = major_after(ua, "Version/")
+                .or_else(|| major_after(ua, "Opera/"))
+                .unwrap_or(version);
         }
-        browser = 1;
-        version = major_after(ua, "Chrome/").unwrap_or(version);
-    } else if js::includes(ua, "Opera") {
-        browser = 3;
-        if js::includes(ua, "mini") || js::includes(ua, "Mobile") {
-            device_type = 2;
+
+        // Step 3: the OS from the platform.
+        let mut os_version = 0.0;
+        if platform == "MacIntel" || platform == "MacPPC" {
+            os = 2;
+            if let Some(digits) = mac_os_version(ua) {
+                os_version = number_from_digits(&digits);
+            }
+        } else if platform == "CrOS" {
+            os = 4;
+        } else if platform == "Win32" || platform == "Win64" {
+            os = 1;
+        } else if os == 0 && js::includes(ua, "Android") {
+            os = 6;
+        } else if os == 0 && js::includes(platform, "Linux") {
+            os = 3;
+        } else if os == 0 && js::includes(ua, "Windows") {
+            os = 1;
         }
-    } else if js::includes(ua, "Android") {
-        browser = 7;
-        device_type = 2;
-        os = 6;
-    } else if js::includes(ua, "Firefox") {
-        browser = 2;
-        if js::includes(ua, "Fennec") {
-            device_type = 2;
-        }
-        version = major_after(ua, "Firefox/").unwrap_or(version);
-    } else if js::includes(ua, "Safari") {
-        browser = 5;
-        if js::includes(ua, "iPhone") || js::includes(ua, "iPad") || js::includes(ua, "iPod") {
-            os = 5;
-            device_type = if js::includes(ua, "iPad") { 3 } else { 2 };
+
+        CapturedDevice {
+            os,
+            os_version,
+            browser,
+            browser_version: number_from_digits(version),
+            device_type,
+            tablet_user_agent: device_type != 3 && mobile && js::regex_test(TABLET_EXPRESSION, ua),
+            iemobile: js::includes(ua, "IEMobile"),
         }
     }
 
-    // Step 2: fall back to `Version/` then `Opera/`.
-    if version.is_empty() {
-        version = major_after(ua, "Version/")
-            .or_else(|| major_after(ua, "Opera/"))
-            .unwrap_or(version);
-    }
-
-    // Step 3: the OS from the platform.
-    let mut os_version = 0.0;
-    if platform == "MacIntel" || platform == "MacPPC" {
-        os = 2;
-        if let Some(digits) = mac_os_version(ua) {
-            os_version = number_from_digits(&digits);
+    /// Step 4: phone or tablet, for mobile user agents not already known to be tablets, by the
+    /// user agent or the screen as it is now.
+    fn device_type(&self, env: &Environment, mobile: bool) -> u32 {
+        if self.device_type == 3 || !mobile {
+            return self.device_type;
         }
-    } else if platform == "CrOS" {
-        os = 4;
-    } else if platform == "Win32" || platform == "Win64" {
-        os = 1;
-    } else if os == 0 && js::includes(ua, "Android") {
-        os = 6;
-    } else if os == 0 && js::includes(platform, "Linux") {
-        os = 3;
-    } else if os == 0 && js::includes(ua, "Windows") {
-        os = 1;
-    }
-
-    // Step 4: phone or tablet, for mobile user agents not already known to be tablets.
-    if device_type != 3 && mobile {
         let (width, height) = (env.screen_width, env.screen_height);
         let large = if portrait(env) {
             height > 767 && width > 480
         } else {
             width > 767 && height > 480
         };
-        if js::regex_test(TABLET_EXPRESSION, ua) || ((os == 6 || os == 0) && large) {
-            device_type = 3;
-        } else if os == 1 {
+        if self.tablet_user_agent || ((self.os == 6 || self.os == 0) && large) {
+            3
+        } else if self.os == 1 {
             if env.ms_pointer_touch {
-                device_type = 3;
+                3
+            } else {
+                self.device_type
             }
         } else {
-            device_type = 2;
+            2
         }
     }
 
-    OsBrowserDevice {
-        os: f64::from(os),
-        os_version,
-        browser: f64::from(browser),
-        browser_version: number_from_digits(version),
-        device_type: f64::from(device_type),
+    /// The 20-field device signature (§5.2), with everything but the captured user agent and
+    /// platform from `env` as it is now. `mobile` is the cached `isMobile()`;
+    /// `press_calculated` says whether a press time was ever derived from motion data.
+    pub fn signature(&self, env: &Environment, mobile: bool, press_calculated: bool) -> [f64; 20] {
+        let orientation_or_iemobile = env.has_orientation || self.iemobile;
+        // `Number('ontouchstart' in window || navigator.maxTouchPoints || DocumentTouch... ||
+        // false) + 1`: a touch laptop with 10 points gives 11 (§11.2 Q7).
+        let touch = if env.ontouchstart {
+            1
+        } else if env.max_touch_points != 0 {
+            env.max_touch_points
+        } else {
+            u32::from(env.document_touch)
+        };
+        // `getPressType`: `pressRecorded` is never set by the reference (§11.2 Q14).
+        let press_type = match (mobile, press_calculated) {
+            (false, _) => 1,
+            (true, true) => 2,
+            (true, false) => 0,
+        };
+        let mut fields = [
+            f64::from(self.device_type(env, mobile)),
+            0.0, // deviceModel
+            0.0, // deviceId
+            if orientation_or_iemobile { 2.0 } else { 1.0 },
+            f64::from(self.os),
+            1.0, // programmingLanguage: JavaScript
+            env.language
+                .as_deref()
+                .map_or(0.0, |l| f64::from(text_id(l))),
+            f64::from(touch) + 1.0,
+            f64::from(press_type),
+            0.0, // keyboardInput
+            0.0, // keyboardType
+            0.0, // pointerInput
+            f64::from(self.browser),
+            f64::from(env.screen_width),
+            f64::from(env.screen_height),
+            if portrait(env) { 1.0 } else { 2.0 },
+            self.os_version,
+            self.browser_version,
+            0.0, // cookieId
+            0.0, // signature, below
+        ];
+        let mut joined = String::with_capacity(96);
+        for (i, &field) in fields[..19].iter().enumerate() {
+            if i > 0 {
+                joined.push('-');
+            }
+            push_number(&mut joined, field);
+        }
+        // `fnv1aHash` lower-cases its input, which only matters for "NaN" or "Infinity" fields.
+        fields[19] = f64::from(text_id(&joined));
+        fields
     }
+}
+
+/// `screen.height >= screen.width`.
+fn portrait(env: &Environment) -> bool {
+    env.screen_height >= env.screen_width
 }
 
 /// `Number(s)` for the ASCII-digit strings the detection produces ("" gives 0, very long runs
@@ -442,17 +449,12 @@ mod tests {
     /// The signature as the recorder prints it, for an environment seen since construction.
     fn signature(env: &Environment, press_calculated: bool) -> String {
         let mobile = is_mobile(&env.user_agent);
-        device_signature(
-            &env.user_agent,
-            &env.platform,
-            env,
-            mobile,
-            press_calculated,
-        )
-        .iter()
-        .map(|&field| number_to_string(field))
-        .collect::<Vec<_>>()
-        .join(",")
+        CapturedDevice::detect(&env.user_agent, &env.platform, mobile)
+            .signature(env, mobile, press_calculated)
+            .iter()
+            .map(|&field| number_to_string(field))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     #[test]
@@ -664,7 +666,8 @@ mod tests {
         later.screen_width = 1080;
         later.screen_height = 1920;
         later.document_touch = true;
-        let fields = device_signature(CHROME_WINDOWS, "Win32", &later, false, false);
+        let fields =
+            CapturedDevice::detect(CHROME_WINDOWS, "Win32", false).signature(&later, false, false);
         assert_eq!(fields[4], 1.0, "OS from the captured platform");
         assert_eq!(fields[12], 1.0, "browser from the captured user agent");
         assert_eq!(fields[7], 2.0, "DocumentTouch counts as touch");
@@ -708,6 +711,19 @@ mod tests {
         for ua in desktop {
             assert!(!is_mobile(ua), "{ua}");
         }
+    }
+
+    #[test]
+    fn version_digits_read_as_number_does() {
+        assert_eq!(number_from_digits(""), 0.0);
+        assert_eq!(number_from_digits("120"), 120.0);
+        assert_eq!(number_from_digits("007"), 7.0);
+        assert_eq!(number_from_digits("999999999999999"), 999_999_999_999_999.0);
+        // Past 15 digits `Number()` rounds to the nearest double.
+        assert_eq!(
+            number_from_digits("12345678901234567890"),
+            12_345_678_901_234_567_000.0
+        );
     }
 
     #[test]
@@ -857,7 +873,7 @@ mod tests {
             let mut environment = env(&ua, &platform, Some("en-US"), (width, height));
             environment.max_touch_points = touch;
             let mobile = is_mobile(&ua);
-            let fields = device_signature(&ua, &platform, &environment, mobile, true);
+            let fields = CapturedDevice::detect(&ua, &platform, mobile).signature(&environment, mobile, true);
             prop_assert!((1.0..=3.0).contains(&fields[0]));
             prop_assert!(fields[4] <= 6.0 && fields[12] <= 7.0);
             prop_assert_eq!(fields[8], if mobile { 2.0 } else { 1.0 });

@@ -146,12 +146,34 @@ pub fn string_to_number(s: &str) -> f64 {
 /// `String.prototype.toLowerCase` (locale-independent full Unicode mapping, final sigma
 /// included), as UTF-16 code units.
 pub fn to_lower_utf16(s: &str) -> Vec<u16> {
-    primitives::to_lower_utf16(s)
+    case_mapped(s, false)
 }
 
 /// `String.prototype.toUpperCase`, as UTF-16 code units.
 pub fn to_upper_utf16(s: &str) -> Vec<u16> {
-    primitives::to_upper_utf16(s)
+    case_mapped(s, true)
+}
+
+/// `toUpperCase` (`upper`) or `toLowerCase`. An ASCII text stays within ASCII, one unit per
+/// byte, and is mapped here (no Unicode tables, no browser call); other texts by
+/// [`primitives`].
+fn case_mapped(s: &str, upper: bool) -> Vec<u16> {
+    if s.bytes().any(|b| b >= 0x80) {
+        return if upper {
+            primitives::to_upper_utf16(s)
+        } else {
+            primitives::to_lower_utf16(s)
+        };
+    }
+    let mapped = if upper {
+        s.to_ascii_uppercase()
+    } else {
+        s.to_ascii_lowercase()
+    };
+    // One unit per byte: allocated once, not grown as `collect` would.
+    let mut units = Vec::with_capacity(mapped.len());
+    units.extend(mapped.encode_utf16());
+    units
 }
 
 /// `Math.atan(x)`.
@@ -648,5 +670,24 @@ mod tests {
         );
         assert_eq!(String::from_utf16(&to_upper_utf16("ß")).unwrap(), "SS");
         assert_eq!(String::from_utf16(&to_lower_utf16("ΟΔΟΣ")).unwrap(), "οδος");
+    }
+
+    #[test]
+    fn index_of_finds_the_first_occurrence_at_or_after_from() {
+        assert_eq!(index_of("Chrome/120 Chrome/121", "Chrome/", 0), Some(0));
+        assert_eq!(index_of("Chrome/120 Chrome/121", "Chrome/", 1), Some(11));
+        assert_eq!(index_of("aab", "ab", 0), Some(1));
+        assert_eq!(index_of("abc", "cd", 0), None);
+        assert_eq!(index_of("abc", "", 2), Some(2));
+        assert_eq!(index_of("abc", "", 4), None);
+    }
+
+    #[test]
+    fn ascii_case_mapping_agrees_with_the_full_mapping() {
+        let ascii: String = (0u8..0x80).map(char::from).collect();
+        assert_eq!(to_lower_utf16(&ascii), primitives::to_lower_utf16(&ascii));
+        assert_eq!(to_upper_utf16(&ascii), primitives::to_upper_utf16(&ascii));
+        // A text with one non-ASCII character is mapped whole by the full mapping.
+        assert_eq!(String::from_utf16(&to_upper_utf16("aßb")).unwrap(), "ASSB");
     }
 }

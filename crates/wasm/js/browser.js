@@ -4,29 +4,27 @@
 // code than reading property by property through reflection. No recorder logic lives here:
 // what the values mean is decided in Rust.
 
-// A number as it is; NaN, which no DOM number property holds, when absent or not a number.
-const number = (value) => (typeof value == 'number' ? value : NaN);
-
 /**
  * The facts of keycadence_core::Environment and BrowserMarkers that are not strings, each the
  * JavaScript expression documented on its field, into `out`: `[flags, screen.width,
  * screen.height, navigator.maxTouchPoints]`, the flags one bit each in the order of the bits in
- * crates/wasm/src/environment.rs. The browser markers (the bits from 6 on) only `withMarkers`:
- * only `checkEnvironment` needs them.
+ * crates/wasm/src/environment.rs. `part` 0 reads the live facts only (read for every pattern),
+ * 1 also the ones read once at construction (bits 0 to 2), 2 also the browser markers (the bits
+ * from 6 on, which only `checkEnvironment` needs); the bits not read stay 0.
  */
-export function environment(out, withMarkers) {
+export function environment(out, part) {
   const motion = window.DeviceMotionEvent;
   const flags = [
-    motion !== undefined,
-    typeof motion?.requestPermission == 'function',
-    !!navigator.msPointerEnabled && navigator.msMaxTouchPoints > 0,
+    part == 1 && motion !== undefined,
+    part == 1 && typeof motion?.requestPermission == 'function',
+    part == 1 && !!navigator.msPointerEnabled && navigator.msMaxTouchPoints > 0,
     'ontouchstart' in window,
     // `window.DocumentTouch && document instanceof DocumentTouch`, without throwing for a
     // `DocumentTouch` that is not a constructor.
     Object(window.DocumentTouch?.prototype).isPrototypeOf(document),
     typeof window.orientation != 'undefined',
   ];
-  if (withMarkers) {
+  if (part == 2) {
     const chrome = window.chrome;
     flags.push(
       !!(chrome?.webstore || chrome?.runtime || chrome?.loadTimes),
@@ -62,45 +60,6 @@ export const language = () => navigator.language;
 /** `object.value`. */
 export const value = (object) => object.value;
 
-/** `event.target.id`. */
-export const targetId = (event) => event.target?.id;
-
-/** `event.target.value`. */
-export const targetValue = (event) => event.target?.value;
-
-/** A keyboard or `input` event into `out`: `[keyCode, charCode, shiftKey ? 1 : 0,
- * target.selectionStart]`, the last only `withField` (NaN otherwise). */
-export function keyEvent(event, withField, out) {
-  out.set([
-    number(event.keyCode),
-    number(event.charCode),
-    event.shiftKey ? 1 : 0,
-    withField ? number(event.target?.selectionStart) : NaN,
-  ]);
-}
-
-/** A mouse event into `out`: `[screenX, screenY, which]` (numbers on every `MouseEvent`, NaN
- * on an event that is not one). */
-export function mouseEvent(event, out) {
-  out.set([event.screenX, event.screenY, event.which]);
-}
-
-/** A `devicemotion` event into `out`: `accelerationIncludingGravity`'s x, y and z, then
- * `rotationRate`'s alpha, beta and gamma. Returns how many were written: 0 without
- * `accelerationIncludingGravity`, 3 without `rotationRate`, else 6. */
-export function motionEvent(event, out) {
-  const acceleration = event.accelerationIncludingGravity;
-  const rotation = event.rotationRate;
-  if (acceleration == null) return 0;
-  const axes = [acceleration.x, acceleration.y, acceleration.z];
-  if (rotation != null) axes.push(rotation.alpha, rotation.beta, rotation.gamma);
-  out.set(axes.map(number));
-  return axes.length;
-}
-
-/** `page.body.scrollTop` (of the page's `document`). */
-export const scrollTop = (page) => number(page.body?.scrollTop);
-
 /** The object `checkEnvironment()` returns. */
 export const environmentCheck = (browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors) => ({
   browserType,
@@ -108,3 +67,21 @@ export const environmentCheck = (browserType, isMobile, hasMotionSensors, needsP
   hasMotionSensors,
   needsPermissionForMotionSensors,
 });
+
+/**
+ * `value` as crates/wasm/src/js_value.rs reads it: its kind into `out[0]` (0 undefined, 1 null,
+ * 2 boolean, 3 number, 4 string, 5 object, 6 anything else: function, symbol, bigint) and a
+ * boolean's or number's value into `out[1]`. Returns a string value, `undefined` otherwise.
+ */
+export function primitive(value, out) {
+  const type = typeof value;
+  out[0] = value === undefined ? 0 : value === null ? 1 : { boolean: 2, number: 3, string: 4, object: 5 }[type] ?? 6;
+  out[1] = type == 'boolean' || type == 'number' ? value : 0;
+  return type == 'string' ? value : undefined;
+}
+
+// The options `getTypingPattern` reads, by index (js_value.rs's order).
+const OPTIONS = ['type', 'text', 'textId', 'length', 'targetId', 'caseSensitive', 'extended'];
+
+/** `primitive(options[name], out)` for the option at `index`; a throwing getter throws. */
+export const option = (options, index, out) => primitive(options[OPTIONS[index]], out);

@@ -1,5 +1,5 @@
 //! The page reads done in JavaScript (`js/browser.js`, bundled with the package): one call
-//! writes every number of an environment or an event into a buffer, instead of one reflective
+//! writes every number of the environment into a buffer, instead of one reflective
 //! property read each, which keeps the module and its glue smaller. A number that is absent
 //! (or not a number) reads as NaN; no DOM number property holds NaN. Strings come back as the
 //! JavaScript value read, for `JsValue::as_string`.
@@ -9,8 +9,8 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen(module = "/js/browser.js")]
 extern "C" {
     /// `[flags, screen.width, screen.height, navigator.maxTouchPoints]`, see
-    /// [`crate::environment`] for the flags (the browser markers only `with_markers`).
-    pub fn environment(out: &mut [f64], with_markers: bool);
+    /// [`crate::environment`] for the flags and the parts read.
+    pub fn environment(out: &mut [f64], part: u32);
     /// The page's `window`; `undefined` outside a page.
     #[wasm_bindgen(js_name = pageWindow)]
     pub fn page_window() -> JsValue;
@@ -24,26 +24,18 @@ extern "C" {
 
     /// `object.value`.
     pub fn value(object: &JsValue) -> JsValue;
-    /// `[keyCode, charCode, shiftKey (0 or 1), target.selectionStart (only with_field)]`.
-    #[wasm_bindgen(js_name = keyEvent)]
-    pub fn key_event(event: &JsValue, with_field: bool, out: &mut [f64]);
-    /// `event.target.id`.
-    #[wasm_bindgen(js_name = targetId)]
-    pub fn target_id(event: &JsValue) -> JsValue;
-    /// `event.target.value`.
-    #[wasm_bindgen(js_name = targetValue)]
-    pub fn target_value(event: &JsValue) -> JsValue;
-    /// `[screenX, screenY, which]`.
-    #[wasm_bindgen(js_name = mouseEvent)]
-    pub fn mouse_event(event: &JsValue, out: &mut [f64]);
-    /// `accelerationIncludingGravity`'s `[x, y, z]` then `rotationRate`'s
-    /// `[alpha, beta, gamma]`; returns how many it wrote: 0 without acceleration, 3 without
-    /// rotation, else 6.
-    #[wasm_bindgen(js_name = motionEvent)]
-    pub fn motion_event(event: &JsValue, out: &mut [f64]) -> u32;
-    /// `document.body.scrollTop`.
-    #[wasm_bindgen(js_name = scrollTop)]
-    pub fn scroll_top(document: &JsValue) -> f64;
+
+    /// Describes `value` into `out`: `[kind, number]`, see [`crate::js_value`]; returns the
+    /// value when it is a string.
+    pub fn primitive(value: &JsValue, out: &mut [f64]) -> Option<String>;
+    /// [`primitive`] of the `getTypingPattern` option number `index`, read as `options[name]`
+    /// (a getter's exception is the error).
+    #[wasm_bindgen(catch)]
+    pub fn option(
+        options: &JsValue,
+        index: u32,
+        out: &mut [f64],
+    ) -> Result<Option<String>, JsValue>;
 
     /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
     #[wasm_bindgen(js_name = environmentCheck)]

@@ -24,6 +24,16 @@ const STYLE_MEDIA: u32 = 1 << 12;
 const HTML_ELEMENT_CONSTRUCTOR: u32 = 1 << 13;
 const SAFARI_PUSH_NOTIFICATION: u32 = 1 << 14;
 
+/// What `browser::environment` reads besides the live facts (screen, touch, orientation).
+#[derive(Clone, Copy)]
+enum Part {
+    Live = 0,
+    /// The facts read once, at construction (motion sensors, old Windows touch).
+    Construction = 1,
+    /// The browser markers of `checkEnvironment`.
+    Markers = 2,
+}
+
 /// One reading of `browser::environment`.
 struct Facts {
     flags: u32,
@@ -33,10 +43,10 @@ struct Facts {
 }
 
 impl Facts {
-    /// Reads the facts; the browser markers only `with_markers` (their bits stay 0 otherwise).
-    fn read(with_markers: bool) -> Facts {
+    /// Reads the live facts and the `part` named (the bits of the others stay 0).
+    fn read(part: Part) -> Facts {
         let mut facts = [0.0; 4];
-        browser::environment(&mut facts, with_markers);
+        browser::environment(&mut facts, part as u32);
         Facts {
             flags: facts[0] as u32,
             screen_width: count(facts[1]),
@@ -88,7 +98,7 @@ fn count(value: f64) -> u32 {
 /// Everything the recorder reads about the browser, now, but the browser markers:
 /// `checkEnvironment` reads those afresh when it is called ([`markers`]).
 pub fn read() -> Environment {
-    let facts = Facts::read(false);
+    let facts = Facts::read(Part::Construction);
     let mut env = Environment {
         user_agent: browser::user_agent().as_string().unwrap_or_default(),
         platform: browser::platform().as_string().unwrap_or_default(),
@@ -103,10 +113,10 @@ pub fn read() -> Environment {
 
 /// The live part of `env` (language, screen, touch, orientation) read afresh.
 pub fn refresh_live(env: &mut Environment) {
-    Facts::read(false).set_live(env);
+    Facts::read(Part::Live).set_live(env);
 }
 
 /// The browser-object markers of `checkEnvironment`, read afresh.
 pub fn markers() -> BrowserMarkers {
-    Facts::read(true).markers()
+    Facts::read(Part::Markers).markers()
 }

@@ -1,58 +1,67 @@
 //! JavaScript values into the core's [`Value`], keeping the distinctions the reference's
-//! argument handling depends on (`undefined` vs `null`, the string `"1"` vs the number 1).
-//! Read with js-sys reflection: a general-purpose deserializer would fold `undefined` and
-//! `null` together.
+//! argument handling depends on (`undefined` vs `null`, the string `"1"` vs the number 1). Each
+//! value is classified by one call into `js/browser.js`: a general-purpose deserializer would
+//! fold `undefined` and `null` together, and a type test per call costs a crossing each.
 
-use js_sys::Reflect;
-use keycadence_core::recorder::Value;
+use keycadence_core::recorder::{PatternArgument, TypingPatternOptions, Value};
 use wasm_bindgen::JsValue;
 
-/// The `getTypingPattern` options the reference reads.
-const OPTION_NAMES: [&str; 7] = [
-    "type",
-    "text",
-    "textId",
-    "length",
-    "targetId",
-    "caseSensitive",
-    "extended",
-];
+use crate::browser;
 
-/// A primitive argument as the core sees it. Objects (and functions, symbols and bigints,
-/// which the recorder never distinguishes from objects) become an object without properties:
-/// the core reads properties only from the `getTypingPattern` options, see [`options`].
-pub fn primitive(value: &JsValue) -> Value {
-    if value.is_undefined() {
-        Value::Undefined
-    } else if value.is_null() {
-        Value::Null
-    } else if let Some(b) = value.as_bool() {
-        Value::Bool(b)
-    } else if let Some(n) = value.as_f64() {
-        Value::Number(n)
-    } else if let Some(s) = value.as_string() {
-        Value::String(s)
-    } else {
-        Value::Object(Vec::new())
+// The kinds `browser::primitive` writes.
+const UNDEFINED: f64 = 0.0;
+const NULL: f64 = 1.0;
+const BOOLEAN: f64 = 2.0;
+const NUMBER: f64 = 3.0;
+const STRING: f64 = 4.0;
+const OBJECT: f64 = 5.0;
+
+/// The value `browser::primitive` described as `[kind, number]` and `string`. Objects (and
+/// functions, symbols and bigints, which the recorder never distinguishes from objects) become
+/// an object without properties: the core reads properties only from the `getTypingPattern`
+/// options, see [`pattern_argument`].
+fn value(described: [f64; 2], string: Option<String>) -> Value {
+    match described[0] {
+        UNDEFINED => Value::Undefined,
+        NULL => Value::Null,
+        BOOLEAN => Value::Bool(described[1] != 0.0),
+        NUMBER => Value::Number(described[1]),
+        STRING => Value::String(string.unwrap_or_default()),
+        _ => Value::Object(Vec::new()),
     }
 }
 
-/// The argument of `getTypingPattern`: for an object (`typeof x === 'object'`, not `null`), its
-/// options read as property accesses (so getters and inherited properties count, as in the
-/// reference); anything else as a primitive. A getter that throws propagates its exception.
-pub fn options(argument: &JsValue) -> Result<Value, JsValue> {
-    if argument.is_null() {
-        // The reference throws reading `null.type`; the core reports it.
-        return Ok(Value::Null);
+/// A primitive argument as the core sees it.
+pub fn primitive(argument: &JsValue) -> Value {
+    let mut described = [0.0; 2];
+    let string = browser::primitive(argument, &mut described);
+    value(described, string)
+}
+
+/// The argument of `getTypingPattern`, sorted by its type; for an object, its options read as
+/// property accesses in the reference's order (so getters and inherited properties count, as
+/// in the reference). A getter that throws propagates its exception.
+pub fn pattern_argument(argument: &JsValue) -> Result<PatternArgument, JsValue> {
+    let mut described = [0.0; 2];
+    browser::primitive(argument, &mut described);
+    match described[0] {
+        NULL => return Ok(PatternArgument::Null),
+        OBJECT => {}
+        _ => return Ok(PatternArgument::Other),
     }
-    if !argument.is_object() {
-        // Every other non-object (functions and symbols included) gives the default pattern.
-        return Ok(Value::Undefined);
-    }
-    let mut properties = Vec::with_capacity(OPTION_NAMES.len());
-    for option in OPTION_NAMES {
-        let value = Reflect::get(argument, &JsValue::from_str(option))?;
-        properties.push((option.to_owned(), primitive(&value)));
-    }
-    Ok(Value::Object(properties))
+    // `browser::option`'s indices: type, text, textId, length, targetId, caseSensitive,
+    // extended.
+    let mut option = |index| -> Result<Value, JsValue> {
+        let string = browser::option(argument, index, &mut described)?;
+        Ok(value(described, string))
+    };
+    Ok(PatternArgument::Options(TypingPatternOptions {
+        pattern_type: option(0)?,
+        text: option(1)?,
+        text_id: option(2)?,
+        length: option(3)?,
+        target_id: option(4)?,
+        case_sensitive: option(5)?,
+        extended: option(6)?,
+    }))
 }

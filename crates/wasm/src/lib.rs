@@ -1,23 +1,22 @@
 //! keycadence-wasm: the keycadence recorder in the browser.
 //!
-//! wasm-bindgen bindings over [`keycadence_core::recorder::Recorder`]: a [`Recorder`] listens to
-//! the page's real events on `document` and `window` exactly as the TypingDNA recorder v3.2 does
-//! (recorder spec §2.1), reads the environment from `navigator`, `screen` and `window`, and
-//! answers the same method calls. The npm package's hand-written shim (`pkg/src/index.js`) wraps
-//! it in the `TypingDNA`-compatible singleton class.
+//! wasm-bindgen bindings over [`keycadence_core::recorder::Recorder`]: a [`Recorder`] consumes
+//! the page's real events from an [`EventQueue`] (the package's listeners, `pkg/src/queue.js`,
+//! on `document` and `window` exactly as the TypingDNA recorder v3.2 listens, recorder spec
+//! §2.1), reads the environment from `navigator`, `screen` and `window`, and answers the same
+//! method calls. The npm package's hand-written shim (`pkg/src/index.js`) wraps it in the
+//! `TypingDNA`-compatible singleton class.
 //!
-//! Timestamps come from each event's own `timeStamp` by default ([`clock`]), so a busy main
-//! thread does not distort seek and press times; `Date.now()` in the handler, as the reference
-//! does, is an option.
+//! Timestamps come from each event's own `timeStamp` by default (the queue's clock), so a busy
+//! main thread does not distort seek and press times; `Date.now()` in the handler, as the
+//! reference does, is an option.
 
 mod browser;
-mod clock;
 mod environment;
-mod events;
 mod helpers;
 mod js_value;
-mod listeners;
 mod page;
+mod queue;
 mod recorder;
 
 /// Talc instead of the standard library's dlmalloc: the same job in a fraction of the code.
@@ -26,6 +25,7 @@ mod recorder;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 pub use helpers::{is_mobile_user_agent, mobile_validity, pattern_length, quality, text_id};
+pub use queue::EventQueue;
 pub use recorder::Recorder;
 
 /// Runs when the module is instantiated: with the `panic-hook` feature, Rust panics are

@@ -3,13 +3,12 @@
 //! listeners would let them.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use keycadence_wasm::{text_id, Recorder};
 use wasm_bindgen::closure::Closure;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{
@@ -39,9 +38,30 @@ fn field(id: &str) -> HtmlInputElement {
     input
 }
 
+#[wasm_bindgen(module = "/../../pkg/src/queue.js")]
+extern "C" {
+    /// The package's listeners and their event queue, as the shim constructs them.
+    #[wasm_bindgen(js_name = EventQueue)]
+    #[derive(Clone)]
+    type Queue;
+    #[wasm_bindgen(constructor, js_class = "EventQueue")]
+    fn new(event_clock: bool) -> Queue;
+    /// How many numbers the queued records hold.
+    #[wasm_bindgen(method, getter, js_class = "EventQueue", js_name = length)]
+    fn queued_numbers(this: &Queue) -> u32;
+    /// The function a full queue calls.
+    #[wasm_bindgen(method, setter, js_class = "EventQueue", js_name = full)]
+    fn set_full(this: &Queue, consume: &Function);
+}
+
+/// A recorder fed by `queue`.
+fn recorder_on(queue: &Queue) -> Recorder {
+    Recorder::new(queue.clone().unchecked_into(), false).unwrap()
+}
+
 /// A recorder constructed now; it stops listening when dropped.
 fn recorder(event_clock: bool) -> Recorder {
-    Recorder::new(js_sys::Date::now(), performance_now(), event_clock, false).unwrap()
+    recorder_on(&Queue::new(event_clock))
 }
 
 fn key_event(kind: &str, key_code: u32, char_code: u32, shift: bool) -> KeyboardEvent {
@@ -90,12 +110,10 @@ fn rows(pattern: &str) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// The keystroke count of the default type 0 pattern (its first field).
+/// The keystroke count of the type 0 history (the first field of a type 0 pattern over up to
+/// 2000 keystrokes).
 fn keystrokes(recorder: &Recorder) -> u32 {
-    let type0 = recorder
-        .typing_pattern(JsValue::UNDEFINED)
-        .unwrap()
-        .unwrap();
+    let type0 = recorder.get(2000.into());
     type0.split(',').next().unwrap().parse().unwrap()
 }
 
@@ -172,23 +190,46 @@ fn removed_listeners_record_nothing() {
 #[wasm_bindgen_test]
 fn dropping_the_recorder_removes_its_listeners() {
     let input = field("dropped");
-    let rec = recorder(true);
+    let queue = Queue::new(true);
+    let rec = recorder_on(&queue);
     type_text(&input, "a");
+    assert_eq!(queue.queued_numbers(), 3 * 8, "three key events queued");
     drop(rec);
-    // A listener left behind would call a dropped closure, which throws; exceptions thrown by
-    // listeners are reported as `error` events on the window.
-    let errors = Rc::new(Cell::new(0));
-    let counter = Rc::clone(&errors);
-    let on_error = Closure::<dyn FnMut(Event)>::new(move |_| counter.set(counter.get() + 1));
-    let window = web_sys::window().unwrap();
-    window
-        .add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
-        .unwrap();
     type_text(&input, "ab");
-    window
-        .remove_event_listener_with_callback("error", on_error.as_ref().unchecked_ref())
-        .unwrap();
-    assert_eq!(errors.get(), 0);
+    assert_eq!(queue.queued_numbers(), 3 * 8);
+}
+
+/// Events reach the recorder through the queue: kept there until a method call consumes them,
+/// or until the queue fills.
+#[wasm_bindgen_test]
+fn queued_events_are_consumed_by_method_calls_and_when_the_queue_fills() {
+    let input = field("queued");
+    let queue = Queue::new(true);
+    let rec = recorder_on(&queue);
+    type_text(&input, "ab");
+    assert_eq!(queue.queued_numbers(), 6 * 8);
+    assert_eq!(keystrokes(&rec), 2);
+    assert_eq!(queue.queued_numbers(), 0);
+    // Without a consumer for a full queue (the shim sets one), the queue grows.
+    type_text(&input, &"ab ".repeat(200));
+    assert_eq!(queue.queued_numbers(), 1800 * 8);
+    assert_eq!(keystrokes(&rec), 2 + 600);
+}
+
+#[wasm_bindgen_test]
+fn a_full_queue_is_consumed_on_the_spot() {
+    let input = field("full");
+    let queue = Queue::new(true);
+    let rec = Rc::new(recorder_on(&queue));
+    let consumer = Rc::clone(&rec);
+    let consume = Closure::<dyn FnMut()>::new(move || {
+        consumer.consume();
+    });
+    queue.set_full(consume.as_ref().unchecked_ref());
+    // 1,800 events through a queue of 512 records: consumed three times, 264 left.
+    type_text(&input, &"ab ".repeat(200));
+    assert_eq!(queue.queued_numbers(), 264 * 8);
+    assert_eq!(keystrokes(&rec), 600);
 }
 
 #[wasm_bindgen_test]

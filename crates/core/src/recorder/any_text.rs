@@ -38,7 +38,7 @@ fn ratios(values: &[f64], mean: f64, deviation: f64) -> (f64, f64) {
 /// The seek times (at most 1500 ms) and press times (at most 300 ms) of a window of rows
 /// (oldest first; gathered newest first, as the reference does), each through the outlier
 /// filter: the basis of the global statistics and of the missing-key substitutes.
-pub(crate) fn filtered_timings(window: &[&HistoryRow]) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn filtered_timings(window: &[HistoryRow]) -> (Vec<f64>, Vec<f64>) {
     let (mut seeks, mut presses) = (Vec::new(), Vec::new());
     for row in window.iter().rev() {
         if row.seek <= MAX_SEEK_TIME {
@@ -54,7 +54,7 @@ pub(crate) fn filtered_timings(window: &[&HistoryRow]) -> (Vec<f64>, Vec<f64>) {
 impl Recorder {
     /// `get(length, targetId)`: the type 0 pattern.
     pub(crate) fn any_text_pattern_from(&self, length: &Value, target_id: &Value) -> String {
-        let history = &self.keyboard.history;
+        let history = self.keyboard.history();
         let total = history.len() as f64;
         // `length === undefined || length === 0` selects the default window.
         let mut length = match length {
@@ -68,21 +68,23 @@ impl Recorder {
         // `targetId !== undefined && targetId !== ""`; ids compare strictly, so a non-string
         // target matches no row. Quirk Q8: the window length still applies with a target,
         // although the reference's doc comment says it is ignored.
-        let filtered: Vec<&HistoryRow> = if target_id.is_undefined_or_empty_string() {
-            history.iter().collect()
+        let target_rows: Vec<HistoryRow>;
+        let filtered = if target_id.is_undefined_or_empty_string() {
+            history
         } else {
-            let id = target_id.as_str();
-            let rows: Vec<&HistoryRow> = history
+            let target = self.keyboard.rows_of(target_id.as_str());
+            target_rows = history
                 .iter()
-                .filter(|r| Some(r.target.as_str()) == id)
+                .filter(|r| Some(r.target) == target)
+                .copied()
                 .collect();
             if length == 0.0 {
                 length = DEFAULT_HISTORY_LENGTH;
             }
-            if length > rows.len() as f64 {
-                length = rows.len() as f64;
+            if length > target_rows.len() as f64 {
+                length = target_rows.len() as f64;
             }
-            rows
+            &target_rows
         };
         let count = if length.is_nan() || length < 0.0 {
             0
@@ -94,7 +96,7 @@ impl Recorder {
 
     /// The pattern over `window` (oldest first; the statistics walk it newest first, as the
     /// reference does, which fixes their summation order).
-    fn any_text_from_window(&self, window: &[&HistoryRow], hist_rev: f64) -> String {
+    fn any_text_from_window(&self, window: &[HistoryRow], hist_rev: f64) -> String {
         let (seeks, presses) = filtered_timings(window);
         let press_mean = round(mean4(&presses));
         let seek_mean = round(mean4(&seeks));

@@ -9,7 +9,6 @@ use super::{push_numbers, MissingSubstitute, Recorder, Value};
 use crate::js::{self, round};
 use crate::stats::mean4;
 use crate::text_id::text_id;
-use std::collections::VecDeque;
 
 /// Above this share of unmatched characters (in percent) the pattern is `null`.
 const MAX_MISSING_PERCENT: f64 = 7.0;
@@ -45,12 +44,19 @@ impl Trailer {
     /// Adds an entry to each list: the parts of a motion string, or (for `""`, a missing
     /// character) four empty strings.
     fn push_entry(&mut self, motion: &str) {
-        let mut parts = motion.split(PART_SEPARATOR);
+        // A byte scan for the (ASCII) separator: `str::split` brings the standard library's
+        // string searchers into the wasm build.
+        let mut rest = motion;
         for list in &mut self.lists {
             if self.has_entries {
                 list.push('|');
             }
-            list.push_str(parts.next().unwrap_or_default());
+            let end = rest
+                .bytes()
+                .position(|b| char::from(b) == PART_SEPARATOR)
+                .unwrap_or(rest.len());
+            list.push_str(&rest[..end]);
+            rest = rest.get(end + 1..).unwrap_or_default();
         }
         self.has_entries = true;
     }
@@ -110,7 +116,7 @@ impl Recorder {
             case_sensitive.truthy()
         };
         // Quirk Q12: the header says extended only for `true`; rows follow truthiness.
-        let diagram_type = if *extended == Value::Bool(true) {
+        let diagram_type = if matches!(extended, Value::Bool(true)) {
             1.0
         } else {
             0.0
@@ -139,10 +145,10 @@ impl Recorder {
             text = Value::String(joined);
         }
         // Ids compare strictly: a non-string target matches no row.
-        let id = target_id.as_str();
+        let target = self.keyboard.rows_of(target_id.as_str());
         let mut rows: Vec<&DiagramRow> = Vec::with_capacity(all_rows.len());
         for row in all_rows {
-            if !by_target || Some(row.target.as_str()) == id {
+            if !by_target || Some(row.target) == target {
                 rows.push(row);
             }
         }
@@ -181,7 +187,7 @@ impl Recorder {
             Value::String(s) if !s.is_empty() => {
                 let mut substitutes = Substitutes {
                     cache: &mut self.missing_cache,
-                    history: &self.keyboard.history,
+                    history: self.keyboard.history(),
                     fix_quirks: self.options.fix_quirks,
                 };
                 let alignment = Alignment {
@@ -329,7 +335,7 @@ impl Alignment<'_> {
 /// values; `fix_quirks` recomputes them every time.
 struct Substitutes<'a> {
     cache: &'a mut Option<MissingSubstitute>,
-    history: &'a VecDeque<HistoryRow>,
+    history: &'a [HistoryRow],
     fix_quirks: bool,
 }
 
@@ -338,8 +344,7 @@ impl Substitutes<'_> {
         match *self.cache {
             Some(m) if m.diagram_rows == diagram_rows && !self.fix_quirks => m,
             _ => {
-                // The rows go through a `Vec` of references, as type 0 passes them.
-                let rows: Vec<&HistoryRow> = self.history.iter().collect();
+                let rows = self.history;
                 let window = &rows[rows.len().saturating_sub(SUBSTITUTE_WINDOW)..];
                 let (seeks, presses) = filtered_timings(window);
                 let m = MissingSubstitute {

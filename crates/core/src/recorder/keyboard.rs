@@ -1,7 +1,5 @@
 //! The keyboard handlers (desktop, iOS-style mobile, Android) and the two key histories.
 
-use std::collections::VecDeque;
-
 use super::events::{KeyEvent, Millis};
 use super::motion::MotionState;
 use crate::js;
@@ -37,13 +35,14 @@ impl KeyCode {
 }
 
 /// A row of the type-0 history: one accepted keystroke.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct HistoryRow {
     pub key_code: KeyCode,
     pub seek: f64,
     pub press: f64,
     pub prev_key_code: KeyCode,
-    pub target: String,
+    /// The target element's id, as an index into [`KeyboardState::target_ids`].
+    pub target: TargetIndex,
 }
 
 /// A row of the diagram history (keystrokes that produced a character).
@@ -54,11 +53,14 @@ pub(crate) struct DiagramRow {
     pub press: f64,
     /// The character code (`NaN` for an Android keystroke on an empty field).
     pub char_code: f64,
-    pub target: String,
+    pub target: TargetIndex,
     /// Mobile only: the four `#` trailer strings of the motion summary, joined by
     /// `motion::PART_SEPARATOR`; empty on desktop.
     pub motion: String,
 }
+
+/// An index into [`KeyboardState::target_ids`]: rows name their element without a string each.
+pub(crate) type TargetIndex = u32;
 
 /// Seek time and key-down instant of a key waiting for its keyup.
 #[derive(Clone, Copy, Debug)]
@@ -160,8 +162,11 @@ impl<K: PartialEq, V> SmallMap<K, V> {
 pub(crate) struct KeyboardState {
     /// `recording` and `diagramRecording`, always toggled together.
     pub recording: bool,
-    pub history: VecDeque<HistoryRow>,
+    /// The type-0 history: its last [`MAX_HISTORY_LENGTH`] rows (see [`Self::history`]).
+    history_rows: Vec<HistoryRow>,
     pub diagram: Vec<DiagramRow>,
+    /// The ids of the elements the rows were typed in, each once (cleared with the rows).
+    target_ids: Vec<String>,
     pub targets: Targets,
     last_keydown_time: Millis,
     last_keyup_time: Millis,
@@ -181,8 +186,9 @@ impl KeyboardState {
     pub fn new(now: Millis) -> Self {
         KeyboardState {
             recording: true,
-            history: VecDeque::new(),
+            history_rows: Vec::new(),
             diagram: Vec::new(),
+            target_ids: Vec::new(),
             targets: Targets::default(),
             last_keydown_time: now,
             last_keyup_time: now,
@@ -198,21 +204,51 @@ impl KeyboardState {
 
     /// `reset()`'s share: clocks, `prevKeyCode`, `charOf` and targets are kept.
     pub fn reset(&mut self) {
-        self.history.clear();
+        self.history_rows.clear();
         self.diagram.clear();
+        self.target_ids.clear();
         self.field_lengths.clear();
     }
 
+    /// The type-0 history, oldest first: the last [`MAX_HISTORY_LENGTH`] accepted keystrokes.
+    pub fn history(&self) -> &[HistoryRow] {
+        let rows = &self.history_rows;
+        &rows[rows.len().saturating_sub(MAX_HISTORY_LENGTH)..]
+    }
+
+    /// The index of the element id `id` in [`Self::target_ids`], added if new.
+    fn target_index(&mut self, id: &str) -> TargetIndex {
+        let index = match self.target_ids.iter().position(|known| known == id) {
+            Some(index) => index,
+            None => {
+                self.target_ids.push(id.to_owned());
+                self.target_ids.len() - 1
+            }
+        };
+        index as TargetIndex
+    }
+
+    /// The index rows typed in the element `id` carry; `None` when no row has it. (A target
+    /// that is not a string, `None` here too, matches no row.)
+    pub fn rows_of(&self, id: Option<&str>) -> Option<TargetIndex> {
+        let id = id?;
+        let index = self.target_ids.iter().position(|known| known == id)?;
+        Some(index as TargetIndex)
+    }
+
     fn push_history(&mut self, key_code: KeyCode, seek: f64, press: f64, target: &str) {
-        self.history.push_back(HistoryRow {
+        let target = self.target_index(target);
+        self.history_rows.push(HistoryRow {
             key_code,
             seek,
             press,
             prev_key_code: self.prev_key_code,
-            target: target.to_owned(),
+            target,
         });
-        if self.history.len() > MAX_HISTORY_LENGTH {
-            self.history.pop_front();
+        // The rows beyond the cap go in batches, so that a keystroke moves no rows.
+        if self.history_rows.len() == 2 * MAX_HISTORY_LENGTH {
+            self.history_rows.copy_within(MAX_HISTORY_LENGTH.., 0);
+            self.history_rows.truncate(MAX_HISTORY_LENGTH);
         }
         self.prev_key_code = key_code;
     }
@@ -269,12 +305,13 @@ impl KeyboardState {
         }
         let pending = self.pending_diagram.remove(&k);
         if let (Some(&c), Some(p)) = (self.char_of.get(&k).filter(|c| **c != 0), pending) {
+            let target = self.target_index(&event.target);
             self.diagram.push(DiagramRow {
                 key_code: KeyCode::Code(k),
                 seek: p.seek,
                 press: (t - p.start) as f64,
                 char_code: c.into(),
-                target: event.target.clone(),
+                target,
                 motion: String::new(),
             });
         }
@@ -324,12 +361,13 @@ impl KeyboardState {
         }
         let pending = self.pending_diagram.remove(&k);
         if let (Some(&c), Some(_)) = (self.char_of.get(&k).filter(|c| **c != 0), pending) {
+            let target = self.target_index(&event.target);
             self.diagram.push(DiagramRow {
                 key_code: KeyCode::Code(k),
                 seek,
                 press,
                 char_code: c.into(),
-                target: event.target.clone(),
+                target,
                 motion: summary.strings,
             });
         }
@@ -385,12 +423,13 @@ impl KeyboardState {
         *last_length = value.len();
         // Quirk Q13: rows are added unconditionally, deletions included (char code 0).
         self.push_history(key_code, seek, press, &event.target);
+        let target = self.target_index(&event.target);
         self.diagram.push(DiagramRow {
             key_code,
             seek,
             press,
             char_code,
-            target: event.target.clone(),
+            target,
             motion: summary.strings,
         });
     }
@@ -411,7 +450,24 @@ fn upper_case_unit(unit: u16) -> u16 {
 
 #[cfg(test)]
 mod tests {
-    use super::upper_case_unit;
+    use super::{upper_case_unit, KeyboardState, MAX_HISTORY_LENGTH};
+    use crate::recorder::events::{KeyEvent, KeyKind};
+
+    #[test]
+    fn the_history_keeps_the_last_keystrokes_across_batch_drops() {
+        for typed in [1, 1999, 2000, 2001, 3999, 4000, 4001, 6500] {
+            let mut keyboard = KeyboardState::new(0);
+            for i in 0..typed {
+                // Keystroke i is held i ms, which tells the rows apart.
+                let down = 10_000 * i;
+                keyboard.desktop_down(&KeyEvent::new(KeyKind::Down, down, 65, "f"), false);
+                keyboard.desktop_up(&KeyEvent::new(KeyKind::Up, down + i, 65, "f"));
+            }
+            let presses: Vec<i64> = keyboard.history().iter().map(|r| r.press as i64).collect();
+            let first = typed - typed.min(MAX_HISTORY_LENGTH as i64);
+            assert_eq!(presses, (first..typed).collect::<Vec<_>>(), "{typed} typed");
+        }
+    }
 
     #[test]
     fn upper_case_unit_is_the_first_unit_of_the_js_upper_case() {

@@ -23,7 +23,7 @@ mod value;
 
 pub use document::{Document, ElementValue, NoDocument};
 pub use events::{FieldState, KeyEvent, KeyKind, Millis, MotionEvent, MouseEvent, MouseKind};
-pub use options::{TypingPatternError, TypingPatternOptions};
+pub use options::{PatternArgument, TypingPatternError, TypingPatternOptions};
 pub use value::Value;
 
 use crate::env::Environment;
@@ -64,8 +64,9 @@ pub enum Handlers {
 pub struct Recorder {
     options: RecorderOptions,
     env: Environment,
-    captured_user_agent: String,
-    captured_platform: String,
+    /// What the device signature takes from the user agent and platform captured at
+    /// construction.
+    device: device::CapturedDevice,
     mobile: bool,
     handlers: Handlers,
     keyboard: KeyboardState,
@@ -105,8 +106,7 @@ impl Recorder {
         };
         Recorder {
             options,
-            captured_user_agent: env.user_agent.clone(),
-            captured_platform: env.platform.clone(),
+            device: device::CapturedDevice::detect(&env.user_agent, &env.platform, mobile),
             env,
             mobile,
             handlers,
@@ -252,13 +252,8 @@ impl Recorder {
 
     /// The device signature as it would be printed now (20 numbers).
     pub fn device_signature(&self) -> [f64; 20] {
-        device::device_signature(
-            &self.captured_user_agent,
-            &self.captured_platform,
-            &self.env,
-            self.mobile,
-            self.motion.press_calculated,
-        )
+        self.device
+            .signature(&self.env, self.mobile, self.motion.press_calculated)
     }
 
     /// `checkEnvironment()`.
@@ -293,7 +288,7 @@ impl Recorder {
     /// The 15 special-key numbers, a comma, and the 20 device-signature numbers.
     fn push_special_keys_and_signature(&self, out: &mut String) {
         let special = special_keys::special_keys(
-            self.keyboard.history.iter(),
+            self.keyboard.history().iter(),
             &self.mouse.click_times,
             &self.mouse.stop_times,
         );

@@ -19,6 +19,19 @@ pub struct TypingPatternOptions {
     pub extended: Value,
 }
 
+/// The argument of `getTypingPattern`, by its JS type.
+// One short-lived value per call: boxing the options would only add an allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq)]
+pub enum PatternArgument {
+    /// An object (`typeof x === 'object'`, not `null`): its options, read as property accesses.
+    Options(TypingPatternOptions),
+    /// `null`: the reference throws reading `null.type`.
+    Null,
+    /// Anything else (`undefined`, a primitive, a function): the default type 0 pattern.
+    Other,
+}
+
 /// `getTypingPattern(null)`: the reference throws a `TypeError` reading `null.type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}", TypingPatternError::MESSAGE)]
@@ -133,12 +146,26 @@ impl Recorder {
         argument: &Value,
         document: &dyn Document,
     ) -> Result<Option<String>, TypingPatternError> {
-        match argument {
+        let argument = match argument {
             Value::Object(_) => {
-                Ok(self.typing_pattern(&TypingPatternOptions::from_object(argument), document))
+                PatternArgument::Options(TypingPatternOptions::from_object(argument))
             }
-            Value::Null => Err(TypingPatternError),
-            _ => Ok(Some(self.any_text_pattern())),
+            Value::Null => PatternArgument::Null,
+            _ => PatternArgument::Other,
+        };
+        self.typing_pattern_from_argument(&argument, document)
+    }
+
+    /// `getTypingPattern(argument)` for an argument already sorted by its JS type.
+    pub fn typing_pattern_from_argument(
+        &mut self,
+        argument: &PatternArgument,
+        document: &dyn Document,
+    ) -> Result<Option<String>, TypingPatternError> {
+        match argument {
+            PatternArgument::Options(options) => Ok(self.typing_pattern(options, document)),
+            PatternArgument::Null => Err(TypingPatternError),
+            PatternArgument::Other => Ok(Some(self.any_text_pattern())),
         }
     }
 

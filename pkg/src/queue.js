@@ -1,0 +1,162 @@
+// The recorder's listeners. Each only writes its event's numbers (kind, time, key code, char
+// code, Shift, target, ...) into a queue, a typed array; the wasm recorder consumes the queue
+// when a pattern or a statistic is asked for, and when the queue fills. Nothing here needs the
+// wasm module: a queue can listen from `new TypingDNA()` on, and what is typed before the module
+// is ready waits in it, stamped with its own time.
+//
+// The layout is read by crates/wasm/src/queue.rs: records of STRIDE numbers, `[kind, time,
+// ...]`, the kind being the event's index in EVENTS (MOTION_WITH_ROTATION for a devicemotion
+// event with rotationRate), then
+//   key events:  keyCode, charCode, Shift (1 or 0), target id, field value, selectionStart
+//   mouse events: screenX, screenY, which
+//   scroll:       document.body.scrollTop
+//   devicemotion: accelerationIncludingGravity's x, y, z, rotationRate's alpha, beta, gamma
+// Strings are indices into `strings` (target ids once per batch, field values each event), -1
+// for none. A number a key event lacks is NaN; no DOM number property holds NaN.
+
+/** The events a queue can listen to; `listen(events)` takes a bit mask in this order. */
+const EVENTS = ['keydown', 'keypress', 'keyup', 'input', 'mousemove', 'mousedown', 'mouseup', 'scroll', 'devicemotion'];
+const MOTION = 8;
+const MOTION_WITH_ROTATION = 9;
+const STRIDE = 8;
+/** Records the queue holds before it asks to be consumed (`full`); it grows if nobody can. */
+const CAPACITY = 512;
+
+const number = (value) => (typeof value == 'number' ? value : NaN);
+
+export class EventQueue {
+  /**
+   * `eventClock`: stamp each event with its own `timeStamp` (`performance.timeOrigin +
+   * event.timeStamp`, rounded), not `Date.now()` when its handler runs (the reference's clock).
+   */
+  constructor(eventClock) {
+    const performance = globalThis.performance;
+    this.eventClock = !!(eventClock && performance);
+    if (this.eventClock) {
+      let origin = performance.timeOrigin;
+      // Safari before 15 has high-resolution event timestamps but no `timeOrigin`.
+      if (!(origin > 0 && origin < Infinity)) origin = Date.now() - performance.now();
+      this.origin = origin;
+    }
+    /** When the recorder was constructed: the origin of the first seek time. */
+    this.createdAt = this.now();
+    /** The records, and how many numbers of it they fill. */
+    this.records = new Float64Array(CAPACITY * STRIDE);
+    this.length = 0;
+    /** The strings the records refer to, and the index of each target id among them. */
+    this.strings = [];
+    this.ids = new Map();
+    this.withField = false;
+    /** The listener of each event listened to, by kind. */
+    this.listeners = [];
+    /** Called when the queue is full, to consume it; set once a recorder exists. */
+    this.full = null;
+  }
+
+  /** The time now on the queue's clock, in integer milliseconds since the epoch. */
+  now() {
+    return this.eventClock ? Math.round(this.origin + performance.now()) : Date.now();
+  }
+
+  /**
+   * Listens to the events of the bit mask `events` (bits in EVENTS order: on `document`, and
+   * `devicemotion` on `window`) and to no other; `withField` also records the target's value
+   * and caret with each key event (the Android handlers read them).
+   */
+  listen(events, withField) {
+    this.withField = withField;
+    // Outside a page (server-side rendering) there is nothing to listen to.
+    if (typeof document == 'undefined') return;
+    EVENTS.forEach((type, kind) => {
+      const target = kind == MOTION ? window : document;
+      const listener = this.listeners[kind];
+      if (events & (1 << kind)) {
+        if (!listener) target.addEventListener(type, (this.listeners[kind] = (event) => this.record(kind, event)));
+      } else if (listener) {
+        target.removeEventListener(type, listener);
+        this.listeners[kind] = null;
+      }
+    });
+  }
+
+  /** Writes one event into the queue. */
+  record(kind, event) {
+    let motion;
+    if (kind == MOTION) {
+      motion = event.accelerationIncludingGravity;
+      // Chromium fires one event without acceleration data on devices without motion sensors:
+      // no sample (the reference's handler throws a TypeError there, half-way through).
+      if (motion == null) return;
+    }
+    if (this.length == this.records.length) {
+      this.full?.();
+      if (this.length == this.records.length) {
+        const grown = new Float64Array(this.length * 2);
+        grown.set(this.records);
+        this.records = grown;
+      }
+    }
+    const records = this.records;
+    const at = this.length;
+    this.length = at + STRIDE;
+    records[at + 1] = this.eventClock ? Math.round(this.origin + event.timeStamp) : Date.now();
+    if (kind < 4) {
+      const target = event.target;
+      const id = target?.id;
+      records[at + 2] = number(event.keyCode);
+      records[at + 3] = number(event.charCode);
+      records[at + 4] = event.shiftKey ? 1 : 0;
+      records[at + 5] = this.intern(typeof id == 'string' ? id : '');
+      const value = this.withField ? target?.value : undefined;
+      records[at + 6] = typeof value == 'string' ? this.strings.push(value) - 1 : -1;
+      records[at + 7] = this.withField ? number(target?.selectionStart) : NaN;
+    } else if (kind < 7) {
+      // (Numbers on every MouseEvent; NaN on an event that is not one.)
+      records[at + 2] = event.screenX;
+      records[at + 3] = event.screenY;
+      records[at + 4] = event.which;
+    } else if (kind == 7) {
+      records[at + 2] = number(document.body?.scrollTop);
+    } else {
+      const rotation = event.rotationRate;
+      records.set([motion.x, motion.y, motion.z].map(number), at + 2);
+      if (rotation != null) {
+        records.set([rotation.alpha, rotation.beta, rotation.gamma].map(number), at + 5);
+        kind = MOTION_WITH_ROTATION;
+      }
+    }
+    records[at] = kind;
+  }
+
+  /** The index of the string `text` in `strings`, adding it once per batch. */
+  intern(text) {
+    let index = this.ids.get(text);
+    if (index === undefined) {
+      index = this.strings.push(text) - 1;
+      this.ids.set(text, index);
+    }
+    return index;
+  }
+
+  /** Copies the queued records into `out` (`length` numbers). */
+  copyTo(out) {
+    out.set(this.records.subarray(0, out.length));
+  }
+
+  /** How many strings the queued records refer to. */
+  stringCount() {
+    return this.strings.length;
+  }
+
+  /** `strings[index]`. */
+  string(index) {
+    return this.strings[index];
+  }
+
+  /** Empties the queue once its records are consumed. */
+  clear() {
+    this.length = 0;
+    this.strings = [];
+    this.ids.clear();
+  }
+}
