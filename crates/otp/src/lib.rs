@@ -6,7 +6,7 @@
 //!
 //! | module | job | the server persists |
 //! |---|---|---|
-//! | [`payload`] | Verify payload (§2.2-2.4): AES-256-CBC, hex ct‖IV, PBKDF2/scrypt keys, lenient fields, freshness, identifiers | nothing (the client secret, sealed) |
+//! | [`payload`] | Verify payload: protocol 2.0 ([`payload::v2`]: AES-256-GCM, HKDF key, purpose, single-use `jti`) and the legacy 1.x (AES-256-CBC, hex ct‖IV, PBKDF2/scrypt keys), lenient fields, freshness, identifiers; [`payload::open_for`] accepts what a route allows | the uses of payloads (until they expire) |
 //! | [`keys`] | key derivation and the per-application [`KeyCache`] | nothing (in memory) |
 //! | [`codes`] | Verify codes: issue, validate, single use, expiry, attempt and send limits | [`OtpRecord`] per (application, user) |
 //! | [`totp`] | RFC 4226/6238, configs, secrets, otpauth URI and QR, [`TotpFactor`] | [`TotpFactor`] per factor |

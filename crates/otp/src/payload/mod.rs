@@ -96,7 +96,7 @@ pub enum PayloadError {
     InvalidPhone { reason: &'static str },
     #[error("invalid id: at most 256 characters and no control characters")]
     InvalidId,
-    #[error("the payload names one field twice (as {0:?} and its other spelling)")]
+    #[error("the payload names one field under both of its spellings: {0}")]
     ConflictingFields(String),
     #[error("not a protocol 2.0 payload (they start with \"v2.\")")]
     NotV2,

@@ -6,9 +6,8 @@
 //! the user. Each user's code record is read, passed through keycadence-otp and written back
 //! under the user's lock, with a compare-and-swap on its version against other instances.
 
-use std::sync::Arc;
-
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
