@@ -704,38 +704,62 @@ impl Db {
         expected: Option<i64>,
         json: &str,
     ) -> Result<bool, sqlx::Error> {
-        let VersionedTable {
-            table,
-            key_columns: [owner_column, name_column],
-            json_column,
-        } = records;
-        // Both statements take the key, the JSON and the time as $1 to $4; the update also
-        // takes the version it expects as $5. An insert that finds a record already there
-        // (stored meanwhile by another writer) lost the race like a stale update.
-        let sql = match expected {
-            None => format!(
-                "INSERT INTO {table} ({owner_column}, {name_column}, {json_column}, version, \
-                 updated_at) VALUES ($1, $2, $3, 1, $4) \
-                 ON CONFLICT ({owner_column}, {name_column}) DO NOTHING"
-            ),
-            Some(_) => format!(
-                "UPDATE {table} SET {json_column} = $3, version = version + 1, updated_at = $4 \
-                 WHERE {owner_column} = $1 AND {name_column} = $2 AND version = $5"
-            ),
-        };
         let mut w = self.begin_write().await?;
-        let mut query = sqlx::query(&sql)
-            .bind(owner_ref)
-            .bind(name)
-            .bind(json)
-            .bind(now_millis());
-        if let Some(version) = expected {
-            query = query.bind(version);
-        }
-        let done = query.execute(&mut *w.tx).await?;
+        let swapped =
+            swap_versioned_in(&mut w.tx, records, owner_ref, name, expected, json).await?;
         w.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(swapped)
     }
+}
+
+/// [`Db::swap_otp_record`] inside a caller's write transaction.
+pub(super) async fn swap_otp_record_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    app_ref: i64,
+    user_key: &str,
+    expected: Option<i64>,
+    json: &str,
+) -> Result<bool, sqlx::Error> {
+    swap_versioned_in(tx, &CODE_RECORDS, app_ref, user_key, expected, json).await
+}
+
+async fn swap_versioned_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    records: &VersionedTable,
+    owner_ref: i64,
+    name: &str,
+    expected: Option<i64>,
+    json: &str,
+) -> Result<bool, sqlx::Error> {
+    let VersionedTable {
+        table,
+        key_columns: [owner_column, name_column],
+        json_column,
+    } = records;
+    // Both statements take the key, the JSON and the time as $1 to $4; the update also takes
+    // the version it expects as $5. An insert that finds a record already there (stored
+    // meanwhile by another writer) lost the race like a stale update.
+    let sql = match expected {
+        None => format!(
+            "INSERT INTO {table} ({owner_column}, {name_column}, {json_column}, version, \
+             updated_at) VALUES ($1, $2, $3, 1, $4) \
+             ON CONFLICT ({owner_column}, {name_column}) DO NOTHING"
+        ),
+        Some(_) => format!(
+            "UPDATE {table} SET {json_column} = $3, version = version + 1, updated_at = $4 \
+             WHERE {owner_column} = $1 AND {name_column} = $2 AND version = $5"
+        ),
+    };
+    let mut query = sqlx::query(&sql)
+        .bind(owner_ref)
+        .bind(name)
+        .bind(json)
+        .bind(now_millis());
+    if let Some(version) = expected {
+        query = query.bind(version);
+    }
+    let done = query.execute(&mut **tx).await?;
+    Ok(done.rows_affected() == 1)
 }
 
 async fn swap_factor(

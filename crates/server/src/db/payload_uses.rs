@@ -4,28 +4,83 @@
 
 use super::Db;
 
+/// The use of one payload, to be recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadUse {
+    pub app_ref: i64,
+    pub purpose: &'static str,
+    pub token: String,
+    /// Unix milliseconds after which the payload is refused as expired anyway.
+    pub usable_until: i64,
+}
+
+/// What [`Db::validate_with_use`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UseAndSwap {
+    /// The use is recorded and the code record (if one was given) stored.
+    Done,
+    /// The payload was used before: nothing was written.
+    Replayed,
+    /// Another writer changed the code record first: nothing was written; read it again.
+    Stale,
+}
+
+async fn insert_use(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    payload_use: &PayloadUse,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO verify_payload_uses (app_ref, purpose, token, usable_until) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (app_ref, purpose, token) DO NOTHING",
+    )
+    .bind(payload_use.app_ref)
+    .bind(payload_use.purpose)
+    .bind(&payload_use.token)
+    .bind(payload_use.usable_until)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 impl Db {
     /// Records the use of a payload; `false` when it was used before.
-    pub async fn record_payload_use(
-        &self,
-        app_ref: i64,
-        purpose: &str,
-        token: &str,
-        usable_until: i64,
-    ) -> Result<bool, sqlx::Error> {
+    pub async fn record_payload_use(&self, payload_use: &PayloadUse) -> Result<bool, sqlx::Error> {
         let mut w = self.begin_write().await?;
-        let done = sqlx::query(
-            "INSERT INTO verify_payload_uses (app_ref, purpose, token, usable_until) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (app_ref, purpose, token) DO NOTHING",
-        )
-        .bind(app_ref)
-        .bind(purpose)
-        .bind(token)
-        .bind(usable_until)
-        .execute(&mut *w.tx)
-        .await?;
+        let first = insert_use(&mut w.tx, payload_use).await?;
         w.commit().await?;
-        Ok(done.rows_affected() == 1)
+        Ok(first)
+    }
+
+    /// A validation's one write: the payload's use and, when the validation changed it, the
+    /// user's code record (compare-and-swap on `expected`), together or not at all.
+    pub async fn validate_with_use(
+        &self,
+        payload_use: &PayloadUse,
+        user_key: &str,
+        expected: Option<i64>,
+        record_json: Option<&str>,
+    ) -> Result<UseAndSwap, sqlx::Error> {
+        let mut w = self.begin_write().await?;
+        if !insert_use(&mut w.tx, payload_use).await? {
+            w.rollback().await?;
+            return Ok(UseAndSwap::Replayed);
+        }
+        if let Some(json) = record_json {
+            let swapped = super::otp::swap_otp_record_in(
+                &mut w.tx,
+                payload_use.app_ref,
+                user_key,
+                expected,
+                json,
+            )
+            .await?;
+            if !swapped {
+                w.rollback().await?;
+                return Ok(UseAndSwap::Stale);
+            }
+        }
+        w.commit().await?;
+        Ok(UseAndSwap::Done)
     }
 
     /// Forgets uses of payloads that expired before `now`; returns how many.

@@ -15,6 +15,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keycadence_otp::payload;
+use keycadence_otp::PayloadError;
 use keycadence_otp::{
     code_from_json, CodeBinding, OtpRecord, RequestedVersion, UnixMillis, UserIdentifier,
     ValidateOutcome, VerifyCode, VerifyPayload,
@@ -27,6 +28,7 @@ use super::reply::{VerifyFailure, VerifyReply};
 use crate::app::AppState;
 use crate::call::client_ip;
 use crate::db::now_millis;
+use crate::db::payload_uses::{PayloadUse, UseAndSwap};
 
 /// Attempts at a compare-and-swap before giving up (only other server instances can make
 /// one fail: within an instance the user's lock orders the requests).
@@ -34,12 +36,14 @@ const SWAP_ATTEMPTS: usize = 3;
 
 type VerifyResult = Result<VerifyReply, VerifyFailure>;
 
-/// A request whose payload opened: the application, the user and the rest of the body.
+/// A request whose payload opened: the application, the user, the rest of the body and the
+/// payload's use, which the handler records (a payload is accepted once).
 struct OpenedRequest {
     app: Arc<VerifyApp>,
     user: UserIdentifier,
     user_key: String,
     body: Map<String, Value>,
+    payload_use: PayloadUse,
 }
 
 impl OpenedRequest {
@@ -108,7 +112,7 @@ async fn open_request(state: &AppState, bytes: &[u8]) -> Result<OpenedRequest, V
     let version = RequestedVersion::from_json(body.get("version"))?;
     let sealed = match body.get("payload") {
         Some(Value::String(s)) => s.clone(),
-        _ => return Err(keycadence_otp::PayloadError::Missing.into()),
+        _ => return Err(PayloadError::Missing.into()),
     };
     let policy = app.settings.backend_payloads();
     // A legacy key-cache miss derives a key (PBKDF2 or scrypt: milliseconds of CPU): off the
@@ -130,24 +134,19 @@ async fn open_request(state: &AppState, bytes: &[u8]) -> Result<OpenedRequest, V
         .await??
     };
     let user = accepted.payload.identifiers()?.primary();
-    let first_use = state
-        .db
-        .record_payload_use(
-            app.app_ref,
-            policy.purpose.as_str(),
-            &accepted.replay_token,
-            i64::try_from(accepted.usable_until.0).unwrap_or(i64::MAX),
-        )
-        .await?;
-    if !first_use {
-        return Err(keycadence_otp::PayloadError::Replayed.into());
-    }
     let user_key = otp.user_key(&app.application_id, &user);
+    let payload_use = PayloadUse {
+        app_ref: app.app_ref,
+        purpose: policy.purpose.as_str(),
+        token: accepted.replay_token,
+        usable_until: i64::try_from(accepted.usable_until.0).unwrap_or(i64::MAX),
+    };
     Ok(OpenedRequest {
         app,
         user,
         user_key,
         body,
+        payload_use,
     })
 }
 
@@ -186,6 +185,10 @@ pub async fn send(
 ) -> VerifyResult {
     state.otp.floods.send_from(address)?;
     let request = open_request(&state, &body).await?;
+    // Before anything is sent: a replayed payload must not make a second delivery.
+    if !state.db.record_payload_use(&request.payload_use).await? {
+        return Err(PayloadError::Replayed.into());
+    }
     let app = &request.app;
     if app.settings.disable_rot {
         return Err(VerifyFailure::RotDisabled);
@@ -285,15 +288,22 @@ pub async fn validate(
         let checked = app
             .codes
             .validate(&record, &request.binding(), &submitted, now());
-        if checked.next != record {
-            let json = serde_json::to_string(&checked.next)?;
-            if !state
-                .db
-                .swap_otp_record(app.app_ref, &request.user_key, version, &json)
-                .await?
-            {
-                continue;
-            }
+        let json = (checked.next != record)
+            .then(|| serde_json::to_string(&checked.next))
+            .transpose()?;
+        match state
+            .db
+            .validate_with_use(
+                &request.payload_use,
+                &request.user_key,
+                version,
+                json.as_deref(),
+            )
+            .await?
+        {
+            UseAndSwap::Done => {}
+            UseAndSwap::Stale => continue,
+            UseAndSwap::Replayed => return Err(PayloadError::Replayed.into()),
         }
         let reply = VerifyReply::new(checked.outcome.verify_code());
         return Ok(match checked.outcome {

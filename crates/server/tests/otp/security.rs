@@ -243,7 +243,7 @@ async fn a_2_0_payload_is_accepted_once_and_only_for_its_purpose() {
         .post("/otp/validate", &with_code(validate.clone(), "000000"))
         .await;
     replayed_wrong.expect(10, 200);
-    // The same payload again, now with the right code: refused before the code is looked at.
+    // The same payload again, now with the right code: refused, and the code stays unused.
     target
         .post("/otp/validate", &validate)
         .await
