@@ -81,8 +81,10 @@ fn supported_factors_follow_what_the_user_has_in_policy_order() {
     assert_eq!(s.supported, [Strategy::EmailCode]);
     assert_eq!(s.enrolment.as_ref().unwrap().texts, 3);
 
-    let mut policy = Policy::default();
-    policy.strategies = vec![Strategy::Totp, Strategy::Typing];
+    let policy = Policy {
+        strategies: vec![Strategy::Totp, Strategy::Typing],
+        ..Policy::default()
+    };
     let s = SignIn::create(
         &policy,
         Device::Desktop,
@@ -100,8 +102,10 @@ fn a_user_with_nothing_usable_cannot_start() {
         typing_enrolments: 5,
         ..UserFactors::default()
     };
-    let mut policy = Policy::default();
-    policy.strategies = vec![Strategy::EmailCode];
+    let policy = Policy {
+        strategies: vec![Strategy::EmailCode],
+        ..Policy::default()
+    };
     assert_eq!(
         SignIn::create(
             &policy,
@@ -312,9 +316,11 @@ fn failed_typing_counts_then_falls_back_to_codes() {
 
 #[test]
 fn typing_alone_fails_the_sign_in_when_its_attempts_run_out() {
-    let mut policy = Policy::default();
-    policy.strategies = vec![Strategy::Typing];
-    policy.typing_attempts = 1;
+    let policy = Policy {
+        strategies: vec![Strategy::Typing],
+        typing_attempts: 1,
+        ..Policy::default()
+    };
     let s = SignIn::create(
         &policy,
         Device::Desktop,
