@@ -224,6 +224,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0003_payload_uses.sql"),
         include_str!("../../migrations/postgres/0003_payload_uses.sql"),
     ),
+    (
+        5,
+        "signin",
+        include_str!("../../migrations/sqlite/0005_signin.sql"),
+        include_str!("../../migrations/postgres/0005_signin.sql"),
+    ),
 ];
 
 fn migrator(backend: Backend) -> Migrator {
