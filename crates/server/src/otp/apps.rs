@@ -437,10 +437,7 @@ mod tests {
         let accepted = s.backend_payloads();
         assert_eq!(accepted.freshness, FreshnessPolicy::BACKEND_CALL);
         assert_eq!(accepted.purpose, Purpose::Backend);
-        assert!(
-            !accepted.legacy && !s.echo_codes,
-            "2.0 only and no echo by default"
-        );
+        assert!(!accepted.legacy && !s.echo_codes, "2.0 only and no echo by default");
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<AppSettings>(&json).unwrap(), s);
         // Settings stored before a field existed read with its default.
