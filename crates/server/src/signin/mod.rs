@@ -380,8 +380,8 @@ pub async fn load_for_browser(state: &AppState, id: &str) -> SignInResult<Loaded
 
 impl Loaded {
     /// The request's token is this sign-in's (compared by its hash).
-    pub fn check_token(&self, token: Option<&str>) -> SignInResult<()> {
-        let presented = token.map(sha256_hex).unwrap_or_default();
+    pub fn check_token(&self, token: &str) -> SignInResult<()> {
+        let presented = sha256_hex(token);
         if subtle_eq(presented.as_bytes(), self.stored.token_hash.as_bytes()) {
             Ok(())
         } else {

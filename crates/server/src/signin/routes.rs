@@ -186,6 +186,10 @@ where
     F: FnOnce(AppState, Loaded, Map<String, Value>, Strategy) -> Fut,
     Fut: std::future::Future<Output = SignInResult<Value>>,
 {
+    // Without a token there is nothing to look up for.
+    let Some(token) = bearer(&headers) else {
+        return SignInFailure::TokenInvalid.into_response();
+    };
     let loaded = match super::load_for_browser(&state, &id).await {
         Ok(loaded) => loaded,
         Err(failure) => return failure.into_response(),
@@ -195,7 +199,7 @@ where
         Err(failure) => return failure.into_response(),
     };
     let result = async {
-        loaded.check_token(bearer(&headers))?;
+        loaded.check_token(token)?;
         let (map, strategy) = browser_body(&body)?;
         op(state, loaded, map, strategy).await
     }
