@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** Resolves with the first line of `child`'s `stream` that `match` accepts (its result). */
-function waitForLine(child, stream, match, what) {
+export function waitForLine(child, stream, match, what) {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child[stream] });
     const seen = [];
