@@ -269,6 +269,18 @@ async fn typing_completes_for_the_enrolled_typist_and_another_falls_back_to_emai
     let mut owner = Typist::new(11);
     world.enrol_typing(user, &mut owner).await;
     let email = unique_email("typing");
+    // Every passing typing attempt is enrolled (the tenant's auto-enrol settings).
+    let settings = keycadence_server::settings::TenantSettings {
+        auto_enroll: true,
+        auto_enroll_threshold: 0.0,
+        ..world.server.db.key_settings(&world.key.0).await.unwrap()
+    };
+    world
+        .server
+        .db
+        .set_key_settings(&world.key.0, &settings)
+        .await
+        .unwrap();
 
     let page = world
         .sign_in(json!({"user_id": user, "email": email}))
@@ -284,6 +296,11 @@ async fn typing_completes_for_the_enrolled_typist_and_another_falls_back_to_emai
     assert_eq!(body["second_factor_verification"]["status"], "verified");
     assert_eq!(body["completed_by"], "typing");
     assert_eq!(world.read(&page.id).await.ok()["status"], "complete");
+    assert_eq!(
+        world.typing_api().counts(user).await,
+        (6, 0),
+        "auto-enrolled"
+    );
 
     // A script with the password: typing fails twice, then the e-mail code completes. (Two
     // people told apart by their rhythm: the browser test, with real typists' timings.)
@@ -305,6 +322,11 @@ async fn typing_completes_for_the_enrolled_typist_and_another_falls_back_to_emai
         .await;
     assert_eq!(second.ok()["second_factor_verification"]["attempts"], 2);
     assert_eq!(second.strategies(), ["email_code"], "typing is withdrawn");
+    assert_eq!(
+        world.typing_api().counts(user).await,
+        (6, 0),
+        "failed attempts store nothing"
+    );
     page.prepare("typing")
         .await
         .refused("attempts_exhausted", 429);

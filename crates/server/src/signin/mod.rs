@@ -585,7 +585,7 @@ pub async fn attempt(
         .tenant_settings(tenant_id)
         .await?
         .ok_or_else(|| SignInFailure::Internal("the sign-in's tenant is gone".into()))?;
-    let (attempt, result, probe) = match (strategy, submitted) {
+    let (attempt, result, auto_enrol) = match (strategy, submitted) {
         (Strategy::Typing, Submitted::Pattern(tp)) => {
             let probe = probe(&tp, record.state.device)?;
             let attempt = Attempt::Typing {
@@ -603,13 +603,25 @@ pub async fn attempt(
             if prompt_length != Some(probe.text_length) {
                 return Err(keycadence_signin::SignInError::WrongText.into());
             }
-            let result = match step {
+            let (result, auto_enrol) = match step {
                 AttemptStep::MatchTyping => {
-                    typing_result(state, &loaded, &settings, &probe, &record).await?
+                    let decision =
+                        typing_decision(state, &loaded, &settings, &probe, &record).await?;
+                    let matched = decision.is_some_and(|d| d.matched);
+                    // The tenant's auto-enrol settings, as /verify applies them.
+                    let auto_enrol = matched
+                        && settings.auto_enroll
+                        && decision.is_some_and(|d| d.score >= settings.auto_enroll_threshold);
+                    let result = if matched {
+                        AttemptResult::TypingMatched
+                    } else {
+                        AttemptResult::TypingNotMatched
+                    };
+                    (result, auto_enrol.then_some(probe.canonical))
                 }
-                _ => AttemptResult::EnrolmentSample(probe.canonical.clone()),
+                _ => (AttemptResult::EnrolmentSample(probe.canonical), None),
             };
-            (attempt, result, Some(probe))
+            (attempt, result, auto_enrol)
         }
         (Strategy::Typing, Submitted::Code(_)) => {
             return Err(SignInFailure::BadParameter("pattern"))
@@ -631,7 +643,6 @@ pub async fn attempt(
             (attempt, result, None)
         }
     };
-    let matched = result == AttemptResult::TypingMatched;
     let recorded = record.state.record_attempt(now, &attempt, result)?;
     record.state = recorded.next;
     save(state, &loaded, &record).await?;
@@ -640,30 +651,21 @@ pub async fn attempt(
     for pattern in &recorded.enrol {
         enrol(state, tenant_id, &record.user_id, pattern, &settings, cap).await?;
     }
-    if let (true, Some(probe)) = (matched, probe) {
-        if settings.auto_enroll {
-            enrol(
-                state,
-                tenant_id,
-                &record.user_id,
-                &probe.canonical,
-                &settings,
-                cap,
-            )
-            .await?;
-        }
+    if let Some(pattern) = auto_enrol {
+        enrol(state, tenant_id, &record.user_id, &pattern, &settings, cap).await?;
     }
     Ok(wire::view(&loaded.stored.id, &record, now))
 }
 
-/// Runs the typing check against the user's type 2 enrolments of the device class.
-async fn typing_result(
+/// Runs the typing check against the user's type 2 enrolments of the device class (`None`:
+/// nothing comparable, which is no match).
+async fn typing_decision(
     state: &AppState,
     loaded: &Loaded,
     settings: &TenantSettings,
     probe: &Probe,
     record: &SignInRecord,
-) -> SignInResult<AttemptResult> {
+) -> SignInResult<Option<typing::TypingDecision>> {
     let enrolled = state
         .db
         .type2_enrolments(
@@ -673,11 +675,11 @@ async fn typing_result(
             settings.max_patterns_per_bucket.max(1),
         )
         .await?;
-    let decision = typing::decide(&probe.pattern, &enrolled, quality(&record.state.policy));
-    Ok(match decision {
-        Some(d) if d.matched => AttemptResult::TypingMatched,
-        _ => AttemptResult::TypingNotMatched,
-    })
+    Ok(typing::decide(
+        &probe.pattern,
+        &enrolled,
+        quality(&record.state.policy),
+    ))
 }
 
 /// Stores a pattern as an enrolment of the user (a pattern enrolled before is skipped).
