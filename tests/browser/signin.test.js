@@ -7,14 +7,14 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { openPage, ROOT, startSession } from './support/session.js';
 import { RealTypist } from './support/real-typist.js';
-import { startSmtpSink, waitForLine } from '../otp/support.js';
+import { spawnServer, startSmtpSink } from '../otp/support.js';
 
 // Two participants of clearly different rhythm (median hold 100 ms and flight 107 ms, against
 // 77 ms and 274 ms).
@@ -58,28 +58,11 @@ before(async () => {
   const applicationId = field(app, 'applicationId');
   const policy = JSON.stringify({ enrolment_texts: ENROLMENT_TEXTS, min_enrolments: ENROLMENT_TEXTS });
   cli(db, 'signin', 'enable', applicationId, '--tenant', 'shop', '--policy', policy);
-  const child = spawn(
-    bin,
-    [
-      '--database-url', db, 'serve', '--listen', '127.0.0.1:0', '--log-format', 'json',
-      '--smtp-host', '127.0.0.1', '--smtp-port', String(smtp.port), '--smtp-tls', 'off',
-    ],
-    { env: serverEnv(), stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const address = await waitForLine(
-    child,
-    'stderr',
-    (line) => {
-      try {
-        return JSON.parse(line).fields?.address;
-      } catch {
-        return undefined;
-      }
-    },
-    'keycadence-server',
-  );
+  const { child, url } = await spawnServer(bin, db, serverEnv(), [
+    '--smtp-host', '127.0.0.1', '--smtp-port', String(smtp.port), '--smtp-tls', 'off',
+  ]);
   server = {
-    url: `http://${address}`,
+    url,
     child,
     applicationId,
     auth: `Basic ${Buffer.from(`${field(keys, 'apiKey')}:${field(keys, 'apiSecret')}`).toString('base64')}`,
