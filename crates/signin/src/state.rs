@@ -118,6 +118,10 @@ pub struct SignIn {
     pub completed_by: Option<Strategy>,
 }
 
+/// Texts a sign-in may issue for verification per allowed typing attempt (a user may ask for
+/// another text instead of typing the one shown).
+pub const TEXTS_PER_TYPING_ATTEMPT: u32 = 3;
+
 /// What the caller does for an admitted `prepare_second_factor`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PrepareStep {
@@ -298,6 +302,17 @@ impl SignIn {
         if !self.offers(strategy) {
             return Err(self.unavailable(strategy));
         }
+        if strategy == Strategy::Typing {
+            let issued = self
+                .prompts
+                .iter()
+                .filter(|p| p.purpose == TextPurpose::Verify)
+                .count();
+            // Asking for new texts without typing them must not grow the sign-in for ever.
+            if issued >= (self.policy.typing_attempts * TEXTS_PER_TYPING_ATTEMPT) as usize {
+                return Err(SignInError::AttemptsExhausted);
+            }
+        }
         Ok(match strategy {
             Strategy::Typing => PrepareStep::Text(TextPurpose::Verify),
             s if s.sends_code() => PrepareStep::SendCode,
@@ -330,6 +345,10 @@ impl SignIn {
         let mut expire_at = self.expire_at;
         match (step, prepared) {
             (PrepareStep::Text(purpose), Prepared::Text { text, text_id }) => {
+                // A new text retires the one not typed yet: only the newest can be typed.
+                for p in next.prompts.iter_mut().filter(|p| p.purpose == purpose) {
+                    p.used = true;
+                }
                 next.prompts.push(Prompt {
                     text,
                     text_id,

@@ -255,6 +255,28 @@ fn typing_refuses_other_texts_replays_and_reused_texts() {
 }
 
 #[test]
+fn a_new_text_retires_the_last_and_texts_are_capped() {
+    let mut s = create(everything());
+    for id in 1..=6 {
+        s = text(&s, at(1), id);
+    }
+    assert_eq!(
+        s.admit_attempt(at(2), &typing(5, "a")),
+        Err(SignInError::TextAlreadyUsed),
+        "a retired text"
+    );
+    assert_eq!(
+        s.admit_attempt(at(2), &typing(6, "a")),
+        Ok(AttemptStep::MatchTyping)
+    );
+    assert_eq!(
+        s.admit_prepare(at(2), Strategy::Typing),
+        Err(SignInError::AttemptsExhausted),
+        "2 attempts x 3 texts"
+    );
+}
+
+#[test]
 fn failed_typing_counts_then_falls_back_to_codes() {
     let s = text(&create(everything()), at(1), 1);
     let s = s
