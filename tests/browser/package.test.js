@@ -66,8 +66,8 @@ test('the packed package holds the shim, the declarations, the wasm and the lice
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
     'LICENSE', 'NOTICE', 'README.md', 'index.d.ts', 'index.js', 'index.js.map',
-    'keycadence_wasm_bg.wasm', 'package.json', 'src/index.js', 'src/queue.js',
-    'verify-client.d.ts', 'verify-client.js',
+    'keycadence_wasm_bg.wasm', 'package.json', 'sign-in.d.ts', 'sign-in.js', 'src/index.js',
+    'src/queue.js', 'verify-client.d.ts', 'verify-client.js',
   ]);
   assert.equal(packed.name, 'keycadence');
 });
@@ -135,6 +135,27 @@ const n: number = tdna.getTypingPattern();
 `);
   const failed = await run(tsc, ['-p', project]).then(() => null, (error) => error.stdout);
   assert.match(failed ?? '', /TS2322[\s\S]*TS2322/);
+});
+
+test('its sign-in declarations type-check a consumer, and reject an unknown strategy', async () => {
+  const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+  const usage = `import { SignIn, SignInError } from 'keycadence/sign-in';
+const input = document.createElement('input');
+const signIn = new SignIn({ serverUrl: 'https://auth.example.com', id: 'sia_1', token: 't', input });
+await signIn.prepareSecondFactor({ strategy: 'typing' });
+const text: string | undefined = signIn.secondFactorVerification?.text;
+const next = await signIn.attemptSecondFactor({ strategy: 'email_code', code: '123456' });
+const done: boolean = next.status === 'complete';
+const fallbacks: string[] = next.supportedSecondFactors.map((f) => f.strategy);
+try { await signIn.attemptSecondFactor({ strategy: 'typing' }); } catch (e) { if (e instanceof SignInError) console.log(e.code, e.errors[0]?.message); }
+console.log(text, done, fallbacks);
+`;
+  await writeFile(join(project, 'usage.ts'), usage);
+  await run(tsc, ['-p', project]);
+  await writeFile(join(project, 'usage.ts'), `${usage}await signIn.prepareSecondFactor({ strategy: 'password' });
+`);
+  const failed = await run(tsc, ['-p', project]).then(() => null, (error) => error.stdout);
+  assert.match(failed ?? '', /TS2322/);
 });
 
 test('imported by Node, it loads without crashing and reports that it needs a browser', async () => {

@@ -94,6 +94,31 @@ export async function startSmsGateway() {
   };
 }
 
+/**
+ * Runs `bin serve` on `db` on a free loopback port with `args`; resolves with the process and
+ * its URL once it listens.
+ */
+export async function spawnServer(bin, db, env, args) {
+  const child = spawn(
+    bin,
+    ['--database-url', db, 'serve', '--listen', '127.0.0.1:0', '--log-format', 'json', ...args],
+    { env, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const address = await waitForLine(
+    child,
+    'stderr',
+    (line) => {
+      try {
+        return JSON.parse(line).fields?.address;
+      } catch {
+        return undefined;
+      }
+    },
+    'keycadence-server',
+  );
+  return { child, url: `http://${address}` };
+}
+
 /** The binary, a database with two applications, and the server running on it. */
 export async function startServer({ smtpPort, smsBase }) {
   const bin = process.env.KC_SERVER_BIN;
@@ -126,29 +151,12 @@ export async function startServer({ smtpPort, smsBase }) {
   };
   const app = createApp();
   const legacyApp = createApp('--legacy-payloads');
-  const child = spawn(
-    bin,
-    [
-      '--database-url', db, 'serve', '--listen', '127.0.0.1:0', '--log-format', 'json',
-      '--smtp-host', '127.0.0.1', '--smtp-port', String(smtpPort), '--smtp-tls', 'off',
-      '--sms-base-url', smsBase,
-    ],
-    { env, stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const address = await waitForLine(
-    child,
-    'stderr',
-    (line) => {
-      try {
-        return JSON.parse(line).fields?.address;
-      } catch {
-        return undefined;
-      }
-    },
-    'keycadence-server',
-  );
+  const { child, url } = await spawnServer(bin, db, env, [
+    '--smtp-host', '127.0.0.1', '--smtp-port', String(smtpPort), '--smtp-tls', 'off',
+    '--sms-base-url', smsBase,
+  ]);
   return {
-    url: `http://${address}`,
+    url,
     app,
     legacyApp,
     stop() {

@@ -90,6 +90,7 @@ impl AppState {
 /// OpenAPI test reads the same list, so a route cannot be served without being documented.
 pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
     let mut all = crate::otp::routes::routes();
+    all.extend(crate::signin::routes::routes());
     all.extend([
         ("/auto/{*id}".into(), post(routes::auto)),
         ("/save/{*id}".into(), post(routes::save)),

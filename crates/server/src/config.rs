@@ -36,6 +36,9 @@ pub enum Command {
     /// Create, list and revoke Verify 2FA applications (one-time codes).
     #[command(subcommand)]
     Apps(crate::otp::cli::AppsCommand),
+    /// Enable sign-in second factors for an application and set its policy.
+    #[command(subcommand)]
+    Signin(crate::signin::cli::SigninCommand),
 }
 
 #[derive(Debug, Subcommand)]

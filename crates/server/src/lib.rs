@@ -21,4 +21,5 @@ pub mod quotes;
 pub mod response;
 pub mod routes;
 pub mod settings;
+pub mod signin;
 pub mod user_id;

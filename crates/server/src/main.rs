@@ -78,6 +78,13 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
             keycadence_server::otp::cli::run(command, &url, otp_file).await
         }
+        Command::Signin(command) => {
+            let url = cli
+                .database_url
+                .or(file.and_then(|f| f.database_url))
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+            keycadence_server::signin::cli::run(command, &url).await
+        }
         Command::Openapi => {
             println!("{}", keycadence_server::routes::OPENAPI);
             Ok(())

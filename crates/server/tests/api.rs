@@ -696,6 +696,8 @@ async fn health_metrics_and_openapi_are_served() {
         .map(|c| c.http_status().to_string())
         .collect();
     statuses.extend(["200", "201", "204", "409"].map(String::from));
+    // The sign-in routes' own statuses (`signin::error::SignInFailure::wire`).
+    statuses.extend(["410", "422", "502"].map(String::from));
     for (path, item) in paths {
         for op in item.as_object().unwrap().values() {
             for status in op["responses"].as_object().unwrap().keys() {
@@ -718,7 +720,8 @@ fn concrete_path(route: &str) -> String {
         .replace("{service}", &format!("VA{}", "0".repeat(32)))
         .replace("{identity}", "user-0001")
         .replace("{factor}", &format!("YF{}", "0".repeat(32)))
-        .replace("{challenge}", &format!("YC{}", "0".repeat(32)));
+        .replace("{challenge}", &format!("YC{}", "0".repeat(32)))
+        .replace("{sign_in}", &format!("sia_{}", "0".repeat(32)));
     assert!(
         !path.contains('{'),
         "no sample value for a parameter of {route}"

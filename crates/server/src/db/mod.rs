@@ -230,6 +230,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0004_challenge_version.sql"),
         include_str!("../../migrations/postgres/0004_challenge_version.sql"),
     ),
+    (
+        5,
+        "signin",
+        include_str!("../../migrations/sqlite/0005_signin.sql"),
+        include_str!("../../migrations/postgres/0005_signin.sql"),
+    ),
 ];
 
 fn migrator(backend: Backend) -> Migrator {

@@ -1,0 +1,800 @@
+//! Sign-in second factors (issue 12) on top of the sans-IO `keycadence-signin` crate: one API
+//! that tries typing first and falls back to one-time codes, shaped like Clerk's second factor.
+//!
+//! | route | caller | does |
+//! |---|---|---|
+//! | `POST /v1/sign_ins` | back end (API key) | create a sign-in for a user of an application; answers the browser token once |
+//! | `GET /v1/sign_ins/{sign_in}` | back end (API key) | read it (`status` tells whether the second factor passed) |
+//! | `POST /v1/sign_ins/{sign_in}/prepare_second_factor` | browser (token) | a text to type, or send a code |
+//! | `POST /v1/sign_ins/{sign_in}/attempt_second_factor` | browser (token) | a type 2 pattern or a code |
+//!
+//! The browser's token is bound to one sign-in and stored only as a SHA-256; the browser
+//! routes answer cross-origin requests only from the application's registered domain.
+//! Each change loads the row, passes it through the state machine and stores it back with a
+//! compare-and-swap on its version, so concurrent attempts cannot exceed a limit: one wins,
+//! the others answer `contended` and change nothing.
+//!
+//! Codes: e-mail and SMS codes are the application's Verify codes (length, lifetime, sends),
+//! bound to the sign-in and the strategy, so a code of another sign-in is simply wrong; TOTP
+//! and backup codes are the user's TOTP factors and backup codes of the TOTP service named at
+//! creation.
+
+pub mod cli;
+pub mod error;
+pub mod routes;
+pub mod store;
+pub mod typing;
+mod wire;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use keycadence_core::matcher::Quality;
+use keycadence_core::pattern::{Pattern, PatternKind};
+use keycadence_otp::{
+    BackupCodeSet, BackupOutcome, CodeBinding, FactorStatus, OtpRecord, TotpFactor, TotpOutcome,
+    UnixMillis, UserIdentifier, ValidateOutcome, VerifyPayload,
+};
+use keycadence_signin::{
+    phrases, Attempt, AttemptResult, AttemptStep, Device, FirstFactorTyping, Policy, PrepareStep,
+    Prepared, SignIn, Strategy, UserFactors,
+};
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::auth::Tenant;
+use crate::db::enrolments::Booking;
+use crate::db::now_millis;
+use crate::domain::{matching, submission};
+use crate::otp::apps::VerifyApp;
+use crate::otp::delivery::Email;
+use crate::settings::TenantSettings;
+use error::SignInFailure;
+use store::{NewSignIn, StoredSignIn};
+
+pub type SignInResult<T> = Result<T, SignInFailure>;
+
+/// Recent texts of a user whose words are kept out of the next text.
+const RECENT_TEXTS: i64 = 5;
+/// Tries at a text nobody was given before (a clash is rare: the list makes ~10^9 texts).
+const TEXT_TRIES: usize = 8;
+/// Longest code accepted for checking (anything longer is malformed, not a guess).
+const MAX_CODE_CHARS: usize = 32;
+
+/// The TOTP entity whose factors and backup codes serve this sign-in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEntity {
+    pub service_ref: i64,
+    pub identity: String,
+}
+
+/// Where codes go, given by the back end at creation (normalised).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub totp: Option<TotpEntity>,
+}
+
+/// What a sign-in row holds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignInRecord {
+    pub state: SignIn,
+    pub user_id: String,
+    pub application_id: String,
+    pub contact: Contact,
+    /// The live e-mail and SMS codes of this sign-in (Verify code records: hashes only).
+    #[serde(default)]
+    pub email_code: OtpRecord,
+    #[serde(default)]
+    pub phone_code: OtpRecord,
+}
+
+/// What the back end asks for.
+pub struct CreateRequest {
+    pub application_id: String,
+    pub user_id: String,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub country_code: Option<String>,
+    pub totp_service: Option<String>,
+    pub totp_identity: Option<String>,
+    pub device: Device,
+    /// The type 1 pattern of the first factor's text (the invisible second factor).
+    pub first_factor_pattern: Option<String>,
+}
+
+fn now() -> UnixMillis {
+    UnixMillis(u64::try_from(now_millis()).unwrap_or(0))
+}
+
+fn random_hex(bytes: usize) -> String {
+    let mut raw = vec![0u8; bytes];
+    rand::rngs::OsRng.fill_bytes(&mut raw);
+    hex::encode(raw)
+}
+
+fn sha256_hex(text: &str) -> String {
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn quality(policy: &Policy) -> Quality {
+    Quality::from_api(policy.typing_quality.into()).unwrap_or_default()
+}
+
+/// The application by id, if it is active.
+async fn active_app(state: &AppState, application_id: &str) -> SignInResult<Arc<VerifyApp>> {
+    let otp = &state.otp;
+    otp.apps
+        .find(&state.db, &otp.sealer, otp.pepper(), application_id)
+        .await
+        .map_err(|err| SignInFailure::Internal(format!("application: {err}")))?
+        .filter(|app| !app.revoked)
+        .ok_or(SignInFailure::ApplicationUnavailable)
+}
+
+/// Normalises an e-mail address or phone number as Verify codes do.
+fn identifier(fields: VerifyPayload, name: &'static str) -> SignInResult<String> {
+    let user = fields
+        .identifiers()
+        .map_err(|_| SignInFailure::BadParameter(name))?
+        .primary();
+    Ok(match user {
+        UserIdentifier::Email(s) | UserIdentifier::Phone(s) | UserIdentifier::Id(s) => s,
+    })
+}
+
+fn can_email(state: &AppState, app: &VerifyApp) -> bool {
+    state.otp.delivery.has_smtp() && app.settings.email_from.is_some() && !app.settings.disable_rot
+}
+
+fn can_sms(app: &VerifyApp) -> bool {
+    app.sms_account().is_some() && !app.settings.disable_rot
+}
+
+/// `POST /v1/sign_ins`: the sign-in's view and the browser token (shown only here).
+pub async fn create(
+    state: &AppState,
+    tenant: &Tenant,
+    request: CreateRequest,
+) -> SignInResult<(serde_json::Value, String)> {
+    let app = active_app(state, &request.application_id).await?;
+    let policy = match state.db.find_sign_in_policy(app.app_ref).await? {
+        Some(stored) if stored.tenant_id == tenant.tenant_id => {
+            serde_json::from_str::<Policy>(&stored.policy)?
+        }
+        _ => return Err(SignInFailure::ApplicationUnavailable),
+    };
+    let user_id = crate::user_id::validate(
+        &request.user_id,
+        tenant.settings.reject_contact_like_user_ids,
+    )
+    .map_err(|_| SignInFailure::BadParameter("user_id"))?;
+    let mut contact = Contact::default();
+    if let Some(email) = request.email {
+        let fields = VerifyPayload {
+            email: Some(email),
+            ..VerifyPayload::default()
+        };
+        contact.email = Some(identifier(fields, "email")?);
+    }
+    if let Some(number) = request.phone_number {
+        let fields = VerifyPayload {
+            phone_number: Some(number),
+            country_code: request.country_code,
+            ..VerifyPayload::default()
+        };
+        contact.phone = Some(identifier(fields, "phone_number")?);
+    }
+    let mut factors = UserFactors {
+        email: contact.email.is_some() && can_email(state, &app),
+        phone: contact.phone.is_some() && can_sms(&app),
+        ..UserFactors::default()
+    };
+    match (request.totp_service, request.totp_identity) {
+        (None, None) => {}
+        (Some(sid), Some(identity)) => {
+            let service = state
+                .db
+                .find_totp_service(tenant.tenant_id, &sid)
+                .await?
+                .ok_or(SignInFailure::UnknownTotpService)?;
+            let entity = TotpEntity {
+                service_ref: service.service_ref,
+                identity,
+            };
+            factors.totp = !verified_factors(state, &entity).await?.is_empty();
+            factors.backup_codes = match state
+                .db
+                .load_backup_codes(entity.service_ref, &entity.identity)
+                .await?
+            {
+                Some(stored) => {
+                    let set: BackupCodeSet = serde_json::from_str(&stored.json)?;
+                    u32::try_from(set.remaining()).unwrap_or(u32::MAX)
+                }
+                None => 0,
+            };
+            contact.totp = Some(entity);
+        }
+        (None, Some(_)) => return Err(SignInFailure::BadParameter("totp_service")),
+        (Some(_), None) => return Err(SignInFailure::BadParameter("totp_identity")),
+    }
+    let mobile = request.device == Device::Mobile;
+    let enrolled = state
+        .db
+        .type2_enrolments(
+            tenant.tenant_id,
+            &user_id,
+            mobile,
+            tenant.settings.max_patterns_per_bucket.max(1),
+        )
+        .await?;
+    factors.typing_enrolments = u32::try_from(enrolled.len()).unwrap_or(u32::MAX);
+    let first_factor = match &request.first_factor_pattern {
+        Some(tp) if policy.typing_on(request.device) => {
+            first_factor_typing(state, tenant, &user_id, tp, mobile, &policy).await?
+        }
+        _ => FirstFactorTyping::NotGiven,
+    };
+    let now = now();
+    let signin = SignIn::create(&policy, request.device, factors, first_factor, now)?;
+    let id = format!("sia_{}", random_hex(16));
+    let token = random_hex(32);
+    let record = SignInRecord {
+        state: signin,
+        user_id,
+        application_id: app.application_id.clone(),
+        contact,
+        email_code: OtpRecord::default(),
+        phone_code: OtpRecord::default(),
+    };
+    state
+        .db
+        .insert_sign_in(&NewSignIn {
+            id: &id,
+            tenant_id: tenant.tenant_id,
+            app_ref: app.app_ref,
+            user_id: &record.user_id,
+            token_hash: &sha256_hex(&token),
+            record: &serde_json::to_string(&record)?,
+            expire_at: i64::try_from(record.state.expire_at.0).unwrap_or(i64::MAX),
+        })
+        .await?;
+    Ok((wire::view(&id, &record, now), token))
+}
+
+/// The invisible second factor: the first factor's type 1 pattern against the user's
+/// enrolment of that text. Replays (a pattern enrolled or verified before) do not match.
+async fn first_factor_typing(
+    state: &AppState,
+    tenant: &Tenant,
+    user_id: &str,
+    tp: &str,
+    mobile: bool,
+    policy: &Policy,
+) -> SignInResult<FirstFactorTyping> {
+    let submission = submission::parse(tp).map_err(|_| SignInFailure::PatternInvalid)?;
+    if submission.patterns.len() != 1 || submission.patterns[0].kind() != PatternKind::SameText {
+        return Err(SignInFailure::PatternInvalid);
+    }
+    if submission.bucket.is_mobile != mobile {
+        return Err(SignInFailure::DeviceMismatch);
+    }
+    let Some(enrolled) = state
+        .db
+        .enrolled_patterns(
+            tenant.tenant_id,
+            user_id,
+            submission.bucket,
+            tenant.settings.max_patterns_per_bucket,
+        )
+        .await?
+    else {
+        return Ok(FirstFactorTyping::NotGiven);
+    };
+    if enrolled.patterns.len() < policy.min_enrolments as usize {
+        return Ok(FirstFactorTyping::NotGiven);
+    }
+    let booked = state
+        .db
+        .book_verification(Booking {
+            user_id: enrolled.user_id,
+            digests: submission.digests(),
+            replay_protection: true,
+            daily_cap: 0,
+        })
+        .await?;
+    if booked.is_err() {
+        return Ok(FirstFactorTyping::NotMatched);
+    }
+    let matched = matching::compare(
+        &enrolled.patterns,
+        &submission.patterns,
+        policy.typing_quality.into(),
+    )
+    .is_ok_and(|v| v.result);
+    Ok(if matched {
+        FirstFactorTyping::Matched
+    } else {
+        FirstFactorTyping::NotMatched
+    })
+}
+
+/// The entity's verified TOTP factors: (factor sid, row ref, version, factor).
+async fn verified_factors(
+    state: &AppState,
+    entity: &TotpEntity,
+) -> SignInResult<Vec<(String, i64, i64, TotpFactor)>> {
+    let mut verified = Vec::new();
+    for stored in state
+        .db
+        .list_totp_factors(entity.service_ref, &entity.identity)
+        .await?
+    {
+        let factor: TotpFactor = serde_json::from_str(&stored.state.json)?;
+        if factor.status == FactorStatus::Verified {
+            verified.push((stored.sid, stored.factor_ref, stored.state.version, factor));
+        }
+    }
+    Ok(verified)
+}
+
+/// `GET /v1/sign_ins/{id}` for the tenant that created it.
+pub async fn read(state: &AppState, tenant: &Tenant, id: &str) -> SignInResult<serde_json::Value> {
+    let stored = state
+        .db
+        .find_sign_in(id)
+        .await?
+        .filter(|s| s.tenant_id == tenant.tenant_id)
+        .ok_or(SignInFailure::NotFound)?;
+    let record: SignInRecord = serde_json::from_str(&stored.record)?;
+    Ok(wire::view(&stored.id, &record, now()))
+}
+
+/// A sign-in loaded for a browser request: its row, record and application.
+pub struct Loaded {
+    pub stored: StoredSignIn,
+    pub record: SignInRecord,
+    pub app: Arc<VerifyApp>,
+}
+
+/// Loads a sign-in for a browser request (the token is checked after the origin, so that a
+/// refusal of the token still reaches the page).
+pub async fn load_for_browser(state: &AppState, id: &str) -> SignInResult<Loaded> {
+    let stored = state
+        .db
+        .find_sign_in(id)
+        .await?
+        .ok_or(SignInFailure::NotFound)?;
+    let record: SignInRecord = serde_json::from_str(&stored.record)?;
+    let app = active_app(state, &record.application_id).await?;
+    Ok(Loaded {
+        stored,
+        record,
+        app,
+    })
+}
+
+impl Loaded {
+    /// The request's token is this sign-in's (compared by its hash).
+    pub fn check_token(&self, token: &str) -> SignInResult<()> {
+        let presented = sha256_hex(token);
+        if subtle_eq(presented.as_bytes(), self.stored.token_hash.as_bytes()) {
+            Ok(())
+        } else {
+            Err(SignInFailure::TokenInvalid)
+        }
+    }
+}
+
+/// Equality of two hashes without an early exit.
+fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Stores the record if the row is unchanged since it was loaded.
+async fn save(state: &AppState, loaded: &Loaded, record: &SignInRecord) -> SignInResult<()> {
+    let json = serde_json::to_string(record)?;
+    if state
+        .db
+        .swap_sign_in(&loaded.stored.id, loaded.stored.version, &json)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(SignInFailure::Contended)
+    }
+}
+
+fn binding(loaded: &Loaded, strategy: Strategy) -> CodeBinding {
+    let user = UserIdentifier::Id(format!("sign-in:{}:{}", loaded.stored.id, strategy));
+    CodeBinding::new(&loaded.record.application_id, &user)
+}
+
+/// `prepare_second_factor`.
+pub async fn prepare(
+    state: &AppState,
+    loaded: Loaded,
+    strategy: Strategy,
+) -> SignInResult<serde_json::Value> {
+    let now = now();
+    let mut record = loaded.record.clone();
+    let prepared = match record.state.admit_prepare(now, strategy)? {
+        PrepareStep::Text(_) => new_text(state, &loaded).await?,
+        PrepareStep::SendCode => send_code(state, &loaded, &mut record, strategy, now).await?,
+        PrepareStep::Nothing => Prepared::Nothing,
+    };
+    record.state = record.state.record_prepare(now, strategy, prepared)?;
+    save(state, &loaded, &record).await?;
+    Ok(wire::view(&loaded.stored.id, &record, now))
+}
+
+/// A text nobody was given before, without the words of the user's recent texts.
+async fn new_text(state: &AppState, loaded: &Loaded) -> SignInResult<Prepared> {
+    let (tenant_id, user_id) = (loaded.stored.tenant_id, &loaded.record.user_id);
+    let recent_texts = state
+        .db
+        .recent_sign_in_texts(tenant_id, user_id, RECENT_TEXTS)
+        .await?;
+    let mut recent: HashSet<&str> = recent_texts.iter().flat_map(|t| t.split(' ')).collect();
+    recent.extend(loaded.record.state.texts().flat_map(|t| t.split(' ')));
+    for _ in 0..TEXT_TRIES {
+        let text = phrases::generate(&mut rand::rngs::OsRng, &recent);
+        if state
+            .db
+            .claim_sign_in_text(&text, tenant_id, user_id)
+            .await?
+        {
+            let text_id = keycadence_core::text_id::text_id(&text);
+            return Ok(Prepared::Text { text, text_id });
+        }
+    }
+    Err(SignInFailure::Internal(
+        "no unused text after several tries".into(),
+    ))
+}
+
+fn lifetime_words(seconds: u64) -> String {
+    match seconds {
+        s if s % 60 == 0 && s >= 120 => format!("{} minutes", s / 60),
+        s => format!("{s} seconds"),
+    }
+}
+
+/// Issues and delivers an e-mail or SMS code; the record keeps its hash only after delivery.
+async fn send_code(
+    state: &AppState,
+    loaded: &Loaded,
+    record: &mut SignInRecord,
+    strategy: Strategy,
+    now: UnixMillis,
+) -> SignInResult<Prepared> {
+    let app = &loaded.app;
+    let by_sms = strategy == Strategy::PhoneCode;
+    state
+        .otp
+        .floods
+        .send_for(app.app_ref, by_sms)
+        .map_err(|_| SignInFailure::SendLimited)?;
+    let current = if by_sms {
+        &record.phone_code
+    } else {
+        &record.email_code
+    };
+    let issued = app
+        .codes
+        .issue(
+            current,
+            &binding(loaded, strategy),
+            now,
+            &mut rand::rngs::OsRng,
+        )
+        .map_err(|_| SignInFailure::SendLimited)?;
+    let code = issued.code.as_str();
+    let lifetime = lifetime_words(app.settings.code_lifetime_seconds);
+    if by_sms {
+        let (Some(number), Some(account)) = (&record.contact.phone, app.sms_account()) else {
+            return Err(SignInFailure::NoGateway);
+        };
+        let text = format!(
+            "{code} is your sign-in code for {}. Valid for {lifetime}.",
+            app.domain
+        );
+        state.otp.delivery.sms(&account, number, &text).await?;
+        record.phone_code = issued.next;
+    } else {
+        let (Some(address), Some(from)) = (&record.contact.email, &app.settings.email_from) else {
+            return Err(SignInFailure::NoGateway);
+        };
+        let body = format!(
+            "Your sign-in code for {} is {code}.\r\n\r\nIt is valid for {lifetime}. If you \
+             are not signing in, someone else may have your password: change it.\r\n",
+            app.domain
+        );
+        state
+            .otp
+            .delivery
+            .email(Email {
+                from,
+                to: address,
+                subject: &app.settings.email_subject,
+                body,
+            })
+            .await?;
+        record.email_code = issued.next;
+    }
+    Ok(Prepared::CodeSent {
+        expire_at: now.plus(std::time::Duration::from_secs(
+            app.settings.code_lifetime_seconds,
+        )),
+    })
+}
+
+/// What `attempt_second_factor` was given.
+pub enum Submitted {
+    Pattern(String),
+    Code(String),
+}
+
+/// A typing pattern checked for the sign-in: parsed, type 2, right device class.
+struct Probe {
+    pattern: Pattern,
+    canonical: String,
+    text_id: u32,
+    text_length: usize,
+}
+
+fn probe(tp: &str, device: Device) -> SignInResult<Probe> {
+    let pattern = Pattern::parse(tp.trim()).map_err(|_| SignInFailure::PatternInvalid)?;
+    let Pattern::Diagram(diagram) = &pattern else {
+        return Err(SignInFailure::PatternInvalid);
+    };
+    if pattern.kind() != PatternKind::Extended || diagram.rows.is_empty() {
+        return Err(SignInFailure::PatternInvalid);
+    }
+    if pattern.is_mobile() != (device == Device::Mobile) {
+        return Err(SignInFailure::DeviceMismatch);
+    }
+    let text_id =
+        u32::try_from(diagram.header.text_id).map_err(|_| SignInFailure::PatternInvalid)?;
+    let text_length = diagram.header.str_length as usize;
+    let canonical = pattern.to_string();
+    Ok(Probe {
+        pattern,
+        canonical,
+        text_id,
+        text_length,
+    })
+}
+
+/// `attempt_second_factor`.
+pub async fn attempt(
+    state: &AppState,
+    loaded: Loaded,
+    strategy: Strategy,
+    submitted: Submitted,
+) -> SignInResult<serde_json::Value> {
+    let now = now();
+    let mut record = loaded.record.clone();
+    let tenant_id = loaded.stored.tenant_id;
+    let settings = state
+        .db
+        .tenant_settings(tenant_id)
+        .await?
+        .ok_or_else(|| SignInFailure::Internal("the sign-in's tenant is gone".into()))?;
+    let (attempt, result, auto_enrol) = match (strategy, submitted) {
+        (Strategy::Typing, Submitted::Pattern(tp)) => {
+            let probe = probe(&tp, record.state.device)?;
+            let attempt = Attempt::Typing {
+                text_id: probe.text_id,
+                digest: sha256_hex(&probe.canonical),
+            };
+            let step = record.state.admit_attempt(now, &attempt)?;
+            // The text id is a 32-bit hash: the length must agree too.
+            let prompt_length = record
+                .state
+                .prompts
+                .iter()
+                .find(|p| p.text_id == probe.text_id)
+                .map(|p| p.text.encode_utf16().count());
+            if prompt_length != Some(probe.text_length) {
+                return Err(keycadence_signin::SignInError::WrongText.into());
+            }
+            let (result, auto_enrol) = match step {
+                AttemptStep::MatchTyping => {
+                    let decision =
+                        typing_decision(state, &loaded, &settings, &probe, &record).await?;
+                    let matched = decision.is_some_and(|d| d.matched);
+                    // The tenant's auto-enrol settings, as /verify applies them.
+                    let auto_enrol = matched
+                        && settings.auto_enroll
+                        && decision.is_some_and(|d| d.score >= settings.auto_enroll_threshold);
+                    let result = if matched {
+                        AttemptResult::TypingMatched
+                    } else {
+                        AttemptResult::TypingNotMatched
+                    };
+                    (result, auto_enrol.then_some(probe.canonical))
+                }
+                _ => (AttemptResult::EnrolmentSample(probe.canonical), None),
+            };
+            (attempt, result, auto_enrol)
+        }
+        (Strategy::Typing, Submitted::Code(_)) => {
+            return Err(SignInFailure::BadParameter("pattern"))
+        }
+        (_, Submitted::Pattern(_)) => return Err(SignInFailure::BadParameter("code")),
+        (strategy, Submitted::Code(code)) => {
+            let code = code.trim().to_string();
+            if code.is_empty() || code.chars().count() > MAX_CODE_CHARS {
+                return Err(SignInFailure::BadParameter("code"));
+            }
+            let attempt = Attempt::Code(strategy);
+            record.state.admit_attempt(now, &attempt)?;
+            let accepted = check_code(state, &loaded, &mut record, strategy, &code, now).await?;
+            let result = if accepted {
+                AttemptResult::CodeAccepted
+            } else {
+                AttemptResult::CodeRejected
+            };
+            (attempt, result, None)
+        }
+    };
+    let recorded = record.state.record_attempt(now, &attempt, result)?;
+    record.state = recorded.next;
+    save(state, &loaded, &record).await?;
+    // Enrolments follow the stored decision: a sign-in that lost its swap enrols nothing.
+    let cap = settings.max_patterns_per_bucket;
+    for pattern in &recorded.enrol {
+        enrol(state, tenant_id, &record.user_id, pattern, &settings, cap).await?;
+    }
+    if let Some(pattern) = auto_enrol {
+        enrol(state, tenant_id, &record.user_id, &pattern, &settings, cap).await?;
+    }
+    Ok(wire::view(&loaded.stored.id, &record, now))
+}
+
+/// Runs the typing check against the user's type 2 enrolments of the device class (`None`:
+/// nothing comparable, which is no match).
+async fn typing_decision(
+    state: &AppState,
+    loaded: &Loaded,
+    settings: &TenantSettings,
+    probe: &Probe,
+    record: &SignInRecord,
+) -> SignInResult<Option<typing::TypingDecision>> {
+    let enrolled = state
+        .db
+        .type2_enrolments(
+            loaded.stored.tenant_id,
+            &record.user_id,
+            record.state.device == Device::Mobile,
+            settings.max_patterns_per_bucket.max(1),
+        )
+        .await?;
+    Ok(typing::decide(
+        &probe.pattern,
+        &enrolled,
+        quality(&record.state.policy),
+    ))
+}
+
+/// Stores a pattern as an enrolment of the user (a pattern enrolled before is skipped).
+async fn enrol(
+    state: &AppState,
+    tenant_id: i64,
+    user_id: &str,
+    pattern: &str,
+    settings: &TenantSettings,
+    cap: u32,
+) -> SignInResult<()> {
+    let submission = submission::parse(pattern).map_err(|_| SignInFailure::PatternInvalid)?;
+    state
+        .db
+        .enrol(
+            tenant_id,
+            user_id,
+            submission.prepared(),
+            cap,
+            settings.max_users,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Checks a code of `strategy`; the code state it touches (this sign-in's Verify code, the
+/// user's TOTP factor or backup codes) is updated whatever the outcome, so wrong codes count
+/// there too. A malformed code is refused without counting.
+async fn check_code(
+    state: &AppState,
+    loaded: &Loaded,
+    record: &mut SignInRecord,
+    strategy: Strategy,
+    code: &str,
+    now: UnixMillis,
+) -> SignInResult<bool> {
+    match strategy {
+        Strategy::EmailCode | Strategy::PhoneCode => {
+            let current = if strategy == Strategy::EmailCode {
+                &mut record.email_code
+            } else {
+                &mut record.phone_code
+            };
+            let checked = loaded
+                .app
+                .codes
+                .validate(current, &binding(loaded, strategy), code, now);
+            *current = checked.next;
+            Ok(checked.outcome == ValidateOutcome::Matched)
+        }
+        Strategy::Totp => {
+            let entity = record.contact.totp.as_ref().ok_or(SignInFailure::State(
+                keycadence_signin::SignInError::StrategyNotAvailable,
+            ))?;
+            let policy = keycadence_otp::AttemptPolicy::default();
+            let mut accepted = false;
+            for (sid, factor_ref, version, factor) in verified_factors(state, entity).await? {
+                let checked = factor
+                    .check(code, &state.otp.sealer, &sid, &policy, now)
+                    .map_err(|err| SignInFailure::Internal(format!("TOTP secret: {err}")))?;
+                if checked.outcome == TotpOutcome::Malformed {
+                    return Err(SignInFailure::BadParameter("code"));
+                }
+                let json = serde_json::to_string(&checked.next)?;
+                if !state
+                    .db
+                    .swap_totp_factor(factor_ref, version, &json, None)
+                    .await?
+                {
+                    return Err(SignInFailure::Contended);
+                }
+                if checked.outcome.is_accepted() {
+                    accepted = true;
+                    break;
+                }
+            }
+            Ok(accepted)
+        }
+        Strategy::BackupCode => {
+            let entity = record.contact.totp.clone().ok_or(SignInFailure::State(
+                keycadence_signin::SignInError::StrategyNotAvailable,
+            ))?;
+            let stored = state
+                .db
+                .load_backup_codes(entity.service_ref, &entity.identity)
+                .await?
+                .ok_or(SignInFailure::State(
+                    keycadence_signin::SignInError::StrategyNotAvailable,
+                ))?;
+            let set: BackupCodeSet = serde_json::from_str(&stored.json)?;
+            let otp = Arc::clone(&state.otp);
+            let submitted = code.to_string();
+            // argon2: off the async workers.
+            let redeemed = tokio::task::spawn_blocking(move || {
+                otp.backup_codes.redeem(
+                    &set,
+                    &submitted,
+                    &keycadence_otp::AttemptPolicy::default(),
+                    now,
+                )
+            })
+            .await?;
+            if redeemed.outcome == BackupOutcome::Malformed {
+                return Err(SignInFailure::BadParameter("code"));
+            }
+            let json = serde_json::to_string(&redeemed.next)?;
+            if !state
+                .db
+                .swap_backup_codes(entity.service_ref, &entity.identity, stored.version, &json)
+                .await?
+            {
+                return Err(SignInFailure::Contended);
+            }
+            Ok(matches!(redeemed.outcome, BackupOutcome::Redeemed { .. }))
+        }
+        Strategy::Typing => Err(SignInFailure::BadParameter("pattern")),
+    }
+}

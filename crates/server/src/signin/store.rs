@@ -1,0 +1,250 @@
+//! Storage of sign-ins (migration 0005): applications' policies, sign-in rows updated by
+//! compare-and-swap on their version, issued texts, and the user's type 2 enrolments.
+
+use keycadence_core::pattern::Pattern;
+use sqlx::Row;
+
+use crate::db::{now_millis, Db};
+use crate::settings::TenantSettings;
+
+/// An application enabled for sign-ins.
+#[derive(Clone, Debug)]
+pub struct StoredPolicy {
+    pub tenant_id: i64,
+    pub policy: String,
+}
+
+/// A stored sign-in.
+#[derive(Clone, Debug)]
+pub struct StoredSignIn {
+    pub id: String,
+    pub tenant_id: i64,
+    pub app_ref: i64,
+    pub token_hash: String,
+    pub record: String,
+    pub version: i64,
+}
+
+/// A new sign-in row.
+pub struct NewSignIn<'a> {
+    pub id: &'a str,
+    pub tenant_id: i64,
+    pub app_ref: i64,
+    pub user_id: &'a str,
+    pub token_hash: &'a str,
+    pub record: &'a str,
+    pub expire_at: i64,
+}
+
+/// How long an ended sign-in row is kept after its expiry (for reads by the back end).
+const KEEP_AFTER_EXPIRY_MS: i64 = 24 * 3600 * 1000;
+
+impl Db {
+    /// Enables (or re-configures) sign-ins for an application, for one tenant.
+    pub async fn set_sign_in_policy(
+        &self,
+        app_ref: i64,
+        tenant_id: i64,
+        policy: &str,
+    ) -> Result<(), sqlx::Error> {
+        let mut w = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO sign_in_apps (app_ref, tenant_id, policy, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (app_ref) DO UPDATE \
+             SET tenant_id = excluded.tenant_id, policy = excluded.policy, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(app_ref)
+        .bind(tenant_id)
+        .bind(policy)
+        .bind(now_millis())
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await
+    }
+
+    pub async fn find_sign_in_policy(
+        &self,
+        app_ref: i64,
+    ) -> Result<Option<StoredPolicy>, sqlx::Error> {
+        sqlx::query("SELECT tenant_id, policy FROM sign_in_apps WHERE app_ref = $1")
+            .bind(app_ref)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| {
+                Ok(StoredPolicy {
+                    tenant_id: row.try_get(0)?,
+                    policy: row.try_get(1)?,
+                })
+            })
+            .transpose()
+    }
+
+    pub async fn find_tenant_id(&self, name: &str) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query("SELECT id FROM tenants WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()
+    }
+
+    /// The settings of a tenant (for requests that come with a sign-in's token, not a key).
+    pub async fn tenant_settings(
+        &self,
+        tenant_id: i64,
+    ) -> Result<Option<TenantSettings>, sqlx::Error> {
+        let Some(row) = sqlx::query("SELECT settings FROM tenants WHERE id = $1")
+            .bind(tenant_id)
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let text: String = row.try_get(0)?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|err| sqlx::Error::Decode(Box::new(err)))
+    }
+
+    /// Stores a new sign-in, and forgets sign-ins that ended more than a day ago.
+    pub async fn insert_sign_in(&self, new: &NewSignIn<'_>) -> Result<(), sqlx::Error> {
+        let now = now_millis();
+        let mut w = self.begin_write().await?;
+        sqlx::query("DELETE FROM sign_ins WHERE expire_at < $1")
+            .bind(now - KEEP_AFTER_EXPIRY_MS)
+            .execute(&mut *w.tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO sign_ins (id, tenant_id, app_ref, user_id, token_hash, record, version, \
+             created_at, expire_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)",
+        )
+        .bind(new.id)
+        .bind(new.tenant_id)
+        .bind(new.app_ref)
+        .bind(new.user_id)
+        .bind(new.token_hash)
+        .bind(new.record)
+        .bind(now)
+        .bind(new.expire_at)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await
+    }
+
+    pub async fn find_sign_in(&self, id: &str) -> Result<Option<StoredSignIn>, sqlx::Error> {
+        sqlx::query(
+            "SELECT id, tenant_id, app_ref, token_hash, record, version FROM sign_ins \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .map(|row| {
+            Ok(StoredSignIn {
+                id: row.try_get(0)?,
+                tenant_id: row.try_get(1)?,
+                app_ref: row.try_get(2)?,
+                token_hash: row.try_get(3)?,
+                record: row.try_get(4)?,
+                version: row.try_get(5)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores a sign-in's record if it is still at `expected`; `false` when another request
+    /// changed it first.
+    pub async fn swap_sign_in(
+        &self,
+        id: &str,
+        expected: i64,
+        record: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let mut w = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE sign_ins SET record = $1, version = version + 1 \
+             WHERE id = $2 AND version = $3",
+        )
+        .bind(record)
+        .bind(id)
+        .bind(expected)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records a text as issued; `false` when it was issued before (to anyone).
+    pub async fn claim_sign_in_text(
+        &self,
+        text: &str,
+        tenant_id: i64,
+        user_id: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let mut w = self.begin_write().await?;
+        let done = sqlx::query(
+            "INSERT INTO sign_in_texts (text, tenant_id, user_id, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (text) DO NOTHING",
+        )
+        .bind(text)
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(now_millis())
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The user's `limit` most recent texts.
+    pub async fn recent_sign_in_texts(
+        &self,
+        tenant_id: i64,
+        user_id: &str,
+        limit: i64,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        sqlx::query(
+            "SELECT text FROM sign_in_texts WHERE tenant_id = $1 AND user_id = $2 \
+             ORDER BY created_at DESC LIMIT $3",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|row| row.try_get(0))
+        .collect()
+    }
+
+    /// The user's newest `limit` type 2 patterns (every text) on a device class, oldest first.
+    /// A stored pattern that no longer parses is left out.
+    pub async fn type2_enrolments(
+        &self,
+        tenant_id: i64,
+        user_id: &str,
+        mobile: bool,
+        limit: u32,
+    ) -> Result<Vec<Pattern>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT p.pattern FROM patterns p JOIN users u ON u.id = p.user_id \
+             WHERE u.tenant_id = $1 AND u.external_id = $2 AND p.is_mobile = $3 AND p.kind = 2 \
+             ORDER BY p.id DESC LIMIT $4",
+        )
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(i64::from(mobile))
+        .bind(i64::from(limit))
+        .fetch_all(self.pool())
+        .await?;
+        let mut patterns = Vec::with_capacity(rows.len());
+        for row in rows.iter().rev() {
+            let text: &str = row.try_get(0)?;
+            if let Ok(pattern) = Pattern::parse(text) {
+                patterns.push(pattern);
+            }
+        }
+        Ok(patterns)
+    }
+}
