@@ -17,7 +17,9 @@ import { RealTypist } from './support/real-typist.js';
 import { spawnServer, startSmtpSink } from '../otp/support.js';
 
 // Two participants of clearly different rhythm (median hold 100 ms and flight 107 ms, against
-// 77 ms and 274 ms).
+// 77 ms and 274 ms): the other's flights are over twice the owner's, so besides the matcher
+// the sign-in's tempo check refuses them every time, and the test does not depend on the
+// matcher's false-accept rate.
 const OWNER = 1002;
 const OTHER = 1005;
 const ENROLMENT_TEXTS = 5;
@@ -159,7 +161,13 @@ test('a typist enrols after an e-mail code, passes by typing, and another typist
   assert.equal(signIn.created.supported_second_factors[0].strategy, 'typing');
   ({ page, errors } = await openSignInPage(signIn));
   t = performance.now();
-  const passed = await typeOnce(page, owner);
+  let passed = await typeOnce(page, owner);
+  if (passed.status !== 'complete') {
+    // About one genuine phrase in 13 is refused at the default quality (aalto-short with 5
+    // enrolments: 7.4 %); the policy's second typing attempt is what the user would do.
+    assert.equal(passed.verification.error, 'typing_not_matched', JSON.stringify(passed));
+    passed = await typeOnce(page, owner);
+  }
   timings.typing = performance.now() - t;
   assert.equal(passed.status, 'complete', JSON.stringify(passed));
   assert.equal(passed.completedBy, 'typing');
