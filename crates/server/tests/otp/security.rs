@@ -326,12 +326,7 @@ async fn send_floods_stop_at_each_limit_under_concurrency() {
                 .is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
         }
     }
-    let (refused, _) = target
-        .post(
-            "/otp/send",
-            &a.v2(Purpose::Backend, TestApp::email(&unique_email("ip"))),
-        )
-        .await;
+    let refused = target.send(&a, TestApp::email(&unique_email("ip"))).await;
     refused.expect(13, 200);
     assert!(refused.limited_until() > now_ms());
     drop(target);
