@@ -182,11 +182,17 @@ async fn observe(
     response
 }
 
-/// Once an hour: forgets old verify digests and uses of payloads now too old to accept.
+/// Once an hour: forgets old verify digests, uses of payloads now too old to accept, and
+/// sign-ins that ended more than a day ago.
 async fn upkeep(db: Db) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
+        match db.expire_sign_ins(crate::db::now_millis()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(expired = n, "upkeep: ended sign-ins forgotten"),
+            Err(err) => tracing::warn!(error = %err, "upkeep: sign-in expiry failed"),
+        }
         match db.expire_payload_uses(crate::db::now_millis()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "upkeep: payload uses expired"),

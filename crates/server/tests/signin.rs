@@ -15,6 +15,7 @@ use common::Typist;
 use keycadence_otp::totp::totp;
 use keycadence_otp::{Algorithm, TotpConfig, TotpSecret};
 use serde_json::{json, Value};
+use sqlx::Row;
 use support::{code_in, unique_email, Gateways, SmsGateway, SmtpSink, TestApp, TestServer};
 
 /// A status and JSON body.
@@ -378,6 +379,49 @@ async fn phone_codes_arrive_through_the_sms_gateway() {
         .attempt(json!({"strategy": "phone_code", "code": code}))
         .await;
     assert_eq!(done.ok()["status"], "complete");
+}
+
+#[tokio::test]
+async fn ended_sign_ins_and_their_contact_details_are_forgotten_a_day_later() {
+    let world = World::start(json!({"strategies": ["email_code"]})).await;
+    let ended = world
+        .sign_in(json!({"user_id": "user-expiry-1", "email": "expiry-1@example.com"}))
+        .await;
+    let live = world
+        .sign_in(json!({"user_id": "user-expiry-2", "email": "expiry-2@example.com"}))
+        .await;
+    let db = &world.server.db;
+    let now = keycadence_server::db::now_millis();
+    // One sign-in ended two days ago (other tests may share the database: only rows older
+    // than a day are due, and theirs are fresh).
+    sqlx::query("UPDATE sign_ins SET expire_at = $1 WHERE id = $2")
+        .bind(now - 2 * 24 * 3600 * 1000)
+        .bind(&ended.id)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let stored = |id: String| async move {
+        sqlx::query("SELECT COUNT(*) FROM sign_ins WHERE id = $1")
+            .bind(id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .get::<i64, _>(0)
+    };
+    assert!(db.expire_sign_ins(now).await.unwrap() >= 1);
+    assert_eq!(
+        stored(ended.id.clone()).await,
+        0,
+        "the ended sign-in is gone"
+    );
+    assert_eq!(stored(live.id.clone()).await, 1, "a live sign-in stays");
+    let gone = world.read(&ended.id).await;
+    assert_eq!(gone.status, 404, "{}", gone.body);
+    assert_eq!(
+        gone.body["error"]["code"], "sign_in_not_found",
+        "{}",
+        gone.body
+    );
 }
 
 /// A TOTP service, an entity with a verified factor, and its backup codes: (service sid,

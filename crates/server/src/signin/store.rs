@@ -107,14 +107,22 @@ impl Db {
             .map_err(|err| sqlx::Error::Decode(Box::new(err)))
     }
 
-    /// Stores a new sign-in, and forgets sign-ins that ended more than a day ago.
-    pub async fn insert_sign_in(&self, new: &NewSignIn<'_>) -> Result<(), sqlx::Error> {
-        let now = now_millis();
+    /// Forgets sign-ins (and the contact details they hold) that ended more than a day before
+    /// `now`; returns how many. Run by the server's hourly upkeep.
+    pub async fn expire_sign_ins(&self, now: i64) -> Result<u64, sqlx::Error> {
         let mut w = self.begin_write().await?;
-        sqlx::query("DELETE FROM sign_ins WHERE expire_at < $1")
+        let done = sqlx::query("DELETE FROM sign_ins WHERE expire_at < $1")
             .bind(now - KEEP_AFTER_EXPIRY_MS)
             .execute(&mut *w.tx)
             .await?;
+        w.commit().await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Stores a new sign-in.
+    pub async fn insert_sign_in(&self, new: &NewSignIn<'_>) -> Result<(), sqlx::Error> {
+        let now = now_millis();
+        let mut w = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sign_ins (id, tenant_id, app_ref, user_id, token_hash, record, version, \
              created_at, expire_at) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8)",
