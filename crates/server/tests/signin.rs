@@ -418,7 +418,7 @@ async fn ended_sign_ins_and_their_contact_details_are_forgotten_a_day_later() {
     let gone = world.read(&ended.id).await;
     assert_eq!(gone.status, 404, "{}", gone.body);
     assert_eq!(
-        gone.body["error"]["code"], "sign_in_not_found",
+        gone.body["errors"][0]["code"], "sign_in_not_found",
         "{}",
         gone.body
     );
