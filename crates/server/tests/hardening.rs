@@ -141,23 +141,12 @@ async fn clients_that_stop_in_the_request_line_or_send_nothing_are_disconnected(
     server.stop().await;
 }
 
-#[tokio::test]
-async fn a_dribbled_body_is_answered_with_31_when_its_time_is_up() {
-    let server = TestServer::start_with(|c| c.body_read_timeout_seconds = 1).await;
-    let c = server.client(&[]).await;
-    let address = server.base.trim_start_matches("http://").to_string();
-    let stream = TcpStream::connect(&address).await.unwrap();
+/// Sends `head`, then the body one byte every 100 ms (each arrives well within any per-read
+/// timeout, the whole never), and returns what the server answered, read until `marker`.
+async fn answer_to_a_dribbled_body(address: &str, head: &str, marker: &[u8]) -> String {
+    let stream = TcpStream::connect(address).await.unwrap();
     let (mut reader, mut writer) = stream.into_split();
-    let auth = {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.key, c.secret))
-    };
-    let head = format!(
-        "POST /match HTTP/1.1\r\nHost: {address}\r\nAuthorization: Basic {auth}\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\ntp1="
-    );
     writer.write_all(head.as_bytes()).await.unwrap();
-    // A byte every 100 ms: each arrives well within any per-read timeout, the whole never.
     let dribble = tokio::spawn(async move {
         let mut interval = tokio::time::interval(Duration::from_millis(100));
         loop {
@@ -171,7 +160,7 @@ async fn a_dribbled_body_is_answered_with_31_when_its_time_is_up() {
     let mut answer = Vec::new();
     let mut buf = [0u8; 4096];
     let answered = tokio::time::timeout(PATIENCE, async {
-        while !answer.windows(15).any(|w| w == b"\"message_code\":") {
+        while !answer.windows(marker.len()).any(|w| w == marker) {
             match reader.read(&mut buf).await {
                 Ok(0) | Err(_) => break,
                 Ok(n) => answer.extend_from_slice(&buf[..n]),
@@ -181,13 +170,43 @@ async fn a_dribbled_body_is_answered_with_31_when_its_time_is_up() {
     .await;
     dribble.abort();
     assert!(answered.is_ok(), "no answer within {PATIENCE:?}");
-    let answer = String::from_utf8_lossy(&answer);
     eprintln!(
         "dribbled body: answered after {:?} (body timeout 1 s)",
         started.elapsed()
     );
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+#[tokio::test]
+async fn a_dribbled_body_is_answered_with_31_when_its_time_is_up() {
+    let server = TestServer::start_with(|c| c.body_read_timeout_seconds = 1).await;
+    let c = server.client(&[]).await;
+    let address = server.base.trim_start_matches("http://").to_string();
+    let auth = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.key, c.secret))
+    };
+    let head = format!(
+        "POST /match HTTP/1.1\r\nHost: {address}\r\nAuthorization: Basic {auth}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\ntp1="
+    );
+    let answer = answer_to_a_dribbled_body(&address, &head, b"\"message_code\":").await;
     assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
     assert!(answer.contains(r#""message_code":31"#), "{answer}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_dribbled_verify_body_is_answered_in_the_verify_shape() {
+    let server = TestServer::start_with(|c| c.body_read_timeout_seconds = 1).await;
+    let address = server.base.trim_start_matches("http://").to_string();
+    let head = format!(
+        "POST /otp/send HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: 100000\r\n\r\n{{\"payload\":\""
+    );
+    let answer = answer_to_a_dribbled_body(&address, &head, b"\"message\":").await;
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains(r#""code":104"#), "{answer}");
     server.stop().await;
 }
 

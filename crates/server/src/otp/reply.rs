@@ -96,6 +96,8 @@ impl IntoResponse for VerifyReply {
 pub enum VerifyFailure {
     #[error("the body is not a JSON object")]
     BodyNotJson,
+    #[error("the body could not be read: {0}")]
+    BodyUnreadable(axum::extract::rejection::BytesRejection),
     #[error("`{0}` is missing or not a string")]
     MissingField(&'static str),
     #[error("no active application with this applicationId")]
@@ -141,7 +143,9 @@ impl From<Flooded> for VerifyFailure {
 impl VerifyFailure {
     pub fn verify_code(&self) -> VerifyCode {
         match self {
-            VerifyFailure::BodyNotJson => VerifyCode::InvalidRequestBody,
+            VerifyFailure::BodyNotJson | VerifyFailure::BodyUnreadable(_) => {
+                VerifyCode::InvalidRequestBody
+            }
             VerifyFailure::MissingField("clientId") => VerifyCode::InvalidClientId,
             VerifyFailure::MissingField("applicationId") | VerifyFailure::UnknownApplication => {
                 VerifyCode::InvalidApplicationId

@@ -10,6 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -181,8 +182,10 @@ fn lifetime_text(seconds: u64) -> String {
 pub async fn send(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> VerifyResult {
+    // A body that does not arrive in time (or too large) is answered in this family's shape.
+    let body = body.map_err(VerifyFailure::BodyUnreadable)?;
     state.otp.floods.send_from(address)?;
     let request = open_request(&state, &body).await?;
     // Before anything is sent: a replayed payload must not make a second delivery.
@@ -273,8 +276,10 @@ pub async fn send(
 pub async fn validate(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> VerifyResult {
+    // A body that does not arrive in time (or too large) is answered in this family's shape.
+    let body = body.map_err(VerifyFailure::BodyUnreadable)?;
     state.otp.floods.validation_from(address)?;
     let request = open_request(&state, &body).await?;
     let submitted = match request.body.get("code") {
