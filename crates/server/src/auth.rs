@@ -185,12 +185,19 @@ impl Authenticator {
                 .await
                 .map_err(|_| ApiError::new(ErrorCode::Internal))?;
             // Requests that waited for the permit while the same secret was being verified
-            // need no argon2 of their own.
-            let verified_meanwhile =
-                self.cached(&credentials.api_key)
-                    .is_some_and(|(current, _, digest)| {
-                        current.secret_hash == record.secret_hash && digest == Some(secret_digest)
-                    });
+            // need no argon2 of their own (nor a share of the key's budget: a burst of a
+            // legitimate client's first requests must not run it out). The entry's age does
+            // not matter here: `record` was read within the cache time, and the digest stands
+            // for the hash it was verified against.
+            let verified_meanwhile = self
+                .cache
+                .lock()
+                .expect("auth cache lock")
+                .get(&credentials.api_key)
+                .is_some_and(|entry| {
+                    entry.record.secret_hash == record.secret_hash
+                        && entry.verified_secret == Some(secret_digest)
+                });
             if !verified_meanwhile {
                 self.spend_budget(&credentials.api_key)?;
                 let secret = credentials.api_secret.clone();
