@@ -164,6 +164,53 @@ impl Db {
         Ok(sealed_rows)
     }
 
+    /// Re-seals under the current at-rest key every pattern sealed under a previous one, in
+    /// write transactions of `batch` rows, so that servers keep serving meanwhile: a row
+    /// opens with the old key until its transaction commits and with the new one after, and
+    /// every server must hold both until this returns. A row that does not open stops the
+    /// rotation with its error (nothing is skipped); run it again once that is resolved.
+    /// Returns how many rows it re-sealed.
+    pub async fn reseal_patterns(&self, batch: u32) -> Result<u64, sqlx::Error> {
+        let sealer = self.pattern_sealer()?;
+        let current = sealer.current_key_id();
+        let mut resealed = 0u64;
+        loop {
+            let mut w = self.begin_write().await?;
+            let rows = sqlx::query(
+                "SELECT p.id, p.sealed, p.user_id, p.is_mobile, p.kind, p.text_id, p.position, \
+                 u.tenant_id, p.key_id FROM patterns p JOIN users u ON u.id = p.user_id \
+                 WHERE p.key_id <> $1 ORDER BY p.id LIMIT $2",
+            )
+            .bind(&current)
+            .bind(i64::from(batch.max(1)))
+            .fetch_all(&mut *w.tx)
+            .await?;
+            if rows.is_empty() {
+                w.rollback().await?;
+                return Ok(resealed);
+            }
+            for row in &rows {
+                let tenant_id: i64 = row.try_get(7)?;
+                let old_key: String = row.try_get(8)?;
+                let (id, text) = open_row(sealer, tenant_id, row)?;
+                let sealed = sealer.seal(&text, tenant_id, row.try_get(2)?, bucket_at(row, 3)?);
+                // The old key id in the condition: on PostgreSQL another rotation may have
+                // re-sealed the row since the read; its value stays.
+                sqlx::query(
+                    "UPDATE patterns SET sealed = $1, key_id = $2 WHERE id = $3 AND key_id = $4",
+                )
+                .bind(sealed.sealed)
+                .bind(sealed.key_id)
+                .bind(id)
+                .bind(old_key)
+                .execute(&mut *w.tx)
+                .await?;
+            }
+            w.commit().await?;
+            resealed += rows.len() as u64;
+        }
+    }
+
     /// Rewrites the storage so that the bytes of rows changed or deleted are gone from the
     /// files, not only unreachable.
     async fn purge_freed_pages(&self) -> Result<(), sqlx::Error> {

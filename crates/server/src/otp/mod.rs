@@ -117,7 +117,7 @@ impl OtpState {
             },
         )?;
         Ok(OtpState {
-            sealer: Arc::new(SecretSealer::new(&keys.at_rest)),
+            sealer: Arc::new(keys.sealer()),
             payload_keys: KeyCache::new(capacity),
             apps: AppCache::new(Duration::from_secs(config.auth_cache_seconds)),
             delivery: Delivery::new(settings)?,
