@@ -89,11 +89,11 @@ fn context(tenant_id: i64, user_id: i64, bucket: Bucket) -> Vec<u8> {
 }
 
 /// The columns of a `patterns` row that [`open_row`] reads, in its order.
-pub const SEALED_COLUMNS: &str = "id, sealed, user_id, is_mobile, kind, text_id, position";
+pub(crate) const SEALED_COLUMNS: &str = "id, sealed, user_id, is_mobile, kind, text_id, position";
 
 /// The row id and the opened text of a row of `tenant_id` read with [`SEALED_COLUMNS`] (the
 /// tenant is the one the caller serves: a row of another tenant's user does not open).
-pub fn open_row(
+pub(crate) fn open_row(
     sealer: &PatternSealer,
     tenant_id: i64,
     row: &AnyRow,
@@ -143,7 +143,7 @@ impl Db {
             }
             for row in &rows {
                 let id: i64 = row.try_get(0)?;
-                let text: String = row.try_get(1)?;
+                let text = Zeroizing::new(row.try_get::<String, _>(1)?);
                 let bucket = bucket_at(row, 4)?;
                 let sealed = sealer.seal(&text, row.try_get(2)?, row.try_get(3)?, bucket);
                 sqlx::query(
