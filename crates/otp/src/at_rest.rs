@@ -236,6 +236,11 @@ impl SecretSealer {
         sealed.key_id() != Some(self.current.id)
     }
 
+    /// The id of the key new values are sealed with, as [`SealedSecret::key_id`] reads it.
+    pub fn current_key_id(&self) -> [u8; KEY_ID_LEN] {
+        self.current.id
+    }
+
     fn keys(&self) -> impl Iterator<Item = &SealingKey> {
         std::iter::once(&self.current).chain(&self.previous)
     }
@@ -312,6 +317,7 @@ mod tests {
         assert!(rotated.needs_reseal(&sealed_old));
         let resealed = rotated.seal(b"s", b"c", &mut OsRng);
         assert!(!rotated.needs_reseal(&resealed));
+        assert_eq!(resealed.key_id(), Some(rotated.current_key_id()));
     }
 
     #[test]

@@ -23,6 +23,7 @@ use tower::ServiceExt;
 use crate::auth::{Authenticator, SecretCheckLimits};
 use crate::body_deadline::DeadlineBody;
 use crate::config::ServeConfig;
+use crate::db::sealed_patterns::PatternSealer;
 use crate::db::{Db, DbError};
 use crate::error::Outcome;
 use crate::limits::{ConcurrencyLimiter, RateLimiter};
@@ -58,6 +59,15 @@ pub enum ServeError {
 impl AppState {
     pub async fn new(config: ServeConfig) -> Result<AppState, ServeError> {
         let db = Db::connect(&config.database_url, config.max_connections).await?;
+        let otp = OtpState::new(&config, &db).await?;
+        let db = db.with_pattern_sealer(PatternSealer::new(otp.sealer.clone()));
+        let sealed = db.seal_plain_patterns().await.map_err(DbError::from)?;
+        if sealed > 0 {
+            tracing::info!(
+                patterns = sealed,
+                "sealed the enrolled patterns stored in plain text before this version"
+            );
+        }
         let quotes = match &config.quotes_file {
             Some(path) => Quotes::from_file(path)?,
             None => Quotes::built_in(),
@@ -70,7 +80,6 @@ impl AppState {
                 per_key_per_minute: config.wrong_secrets_per_key_per_minute,
             },
         );
-        let otp = OtpState::new(&config, &db).await?;
         Ok(AppState {
             config: Arc::new(config),
             db,

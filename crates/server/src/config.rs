@@ -65,6 +65,16 @@ pub enum KeysCommand {
         #[arg(required = true)]
         assignments: Vec<String>,
     },
+    /// Re-seal every enrolled pattern under the current at-rest key. Give the new key as the
+    /// at-rest key and the old ones as previous keys, here and to every server (which keep
+    /// serving meanwhile); drop the previous keys once this has finished.
+    RotateAtRest {
+        #[command(flatten)]
+        keys: crate::otp::cli::KeyArgs,
+        /// Rows re-sealed per write transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: u32,
+    },
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]

@@ -1,4 +1,5 @@
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use keycadence_server::app::{self, AppState};
@@ -6,7 +7,9 @@ use keycadence_server::auth::{generate_key_pair, hash_secret};
 use keycadence_server::config::{
     self, Cli, Command, KeysCommand, LogFormat, ServeConfig, DEFAULT_DATABASE_URL,
 };
+use keycadence_server::db::sealed_patterns::PatternSealer;
 use keycadence_server::db::Db;
+use keycadence_server::otp::settings::{KeySources, OtpArgs};
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(format: LogFormat) {
@@ -61,12 +64,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Keys(command) => {
+            let otp_file = file.as_ref().map(|f| f.otp.clone()).unwrap_or_default();
             let url = cli
                 .database_url
                 .or(file.and_then(|f| f.database_url))
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
             let db = Db::connect(&url, 1).await.map_err(|e| e.to_string())?;
-            let result = keys(&db, command).await;
+            let result = keys(&db, command, &url, otp_file).await;
             db.close().await;
             result
         }
@@ -92,8 +96,33 @@ async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-async fn keys(db: &Db, command: KeysCommand) -> Result<(), String> {
+/// `keys rotate-at-rest`: re-seals the enrolled patterns under the current at-rest key.
+async fn rotate_at_rest(
+    db: &Db,
+    database_url: &str,
+    sources: KeySources,
+    batch: u32,
+) -> Result<(), String> {
+    let keys = sources.load(database_url)?;
+    let db = db
+        .clone()
+        .with_pattern_sealer(PatternSealer::new(Arc::new(keys.sealer())));
+    let resealed = db.reseal_patterns(batch).await.map_err(|e| e.to_string())?;
+    println!("re-sealed {resealed} patterns under the current at-rest key");
+    Ok(())
+}
+
+/// A `keys` command; `otp_file` is the config file's `[otp]` table (for the at-rest keys).
+async fn keys(
+    db: &Db,
+    command: KeysCommand,
+    database_url: &str,
+    otp_file: OtpArgs,
+) -> Result<(), String> {
     match command {
+        KeysCommand::RotateAtRest { keys, batch } => {
+            rotate_at_rest(db, database_url, keys.sources(otp_file), batch).await?;
+        }
         KeysCommand::Create { tenant, label } => {
             let (api_key, api_secret) = generate_key_pair();
             db.insert_key(&tenant, &label, &api_key, &hash_secret(&api_secret))

@@ -75,7 +75,7 @@ async fn the_daily_cap_holds_when_verifications_arrive_together() {
 #[tokio::test]
 async fn a_server_sees_enrolment_changes_made_through_another_server() {
     let a = TestServer::start().await;
-    let b = TestServer::start_with(|config| config.database_url = a.database_url.clone()).await;
+    let b = a.start_beside().await;
     let via_a = a.client(&["auto_enroll=false"]).await;
     let via_b = Client::new(&b.base, &via_a.key, &via_a.secret);
     let mut alice = Typist::new(43);

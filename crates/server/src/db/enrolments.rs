@@ -7,6 +7,7 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection, Row};
 
+use super::sealed_patterns::{open_row, PatternSealer, SEALED_COLUMNS};
 use super::{now_millis, Backend, Db};
 
 /// Where an enrolment is kept and what it is compared with (§1.6): device class, pattern type,
@@ -19,7 +20,8 @@ pub struct Bucket {
     pub position: i64,
 }
 
-/// A pattern ready to store: its canonical text and the SHA-256 digest used against replays.
+/// A pattern ready to store: its canonical text (stored sealed) and the SHA-256 digest used
+/// against replays.
 #[derive(Clone, Debug)]
 pub struct NewPattern {
     pub bucket: Bucket,
@@ -147,8 +149,9 @@ impl Db {
 
     /// The user and the newest `limit` patterns of their bucket; `None` for an unknown user.
     /// One query reads the user and the bucket's row ids; the patterns come from the bucket
-    /// cache when it holds exactly those rows, otherwise they are read and parsed (a stored
-    /// pattern that no longer parses is logged and left out).
+    /// cache when it holds exactly those rows, otherwise they are read, opened and parsed (a
+    /// row that does not open is an error; an opened pattern that no longer parses is logged
+    /// and left out).
     pub async fn enrolled_patterns(
         &self,
         tenant_id: i64,
@@ -175,19 +178,21 @@ impl Db {
         if let Some(patterns) = self.bucket_cache.get(user_id, bucket, &ids) {
             return Ok(Some(Enrolled { user_id, patterns }));
         }
-        let patterns = self.read_bucket(user_id, bucket, limit).await?;
+        let patterns = self.read_bucket(tenant_id, user_id, bucket, limit).await?;
         Ok(Some(Enrolled { user_id, patterns }))
     }
 
-    /// Reads and parses a bucket's newest patterns and caches them under the ids read.
+    /// Reads, opens and parses a bucket's newest patterns and caches them under the ids read.
     async fn read_bucket(
         &self,
+        tenant_id: i64,
         user_id: i64,
         bucket: Bucket,
         limit: u32,
     ) -> Result<Arc<[Pattern]>, sqlx::Error> {
+        let sealer = self.pattern_sealer()?;
         let sql = format!(
-            "SELECT id, pattern FROM patterns WHERE {BUCKET_WHERE} ORDER BY id DESC LIMIT $6"
+            "SELECT {SEALED_COLUMNS} FROM patterns WHERE {BUCKET_WHERE} ORDER BY id DESC LIMIT $6"
         );
         let rows = sqlx::query(&sql)
             .bind(user_id)
@@ -199,7 +204,7 @@ impl Db {
             ids,
             patterns,
             text_bytes,
-        } = parse_newest_first(user_id, &rows)?;
+        } = parse_newest_first(sealer, tenant_id, user_id, &rows)?;
         let patterns: Arc<[Pattern]> = patterns.into();
         self.bucket_cache
             .put(user_id, bucket, ids.into(), patterns.clone(), text_bytes);
@@ -208,25 +213,27 @@ impl Db {
 
     /// The newest `limit` type-2 patterns of a user in the bucket's device class and typing
     /// position, of any text, oldest first: what a desktop type-2 probe of a text with few
-    /// enrolments is compared with in the short any-text mode. A stored pattern that no
-    /// longer parses is logged and left out.
+    /// enrolments is compared with in the short any-text mode. A row that does not open is
+    /// an error; an opened pattern that no longer parses is logged and left out.
     pub async fn short_text_patterns(
         &self,
+        tenant_id: i64,
         user_id: i64,
         bucket: Bucket,
         limit: u32,
     ) -> Result<Vec<Pattern>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT id, pattern FROM patterns WHERE user_id = $1 AND is_mobile = $2 AND kind = 2 \
-             AND position = $3 ORDER BY id DESC LIMIT $4",
-        )
+        let sealer = self.pattern_sealer()?;
+        let rows = sqlx::query(&format!(
+            "SELECT {SEALED_COLUMNS} FROM patterns WHERE user_id = $1 AND is_mobile = $2 \
+             AND kind = 2 AND position = $3 ORDER BY id DESC LIMIT $4"
+        ))
         .bind(user_id)
         .bind(bucket.is_mobile as i64)
         .bind(bucket.position)
         .bind(limit as i64)
         .fetch_all(self.pool())
         .await?;
-        Ok(parse_newest_first(user_id, &rows)?.patterns)
+        Ok(parse_newest_first(sealer, tenant_id, user_id, &rows)?.patterns)
     }
 
     /// How many mobile patterns of this type and text the user has in any position.
@@ -262,6 +269,7 @@ impl Db {
             return Ok(EnrolOutcome::Stored { bucket_count: 0 });
         };
         let bucket = first.bucket;
+        let sealer = self.pattern_sealer()?;
         let now = now_millis();
         let mut w = self.begin_write().await?;
         // On PostgreSQL the user row stays locked against a concurrent delete until commit (a
@@ -327,13 +335,16 @@ impl Db {
                 w.rollback().await?;
                 return Ok(EnrolOutcome::Duplicate);
             }
+            let sealed = sealer.seal(&pattern.text, tenant_id, user_id, pattern.bucket);
+            // `pattern` is a column of plain texts from before migration 6; always '' now.
             sqlx::query(
-                "INSERT INTO patterns (user_id, is_mobile, kind, text_id, position, pattern, digest, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                "INSERT INTO patterns (user_id, is_mobile, kind, text_id, position, pattern, sealed, \
+                 key_id, digest, created_at) VALUES ($1, $2, $3, $4, $5, '', $6, $7, $8, $9)",
             )
             .bind(user_id)
             .bind_bucket(pattern.bucket)
-            .bind(&pattern.text)
+            .bind(sealed.sealed)
+            .bind(sealed.key_id)
             .bind(&pattern.digest)
             .bind(now)
             .execute(&mut *w.tx)
@@ -512,28 +523,33 @@ const USER_AND_BUCKET_IDS_POSTGRES: &str = "SELECT u.id, (SELECT string_agg(b.id
      AND text_id = $5 AND position = $6 ORDER BY id DESC LIMIT $7) b) \
      FROM users u WHERE u.tenant_id = $1 AND u.external_id = $2";
 
-/// Stored patterns read newest first, parsed and put oldest first.
+/// Stored patterns read newest first, opened, parsed and put oldest first.
 struct Parsed {
     ids: Vec<i64>,
     patterns: Vec<Pattern>,
-    /// Length of the stored texts, for the bucket cache's budget.
+    /// Length of the opened texts, for the bucket cache's budget.
     text_bytes: usize,
 }
 
-/// Parses `(id, pattern)` rows read newest first; a stored pattern that no longer parses is
-/// logged and left out (its id is kept: it is still in the bucket).
-fn parse_newest_first(user_id: i64, rows: &[sqlx::any::AnyRow]) -> Result<Parsed, sqlx::Error> {
+/// Opens and parses rows of [`SEALED_COLUMNS`] read newest first. A row that does not open
+/// fails the whole read; an opened pattern that no longer parses is logged and left out (its
+/// id is kept: it is still in the bucket).
+fn parse_newest_first(
+    sealer: &PatternSealer,
+    tenant_id: i64,
+    user_id: i64,
+    rows: &[sqlx::any::AnyRow],
+) -> Result<Parsed, sqlx::Error> {
     let mut parsed = Parsed {
         ids: Vec::with_capacity(rows.len()),
         patterns: Vec::with_capacity(rows.len()),
         text_bytes: 0,
     };
     for row in rows.iter().rev() {
-        let id: i64 = row.try_get(0)?;
-        let text: &str = row.try_get(1)?;
+        let (id, text) = open_row(sealer, tenant_id, row)?;
         parsed.ids.push(id);
         parsed.text_bytes += text.len();
-        match Pattern::parse(text) {
+        match Pattern::parse(&text) {
             Ok(pattern) => parsed.patterns.push(pattern),
             Err(err) => tracing::error!(
                 user_id,

@@ -8,6 +8,7 @@ pub mod enrolments;
 pub mod keys;
 pub mod otp;
 pub mod payload_uses;
+pub mod sealed_patterns;
 pub mod wal_checkpoints;
 
 use std::borrow::Cow;
@@ -37,13 +38,15 @@ pub enum DbError {
     Query(#[from] sqlx::Error),
 }
 
-/// The connection pool, the cache of parsed enrolled patterns and, on SQLite, its writer.
+/// The connection pool, the cache of parsed enrolled patterns, the key enrolled patterns are
+/// sealed with and, on SQLite, its writer.
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
     sqlite: Option<SqliteWriter>,
     bucket_cache: Arc<bucket_cache::BucketCache>,
+    patterns: Option<sealed_patterns::PatternSealer>,
 }
 
 /// SQLite has a single writer: the lock that lets one write transaction of this process run at
@@ -133,7 +136,29 @@ impl Db {
             backend,
             sqlite,
             bucket_cache: Arc::default(),
+            patterns: None,
         })
+    }
+
+    /// Seals and opens enrolled patterns with `sealer`. Without it (the command line's
+    /// connections) reading or storing a pattern is an error.
+    pub fn with_pattern_sealer(mut self, sealer: sealed_patterns::PatternSealer) -> Db {
+        self.patterns = Some(sealer);
+        self
+    }
+
+    pub(crate) fn pattern_sealer(&self) -> Result<&sealed_patterns::PatternSealer, sqlx::Error> {
+        self.patterns.as_ref().ok_or_else(|| {
+            sqlx::Error::Configuration("no at-rest key to seal and open enrolled patterns".into())
+        })
+    }
+
+    /// On SQLite, the lock that lets one writer of this process run at a time.
+    async fn writer_lock(&self) -> Option<OwnedMutexGuard<()>> {
+        match &self.sqlite {
+            Some(sqlite) => Some(sqlite.lock.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -145,10 +170,7 @@ impl Db {
     }
 
     pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
-        let writer = match &self.sqlite {
-            Some(sqlite) => Some(sqlite.lock.clone().lock_owned().await),
-            None => None,
-        };
+        let writer = self.writer_lock().await;
         // IMMEDIATE takes SQLite's write lock now, waiting for it with the busy handler. A
         // deferred transaction that reads first and then finds the lock held (for example by
         // a connection still rolling back) fails at once instead of waiting.
@@ -235,6 +257,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "signin",
         include_str!("../../migrations/sqlite/0005_signin.sql"),
         include_str!("../../migrations/postgres/0005_signin.sql"),
+    ),
+    (
+        6,
+        "sealed_patterns",
+        include_str!("../../migrations/sqlite/0006_sealed_patterns.sql"),
+        include_str!("../../migrations/postgres/0006_sealed_patterns.sql"),
     ),
 ];
 

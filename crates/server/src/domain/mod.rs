@@ -190,7 +190,10 @@ async fn comparable_enrolments(
         return Ok(same_text);
     }
     let limit = ctx.tenant.settings.max_patterns_per_bucket;
-    let any_text = ctx.db.short_text_patterns(user_id, bucket, limit).await?;
+    let any_text = ctx
+        .db
+        .short_text_patterns(ctx.tenant.tenant_id, user_id, bucket, limit)
+        .await?;
     Ok(if any_text.len() > same_text.len() {
         any_text.into()
     } else {

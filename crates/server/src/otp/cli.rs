@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use keycadence_otp::SecretSealer;
 
 use super::apps::{create_app, AppSettings, CreateApp};
-use super::settings::{KeySources, OtpArgs, Secret};
+use super::settings::{KeySources, OtpArgs, OtpKeys, Secret};
 use crate::db::Db;
 
 // Parsed once per process: the size of the largest variant does not matter.
@@ -46,6 +46,46 @@ pub struct KeyArgs {
     pub at_rest_key: Option<Secret>,
     #[arg(long, env = "KEYCADENCE_OTP_PEPPER", hide_env_values = true)]
     pub otp_pepper: Option<Secret>,
+    #[arg(
+        long,
+        env = "KEYCADENCE_PREVIOUS_AT_REST_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub previous_at_rest_keys: Option<Vec<Secret>>,
+}
+
+impl KeySources {
+    /// The keys, for a command: the files it generates (none configured) are named on
+    /// stderr, as the server must be given the same.
+    pub fn load(&self, database_url: &str) -> Result<OtpKeys, String> {
+        let (keys, generated) = self
+            .load_or_generate(database_url)
+            .map_err(|e| e.to_string())?;
+        for file in generated {
+            eprintln!(
+                "Generated the {} in {} (none configured); the server must use the same.",
+                file.what,
+                file.path.display()
+            );
+        }
+        Ok(keys)
+    }
+}
+
+impl KeyArgs {
+    /// These keys, each over the config file's `[otp]` one.
+    pub fn sources(self, file: OtpArgs) -> KeySources {
+        KeySources {
+            data_dir: self.data_dir.or(file.data_dir),
+            otp_pepper: self.otp_pepper.or(file.otp_pepper),
+            at_rest_key: self.at_rest_key.or(file.at_rest_key),
+            previous_at_rest_keys: self
+                .previous_at_rest_keys
+                .or(file.previous_at_rest_keys)
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Runs an `apps` command against the database; `file` is the config file's `[otp]` table.
@@ -76,21 +116,7 @@ async fn run_with(
             settings,
             keys,
         } => {
-            let sources = KeySources {
-                data_dir: keys.data_dir.or(file.data_dir),
-                otp_pepper: keys.otp_pepper.or(file.otp_pepper),
-                at_rest_key: keys.at_rest_key.or(file.at_rest_key),
-            };
-            let (keys, generated) = sources
-                .load_or_generate(database_url)
-                .map_err(|e| e.to_string())?;
-            for file in generated {
-                eprintln!(
-                    "Generated the {} in {} (none configured); the server must use the same.",
-                    file.what,
-                    file.path.display()
-                );
-            }
+            let keys = keys.sources(file).load(database_url)?;
             if settings.legacy_payloads {
                 eprintln!(
                     "Warning: this application accepts protocol 1.x payloads, which are not \

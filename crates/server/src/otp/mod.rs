@@ -20,6 +20,7 @@ pub mod verify;
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, Mac};
@@ -72,7 +73,8 @@ async fn warn_of_echoing_apps(db: &Db) -> Result<(), sqlx::Error> {
 
 /// What the one-time-code endpoints share.
 pub struct OtpState {
-    pub sealer: SecretSealer,
+    /// Shared with the store, which seals enrolled patterns with it.
+    pub sealer: Arc<SecretSealer>,
     pepper: Zeroizing<Vec<u8>>,
     pub payload_keys: KeyCache,
     pub apps: AppCache,
@@ -115,7 +117,7 @@ impl OtpState {
             },
         )?;
         Ok(OtpState {
-            sealer: SecretSealer::new(&keys.at_rest),
+            sealer: Arc::new(keys.sealer()),
             payload_keys: KeyCache::new(capacity),
             apps: AppCache::new(Duration::from_secs(config.auth_cache_seconds)),
             delivery: Delivery::new(settings)?,

@@ -13,6 +13,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
+use keycadence_otp::at_rest::SecretSealer;
 use keycadence_otp::hashing::PepperTooShort;
 use keycadence_otp::{AtRestKey, AtRestKeyError};
 use rand::RngCore;
@@ -75,6 +76,15 @@ pub struct OtpArgs {
     /// Key sealing secrets at rest: 64 hex digits.
     #[arg(long, env = "KEYCADENCE_AT_REST_KEY", hide_env_values = true)]
     pub at_rest_key: Option<Secret>,
+    /// Earlier at-rest keys (64 hex digits each, comma-separated), still read while
+    /// `keys rotate-at-rest` re-seals their values under the current key.
+    #[arg(
+        long,
+        env = "KEYCADENCE_PREVIOUS_AT_REST_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub previous_at_rest_keys: Option<Vec<Secret>>,
     /// SMTP relay for e-mailed codes; without it applications have no e-mail gateway.
     #[arg(long, env = "KEYCADENCE_SMTP_HOST")]
     pub smtp_host: Option<String>,
@@ -137,6 +147,8 @@ pub struct KeySources {
     pub data_dir: Option<PathBuf>,
     pub otp_pepper: Option<Secret>,
     pub at_rest_key: Option<Secret>,
+    /// Keys of a rotation in progress: they open, never seal.
+    pub previous_at_rest_keys: Vec<Secret>,
 }
 
 #[derive(Clone, Debug)]
@@ -193,6 +205,10 @@ impl OtpSettings {
                 data_dir: args.data_dir.or(file.data_dir),
                 otp_pepper: args.otp_pepper.or(file.otp_pepper),
                 at_rest_key: args.at_rest_key.or(file.at_rest_key),
+                previous_at_rest_keys: args
+                    .previous_at_rest_keys
+                    .or(file.previous_at_rest_keys)
+                    .unwrap_or_default(),
             },
             smtp,
             sms_base_url: args
@@ -233,10 +249,23 @@ impl OtpSettings {
     }
 }
 
-/// The pepper and the at-rest key in memory.
+/// The pepper and the at-rest keys in memory.
 pub struct OtpKeys {
     pub pepper: Zeroizing<Vec<u8>>,
     pub at_rest: AtRestKey,
+    /// Earlier at-rest keys, for values not re-sealed yet.
+    pub previous_at_rest: Vec<AtRestKey>,
+}
+
+impl OtpKeys {
+    /// Seals with the current at-rest key, opens with it or a previous one.
+    pub fn sealer(&self) -> SecretSealer {
+        self.previous_at_rest
+            .iter()
+            .fold(SecretSealer::new(&self.at_rest), |sealer, key| {
+                sealer.with_previous(key)
+            })
+    }
 }
 
 /// A key file created because the configuration named no key (worth a log line: losing it
@@ -363,7 +392,25 @@ impl KeySources {
             origin: key_origin,
             source,
         })?;
-        Ok((OtpKeys { pepper, at_rest }, generated))
+        let previous_at_rest = self
+            .previous_at_rest_keys
+            .iter()
+            .enumerate()
+            .map(|(i, secret)| {
+                AtRestKey::from_hex(secret.expose()).map_err(|source| OtpKeyError::AtRestKey {
+                    origin: format!("(previous key {})", i + 1),
+                    source,
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((
+            OtpKeys {
+                pepper,
+                at_rest,
+                previous_at_rest,
+            },
+            generated,
+        ))
     }
 }
 
@@ -509,6 +556,7 @@ mod tests {
             data_dir: None,
             otp_pepper: Some(Secret(pepper.into())),
             at_rest_key: Some(Secret(key.into())),
+            previous_at_rest_keys: Vec::new(),
         };
         let key = "ab".repeat(32);
         assert!(with(&"01".repeat(32), &key)

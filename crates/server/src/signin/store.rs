@@ -4,6 +4,7 @@
 use keycadence_core::pattern::Pattern;
 use sqlx::Row;
 
+use crate::db::sealed_patterns::{open_row, SEALED_COLUMNS};
 use crate::db::{now_millis, Db};
 use crate::settings::TenantSettings;
 
@@ -227,7 +228,8 @@ impl Db {
     }
 
     /// The user's newest `limit` type 2 patterns (every text) on a device class, oldest first.
-    /// A stored pattern that no longer parses is left out.
+    /// A row that does not open is an error; an opened pattern that no longer parses is left
+    /// out.
     pub async fn type2_enrolments(
         &self,
         tenant_id: i64,
@@ -235,11 +237,12 @@ impl Db {
         mobile: bool,
         limit: u32,
     ) -> Result<Vec<Pattern>, sqlx::Error> {
-        let rows = sqlx::query(
-            "SELECT p.pattern FROM patterns p JOIN users u ON u.id = p.user_id \
-             WHERE u.tenant_id = $1 AND u.external_id = $2 AND p.is_mobile = $3 AND p.kind = 2 \
-             ORDER BY p.id DESC LIMIT $4",
-        )
+        let sealer = self.pattern_sealer()?;
+        let rows = sqlx::query(&format!(
+            "SELECT {SEALED_COLUMNS} FROM patterns WHERE user_id = \
+             (SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2) \
+             AND is_mobile = $3 AND kind = 2 ORDER BY id DESC LIMIT $4"
+        ))
         .bind(tenant_id)
         .bind(user_id)
         .bind(i64::from(mobile))
@@ -248,8 +251,8 @@ impl Db {
         .await?;
         let mut patterns = Vec::with_capacity(rows.len());
         for row in rows.iter().rev() {
-            let text: &str = row.try_get(0)?;
-            if let Ok(pattern) = Pattern::parse(text) {
+            let (_, text) = open_row(sealer, tenant_id, row)?;
+            if let Ok(pattern) = Pattern::parse(&text) {
                 patterns.push(pattern);
             }
         }

@@ -131,6 +131,18 @@ impl TestServer {
         )
     }
 
+    /// A server on the same database with the same keys (servers sharing a database must
+    /// share the at-rest key: each opens what the others sealed).
+    pub async fn start_beside(&self) -> TestServer {
+        let url = self.database_url.clone();
+        let keys = self._dir.path().to_path_buf();
+        TestServer::start_with(move |config| {
+            config.database_url = url;
+            config.otp.keys.data_dir = Some(keys);
+        })
+        .await
+    }
+
     /// `GET path` without credentials, read as JSON (health, the OpenAPI document).
     pub async fn get_json(&self, path: &str) -> Value {
         reqwest::get(format!("{}{path}", self.base))
