@@ -1,5 +1,7 @@
 from functools import wraps
 
+import requests
+
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.models import User
@@ -93,22 +95,38 @@ def videos(request):
     return render(request, "videos.html", {"page_obj": page_obj})
 
 
+def auto(request, username):
+    """Sends the form's patterns (`tp`) to /auto for `username`, as the tutorial's views do.
+    Returns the API's answer, or None once its error is shown (an answer that is not the API's
+    JSON, such as a proxy's error page, is shown as such instead of failing the view)."""
+    try:
+        r = tdna.auto(tdna.hash_text(username), request.POST.get("tp", ""))
+    except requests.RequestException:
+        messages.add_message(request, messages.INFO, "The typing API cannot be reached, please try again", "danger")
+        return None
+    try:
+        answer = r.json()
+    except ValueError:
+        answer = {"message": f"The typing API answered HTTP {r.status_code}"}
+    if r.status_code == 200:
+        return answer
+    messages.add_message(request, messages.INFO, answer.get("message", "The typing API failed"), "danger")
+    return None
+
+
 def enroll(request):
     if "reg_user" not in request.session:
         return redirect("App:login")
     if request.method == "POST":
-        tp = request.POST.get("tp")
         username = request.session["reg_user"]["username"]
-        r = tdna.auto(tdna.hash_text(username), tp)
-        if r.status_code == 200:
-            user = UserProfile.objects.get(user=User.objects.get(username=username))
-            user.typingdna_secured = True
-            user.save()
-            request.session["typingdna_auth"] = True
-            messages.add_message(request, messages.INFO, "You have successfully registered TypingDNA 2FA", "success")
-            return redirect("App:videos")
-        messages.add_message(request, messages.INFO, r.json()["message"], "danger")
-        return redirect("App:enroll")
+        if auto(request, username) is None:
+            return redirect("App:enroll")
+        user = UserProfile.objects.get(user=User.objects.get(username=username))
+        user.typingdna_secured = True
+        user.save()
+        request.session["typingdna_auth"] = True
+        messages.add_message(request, messages.INFO, "You have successfully registered TypingDNA 2FA", "success")
+        return redirect("App:videos")
     return render(request, "enroll.html")
 
 
@@ -116,15 +134,12 @@ def verify(request):
     if not request.user.is_authenticated:
         return redirect("App:login")
     if request.method == "POST":
-        tp = request.POST.get("tp")
-        r = tdna.auto(tdna.hash_text(request.user.username), tp)
-        if r.status_code == 200:
-            if r.json()["result"] == 1:
-                request.session["typingdna_auth"] = True
-                return redirect("App:videos")
+        answer = auto(request, request.user.username)
+        if answer is not None and answer.get("result") == 1:
+            request.session["typingdna_auth"] = True
+            return redirect("App:videos")
+        if answer is not None:
             messages.add_message(request, messages.INFO, "You failed the TypingDNA verification check, please try again", "danger")
-            return redirect("App:verify")
-        messages.add_message(request, messages.INFO, r.json()["message"], "danger")
         return redirect("App:verify")
     return render(request, "verify.html")
 
