@@ -59,11 +59,11 @@ node crates/wasm/rename-glue.mjs "$names" pkg/src/keycadence_wasm.js pkg/keycade
 node_modules/.bin/rolldown pkg/src/index.js --format esm --minify --sourcemap \
   --file pkg/index.js >/dev/null
 
-# The classic-script build, pkg/keycadence.js: the same class with the module inside, as base64
-# (a page's own charset cannot garble it), instantiated synchronously when the script runs.
-{ printf 'export default "'; base64 -w0 pkg/keycadence_wasm_bg.wasm; printf '";\n'; } \
-  >pkg/src/keycadence_wasm_base64.js
-node_modules/.bin/rolldown pkg/src/classic.js --format iife --minify --sourcemap \
-  --file pkg/keycadence.js >/dev/null
+# The classic-script build, pkg/keycadence.js: the same class with the module inside, as an
+# ASCII string literal (see embed-wasm.mjs), instantiated synchronously when the script runs.
+# No source map: the literal goes in after minification, which would shift its columns.
+node crates/wasm/embed-wasm.mjs placeholder pkg/src/keycadence_wasm_bytes.js
+node_modules/.bin/rolldown pkg/src/classic.js --format iife --minify --file pkg/keycadence.js >/dev/null
+node crates/wasm/embed-wasm.mjs inline pkg/keycadence_wasm_bg.wasm pkg/keycadence.js
 
 cp LICENSE NOTICE pkg/

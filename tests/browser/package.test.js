@@ -66,7 +66,7 @@ test('the packed package holds the shim, the declarations, the wasm and the lice
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
     'LICENSE', 'NOTICE', 'README.md', 'index.d.ts', 'index.js', 'index.js.map',
-    'keycadence.js', 'keycadence.js.map', 'keycadence_wasm_bg.wasm', 'package.json',
+    'keycadence.js', 'keycadence_wasm_bg.wasm', 'package.json',
     'src/classic.js', 'src/index.js', 'src/queue.js', 'src/typingdna.js',
     'verify-client.d.ts', 'verify-client.js', 'visualizer.js',
   ]);
