@@ -24,6 +24,9 @@ const SHOTS = process.env.KEYCADENCE_SCREENSHOTS;
 const run = promisify(execFile);
 const children = [];
 let work;
+let serverBin;
+let database;
+let apiUrl;
 let browser;
 let site;
 let mailDir;
@@ -64,7 +67,8 @@ before(async () => {
   await run('cargo', ['build', '-q', '--release', '-p', 'keycadence-server'], { cwd: ROOT });
   const target = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
   const server = join(target, 'release', 'keycadence-server');
-  const database = `sqlite:${join(work, 'keycadence.db')}`;
+  serverBin = server;
+  database = `sqlite:${join(work, 'keycadence.db')}`;
   const { stdout } = await run(server, ['--database-url', database, 'keys', 'create']);
   const apiKey = stdout.match(/apiKey:\s*(\S+)/)[1];
   const apiSecret = stdout.match(/apiSecret:\s*(\S+)/)[1];
@@ -73,6 +77,7 @@ before(async () => {
   const api = start(server, ['--database-url', database, 'serve', '--listen', `127.0.0.1:${apiPort}`,
     '--recorder-script', join(ROOT, 'pkg', 'keycadence.js')], { env });
   await waitFor(`http://127.0.0.1:${apiPort}/healthz`, api);
+  apiUrl = `http://127.0.0.1:${apiPort}`;
 
   mailDir = join(work, 'mail');
   const sink = start('python3', [join(ROOT, 'tests', 'otp', 'smtp_sink.py'), mailDir]);
@@ -109,6 +114,18 @@ after(async () => {
     child.kill('SIGTERM');
   }
   if (work) await rm(work, { recursive: true, force: true });
+});
+
+test('keycadence-server serves the classic script at /scripts/keycadence.js only when configured', async () => {
+  const served = await fetch(`${apiUrl}/scripts/keycadence.js`);
+  assert.equal(served.status, 200);
+  assert.match(served.headers.get('content-type'), /^text\/javascript/);
+  assert.deepEqual(Buffer.from(await served.arrayBuffer()), await readFile(join(ROOT, 'pkg', 'keycadence.js')));
+
+  const port = await freePort();
+  const plain = start(serverBin, ['--database-url', database, 'serve', '--listen', `127.0.0.1:${port}`]);
+  await waitFor(`http://127.0.0.1:${port}/healthz`, plain);
+  assert.equal((await fetch(`http://127.0.0.1:${port}/scripts/keycadence.js`)).status, 404);
 });
 
 async function screenshot(page, name) {
