@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The browser suites: builds the npm package (pkg/), checks what a page downloads against the
 # size budget, runs the wasm-bindgen tests of crates/wasm in headless Chromium, then the
-# Playwright end-to-end tests of tests/browser.
+# Playwright end-to-end tests of tests/browser (among them the Django example's, which starts a
+# keycadence server, a real SMTP server and the example; scripts/bootstrap.d/django.sh installs
+# Django).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

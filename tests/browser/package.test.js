@@ -66,8 +66,9 @@ test('the packed package holds the shim, the declarations, the wasm and the lice
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
     'LICENSE', 'NOTICE', 'README.md', 'index.d.ts', 'index.js', 'index.js.map',
-    'keycadence_wasm_bg.wasm', 'package.json', 'sign-in.d.ts', 'sign-in.js', 'src/index.js',
-    'src/queue.js', 'verify-client.d.ts', 'verify-client.js',
+    'keycadence.js', 'keycadence_wasm_bg.wasm', 'package.json', 'sign-in.d.ts', 'sign-in.js',
+    'src/classic.js', 'src/index.js', 'src/queue.js', 'src/typingdna.js',
+    'verify-client.d.ts', 'verify-client.js', 'visualizer.js',
   ]);
   assert.equal(packed.name, 'keycadence');
 });
@@ -93,6 +94,20 @@ test('installed into a fresh project, it works as a plain ES module', async () =
   const server = await serve(project);
   try {
     assertRecorded(await typeAndRead(`${server.url}/plain.html`));
+  } finally {
+    await server.close();
+  }
+});
+
+test('installed into a fresh project, keycadence/classic works as a classic script', async () => {
+  await writeFile(join(project, 'classic.html'), `<!doctype html><html><head><meta charset="utf-8">
+<link rel="icon" href="data:,">
+<script src="./node_modules/keycadence/keycadence.js"></script>
+<script>new TypingDNA();</script>
+</head><body data-ready="true"><input id="field"></body></html>`);
+  const server = await serve(project);
+  try {
+    assertRecorded(await typeAndRead(`${server.url}/classic.html`));
   } finally {
     await server.close();
   }

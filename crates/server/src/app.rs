@@ -124,11 +124,21 @@ pub fn route_paths() -> Vec<String> {
 }
 
 pub fn router(state: AppState) -> Router {
-    routes()
+    let api = routes()
         .into_iter()
         .fold(Router::new(), |router, (path, methods)| {
             router.route(&path, methods)
-        })
+        });
+    // Not an API route (so not in `routes()` and the OpenAPI document): a static file, served
+    // only when configured.
+    let with_script = match state.config.recorder_script.clone() {
+        Some(path) => api.route(
+            routes::RECORDER_SCRIPT_PATH,
+            get(move || routes::recorder_script(path.clone())),
+        ),
+        None => api,
+    };
+    with_script
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))

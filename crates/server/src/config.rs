@@ -126,6 +126,10 @@ pub struct ServeArgs {
     /// Phrases for `/quote`, one per line as `text|author`; a built-in list otherwise.
     #[arg(long, env = "KEYCADENCE_QUOTES_FILE")]
     pub quotes_file: Option<PathBuf>,
+    /// The recorder's classic-script build (the npm package's `keycadence.js`, built by
+    /// `npm run build` into pkg/), served at `/scripts/keycadence.js`; not served when unset.
+    #[arg(long, env = "KEYCADENCE_RECORDER_SCRIPT")]
+    pub recorder_script: Option<PathBuf>,
     /// Answer every API call with code 45 (maintenance); /healthz and /metrics keep working.
     #[arg(long, env = "KEYCADENCE_MAINTENANCE")]
     pub maintenance: Option<bool>,
@@ -158,6 +162,7 @@ pub struct ServeConfig {
     pub max_concurrent_secret_checks: u32,
     pub wrong_secrets_per_key_per_minute: u32,
     pub quotes_file: Option<PathBuf>,
+    pub recorder_script: Option<PathBuf>,
     pub maintenance: bool,
     pub log_format: LogFormat,
     pub shutdown_grace_seconds: u64,
@@ -180,6 +185,7 @@ impl Default for ServeConfig {
             max_concurrent_secret_checks: 0,
             wrong_secrets_per_key_per_minute: 20,
             quotes_file: None,
+            recorder_script: None,
             maintenance: false,
             log_format: LogFormat::Text,
             shutdown_grace_seconds: 30,
@@ -249,6 +255,7 @@ impl ServeConfig {
             max_concurrent_secret_checks: setting!(max_concurrent_secret_checks),
             wrong_secrets_per_key_per_minute: setting!(wrong_secrets_per_key_per_minute),
             quotes_file: args.quotes_file.or(file.quotes_file),
+            recorder_script: args.recorder_script.or(file.recorder_script),
             maintenance: setting!(maintenance),
             log_format: setting!(log_format),
             shutdown_grace_seconds: setting!(shutdown_grace_seconds),

@@ -221,6 +221,33 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// Where the recorder's classic-script build is served when `--recorder-script` names it (as
+/// TypingDNA serves its recorder under `/scripts/`).
+pub const RECORDER_SCRIPT_PATH: &str = "/scripts/keycadence.js";
+
+/// The configured classic-script build, read per request (a rebuilt file is served at once);
+/// 404 when it cannot be read.
+pub async fn recorder_script(path: std::path::PathBuf) -> Response {
+    let read = {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || std::fs::read(path)).await
+    };
+    match read.map_err(std::io::Error::other).and_then(|read| read) {
+        Ok(bytes) => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "cannot read the recorder script");
+            StatusCode::NOT_FOUND.into_response()
+        }
+    }
+}
+
 pub const OPENAPI: &str = include_str!("../assets/openapi.json");
 
 pub async fn openapi() -> Response {
