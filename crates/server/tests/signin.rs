@@ -16,7 +16,7 @@ use keycadence_otp::totp::totp;
 use keycadence_otp::{Algorithm, TotpConfig, TotpSecret};
 use serde_json::{json, Value};
 use sqlx::Row;
-use support::{code_in, unique_email, Gateways, SmsGateway, SmtpSink, TestApp, TestServer};
+use support::{code_in, unique_email, SmsGateway, SmtpSink, TestApp, TestServer};
 
 /// A status and JSON body.
 #[derive(Debug)]
@@ -78,13 +78,7 @@ struct World {
 
 impl World {
     async fn start(policy: Value) -> World {
-        let smtp = SmtpSink::start();
-        let sms = SmsGateway::start().await;
-        let server = TestServer::start(Gateways {
-            smtp_port: Some(smtp.port),
-            sms_base: sms.base.clone(),
-        })
-        .await;
+        let (smtp, sms, server) = support::server_with_delivery().await;
         let key = server.api_key().await;
         let app = server
             .app(

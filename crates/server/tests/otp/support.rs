@@ -214,6 +214,18 @@ impl SmsGateway {
     }
 }
 
+/// A real SMTP server, an SMS gateway stand-in and a server delivering to both.
+pub async fn server_with_delivery() -> (SmtpSink, SmsGateway, TestServer) {
+    let smtp = SmtpSink::start();
+    let sms = SmsGateway::start().await;
+    let server = TestServer::start(Gateways {
+        smtp_port: Some(smtp.port),
+        sms_base: sms.base.clone(),
+    })
+    .await;
+    (smtp, sms, server)
+}
+
 pub fn database_url(dir: &Path) -> String {
     match std::env::var("KEYCADENCE_TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => url,

@@ -9,20 +9,9 @@ use serde_json::json;
 
 use super::support::*;
 
-async fn email_setup() -> (SmtpSink, SmsGateway, TestServer) {
-    let smtp = SmtpSink::start();
-    let sms = SmsGateway::start().await;
-    let server = TestServer::start(Gateways {
-        smtp_port: Some(smtp.port),
-        sms_base: sms.base.clone(),
-    })
-    .await;
-    (smtp, sms, server)
-}
-
 #[tokio::test]
 async fn an_emailed_code_validates_once() {
-    let (smtp, _sms, server) = email_setup().await;
+    let (smtp, _sms, server) = server_with_delivery().await;
     let app = server.email_app(|_| {}).await;
     let user = unique_email("alice");
 
@@ -47,7 +36,7 @@ async fn an_emailed_code_validates_once() {
 
 #[tokio::test]
 async fn codes_are_stored_hashed_under_a_keyed_user_hash() {
-    let (smtp, _sms, server) = email_setup().await;
+    let (smtp, _sms, server) = server_with_delivery().await;
     let app = server.email_app(|_| {}).await;
     let user = unique_email("hashed");
     let otp = app.send_email_code(&smtp, &user).await;
@@ -123,13 +112,7 @@ async fn an_sms_code_goes_through_the_twilio_style_gateway() {
 
 #[tokio::test]
 async fn a_failed_delivery_answers_26_and_consumes_nothing() {
-    let smtp = SmtpSink::start();
-    let sms = SmsGateway::start().await;
-    let server = TestServer::start(Gateways {
-        smtp_port: Some(smtp.port),
-        sms_base: sms.base.clone(),
-    })
-    .await;
+    let (_smtp, sms, server) = server_with_delivery().await;
     let app = server
         .app(
             |s| {
@@ -175,13 +158,7 @@ async fn a_failed_delivery_answers_26_and_consumes_nothing() {
 
 #[tokio::test]
 async fn an_unreachable_smtp_relay_answers_26_and_the_old_code_stays_valid() {
-    let smtp = SmtpSink::start();
-    let sms = SmsGateway::start().await;
-    let server = TestServer::start(Gateways {
-        smtp_port: Some(smtp.port),
-        sms_base: sms.base.clone(),
-    })
-    .await;
+    let (smtp, _sms, server) = server_with_delivery().await;
     let app = server.email_app(|_| {}).await;
     let user = unique_email("relay");
     let otp = app.send_email_code(&smtp, &user).await;
@@ -197,7 +174,7 @@ async fn an_unreachable_smtp_relay_answers_26_and_the_old_code_stays_valid() {
 
 #[tokio::test]
 async fn expired_codes_are_refused() {
-    let (smtp, _sms, server) = email_setup().await;
+    let (smtp, _sms, server) = server_with_delivery().await;
     let app = server.email_app(|s| s.code_lifetime_seconds = 1).await;
     let user = unique_email("expiry");
     app.send(TestApp::email(&user))
@@ -219,7 +196,7 @@ async fn expired_codes_are_refused() {
 
 #[tokio::test]
 async fn brute_force_locks_the_user_out() {
-    let (smtp, _sms, server) = email_setup().await;
+    let (smtp, _sms, server) = server_with_delivery().await;
     let app = server
         .email_app(|s| {
             s.max_failed_attempts = 3;
@@ -264,7 +241,7 @@ async fn brute_force_locks_the_user_out() {
 
 #[tokio::test]
 async fn sends_are_limited_per_window() {
-    let (smtp, _sms, server) = email_setup().await;
+    let (smtp, _sms, server) = server_with_delivery().await;
     let app = server.email_app(|s| s.max_sends = 2).await;
     let user = unique_email("quota");
     app.send(TestApp::email(&user)).await.expect(9, 200);
@@ -287,7 +264,7 @@ async fn sends_are_limited_per_window() {
 
 #[tokio::test]
 async fn application_and_client_errors() {
-    let (_smtp, _sms, server) = email_setup().await;
+    let (_smtp, _sms, server) = server_with_delivery().await;
     let app = server.email_app(|_| {}).await;
     let other = server.email_app(|_| {}).await;
     let user = unique_email("errors");
@@ -319,7 +296,7 @@ async fn application_and_client_errors() {
 
 #[tokio::test]
 async fn wrong_and_tampered_payloads() {
-    let (_smtp, _sms, server) = email_setup().await;
+    let (_smtp, _sms, server) = server_with_delivery().await;
     let app = server.email_app(|s| s.legacy_payloads = true).await;
     let other = server.email_app(|_| {}).await;
     let user = unique_email("tamper");
@@ -407,7 +384,7 @@ async fn wrong_and_tampered_payloads() {
 
 #[tokio::test]
 async fn payload_age_and_identifier_errors() {
-    let (_smtp, _sms, server) = email_setup().await;
+    let (_smtp, _sms, server) = server_with_delivery().await;
     let app = server.email_app(|s| s.legacy_payloads = true).await;
     let user = unique_email("age");
     let old = VerifyPayload {
@@ -456,7 +433,7 @@ async fn payload_age_and_identifier_errors() {
 
 #[tokio::test]
 async fn gateways_and_root_of_trust() {
-    let (_smtp, sms, server) = email_setup().await;
+    let (_smtp, sms, server) = server_with_delivery().await;
     let no_rot = server.email_app(|s| s.disable_rot = true).await;
     let user = unique_email("rot");
     no_rot.send(TestApp::email(&user)).await.expect(126, 401);
@@ -495,7 +472,7 @@ async fn gateways_and_root_of_trust() {
 
 #[tokio::test]
 async fn version_1_0_scrypt_payloads_and_unstated_versions_open() {
-    let (smtp, _sms, server) = email_setup().await;
+    let (smtp, _sms, server) = server_with_delivery().await;
     let app = server.email_app(|s| s.legacy_payloads = true).await;
     let user = unique_email("scrypt");
     let scrypt = PayloadKey::derive(&app.secret, &app.application_id, KdfVersion::V1_0Scrypt);
@@ -526,7 +503,7 @@ async fn version_1_0_scrypt_payloads_and_unstated_versions_open() {
 
 #[tokio::test]
 async fn reset_profile_forgets_the_users_code_state() {
-    let (smtp, _sms, server) = email_setup().await;
+    let (smtp, _sms, server) = server_with_delivery().await;
     let app = server
         .email_app(|s| {
             s.max_failed_attempts = 1;
@@ -590,7 +567,7 @@ async fn reset_profile_forgets_the_users_code_state() {
 
 #[tokio::test]
 async fn concurrent_validations_of_one_code_match_once() {
-    let (smtp, _sms, server) = email_setup().await;
+    let (smtp, _sms, server) = server_with_delivery().await;
     let user = unique_email("race");
     let app = server.email_app(|s| s.max_failed_attempts = 20).await;
     let otp = app.send_email_code(&smtp, &user).await;
