@@ -10,7 +10,7 @@ cd "$ROOT"
 bash scripts/bootstrap.d/server.sh
 . scripts/lib/workspace-tests.sh
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-GOLDEN_DIR=${KEYCADENCE_GOLDEN_DIR:-$ROOT/../shared/spec/golden}
+GOLDEN_DIR=${KEYCADENCE_GOLDEN_DIR:-$ROOT/crates/core/tests/golden}
 
 WORK=$(mktemp -d /tmp/keycadence-server-test.XXXXXX)
 chmod 755 "$WORK"

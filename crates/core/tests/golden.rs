@@ -8,14 +8,14 @@ use keycadence_core::recorder::RecorderOptions;
 use std::path::PathBuf;
 
 fn golden_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/golden")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
 fn load(name: &str) -> serde_json::Value {
     let path = golden_dir().join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(
-            "{}: {e} (the golden vectors live in ../shared)",
+            "{}: {e}",
             path.display()
         )
     });
@@ -24,7 +24,7 @@ fn load(name: &str) -> serde_json::Value {
 
 fn vector_files() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(golden_dir())
-        .expect("../shared/spec/golden must exist")
+        .expect("crates/core/tests/golden must exist")
         .filter_map(|e| e.ok()?.file_name().into_string().ok())
         .filter(|n| n.ends_with(".json"))
         .collect();

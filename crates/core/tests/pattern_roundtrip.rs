@@ -17,15 +17,12 @@ use std::path::PathBuf;
 // Golden vectors
 
 fn golden_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/golden")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
 }
 
 /// `(file, op index, call arguments, expected pattern)` for every pattern-returning call.
-fn golden_patterns() -> Option<Vec<(String, usize, Json, String)>> {
+fn golden_patterns() -> Vec<(String, usize, Json, String)> {
     let dir = golden_dir();
-    if !dir.is_dir() {
-        return None;
-    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("readable golden directory")
         .map(|e| e.expect("directory entry").path())
@@ -48,7 +45,7 @@ fn golden_patterns() -> Option<Vec<(String, usize, Json, String)>> {
             }
         }
     }
-    Some(patterns)
+    patterns
 }
 
 /// The kind the call's options ask for (§6.1, §7.1: anything but type 1/2 gives type 0; the
@@ -68,13 +65,7 @@ fn requested_kind(args: &Json, mouse: bool) -> PatternKind {
 
 #[test]
 fn every_golden_pattern_parses_and_prints_back() {
-    let Some(patterns) = golden_patterns() else {
-        eprintln!(
-            "SKIPPED: {} is absent, golden patterns not checked",
-            golden_dir().display()
-        );
-        return;
-    };
+    let patterns = golden_patterns();
     let mut kinds_seen = Vec::new();
     let mut mobile_seen = false;
     for (file, index, args, expect) in &patterns {
@@ -126,18 +117,17 @@ fn every_golden_pattern_parses_and_prints_back() {
 }
 
 /// The expected pattern of op `index` of `file`.
-fn golden(file: &str, index: usize) -> Option<Pattern> {
-    let patterns = golden_patterns()?;
+fn golden(file: &str, index: usize) -> Pattern {
+    let patterns = golden_patterns();
     let (_, _, _, expect) = patterns
         .iter()
         .find(|(f, i, _, _)| f.starts_with(file) && *i == index)
         .unwrap_or_else(|| panic!("{file} has no pattern at op {index}"));
-    Some(Pattern::parse(expect).expect("golden pattern parses"))
+    Pattern::parse(expect).expect("golden pattern parses")
 }
 
 fn golden_op_index(file: &str, nth: usize) -> usize {
     golden_patterns()
-        .expect("checked by caller")
         .iter()
         .filter(|(f, ..)| f.starts_with(file))
         .nth(nth)
@@ -147,12 +137,8 @@ fn golden_op_index(file: &str, nth: usize) -> usize {
 
 #[test]
 fn golden_values_land_in_named_fields() {
-    if golden_patterns().is_none() {
-        eprintln!("SKIPPED: {} is absent", golden_dir().display());
-        return;
-    }
     // v01, type 0 of "hello world" (spec §6.5 worked check).
-    let Some(Pattern::AnyText(p)) = golden("v01", golden_op_index("v01", 2)) else {
+    let Pattern::AnyText(p) = golden("v01", golden_op_index("v01", 2)) else {
         panic!("v01 third pattern is type 0")
     };
     let g = p.globals;
@@ -200,22 +186,20 @@ fn golden_values_land_in_named_fields() {
     assert_eq!(signature.signature(), 2619031885.0);
 
     // v01, type 1: the spec §7.7 example.
-    let Some(Pattern::Diagram(d)) = golden("v01", golden_op_index("v01", 0)) else {
+    let Pattern::Diagram(d) = golden("v01", golden_op_index("v01", 0)) else {
         panic!("diagram")
     };
     assert_eq!(d.header.text_id, 939726232);
     assert_eq!(d.rows.timings()[..3], [(2228, 55), (206, 158), (304, 84)]);
 
     // v09: all timings equal → the ratio is Infinity.
-    let Some(Pattern::AnyText(p)) = golden("v09", golden_op_index("v09", 0)) else {
+    let Pattern::AnyText(p) = golden("v09", golden_op_index("v09", 0)) else {
         panic!("type 0")
     };
     assert_eq!(p.globals.seek_to_press_ratio, f64::INFINITY);
 
     // v14: special keys `6,111,37,2,96,11,5,84,24,2,108,13,3,315,133` (§5.1 example).
-    let Some(p) = golden("v14", golden_op_index("v14", 0)) else {
-        unreachable!()
-    };
+    let p = golden("v14", golden_op_index("v14", 0));
     let sk = p.special_keys();
     assert_eq!(
         (sk.backspace.count, sk.backspace.mean, sk.backspace.sd),
@@ -228,7 +212,7 @@ fn golden_values_land_in_named_fields() {
     assert_eq!((sk.stops.count, sk.stops.mean, sk.stops.sd), (3, 315, 133));
 
     // v12 (Android), type 2 without text: the deletion row `0,222,139,229`, motion zeros.
-    let Some(Pattern::Diagram(d)) = golden("v12", golden_op_index("v12", 2)) else {
+    let Pattern::Diagram(d) = golden("v12", golden_op_index("v12", 2)) else {
         panic!("diagram")
     };
     let DiagramRows::Extended(rows) = &d.rows else {
@@ -250,7 +234,7 @@ fn golden_values_land_in_named_fields() {
 
     // v11 (iPhone with motion), type 2 with a missing last character: its motion entries
     // are empty.
-    let Some(Pattern::Diagram(d)) = golden("v11", golden_op_index("v11", 2)) else {
+    let Pattern::Diagram(d) = golden("v11", golden_op_index("v11", 2)) else {
         panic!("diagram")
     };
     let DiagramRows::Extended(rows) = &d.rows else {
@@ -263,7 +247,7 @@ fn golden_values_land_in_named_fields() {
     assert_eq!(samples[0].fixed.len(), 8);
 
     // v18: every mouse row type.
-    let Some(Pattern::Mouse(m)) = golden("v18", golden_op_index("v18", 0)) else {
+    let Pattern::Mouse(m) = golden("v18", golden_op_index("v18", 0)) else {
         panic!("mouse")
     };
     assert_eq!(
@@ -700,10 +684,7 @@ proptest! {
 
 #[test]
 fn mutated_golden_patterns_never_panic() {
-    let Some(patterns) = golden_patterns() else {
-        eprintln!("SKIPPED: {} is absent", golden_dir().display());
-        return;
-    };
+    let patterns = golden_patterns();
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(2000));
     let strategy = (
         proptest::sample::select(patterns.into_iter().map(|p| p.3).collect::<Vec<_>>()),

@@ -18,7 +18,7 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 DURATION=${1:-15}
 WRK_THREADS=${WRK_THREADS:-2}
 SCENARIOS=${SCENARIOS:-verify-open verify-replay save}
-GOLDEN=${KEYCADENCE_GOLDEN_DIR:-$ROOT/../shared/spec/golden}/v01_lowercase.json
+GOLDEN=${KEYCADENCE_GOLDEN_DIR:-$ROOT/crates/core/tests/golden}/v01_lowercase.json
 BIN=${KEYCADENCE_SERVER_BIN:-}
 if [ -z "$BIN" ]; then
     export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}

@@ -379,7 +379,7 @@ pub const LONG_TEXT: &str =
 
 fn golden(name: &str) -> Value {
     let path = format!(
-        "{}/../../../shared/spec/golden/{name}.json",
+        "{}/../core/tests/golden/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     let text =
