@@ -222,7 +222,7 @@ mod primitives {
 
     /// `parseInt(s)` with no radix: leading white space, an optional sign, an optional `0x` prefix,
     /// then digits up to the first invalid character. `NaN` when there are no digits.
-    pub fn parse_int(s: &str) -> f64 {
+    pub(super) fn parse_int(s: &str) -> f64 {
         let s = s.trim_start_matches(is_js_whitespace);
         let (negative, s) = match s.as_bytes().first() {
             Some(b'-') => (true, &s[1..]),
@@ -258,7 +258,7 @@ mod primitives {
     }
 
     /// `Number(x.toFixed(4))`.
-    pub fn rd4(x: f64) -> f64 {
+    pub(super) fn rd4(x: f64) -> f64 {
         if !x.is_finite() || x.abs() >= 1e21 {
             return x;
         }
@@ -312,7 +312,7 @@ mod primitives {
     }
 
     /// `x.toFixed(4)` for finite `x` with |x| < 1e21 (the range the recorder produces).
-    pub fn to_fixed4(x: f64) -> String {
+    pub(super) fn to_fixed4(x: f64) -> String {
         if !x.is_finite() || x.abs() >= 1e21 {
             return super::number_to_string(x);
         }
@@ -329,20 +329,20 @@ mod primitives {
 
     // Rust's `f64` functions come from a port of the fdlibm that V8 also uses (recorder spec
     // §9.1); the wasm build uses the browser's own.
-    pub fn atan(x: f64) -> f64 {
+    pub(super) fn atan(x: f64) -> f64 {
         x.atan()
     }
 
-    pub fn atan2(y: f64, x: f64) -> f64 {
+    pub(super) fn atan2(y: f64, x: f64) -> f64 {
         y.atan2(x)
     }
 
-    pub fn hypot(x: f64, y: f64) -> f64 {
+    pub(super) fn hypot(x: f64, y: f64) -> f64 {
         x.hypot(y)
     }
 
     /// `Number(s)`.
-    pub fn string_to_number(s: &str) -> f64 {
+    pub(super) fn string_to_number(s: &str) -> f64 {
         let t = s.trim_matches(is_js_whitespace);
         if t.is_empty() {
             return 0.0;
@@ -395,7 +395,7 @@ mod primitives {
     }
 
     /// `String(x)` for finite, non-zero `x`, appended to `out`.
-    pub fn push_shortest(out: &mut String, x: f64) {
+    pub(super) fn push_shortest(out: &mut String, x: f64) {
         use std::fmt::Write;
         // Rust's `{:e}` gives the shortest round-trip digits; only the layout differs from JS.
         let sci = format!("{:e}", x.abs());
@@ -429,12 +429,12 @@ mod primitives {
     }
 
     /// `s.toLowerCase()` as UTF-16 code units.
-    pub fn to_lower_utf16(s: &str) -> Vec<u16> {
+    pub(super) fn to_lower_utf16(s: &str) -> Vec<u16> {
         s.to_lowercase().encode_utf16().collect()
     }
 
     /// `s.toUpperCase()` as UTF-16 code units.
-    pub fn to_upper_utf16(s: &str) -> Vec<u16> {
+    pub(super) fn to_upper_utf16(s: &str) -> Vec<u16> {
         s.to_uppercase().encode_utf16().collect()
     }
 }

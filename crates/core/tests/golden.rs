@@ -13,12 +13,7 @@ fn golden_dir() -> PathBuf {
 
 fn load(name: &str) -> serde_json::Value {
     let path = golden_dir().join(name);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}",
-            path.display()
-        )
-    });
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("valid JSON")
 }
 

@@ -27,7 +27,7 @@ struct Row {
 
 /// A typist's sentences, in the order typed.
 #[derive(Clone, Debug)]
-pub struct Typist {
+pub(crate) struct Typist {
     pub id: String,
     /// Key strokes of each sentence, sorted by press time; sentences sorted by first press.
     pub sentences: Vec<Vec<Stroke>>,
@@ -46,7 +46,7 @@ fn exact_ms(cell: &str) -> Option<i64> {
 const SHIFT: u32 = 16;
 
 /// Lists `*_keystrokes.txt.gz` files of `dir`, sorted by numeric participant id.
-pub fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, DataError> {
+pub(crate) fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, DataError> {
     let mut search = dir.to_path_buf();
     if search.join("keystrokes").is_dir() {
         search = search.join("keystrokes");
@@ -68,7 +68,7 @@ pub fn list(dir: &Path) -> Result<Vec<(String, PathBuf)>, DataError> {
 }
 
 /// Reads one typist's file.
-pub fn load(id: &str, path: &Path) -> Result<Typist, DataError> {
+pub(crate) fn load(id: &str, path: &Path) -> Result<Typist, DataError> {
     let file = std::fs::File::open(path).map_err(|e| DataError::io(path, e))?;
     let mut bytes = Vec::new();
     flate2::read::GzDecoder::new(file)

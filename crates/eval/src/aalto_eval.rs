@@ -19,7 +19,7 @@ use crate::replay;
 use crate::report::Attempt;
 
 /// Sessions per typist and sentences per session.
-pub const SESSIONS: usize = 5;
+pub(crate) const SESSIONS: usize = 5;
 const SENTENCES_PER_SESSION: usize = 3;
 /// Impostor typists per claimed user.
 const IMPOSTORS: usize = 100;
@@ -27,7 +27,7 @@ const IMPOSTORS: usize = 100;
 const LEAD_MS: i64 = 1000;
 
 /// A typist's five patterns.
-pub struct TypedTypist {
+pub(crate) struct TypedTypist {
     pub id: String,
     pub patterns: Vec<Pattern>,
     pub samples: Vec<AnyTextSample>,
@@ -35,7 +35,7 @@ pub struct TypedTypist {
 
 /// Loading statistics.
 #[derive(Default, Debug)]
-pub struct LoadReport {
+pub(crate) struct LoadReport {
     pub files: usize,
     pub usable: usize,
     pub skipped: Vec<(String, String)>,
@@ -45,7 +45,10 @@ pub struct LoadReport {
 
 /// Reads every typist file of `dir` in id order, counting files, repairs and the files that
 /// cannot be read in `report`.
-pub fn read_typists(dir: &Path, report: &mut LoadReport) -> Result<Vec<aalto::Typist>, String> {
+pub(crate) fn read_typists(
+    dir: &Path,
+    report: &mut LoadReport,
+) -> Result<Vec<aalto::Typist>, String> {
     let files = aalto::list(dir).map_err(|e| e.to_string())?;
     report.files = files.len();
     let mut typists = Vec::new();
@@ -63,7 +66,7 @@ pub fn read_typists(dir: &Path, report: &mut LoadReport) -> Result<Vec<aalto::Ty
 }
 
 /// The typists at even positions of `typists` (id order): the half constants are fitted on.
-pub fn fit_half<T>(typists: &[T]) -> Vec<&T> {
+pub(crate) fn fit_half<T>(typists: &[T]) -> Vec<&T> {
     typists
         .iter()
         .enumerate()
@@ -73,7 +76,7 @@ pub fn fit_half<T>(typists: &[T]) -> Vec<&T> {
 }
 
 /// Loads, replays and parses every typist of `dir`.
-pub fn load_all(dir: &Path) -> Result<(Vec<TypedTypist>, LoadReport), String> {
+pub(crate) fn load_all(dir: &Path) -> Result<(Vec<TypedTypist>, LoadReport), String> {
     let options = TypingPatternOptions::any_text().with_length(2000.0);
     let mut report = LoadReport::default();
     let mut typists = Vec::new();
@@ -133,17 +136,17 @@ pub fn load_all(dir: &Path) -> Result<(Vec<TypedTypist>, LoadReport), String> {
 }
 
 /// Typists whose position in id order is even: the half the any-text constants are fitted on.
-pub fn in_fit_half(position: usize) -> bool {
+pub(crate) fn in_fit_half(position: usize) -> bool {
     position % 2 == 0
 }
 
 /// The impostors of typist `i` among `n`: the next 100 in id order, wrapping, never itself.
-pub fn impostors(i: usize, n: usize) -> impl Iterator<Item = usize> {
+pub(crate) fn impostors(i: usize, n: usize) -> impl Iterator<Item = usize> {
     (1..=IMPOSTORS.min(n.saturating_sub(1))).map(move |k| (i + k) % n)
 }
 
 /// Scores the protocol through [`Matcher::compare`].
-pub fn score(typists: &[TypedTypist], matcher: &Matcher) -> Vec<Attempt> {
+pub(crate) fn score(typists: &[TypedTypist], matcher: &Matcher) -> Vec<Attempt> {
     let n = typists.len();
     let mut attempts = Vec::new();
     for (i, t) in typists.iter().enumerate() {
@@ -228,7 +231,7 @@ impl Moments {
 }
 
 /// Fits the slot priors on the enrolment and genuine patterns of `typists`.
-pub fn fit_priors(typists: &[&TypedTypist]) -> [SlotPrior; SLOTS] {
+pub(crate) fn fit_priors(typists: &[&TypedTypist]) -> [SlotPrior; SLOTS] {
     let mut slot_m = vec![Moments::default(); SLOTS];
     let mut family_m = vec![Moments::default(); GLOBAL_SLOTS + 3];
     for t in typists {
@@ -282,7 +285,7 @@ pub fn fit_priors(typists: &[&TypedTypist]) -> [SlotPrior; SLOTS] {
 }
 
 /// Calibration knots from the protocol run on `typists` alone (fast path).
-pub fn calibrate(typists: &[&TypedTypist], priors: &[SlotPrior; SLOTS]) -> ScoreCalibration {
+pub(crate) fn calibrate(typists: &[&TypedTypist], priors: &[SlotPrior; SLOTS]) -> ScoreCalibration {
     let n = typists.len();
     let (mut g, mut i) = (Vec::new(), Vec::new());
     for (k, t) in typists.iter().enumerate() {
@@ -297,7 +300,7 @@ pub fn calibrate(typists: &[&TypedTypist], priors: &[SlotPrior; SLOTS]) -> Score
 }
 
 /// Writes the fitted constants as the Rust source of `any_text_fitted.rs`.
-pub fn write_rust(
+pub(crate) fn write_rust(
     path: &Path,
     priors: &[SlotPrior; SLOTS],
     calibration: &ScoreCalibration,

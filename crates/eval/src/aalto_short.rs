@@ -20,20 +20,20 @@ use crate::report::Attempt;
 const LEAD_MS: i64 = 1000;
 
 /// One typed sentence.
-pub struct TypedSentence {
+pub(crate) struct TypedSentence {
     pub text: String,
     pub pattern: Pattern,
     pub sample: ShortTextSample,
 }
 
 /// A typist's sentences that gave a usable type-2 pattern, in typing order.
-pub struct ShortTypist {
+pub(crate) struct ShortTypist {
     pub id: String,
     pub sentences: Vec<TypedSentence>,
 }
 
 /// Loads every typist of `dir` and replays each sentence as a type-2 pattern of its text.
-pub fn load_all(dir: &Path) -> Result<(Vec<ShortTypist>, LoadReport), String> {
+pub(crate) fn load_all(dir: &Path) -> Result<(Vec<ShortTypist>, LoadReport), String> {
     let mut report = LoadReport::default();
     let mut typists = Vec::new();
     for typist in read_typists(dir, &mut report)? {
@@ -111,7 +111,7 @@ fn typed_sentence(strokes: &[replay::Stroke], text: &str) -> Option<TypedSentenc
 }
 
 /// The typists that have a sentence K+1.
-pub fn eligible(typists: &[ShortTypist], enrol: usize) -> Vec<&ShortTypist> {
+pub(crate) fn eligible(typists: &[ShortTypist], enrol: usize) -> Vec<&ShortTypist> {
     typists
         .iter()
         .filter(|t| t.sentences.len() > enrol)
@@ -119,7 +119,7 @@ pub fn eligible(typists: &[ShortTypist], enrol: usize) -> Vec<&ShortTypist> {
 }
 
 /// One scored attempt with what its probe was.
-pub struct ShortAttempt {
+pub(crate) struct ShortAttempt {
     pub attempt: Attempt,
     /// The probe's text.
     pub text: String,
@@ -129,7 +129,11 @@ pub struct ShortAttempt {
 }
 
 /// Scores the protocol with `enrol` (K) enrolled sentences through [`Matcher::compare`].
-pub fn score(typists: &[&ShortTypist], enrol: usize, matcher: &Matcher) -> Vec<ShortAttempt> {
+pub(crate) fn score(
+    typists: &[&ShortTypist],
+    enrol: usize,
+    matcher: &Matcher,
+) -> Vec<ShortAttempt> {
     let n = typists.len();
     let mut attempts = Vec::new();
     for (i, t) in typists.iter().enumerate() {
@@ -166,7 +170,7 @@ pub fn score(typists: &[&ShortTypist], enrol: usize, matcher: &Matcher) -> Vec<S
 /// Per claimed user: the fraction of its impostor attempts scoring at least as high as its
 /// genuine attempt (ties count half). With one genuine attempt this is the user's error
 /// rate at the threshold that accepts it.
-pub fn per_user_rank_error(attempts: &[Attempt]) -> Vec<(String, f64)> {
+pub(crate) fn per_user_rank_error(attempts: &[Attempt]) -> Vec<(String, f64)> {
     let mut out: Vec<(String, f64)> = Vec::new();
     let mut start = 0;
     while start < attempts.len() {

@@ -7,7 +7,7 @@ use crate::replay::Stroke;
 use crate::DataError;
 
 /// The text every subject typed, as the recorder is asked for it.
-pub const TEXT: &str = ".tie5Roanl\r";
+pub(crate) const TEXT: &str = ".tie5Roanl\r";
 
 /// Key code and keypress char code of each of the 11 keys; the capital R is typed with Shift.
 const KEYS: [(u32, u32, bool); 11] = [
@@ -26,7 +26,7 @@ const KEYS: [(u32, u32, bool); 11] = [
 
 /// One repetition of the password.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Rep {
+pub(crate) struct Rep {
     pub subject: String,
     pub session: u32,
     pub rep: u32,
@@ -37,7 +37,7 @@ pub struct Rep {
 }
 
 /// Reads `DSL-StrongPasswordData.csv`.
-pub fn load(path: &Path) -> Result<Vec<Rep>, DataError> {
+pub(crate) fn load(path: &Path) -> Result<Vec<Rep>, DataError> {
     let text = std::fs::read_to_string(path).map_err(|e| DataError::io(path, e))?;
     let mut reps = Vec::new();
     for (line_no, line) in text.lines().enumerate().skip(1) {
@@ -83,7 +83,7 @@ const LEAD_MS: i64 = 1000;
 impl Rep {
     /// The repetition as key strokes: key i goes down at t_i and up at t_i + H_i, with
     /// t_{i+1} = t_i + DD_i, rounded to whole ms (browsers give `Date.now()` ms).
-    pub fn strokes(&self, start: i64) -> Vec<Stroke> {
+    pub(crate) fn strokes(&self, start: i64) -> Vec<Stroke> {
         let mut t = 0i64; // 0.1 ms since the first keydown
         let ms = |tenths: i64| start + LEAD_MS + (tenths as f64 / 10.0).round() as i64;
         KEYS.iter()

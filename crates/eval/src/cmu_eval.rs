@@ -18,7 +18,7 @@ use crate::report::Attempt;
 
 /// Which reps enrol and which attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Protocol {
+pub(crate) enum Protocol {
     /// Enrol sessions 1-4, genuine sessions 5-8 (Killourhy & Maxion).
     Paper,
     /// Enrol reps 1-5 of session 1, genuine sessions 5-8.
@@ -28,7 +28,7 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Protocol::Paper => "paper",
             Protocol::Fewshot => "fewshot",
@@ -38,14 +38,14 @@ impl Protocol {
 }
 
 /// One rep replayed, parsed and reduced to features.
-pub struct Typed {
+pub(crate) struct Typed {
     pub rep: Rep,
     pub pattern: Pattern,
     pub sample: SameTextSample,
 }
 
 /// Replays every rep through a fresh recorder and parses the pattern back.
-pub fn replay_all(reps: Vec<Rep>) -> Result<Vec<Typed>, String> {
+pub(crate) fn replay_all(reps: Vec<Rep>) -> Result<Vec<Typed>, String> {
     let options = TypingPatternOptions::same_text(TEXT);
     reps.into_iter()
         .enumerate()
@@ -77,13 +77,13 @@ pub fn replay_all(reps: Vec<Rep>) -> Result<Vec<Typed>, String> {
 }
 
 /// The reps of each subject, subjects in id order.
-pub struct Subjects<'a> {
+pub(crate) struct Subjects<'a> {
     pub ids: Vec<String>,
     pub reps: Vec<Vec<&'a Typed>>,
 }
 
 impl<'a> Subjects<'a> {
-    pub fn new(typed: &'a [Typed]) -> Self {
+    pub(crate) fn new(typed: &'a [Typed]) -> Self {
         let mut ids: Vec<String> = typed.iter().map(|t| t.rep.subject.clone()).collect();
         ids.sort();
         ids.dedup();
@@ -99,7 +99,7 @@ impl<'a> Subjects<'a> {
     }
 
     /// Subjects of fold `f` (0 or 1): alternating in id order.
-    pub fn fold(&self, f: usize) -> Vec<usize> {
+    pub(crate) fn fold(&self, f: usize) -> Vec<usize> {
         (0..self.ids.len()).filter(|i| i % 2 == f).collect()
     }
 
@@ -111,7 +111,7 @@ impl<'a> Subjects<'a> {
             .collect()
     }
 
-    pub fn enrolment(&self, s: usize, protocol: Protocol) -> Vec<&'a Typed> {
+    pub(crate) fn enrolment(&self, s: usize, protocol: Protocol) -> Vec<&'a Typed> {
         match protocol {
             Protocol::Paper => self.select(s, |r| r.session <= 4),
             Protocol::Fewshot | Protocol::Adaptive => {
@@ -120,12 +120,12 @@ impl<'a> Subjects<'a> {
         }
     }
 
-    pub fn genuine(&self, s: usize) -> Vec<&'a Typed> {
+    pub(crate) fn genuine(&self, s: usize) -> Vec<&'a Typed> {
         self.select(s, |r| r.session >= 5)
     }
 
     /// The first 5 reps of session 1 of each subject in `among` other than `s`.
-    pub fn impostors(&self, s: usize, among: &[usize]) -> Vec<&'a Typed> {
+    pub(crate) fn impostors(&self, s: usize, among: &[usize]) -> Vec<&'a Typed> {
         among
             .iter()
             .filter(|&&o| o != s)
@@ -228,7 +228,7 @@ fn objective(subjects: &Subjects, users: &[usize], params: &SameTextParams) -> f
 
 /// Where the fit starts: mid-grid values and no practice model (no margin, symmetric costs),
 /// so that nothing but the fitting subjects decides the practice constants.
-pub const START: SameTextParams = SameTextParams {
+pub(crate) const START: SameTextParams = SameTextParams {
     prior_press_sd: 0.16,
     prior_seek_sd: 0.25,
     prior_weight: 10.0,
@@ -243,7 +243,11 @@ pub const START: SameTextParams = SameTextParams {
 /// Fits the same-text constants on `users` by coordinate descent from `start` (three sweeps
 /// over the nine constants; a value replaces the current one only if it lowers the
 /// objective, so the result is deterministic).
-pub fn fit(subjects: &Subjects, users: &[usize], start: SameTextParams) -> (SameTextParams, f64) {
+pub(crate) fn fit(
+    subjects: &Subjects,
+    users: &[usize],
+    start: SameTextParams,
+) -> (SameTextParams, f64) {
     let mut best = start;
     let mut best_value = objective(subjects, users, &best);
     for _sweep in 0..3 {
@@ -269,7 +273,7 @@ pub fn fit(subjects: &Subjects, users: &[usize], start: SameTextParams) -> (Same
 }
 
 /// Score calibration from few-shot distances of `users` (the realistic enrolment).
-pub fn calibrate(
+pub(crate) fn calibrate(
     subjects: &Subjects,
     users: &[usize],
     params: &SameTextParams,
@@ -285,7 +289,7 @@ pub fn calibrate(
 }
 
 /// Knots from pooled genuine and impostor similarities (negated distances).
-pub fn calibration_from_scores(genuine: &[f64], impostor: &[f64]) -> ScoreCalibration {
+pub(crate) fn calibration_from_scores(genuine: &[f64], impostor: &[f64]) -> ScoreCalibration {
     let curve = RateCurve::new(genuine, impostor);
     ScoreCalibration {
         auto_enrol: -curve.threshold_for_false_accept(0.005),
@@ -297,7 +301,7 @@ pub fn calibration_from_scores(genuine: &[f64], impostor: &[f64]) -> ScoreCalibr
 
 /// Scores every attempt of `users` through [`Matcher::compare`] on the parsed patterns;
 /// impostors are drawn from all subjects (the published protocol).
-pub fn score(
+pub(crate) fn score(
     subjects: &Subjects,
     users: &[usize],
     protocol: Protocol,

@@ -3,7 +3,7 @@
 /// Equal error rate: the miss rate (genuine scored below the threshold) equals the false-accept
 /// rate (impostor scored at or above it), by linear interpolation between the two thresholds
 /// around the crossing. `None` when either list is empty.
-pub fn equal_error_rate(genuine: &[f64], impostor: &[f64]) -> Option<f64> {
+pub(crate) fn equal_error_rate(genuine: &[f64], impostor: &[f64]) -> Option<f64> {
     if genuine.is_empty() || impostor.is_empty() {
         return None;
     }
@@ -29,7 +29,7 @@ pub fn equal_error_rate(genuine: &[f64], impostor: &[f64]) -> Option<f64> {
 
 /// One threshold of a rate curve.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct RatePoint {
+pub(crate) struct RatePoint {
     pub threshold: f64,
     /// Fraction of genuine scores below the threshold.
     pub miss: f64,
@@ -40,12 +40,12 @@ pub struct RatePoint {
 /// Miss and false-accept rates at every distinct score, thresholds ascending, ending with a
 /// threshold above every score (miss 1, false accept 0).
 #[derive(Clone, Debug)]
-pub struct RateCurve {
+pub(crate) struct RateCurve {
     pub points: Vec<RatePoint>,
 }
 
 impl RateCurve {
-    pub fn new(genuine: &[f64], impostor: &[f64]) -> Self {
+    pub(crate) fn new(genuine: &[f64], impostor: &[f64]) -> Self {
         let mut g = genuine.to_vec();
         let mut i = impostor.to_vec();
         g.sort_by(f64::total_cmp);
@@ -67,7 +67,7 @@ impl RateCurve {
     }
 
     /// The lowest threshold whose false-accept rate is at most `rate`.
-    pub fn threshold_for_false_accept(&self, rate: f64) -> f64 {
+    pub(crate) fn threshold_for_false_accept(&self, rate: f64) -> f64 {
         self.points
             .iter()
             .find(|p| p.false_accept <= rate)
@@ -76,7 +76,7 @@ impl RateCurve {
     }
 
     /// The highest threshold whose miss rate is at most `rate`.
-    pub fn threshold_for_miss(&self, rate: f64) -> f64 {
+    pub(crate) fn threshold_for_miss(&self, rate: f64) -> f64 {
         self.points
             .iter()
             .rev()
@@ -86,7 +86,7 @@ impl RateCurve {
     }
 
     /// The threshold where the miss and false-accept rates are closest (the EER point).
-    pub fn equal_error_threshold(&self) -> f64 {
+    pub(crate) fn equal_error_threshold(&self) -> f64 {
         self.points
             .iter()
             .min_by(|a, b| {
@@ -99,14 +99,14 @@ impl RateCurve {
     }
 
     /// The rates at a given threshold.
-    pub fn at(&self, threshold: f64) -> RatePoint {
+    pub(crate) fn at(&self, threshold: f64) -> RatePoint {
         let idx = self.points.partition_point(|p| p.threshold < threshold);
         self.points[idx.min(self.points.len() - 1)]
     }
 }
 
 /// Mean and population standard deviation.
-pub fn mean_sd(values: &[f64]) -> (f64, f64) {
+pub(crate) fn mean_sd(values: &[f64]) -> (f64, f64) {
     if values.is_empty() {
         return (f64::NAN, f64::NAN);
     }

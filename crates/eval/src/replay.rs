@@ -5,7 +5,7 @@ use keycadence_core::Environment;
 
 /// One key stroke of a dataset.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Stroke {
+pub(crate) struct Stroke {
     /// Keydown time, epoch ms.
     pub down: i64,
     /// Keyup time, epoch ms; `None` when the dataset's release time is unusable (the keyup is
@@ -24,7 +24,7 @@ const TARGET: &str = "inp";
 
 /// The browser events of `strokes`, in delivery order: by time; at equal times keyups first,
 /// then keydowns each followed by its keypress; ties kept in stroke order.
-pub fn events(strokes: &[Stroke]) -> Vec<KeyEvent> {
+pub(crate) fn events(strokes: &[Stroke]) -> Vec<KeyEvent> {
     let mut keyed: Vec<((i64, u8, usize, u8), KeyEvent)> = Vec::with_capacity(strokes.len() * 3);
     for (seq, s) in strokes.iter().enumerate() {
         keyed.push((
@@ -51,7 +51,11 @@ pub fn events(strokes: &[Stroke]) -> Vec<KeyEvent> {
 }
 
 /// A fresh desktop-Chrome recorder constructed at `start`, fed `strokes`, asked for a pattern.
-pub fn pattern(start: i64, strokes: &[Stroke], options: &TypingPatternOptions) -> Option<String> {
+pub(crate) fn pattern(
+    start: i64,
+    strokes: &[Stroke],
+    options: &TypingPatternOptions,
+) -> Option<String> {
     let mut recorder = Recorder::new(Environment::desktop_chrome(), start);
     for event in events(strokes) {
         recorder.key(&event);

@@ -10,7 +10,7 @@ use crate::metrics::{equal_error_rate, mean_sd, RateCurve};
 
 /// One scored attempt.
 #[derive(Clone, Debug)]
-pub struct Attempt {
+pub(crate) struct Attempt {
     /// The claimed user.
     pub user: String,
     /// Who typed it.
@@ -23,7 +23,7 @@ pub struct Attempt {
 
 /// The error rates of a run.
 #[derive(Clone, Debug)]
-pub struct Summary {
+pub(crate) struct Summary {
     pub users: usize,
     pub per_user_eer: Vec<(String, f64)>,
     pub mean_eer: f64,
@@ -35,7 +35,7 @@ pub struct Summary {
     pub at_thresholds: Vec<(i64, f64, f64)>,
 }
 
-pub fn summarise(attempts: &[Attempt], thresholds: &[(i64, f64)]) -> Summary {
+pub(crate) fn summarise(attempts: &[Attempt], thresholds: &[(i64, f64)]) -> Summary {
     let mut users: Vec<&str> = attempts.iter().map(|a| a.user.as_str()).collect();
     users.sort();
     users.dedup();
@@ -70,7 +70,7 @@ pub fn summarise(attempts: &[Attempt], thresholds: &[(i64, f64)]) -> Summary {
     }
 }
 
-pub fn split<'a>(attempts: impl Iterator<Item = &'a Attempt>) -> (Vec<f64>, Vec<f64>) {
+pub(crate) fn split<'a>(attempts: impl Iterator<Item = &'a Attempt>) -> (Vec<f64>, Vec<f64>) {
     let (mut g, mut i) = (Vec::new(), Vec::new());
     for a in attempts {
         if a.genuine {
@@ -83,7 +83,11 @@ pub fn split<'a>(attempts: impl Iterator<Item = &'a Attempt>) -> (Vec<f64>, Vec<
 }
 
 /// Writes `<name>-scores.csv`, `<name>-roc.svg` and `<name>-det.svg` into `dir`.
-pub fn write_files(dir: &Path, name: &str, attempts: &[Attempt]) -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn write_files(
+    dir: &Path,
+    name: &str,
+    attempts: &[Attempt],
+) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let csv = dir.join(format!("{name}-scores.csv"));
     let mut out = std::io::BufWriter::new(std::fs::File::create(&csv)?);
@@ -165,7 +169,7 @@ fn plot_det(path: &Path, name: &str, curve: &RateCurve) -> PlotResult {
 }
 
 /// The human summary lines.
-pub fn print_summary(title: &str, s: &Summary) {
+pub(crate) fn print_summary(title: &str, s: &Summary) {
     println!("== {title}");
     println!(
         "users {}  genuine attempts {}  impostor attempts {}",
@@ -181,7 +185,7 @@ pub fn print_summary(title: &str, s: &Summary) {
 }
 
 /// The JSON fields every run reports.
-pub fn json_base(protocol: &str, s: &Summary) -> serde_json::Map<String, serde_json::Value> {
+pub(crate) fn json_base(protocol: &str, s: &Summary) -> serde_json::Map<String, serde_json::Value> {
     let mut m = serde_json::Map::new();
     m.insert("protocol".into(), protocol.into());
     m.insert("users".into(), s.users.into());
@@ -207,6 +211,6 @@ pub fn json_base(protocol: &str, s: &Summary) -> serde_json::Map<String, serde_j
     m
 }
 
-pub fn round6(x: f64) -> f64 {
+pub(crate) fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }

@@ -35,13 +35,13 @@ use crate::cmu_eval::calibration_from_scores;
 use crate::metrics::equal_error_rate;
 
 /// Enrolled sentences of the calibration run.
-pub const CALIBRATION_ENROL: usize = 3;
+pub(crate) const CALIBRATION_ENROL: usize = 3;
 /// Clips of the squared standardised difference the fit chooses from.
 const CLIPS: [f64; 6] = [4.0, 6.25, 9.0, 12.25, 16.0, 25.0];
 /// Key weights the fit chooses from.
 const KEY_WEIGHTS: [f64; 7] = [0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0];
 /// Typists a group needs for a population mean of its own.
-pub const MIN_TYPISTS: usize = 30;
+pub(crate) const MIN_TYPISTS: usize = 30;
 
 /// One feature observation: its group at every level and its value.
 #[derive(Clone, Copy)]
@@ -296,7 +296,7 @@ fn per_typist<const L: usize>(
 
 /// Fits the constants on `typists`: the parameters, the calibration and the pooled EER of
 /// the protocol at K = [`CALIBRATION_ENROL`] on them.
-pub fn fit(typists: &[&ShortTypist]) -> (ShortTextParams, ScoreCalibration, f64) {
+pub(crate) fn fit(typists: &[&ShortTypist]) -> (ShortTextParams, ScoreCalibration, f64) {
     let hold_obs = per_typist(typists, |s| holds(s).collect());
     let flight_obs = per_typist(typists, |s| flights(s).collect());
     let pattern_obs: [Vec<Vec<f64>>; PATTERN_STATISTICS] =
@@ -350,7 +350,7 @@ pub fn fit(typists: &[&ShortTypist]) -> (ShortTextParams, ScoreCalibration, f64)
 }
 
 /// Writes the fitted constants as the Rust source of `short_text_fitted.rs`.
-pub fn write_rust(
+pub(crate) fn write_rust(
     path: &Path,
     params: &ShortTextParams,
     calibration: &ScoreCalibration,

@@ -11,10 +11,10 @@ use crate::metrics::equal_error_rate;
 use crate::report::{round6, split};
 
 /// Letters on keys a typist seldom uses.
-pub const RARE_KEYS: &str = "zxcvbnmq";
+pub(crate) const RARE_KEYS: &str = "zxcvbnmq";
 
 /// Distinct letters of a text (case-insensitive).
-pub fn distinct_letters(text: &str) -> usize {
+pub(crate) fn distinct_letters(text: &str) -> usize {
     let mut seen = [false; 26];
     for c in text.chars().filter(char::is_ascii_alphabetic) {
         seen[(c.to_ascii_lowercase() as u8 - b'a') as usize] = true;
@@ -23,14 +23,14 @@ pub fn distinct_letters(text: &str) -> usize {
 }
 
 /// Letters of a text on rare keys, counted with repeats.
-pub fn rare_keys(text: &str) -> usize {
+pub(crate) fn rare_keys(text: &str) -> usize {
     text.chars()
         .filter(|c| RARE_KEYS.contains(c.to_ascii_lowercase()))
         .count()
 }
 
 /// One group of attempts.
-pub struct TextGroup {
+pub(crate) struct TextGroup {
     pub measure: &'static str,
     /// Inclusive range of the measure.
     pub range: (usize, usize),
@@ -51,7 +51,7 @@ type Measure = (
 );
 
 /// The groups of every measure.
-pub fn table(attempts: &[ShortAttempt]) -> Vec<TextGroup> {
+pub(crate) fn table(attempts: &[ShortAttempt]) -> Vec<TextGroup> {
     let measures: [Measure; 3] = [
         (
             "distinct letters",
@@ -79,7 +79,7 @@ pub fn table(attempts: &[ShortAttempt]) -> Vec<TextGroup> {
 }
 
 /// The table as text lines.
-pub fn print(groups: &[TextGroup]) {
+pub(crate) fn print(groups: &[TextGroup]) {
     println!("== EER by probe text (pooled over the attempts whose probe text is in the range)");
     println!(
         "{:<18} {:>8} {:>8} {:>9} {:>10}",
@@ -100,7 +100,7 @@ pub fn print(groups: &[TextGroup]) {
 }
 
 /// The table as JSON.
-pub fn json(groups: &[TextGroup]) -> serde_json::Value {
+pub(crate) fn json(groups: &[TextGroup]) -> serde_json::Value {
     groups
         .iter()
         .map(|g| {

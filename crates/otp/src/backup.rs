@@ -276,11 +276,16 @@ fn normalise(submitted: &str) -> Option<String> {
 mod hex_salt {
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(salt: &[u8; 16], serializer: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(
+        salt: &[u8; 16],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&hex::encode(salt))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<[u8; 16], D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<[u8; 16], D::Error> {
         let text = String::deserialize(deserializer)?;
         let mut salt = [0u8; 16];
         hex::decode_to_slice(text, &mut salt)

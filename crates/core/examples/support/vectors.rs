@@ -11,7 +11,7 @@ use keycadence_core::{text_id, Environment};
 use serde_json::{json, Value as Json};
 
 /// One `call` or `static` result, in the vectors' JSON conventions, next to what was expected.
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub op_index: usize,
     pub method: String,
     pub result: Json,
@@ -57,7 +57,7 @@ fn environment(env: &Json) -> Environment {
 }
 
 /// A JSON value as the JS value it stands for (`"__undefined__"` is `undefined`).
-pub fn to_value(json: &Json) -> Value {
+pub(crate) fn to_value(json: &Json) -> Value {
     match json {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(*b),
@@ -102,7 +102,7 @@ fn arg(args: &[Json], i: usize) -> Value {
 }
 
 /// Runs one vector file's ops and returns every `call`/`static` result.
-pub fn replay(vector: &Json, options: RecorderOptions) -> Result<Vec<Outcome>, String> {
+pub(crate) fn replay(vector: &Json, options: RecorderOptions) -> Result<Vec<Outcome>, String> {
     let env = environment(&vector["env"]);
     let mut page = Page::default();
     if let Some(ids) = vector["env"]["elements"].as_array() {

@@ -78,7 +78,7 @@ fn mismatch(candidate: &Pattern, probe: &Pattern) -> Option<MatchError> {
 }
 
 /// Checks the probes, picks the matcher and the enrolled patterns it compares them with.
-pub fn select<'a>(
+pub(super) fn select<'a>(
     enrolled: &'a [Pattern],
     probes: &[Pattern],
 ) -> Result<(MatchMode, Vec<&'a Pattern>), MatchError> {

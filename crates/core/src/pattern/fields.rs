@@ -16,12 +16,12 @@ pub(crate) struct Piece<'a> {
 }
 
 impl<'a> Piece<'a> {
-    pub fn new(text: &'a str, offset: usize) -> Self {
+    pub(crate) fn new(text: &'a str, offset: usize) -> Self {
         Piece { text, offset }
     }
 
     /// The pieces between the separators `sep` (an empty text gives one empty piece).
-    pub fn split(self, sep: char) -> impl Iterator<Item = Piece<'a>> {
+    pub(crate) fn split(self, sep: char) -> impl Iterator<Item = Piece<'a>> {
         let mut offset = self.offset;
         self.text.split(sep).map(move |text| {
             let piece = Piece { text, offset };
@@ -31,7 +31,7 @@ impl<'a> Piece<'a> {
     }
 
     /// Splits at the first `sep`: the part before it, and the part after it if there is one.
-    pub fn split_once(self, sep: char) -> (Piece<'a>, Option<Piece<'a>>) {
+    pub(crate) fn split_once(self, sep: char) -> (Piece<'a>, Option<Piece<'a>>) {
         match self.text.find(sep) {
             Some(at) => (
                 Piece::new(&self.text[..at], self.offset),
@@ -62,18 +62,18 @@ pub(crate) enum Scope {
 }
 
 impl<'a> Fields<'a> {
-    pub fn new(piece: Piece<'a>, scope: Scope) -> Self {
+    pub(crate) fn new(piece: Piece<'a>, scope: Scope) -> Self {
         Fields {
             pieces: piece.split(',').collect(),
             scope,
         }
     }
 
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.pieces.len()
     }
 
-    pub fn location(&self, index: usize) -> Location {
+    pub(crate) fn location(&self, index: usize) -> Location {
         match self.scope {
             Scope::Header => Location::Field(index),
             Scope::Row(row) => Location::Row {
@@ -83,15 +83,15 @@ impl<'a> Fields<'a> {
         }
     }
 
-    pub fn offset(&self, index: usize) -> usize {
+    pub(crate) fn offset(&self, index: usize) -> usize {
         self.pieces[index].offset
     }
 
-    pub fn text(&self, index: usize) -> &'a str {
+    pub(crate) fn text(&self, index: usize) -> &'a str {
         self.pieces[index].text
     }
 
-    pub fn error(&self, index: usize, kind: ErrorKind) -> ParseError {
+    pub(crate) fn error(&self, index: usize, kind: ErrorKind) -> ParseError {
         ParseError::new(self.location(index), self.pieces[index].offset, kind)
     }
 
@@ -104,30 +104,30 @@ impl<'a> Fields<'a> {
     }
 
     /// A JS number that is not NaN (`Infinity` is allowed).
-    pub fn number(&self, index: usize) -> Result<f64, ParseError> {
+    pub(crate) fn number(&self, index: usize) -> Result<f64, ParseError> {
         self.read(index, number)
     }
 
     /// Any JS number, NaN included.
-    pub fn any_number(&self, index: usize) -> Result<f64, ParseError> {
+    pub(crate) fn any_number(&self, index: usize) -> Result<f64, ParseError> {
         self.read(index, any_number)
     }
 
-    pub fn integer(&self, index: usize) -> Result<i64, ParseError> {
+    pub(crate) fn integer(&self, index: usize) -> Result<i64, ParseError> {
         self.read(index, integer)
     }
 
-    pub fn count(&self, index: usize) -> Result<u32, ParseError> {
+    pub(crate) fn count(&self, index: usize) -> Result<u32, ParseError> {
         self.read(index, count)
     }
 
     /// `0` or `1`.
-    pub fn flag(&self, index: usize) -> Result<bool, ParseError> {
+    pub(crate) fn flag(&self, index: usize) -> Result<bool, ParseError> {
         self.read(index, flag)
     }
 
     /// The field must be exactly `literal`; `expected` describes it in the error.
-    pub fn literal(
+    pub(crate) fn literal(
         &self,
         index: usize,
         literal: &str,

@@ -17,7 +17,7 @@ pub(crate) enum KeyCode {
 }
 
 impl KeyCode {
-    pub fn code(self) -> Option<u32> {
+    pub(super) fn code(self) -> Option<u32> {
         match self {
             KeyCode::Code(c) => Some(c),
             _ => None,
@@ -25,7 +25,7 @@ impl KeyCode {
     }
 
     /// Appends the code as `Array.join` prints it.
-    pub fn push_to(self, out: &mut String) {
+    pub(super) fn push_to(self, out: &mut String) {
         match self {
             KeyCode::Code(c) => js::push_number(out, c.into()),
             KeyCode::NotANumber => out.push_str("NaN"),
@@ -91,7 +91,7 @@ impl Targets {
         found
     }
 
-    pub fn add(&mut self, id: &str, fix_quirks: bool) {
+    pub(super) fn add(&mut self, id: &str, fix_quirks: bool) {
         if !self.ids.iter().any(|t| t == id) {
             self.ids.push(id.to_owned());
         }
@@ -100,7 +100,7 @@ impl Targets {
         }
     }
 
-    pub fn remove(&mut self, id: &str, fix_quirks: bool) {
+    pub(super) fn remove(&mut self, id: &str, fix_quirks: bool) {
         if let Some(i) = self.ids.iter().position(|t| t == id) {
             self.ids.remove(i);
         }
@@ -183,7 +183,7 @@ pub(crate) struct KeyboardState {
 }
 
 impl KeyboardState {
-    pub fn new(now: Millis) -> Self {
+    pub(super) fn new(now: Millis) -> Self {
         KeyboardState {
             recording: true,
             history_rows: Vec::new(),
@@ -203,7 +203,7 @@ impl KeyboardState {
     }
 
     /// `reset()`'s share: clocks, `prevKeyCode`, `charOf` and targets are kept.
-    pub fn reset(&mut self) {
+    pub(super) fn reset(&mut self) {
         self.history_rows.clear();
         self.diagram.clear();
         self.target_ids.clear();
@@ -211,7 +211,7 @@ impl KeyboardState {
     }
 
     /// The type-0 history, oldest first: the last [`MAX_HISTORY_LENGTH`] accepted keystrokes.
-    pub fn history(&self) -> &[HistoryRow] {
+    pub(super) fn history(&self) -> &[HistoryRow] {
         let rows = &self.history_rows;
         &rows[rows.len().saturating_sub(MAX_HISTORY_LENGTH)..]
     }
@@ -230,7 +230,7 @@ impl KeyboardState {
 
     /// The index rows typed in the element `id` carry; `None` when no row has it. (A target
     /// that is not a string, `None` here too, matches no row.)
-    pub fn rows_of(&self, id: Option<&str>) -> Option<TargetIndex> {
+    pub(super) fn rows_of(&self, id: Option<&str>) -> Option<TargetIndex> {
         let id = id?;
         let index = self.target_ids.iter().position(|known| known == id)?;
         Some(index as TargetIndex)
@@ -258,7 +258,7 @@ impl KeyboardState {
         self.recording && self.targets.accepts(&event.target)
     }
 
-    pub fn desktop_down(&mut self, event: &KeyEvent, fix_quirks: bool) {
+    pub(super) fn desktop_down(&mut self, event: &KeyEvent, fix_quirks: bool) {
         if !self.accepts(event) {
             return;
         }
@@ -279,7 +279,7 @@ impl KeyboardState {
         }
     }
 
-    pub fn press(&mut self, event: &KeyEvent) {
+    pub(super) fn press(&mut self, event: &KeyEvent) {
         if !self.accepts(event) {
             return;
         }
@@ -288,7 +288,7 @@ impl KeyboardState {
         }
     }
 
-    pub fn desktop_up(&mut self, event: &KeyEvent) {
+    pub(super) fn desktop_up(&mut self, event: &KeyEvent) {
         if !self.accepts(event) {
             return;
         }
@@ -317,7 +317,7 @@ impl KeyboardState {
         }
     }
 
-    pub fn mobile_down(&mut self, event: &KeyEvent, fix_quirks: bool) {
+    pub(super) fn mobile_down(&mut self, event: &KeyEvent, fix_quirks: bool) {
         if !self.accepts(event) {
             return;
         }
@@ -345,7 +345,7 @@ impl KeyboardState {
         }
     }
 
-    pub fn mobile_up(&mut self, event: &KeyEvent, motion: &mut MotionState) {
+    pub(super) fn mobile_up(&mut self, event: &KeyEvent, motion: &mut MotionState) {
         if !self.accepts(event) {
             return;
         }
@@ -373,7 +373,7 @@ impl KeyboardState {
         }
     }
 
-    pub fn android_down(&mut self, event: &KeyEvent) {
+    pub(super) fn android_down(&mut self, event: &KeyEvent) {
         if !self.accepts(event) {
             return;
         }
@@ -381,7 +381,7 @@ impl KeyboardState {
         self.field_lengths.value_or_insert(&event.target, 0);
     }
 
-    pub fn android_up(&mut self, event: &KeyEvent, motion: &mut MotionState) {
+    pub(super) fn android_up(&mut self, event: &KeyEvent, motion: &mut MotionState) {
         if !self.recording {
             return;
         }

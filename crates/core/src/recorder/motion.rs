@@ -127,7 +127,7 @@ fn sort_as_decimal_texts(values: &mut [i64]) {
 }
 
 impl MotionState {
-    pub fn sample(&mut self, event: &MotionEvent) {
+    pub(super) fn sample(&mut self, event: &MotionEvent) {
         let scaled = |v: Option<f64>, k: f64| js::round(k * v.unwrap_or(0.0));
         let [ax, ay, az] = event.acceleration.map(|v| scaled(v, 100.0));
         let [rx, ry, rz] = match event.rotation {
@@ -156,7 +156,7 @@ impl MotionState {
     /// `kpGetAll`, called on every accepted mobile keyup; it consumes the buffers. Quirk Q11
     /// (the reference assigns undeclared globals here and throws in strict mode) is a crash,
     /// not output, and is not reproduced.
-    pub fn summarize(&mut self, last_press_time: Millis) -> MotionSummary {
+    pub(super) fn summarize(&mut self, last_press_time: Millis) -> MotionSummary {
         let mut strings = String::new();
         let samples = &self.samples[..];
         let n = samples.len();

@@ -34,7 +34,7 @@ pub(crate) struct MouseState {
 }
 
 impl MouseState {
-    pub fn new(now: Millis) -> Self {
+    pub(super) fn new(now: Millis) -> Self {
         MouseState {
             recording: true,
             move_recording: false,
@@ -54,7 +54,7 @@ impl MouseState {
     }
 
     /// The earliest pending gesture time-out, for shells that schedule a wake-up.
-    pub fn next_deadline(&self) -> Option<Millis> {
+    pub(super) fn next_deadline(&self) -> Option<Millis> {
         match (self.move_deadline, self.scroll_deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -63,7 +63,7 @@ impl MouseState {
 
     /// Fires the gesture time-outs (the reference's 600/800 ms `setInterval`s, whose first tick
     /// closes the gesture) that are due at `now`, earliest first.
-    pub fn advance(&mut self, now: Millis) {
+    pub(super) fn advance(&mut self, now: Millis) {
         loop {
             let move_due = self.move_deadline.filter(|d| *d <= now);
             let scroll_due = self.scroll_deadline.filter(|d| *d <= now);
@@ -76,7 +76,7 @@ impl MouseState {
         }
     }
 
-    pub fn event(&mut self, event: &MouseEvent) {
+    pub(super) fn event(&mut self, event: &MouseEvent) {
         if !self.recording {
             return;
         }
@@ -129,7 +129,7 @@ impl MouseState {
     }
 
     /// A `scroll` event; `scroll_top` is `document.body.scrollTop`.
-    pub fn scroll(&mut self, now: Millis, scroll_top: f64) {
+    pub(super) fn scroll(&mut self, now: Millis, scroll_top: f64) {
         if !(self.recording && self.move_recording) {
             return;
         }
@@ -142,7 +142,7 @@ impl MouseState {
     }
 
     /// `resetMouse(all)`: clears the gesture rows, and with `all` the click and stop times.
-    pub fn reset(&mut self, all: bool) {
+    pub(super) fn reset(&mut self, all: bool) {
         if all {
             self.click_times.clear();
             self.stop_times.clear();

@@ -1,7 +1,9 @@
 //! Test support: a real server on an ephemeral port (SQLite in a temp dir, or the PostgreSQL
 //! database named by `KEYCADENCE_TEST_DATABASE_URL`), HTTP clients with keys, and realistic
 //! typing patterns made by the core recorder.
-#![allow(dead_code)] // each test binary uses a different part of this module
+// Each test binary uses a different part of this module, and its `pub` items are for the test
+// files beside it, not for a crate outside.
+#![allow(dead_code, unreachable_pub)]
 
 use std::collections::HashMap;
 

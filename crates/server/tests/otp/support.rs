@@ -2,6 +2,8 @@
 //! or the PostgreSQL database of `KEYCADENCE_TEST_DATABASE_URL`), a real SMTP server process
 //! (`tests/otp/smtp_sink.py`, aiosmtpd), a local HTTP listener standing in for the SMS gateway,
 //! and a Verify backend client made with keycadence-otp.
+// The `pub` items are for the test files beside this module, not for a crate outside.
+#![allow(unreachable_pub)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

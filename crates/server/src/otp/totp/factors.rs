@@ -21,18 +21,18 @@ use crate::db::otp::StoredFactor;
 const MAX_NAME_CHARS: usize = 64;
 
 /// A stored factor with its state read.
-pub struct Factor {
+pub(super) struct Factor {
     pub stored: StoredFactor,
     pub state: TotpFactor,
 }
 
 impl Factor {
-    pub fn read(stored: StoredFactor) -> Result<Factor, TotpError> {
+    pub(super) fn read(stored: StoredFactor) -> Result<Factor, TotpError> {
         let state = serde_json::from_str(&stored.state.json)?;
         Ok(Factor { stored, state })
     }
 
-    pub async fn find(
+    pub(super) async fn find(
         state: &AppState,
         service: &Service,
         identity: &str,
@@ -63,7 +63,7 @@ impl Factor {
     }
 }
 
-pub fn view(call: &ApiCall, service: &Service, factor: &Factor) -> Value {
+pub(super) fn view(call: &ApiCall, service: &Service, factor: &Factor) -> Value {
     let (service_sid, identity, sid) = (
         &service.stored.sid,
         &factor.stored.identity,

@@ -20,7 +20,7 @@ const MAX_NAME_CHARS: usize = 64;
 
 /// A service's TOTP settings as stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ServiceTotp {
+pub(super) struct ServiceTotp {
     pub issuer: String,
     pub time_step: u32,
     pub code_length: u8,
@@ -32,14 +32,18 @@ pub struct ServiceTotp {
 }
 
 /// A service of the calling tenant with its settings read.
-pub struct Service {
+pub(super) struct Service {
     pub stored: StoredService,
     pub totp: ServiceTotp,
 }
 
 impl Service {
     /// The service `sid` of the calling tenant (404 for another tenant's).
-    pub async fn find(state: &AppState, call: &ApiCall, sid: &str) -> Result<Service, TotpError> {
+    pub(super) async fn find(
+        state: &AppState,
+        call: &ApiCall,
+        sid: &str,
+    ) -> Result<Service, TotpError> {
         let stored = state
             .db
             .find_totp_service(call.tenant.tenant_id, sid)
@@ -51,7 +55,7 @@ impl Service {
 
     /// The URL path of a resource under one of the service's entities (`rest`: `Factors`,
     /// `Challenges/YC…`, ...): the `url` of the views, and what a 404 names.
-    pub fn entity_url(&self, identity: &str, rest: &str) -> String {
+    pub(super) fn entity_url(&self, identity: &str, rest: &str) -> String {
         format!(
             "/v2/Services/{}/Entities/{identity}/{rest}",
             self.stored.sid
@@ -59,7 +63,7 @@ impl Service {
     }
 
     /// The factor configuration the service gives unless a factor says otherwise.
-    pub fn default_config(&self) -> Result<TotpConfig, TotpError> {
+    pub(super) fn default_config(&self) -> Result<TotpConfig, TotpError> {
         TotpConfig::new(
             Algorithm::Sha1,
             self.totp.code_length,
