@@ -91,135 +91,135 @@ impl ErrorCode {
         ErrorCode::VerificationLimit,
     ];
 
-    /// (message_code, HTTP status, error name, message) as TypingDNA's clients receive them.
-    pub fn wire(self) -> (u16, u16, &'static str, &'static str) {
+    /// The answer TypingDNA's clients receive for this error.
+    pub fn wire(self) -> WireError {
         use ErrorCode::*;
         match self {
-            Syntax => (31, 400, "Bad request", "Invalid parameter in request body: Syntax error."),
-            BadCredentials => (32, 401, "Not authenticated", "apiKey/apiSecret combination is invalid."),
-            UnknownApiKey => (33, 403, "Invalid apiKey", "You provided an invalid apiKey."),
-            MethodNotAllowed => (
+            Syntax => WireError::new(31, 400, "Bad request", "Invalid parameter in request body: Syntax error."),
+            BadCredentials => WireError::new(32, 401, "Not authenticated", "apiKey/apiSecret combination is invalid."),
+            UnknownApiKey => WireError::new(33, 403, "Invalid apiKey", "You provided an invalid apiKey."),
+            MethodNotAllowed => WireError::new(
                 34,
                 405,
                 "Method not allowed",
                 "The method received in the request is known but not supported by the target resource.",
             ),
-            InvalidUserId => (
+            InvalidUserId => WireError::new(
                 35,
                 444,
                 "Invalid user id",
                 "Invalid parameter user id (should be between 6 and 256 characters long and a hash or id instead of an email or phone number)",
             ),
-            InvalidPattern => (
+            InvalidPattern => WireError::new(
                 36,
                 445,
                 "Invalid typing pattern",
                 "One or more submitted typing patterns are invalid.",
             ),
-            ConcurrencyLimit => (
+            ConcurrencyLimit => WireError::new(
                 37,
                 429,
                 "Too many concurrent requests",
                 "You have reached your concurrent plan limit.",
             ),
-            NotFound => (
+            NotFound => WireError::new(
                 38,
                 404,
                 "Not found",
                 "The requested resource could not be found. This error can be due to a temporary or permanent condition.",
             ),
-            MobileDesktopMismatch => (
+            MobileDesktopMismatch => WireError::new(
                 40,
                 448,
                 "Mixed typing patterns",
                 "Matching mobile and desktop typing patterns against each other is not supported.",
             ),
-            TextMismatch => (
+            TextMismatch => WireError::new(
                 41,
                 449,
                 "Different textid or length",
                 "You are trying to match diagrams that have different length or text id.",
             ),
-            RequestTooLarge => (
+            RequestTooLarge => WireError::new(
                 42,
                 447,
                 "Maximum request size exceeded",
                 "You have exceeded the maximum accepted request size. Please verify your post parameters.",
             ),
-            IpLimit => (
+            IpLimit => WireError::new(
                 43,
                 452,
                 "Too many requests from this IP",
                 "You have exceeded the maximum accepted request number for this IP address.",
             ),
-            TypeMismatch => (
+            TypeMismatch => WireError::new(
                 44,
                 450,
                 "Different pattern types",
                 "You are trying to match different types of patterns.",
             ),
-            Maintenance => (45, 451, "Server maintenance", "Server is inactive for maintenance."),
-            MobileWithoutMotion => (
+            Maintenance => WireError::new(45, 451, "Server maintenance", "Server is inactive for maintenance."),
+            MobileWithoutMotion => WireError::new(
                 46,
                 453,
                 "Mobile pattern without motion data",
                 "The typing pattern comes from a mobile device but has no motion data, which may lead to poor results.",
             ),
-            MatchUnavailable => (
+            MatchUnavailable => WireError::new(
                 47,
                 454,
                 "Match server unavailable",
                 "Matching not possible at the moment.",
             ),
-            Internal => (
+            Internal => WireError::new(
                 48,
                 500,
                 "Internal server error",
                 "The server encountered an internal error or misconfiguration and was unable to complete your request.",
             ),
-            Unavailable => (
+            Unavailable => WireError::new(
                 49,
                 503,
                 "Service unavailable",
                 "The server is currently unable to handle the request due to a temporary condition. Please try again later.",
             ),
-            UserIdTaken => (
+            UserIdTaken => WireError::new(
                 50,
                 455,
                 "User id already exists",
                 "New user id cannot be set since it's already used",
             ),
-            UserLimit => (
+            UserLimit => WireError::new(
                 51,
                 461,
                 "Maximum number of users reached",
                 "The maximum number of users has been reached on the current subscription.",
             ),
-            Throughput => (
+            Throughput => WireError::new(
                 52,
                 429,
                 "Too many requests",
                 "You have reached your account request throughput limitation.",
             ),
-            NotSupported => (
+            NotSupported => WireError::new(
                 53,
                 456,
                 "Operation not supported",
                 "Operation not supported on current subscription.",
             ),
-            IncompatiblePatterns => (
+            IncompatiblePatterns => WireError::new(
                 55,
                 458,
                 "Incompatible typing patterns",
                 "Incompatible typing patterns submitted. Only patterns for the same Device/Type/Text are supported in the same call.",
             ),
-            TooManyPatterns => (
+            TooManyPatterns => WireError::new(
                 56,
                 459,
                 "Too many typing patterns",
                 "Too many typing patterns submitted for verification.",
             ),
-            VerificationLimit => (
+            VerificationLimit => WireError::new(
                 57,
                 462,
                 "Maximum number of verifications reached",
@@ -229,11 +229,36 @@ impl ErrorCode {
     }
 
     pub fn message_code(self) -> u16 {
-        self.wire().0
+        self.wire().message_code
     }
 
     pub fn http_status(self) -> u16 {
-        self.wire().1
+        self.wire().status
+    }
+}
+
+/// An error as documented: its `message_code`, HTTP status, `name` and `message`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WireError {
+    pub message_code: u16,
+    pub status: u16,
+    pub name: &'static str,
+    pub message: &'static str,
+}
+
+impl WireError {
+    const fn new(
+        message_code: u16,
+        status: u16,
+        name: &'static str,
+        message: &'static str,
+    ) -> Self {
+        WireError {
+            message_code,
+            status,
+            name,
+            message,
+        }
     }
 }
 
@@ -301,23 +326,23 @@ struct ErrorBody<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (message_code, status, name, message) = self.code.wire();
+        let wire = self.code.wire();
         let body = ErrorBody {
-            name,
-            message,
-            message_code,
-            status,
+            name: wire.name,
+            message: wire.message,
+            message_code: wire.message_code,
+            status: wire.status,
             custom_field: self.custom_field.as_deref(),
         };
-        let status =
-            StatusCode::from_u16(status).expect("every documented status is a valid HTTP status");
+        let status = StatusCode::from_u16(wire.status)
+            .expect("every documented status is a valid HTTP status");
         let mut response = (status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after_secs {
             response
                 .headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(secs));
         }
-        response.extensions_mut().insert(Outcome(message_code));
+        response.extensions_mut().insert(Outcome(wire.message_code));
         response
     }
 }

@@ -495,9 +495,26 @@ async fn tenants_see_only_their_services_and_calls_need_a_key() {
         .send()
         .await
         .unwrap();
+    // A failed login is answered in Twilio's shape, like every other TOTP error.
     assert_eq!(anonymous.status().as_u16(), 401);
     let body: Value = anonymous.json().await.unwrap();
-    assert_eq!(body["message_code"], 32);
+    assert_eq!(body["code"], 20003, "{body}");
+    assert_eq!(body["status"], 401, "{body}");
+    assert!(body.get("message_code").is_none(), "{body}");
+    // Each failure is counted in /metrics under its Twilio code.
+    let metrics = server
+        .http
+        .get(format!("{}/metrics", server.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (status, code) in [(401, 20003), (404, 20404)] {
+        let counted = format!(r#"status="{status}",message_code="{code}"}}"#);
+        assert!(metrics.contains(&counted), "{counted} not in {metrics}");
+    }
     server.stop().await;
 }
 

@@ -10,11 +10,10 @@ use serde_json::json;
 
 use super::services::Service;
 use super::{
-    backup_code_policy, check_identity, created, now, ok, required, TotpError, TotpResult,
-    SWAP_ATTEMPTS,
+    backup_code_policy, check_identity, created, now, ok, required, TotpCall, TotpError,
+    TotpResult, SWAP_ATTEMPTS,
 };
 use crate::app::AppState;
-use crate::call::ApiCall;
 
 fn not_found(service: &Service, identity: &str) -> TotpError {
     TotpError::NotFound(service.entity_url(identity, "BackupCodes"))
@@ -24,7 +23,7 @@ fn not_found(service: &Service, identity: &str) -> TotpError {
 pub async fn create_backup_codes(
     State(state): State<AppState>,
     Path((service_sid, identity)): Path<(String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     check_identity(&identity)?;
@@ -53,7 +52,7 @@ pub async fn create_backup_codes(
 pub async fn fetch_backup_codes(
     State(state): State<AppState>,
     Path((service_sid, identity)): Path<(String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     let stored = state
@@ -73,7 +72,7 @@ pub async fn fetch_backup_codes(
 pub async fn redeem_backup_code(
     State(state): State<AppState>,
     Path((service_sid, identity)): Path<(String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     let code = required(&call, "Code")?.to_string();

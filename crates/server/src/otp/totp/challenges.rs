@@ -14,7 +14,7 @@ use super::factors::Factor;
 use super::services::Service;
 use super::{
     account_sid, attempt_policy, auth_payload, created, entity_sid, new_sid, now, ok, param,
-    required, rfc3339, TotpError, TotpResult, SWAP_ATTEMPTS,
+    required, rfc3339, TotpCall, TotpError, TotpResult, SWAP_ATTEMPTS,
 };
 use crate::app::AppState;
 use crate::call::ApiCall;
@@ -99,7 +99,7 @@ async fn refuse_locked(
 pub async fn create_challenge(
     State(state): State<AppState>,
     Path((service_sid, identity)): Path<(String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     let factor_sid = required(&call, "FactorSid")?;
@@ -176,7 +176,7 @@ async fn find_challenge(
 pub async fn fetch_challenge(
     State(state): State<AppState>,
     Path((service_sid, identity, sid)): Path<(String, String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     for _ in 0..SWAP_ATTEMPTS {
@@ -216,7 +216,7 @@ pub async fn fetch_challenge(
 pub async fn update_challenge(
     State(state): State<AppState>,
     Path((service_sid, identity, sid)): Path<(String, String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     let deny = match param(&call, "Status") {

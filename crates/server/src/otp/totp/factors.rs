@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 use super::services::Service;
 use super::{
     account_sid, attempt_policy, auth_payload, check_identity, check_strength, created, entity_sid,
-    new_sid, now, number, ok, param, required, stored_time, TotpError, TotpResult, SWAP_ATTEMPTS,
+    new_sid, now, number, ok, param, required, stored_time, TotpCall, TotpError, TotpResult,
+    SWAP_ATTEMPTS,
 };
 use crate::app::AppState;
 use crate::call::ApiCall;
@@ -99,7 +100,7 @@ fn friendly_name(call: &ApiCall) -> Result<Option<&str>, TotpError> {
 pub async fn create_factor(
     State(state): State<AppState>,
     Path((service_sid, identity)): Path<(String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     check_identity(&identity)?;
@@ -166,7 +167,7 @@ pub async fn create_factor(
 pub async fn list_factors(
     State(state): State<AppState>,
     Path((service_sid, identity)): Path<(String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     let factors = state
@@ -195,7 +196,7 @@ pub async fn list_factors(
 pub async fn fetch_factor(
     State(state): State<AppState>,
     Path((service_sid, identity, sid)): Path<(String, String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     let factor = Factor::find(&state, &service, &identity, &sid).await?;
@@ -207,7 +208,7 @@ pub async fn fetch_factor(
 pub async fn update_factor(
     State(state): State<AppState>,
     Path((service_sid, identity, sid)): Path<(String, String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     let name = friendly_name(&call)?;
@@ -263,7 +264,7 @@ pub async fn update_factor(
 pub async fn delete_factor(
     State(state): State<AppState>,
     Path((service_sid, identity, sid)): Path<(String, String, String)>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     let factor = Factor::find(&state, &service, &identity, &sid).await?;

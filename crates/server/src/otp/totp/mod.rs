@@ -32,6 +32,7 @@ pub use services::{create_service, fetch_service};
 use std::str::FromStr;
 use std::time::{Duration, UNIX_EPOCH};
 
+use axum::extract::{FromRequest, Request};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use keycadence_otp::{AttemptPolicy, ChallengeError, TotpConfig, UnixMillis};
@@ -39,8 +40,10 @@ use rand::RngCore;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::app::AppState;
 use crate::call::ApiCall;
 use crate::db::now_millis;
+use crate::error::{ApiError, Outcome};
 
 /// Compare-and-swap attempts before giving up (a failure means a concurrent request changed
 /// the same factor, challenge or code set: reload and redo).
@@ -107,6 +110,9 @@ pub enum TotpError {
     Contended,
     #[error("internal error: {0}")]
     Internal(String),
+    /// The request was refused before it reached TOTP: authentication, a rate or size limit.
+    #[error("{}", .0.code.wire().message)]
+    Refused(ApiError),
 }
 
 impl TotpError {
@@ -118,8 +124,19 @@ impl TotpError {
     }
 
     /// HTTP status and Twilio-style error code.
-    fn wire(&self) -> (StatusCode, u32) {
+    fn wire(&self) -> (StatusCode, u16) {
         match self {
+            TotpError::Refused(refused) => {
+                let status = StatusCode::from_u16(refused.code.http_status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                // Twilio answers a failed login with 20003 ("Authenticate") and other HTTP
+                // errors with 20000 + the status.
+                let code = match status {
+                    StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => 20003,
+                    _ => 20000 + status.as_u16(),
+                };
+                (status, code)
+            }
             TotpError::MissingParameter(_) | TotpError::InvalidParameter { .. } => {
                 (StatusCode::BAD_REQUEST, 60200)
             }
@@ -176,11 +193,34 @@ impl IntoResponse for TotpError {
             let wait = until.0.saturating_sub(now().0).div_ceil(1000).max(1);
             response_headers.push((header::RETRY_AFTER, HeaderValue::from(wait)));
         }
+        if let TotpError::Refused(ApiError {
+            retry_after_secs: Some(wait),
+            ..
+        }) = &self
+        {
+            response_headers.push((header::RETRY_AFTER, HeaderValue::from(*wait)));
+        }
         let mut response = (status, axum::Json(body)).into_response();
         for (name, value) in response_headers {
             response.headers_mut().insert(name, value);
         }
+        response.extensions_mut().insert(Outcome(code));
         response
+    }
+}
+
+/// An authenticated call on a TOTP route: the Authentication API's [`ApiCall`], whose
+/// refusals are answered in Twilio's shape like every other TOTP error.
+pub struct TotpCall(pub ApiCall);
+
+impl FromRequest<AppState> for TotpCall {
+    type Rejection = TotpError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        ApiCall::from_request(req, state)
+            .await
+            .map(TotpCall)
+            .map_err(TotpError::Refused)
     }
 }
 

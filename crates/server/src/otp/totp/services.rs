@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::{
     account_sid, check_strength, created, new_sid, number, ok, param, required, stored_time,
-    TotpError, TotpResult,
+    TotpCall, TotpError, TotpResult,
 };
 use crate::app::AppState;
 use crate::call::ApiCall;
@@ -104,7 +104,7 @@ fn flag(call: &ApiCall, name: &'static str) -> Result<bool, TotpError> {
 }
 
 /// `POST /v2/Services`.
-pub async fn create_service(State(state): State<AppState>, call: ApiCall) -> TotpResult {
+pub async fn create_service(State(state): State<AppState>, TotpCall(call): TotpCall) -> TotpResult {
     let name = required(&call, "FriendlyName")?;
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(TotpError::invalid("FriendlyName", "at most 64 characters"));
@@ -145,7 +145,7 @@ pub async fn create_service(State(state): State<AppState>, call: ApiCall) -> Tot
 pub async fn fetch_service(
     State(state): State<AppState>,
     Path(sid): Path<String>,
-    call: ApiCall,
+    TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &sid).await?;
     ok(view(&call, &service))
