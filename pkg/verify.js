@@ -111,6 +111,10 @@
     if (!element.title) element.title = 'Verify 2FA';
     count += 1;
     if (!element.name) element.name = 'keycadence-verify-' + count;
+    // Chromium names the frame's browsing context from the attribute only when the frame is
+    // created; the form below targets the context by name, so name it directly (the frame is
+    // still about:blank, of this page's origin).
+    if (element.contentWindow) element.contentWindow.name = element.name;
     var fields = fieldsOf(element, 'iframe');
     if (isGet(element)) element.src = windowUrl(server, fields);
     else postTo(element.name, server, fields);

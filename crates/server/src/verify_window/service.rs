@@ -386,10 +386,16 @@ fn step_view(view: &Value, decision: Decision, device: Device) -> Value {
                 }),
         }),
         _ => {
+            // The code's address: the strategy being verified, else (enrolment, where the
+            // texts came last) the first code strategy on offer.
             let strategy = verification["strategy"].as_str().unwrap_or_default();
-            let to = view["supported_second_factors"]
-                .as_array()
-                .and_then(|all| all.iter().find(|f| f["strategy"] == strategy))
+            let factors = view["supported_second_factors"].as_array();
+            let to = factors
+                .and_then(|all| {
+                    all.iter()
+                        .find(|f| f["strategy"] == strategy && !f["safe_identifier"].is_null())
+                        .or_else(|| all.iter().find(|f| !f["safe_identifier"].is_null()))
+                })
                 .map(|f| f["safe_identifier"].clone())
                 .unwrap_or(Value::Null);
             json!({

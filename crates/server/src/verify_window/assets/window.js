@@ -60,8 +60,12 @@
     post('onError', { success: 0, error: refusal.error, code: refusal.code });
   }
 
+  var views = 0;
   function handle(view) {
     busy = false;
+    // How many answers the window has shown (a page or a test can wait for the next one).
+    views += 1;
+    main.setAttribute('data-views', String(views));
     if (view.success === 0) {
       if (view.recoverable) status(view.error);
       else fail(view);
