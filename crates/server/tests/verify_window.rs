@@ -6,9 +6,6 @@
 //! tests/browser/verify-window.test.js.
 
 #[allow(dead_code)]
-#[path = "common/mod.rs"]
-mod common;
-#[allow(dead_code)]
 #[path = "otp/support.rs"]
 mod support;
 
