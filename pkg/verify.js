@@ -26,6 +26,9 @@
   var scriptServer = script && script.src ? new URL(script.src).origin : null;
   var opened = []; // {source: Window, element, server}
   var count = 0;
+  // Window names unique to this page load: a pop-up of an earlier page still open under the
+  // same name would be reused instead of a new window being opened.
+  var prefix = 'keycadence-verify-' + Math.random().toString(36).slice(2, 10) + '-';
 
   function attribute(element, name) {
     var value = element.getAttribute('data-typingdna-' + name);
@@ -84,7 +87,7 @@
     var server = serverOf(element);
     if (!server) throw new Error('keycadence/verify: no server (load the script from it, or set data-keycadence-server)');
     count += 1;
-    var name = 'keycadence-verify-' + count;
+    var name = prefix + count;
     var size = SIZES.standard;
     var left = Math.max(0, window.screenX + (window.outerWidth - size[0]) / 2);
     var top = Math.max(0, window.screenY + (window.outerHeight - size[1]) / 2);
@@ -110,7 +113,7 @@
     element.style.border = '0';
     if (!element.title) element.title = 'Verify 2FA';
     count += 1;
-    if (!element.name) element.name = 'keycadence-verify-' + count;
+    if (!element.name) element.name = prefix + count;
     // Chromium names the frame's browsing context from the attribute only when the frame is
     // created; the form below targets the context by name, so name it directly (the frame is
     // still about:blank, of this page's origin).

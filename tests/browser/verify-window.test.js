@@ -24,6 +24,7 @@ import { ROOT } from './support/session.js';
 import { RealTypist } from './support/real-typist.js';
 import { spawnServer, startSmtpSink } from '../otp/support.js';
 import { VerifyClient } from '../../pkg/verify-client.js';
+import { codeIn, nextView, openPopup, submitCode, typeShown, views } from './support/verify-window.js';
 
 const OWNER = 1002;
 const OTHER = 1005;
@@ -158,11 +159,6 @@ async function shot(page, name) {
   if (shots) await page.screenshot({ path: join(shots, `${name}.png`) });
 }
 
-function codeIn(message) {
-  const body = message.split('\r\n\r\n').slice(1).join('\r\n\r\n');
-  return body.match(/\b(\d{6})\b/)[1];
-}
-
 /** Opens the integrator's page (`host` localhost unless said) in a fresh context. */
 async function openShop(query, { host = 'localhost', userAgent } = {}) {
   const context = await browser.newContext(userAgent ? { userAgent } : {});
@@ -171,14 +167,6 @@ async function openShop(query, { host = 'localhost', userAgent } = {}) {
   page.on('pageerror', (e) => errors.push(e));
   await page.goto(`http://${host}:${shop.port}/page?${new URLSearchParams(query)}`);
   return { page, context, errors };
-}
-
-/** Clicks the button and waits for the pop-up's first step. */
-async function openPopup(page) {
-  const started = performance.now();
-  const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('button.typingDNA-verify')]);
-  await popup.waitForSelector('#kc-window[data-views], #kc-window[data-error]', { state: 'attached' });
-  return { popup, openedIn: performance.now() - started };
 }
 
 /** The window's frame inside the integrator's page, once it has loaded. */
@@ -194,34 +182,8 @@ async function windowFrame(page) {
   throw new Error('the window did not load in the iframe');
 }
 
-async function views(frame) {
-  return Number((await frame.getAttribute('#kc-window', 'data-views')) ?? 0);
-}
-
-async function nextView(frame, before) {
-  await frame.waitForFunction((n) => Number(document.getElementById('kc-window').getAttribute('data-views')) > n, before);
-}
-
-/** Types the shown text as `typist` and submits it; resolves after the window's answer. */
-async function typeShown(frame, typist, page = frame) {
-  assert.equal(await frame.isVisible('#kc-type'), true, 'the typing step is shown');
-  const text = (await frame.textContent('#kc-text')).trim();
-  assert.match(text, /^[a-z]+( [a-z]+){3}$/, 'about four lower-case words');
-  await frame.click('#kc-typing');
-  await typist.type(page, text);
-  const before = await views(frame);
-  await frame.click('#kc-submit-text');
-  await nextView(frame, before);
-  return text;
-}
-
 async function enterCode(frame, email, count) {
-  assert.equal(await frame.isVisible('#kc-code'), true, 'the code step is shown');
-  const code = codeIn(await smtp.waitFor(email, count));
-  await frame.fill('#kc-code-input', code);
-  const before = await views(frame);
-  await frame.click('#kc-submit-code');
-  await nextView(frame, before);
+  await submitCode(frame, codeIn(await smtp.waitFor(email, count)));
 }
 
 async function received(page) {
