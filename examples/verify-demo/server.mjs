@@ -89,8 +89,12 @@ function outboxPage() {
     const text = readFileSync(join(outbox, f), 'utf8');
     const [head, ...body] = text.split('\r\n\r\n');
     const header = (name) => (head.match(new RegExp(`^${name}: (.*)$`, 'mi')) ?? [])[1] ?? '';
+    let content = body.join('\r\n\r\n');
+    if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) {
+      content = content.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+    }
     return `<div class="mail"><b>${esc(header('Subject'))}</b> to ${esc(header('To'))} <small>${esc(header('Date'))}</small>
-<pre>${esc(body.join('\n\n').trim())}</pre></div>`;
+<pre>${esc(content.trim())}</pre></div>`;
   });
   return page('Outbox', `<h1>Outbox</h1><p>E-mails the keycadence server wrote to <code>${esc(outbox)}</code>
 (its development outbox) instead of sending them, newest first.</p>${mails.join('') || '<p>No e-mails yet.</p>'}`);
