@@ -395,3 +395,55 @@ async fn tokens_of_back_end_sign_ins_and_other_windows_do_not_drive_a_window() {
         "nothing was sent"
     );
 }
+
+#[tokio::test]
+async fn typing_only_applications_and_show_otp_in_frames_are_refused_with_126() {
+    let world = World::start().await;
+    // Root of trust disabled: a user without typing enrolment has no way to verify here.
+    let typing_only = world.server.email_app(|s| s.disable_rot = true).await;
+    keycadence_server::signin::cli::enable(
+        &world.server.db,
+        &typing_only.application_id,
+        &format!("t-{}", world.key.0),
+        "{}",
+    )
+    .await
+    .unwrap();
+    let email = unique_email("window-rot");
+    let payload = World::window_payload(&typing_only, TestApp::email(&email));
+    let page = world
+        .open(
+            &[
+                ("clientId", &typing_only.client_id),
+                ("applicationId", &typing_only.application_id),
+                ("payload", &payload),
+                ("origin", PAGE),
+            ],
+            None,
+        )
+        .await;
+    page.refused(126);
+    assert!(page.html.contains("no typing enrolment"), "{}", page.html);
+    assert!(world.smtp.messages_to(&email).is_empty());
+
+    // show_otp is for pop-ups only.
+    let show = VerifyPayload {
+        flow: Some(payload::Flow::ShowOtp),
+        ..TestApp::email(&email)
+    };
+    let payload = World::window_payload(&world.app, show);
+    let page = world
+        .open(
+            &[
+                ("clientId", &world.app.client_id),
+                ("applicationId", &world.app.application_id),
+                ("payload", &payload),
+                ("origin", PAGE),
+                ("frame", "iframe"),
+            ],
+            None,
+        )
+        .await;
+    page.refused(126);
+    assert!(page.html.contains("only available in the pop-up"));
+}
