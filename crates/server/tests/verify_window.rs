@@ -447,3 +447,32 @@ async fn typing_only_applications_and_show_otp_in_frames_are_refused_with_126() 
     page.refused(126);
     assert!(page.html.contains("only available in the pop-up"));
 }
+
+#[tokio::test]
+async fn legacy_payloads_open_a_window_only_where_the_application_allows_them() {
+    let world = World::start().await;
+    let legacy = world.server.email_app(|s| s.legacy_payloads = true).await;
+    keycadence_server::signin::cli::enable(
+        &world.server.db,
+        &legacy.application_id,
+        &format!("t-{}", world.key.0),
+        "{}",
+    )
+    .await
+    .unwrap();
+    let email = unique_email("window-legacy");
+    let open = |app: &TestApp| {
+        let payload = app.legacy_payload(TestApp::email(&email));
+        let form: Vec<(String, String)> = vec![
+            ("clientId".into(), app.client_id.clone()),
+            ("applicationId".into(), app.application_id.clone()),
+            ("payload".into(), payload),
+            ("origin".into(), PAGE.into()),
+        ];
+        form
+    };
+    let page = world.open_owned(open(&legacy)).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.data("session").is_some());
+    world.open_owned(open(&world.app)).await.refused(124);
+}
