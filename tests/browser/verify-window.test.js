@@ -58,7 +58,7 @@ function cli(db, ...args) {
 const field = (text, name) => text.match(new RegExp(`^${name}:\\s*(\\S+)`, 'm'))[1];
 
 function createApp(db, domain) {
-  const app = cli(db, 'apps', 'create', '--domain', domain, '--email-from', 'Shop <codes@shop.example.com>', '--max-sends', '50');
+  const app = cli(db, 'apps', 'create', '--domain', domain, '--email-from', 'Shop <codes@shop.example.com>');
   const credentials = {
     clientId: field(app, 'clientId'),
     applicationId: field(app, 'applicationId'),

@@ -498,16 +498,28 @@ async fn mint(
     let otp = &state.otp;
     let user_key = otp.user_key(&app.application_id, &user);
     let _user = otp.lock_user(app.app_ref, &user_key).await;
-    let (current, version) = match state.db.load_otp_record(app.app_ref, &user_key).await? {
-        Some(stored) => (serde_json::from_str(&stored.json)?, Some(stored.version)),
-        None => (Default::default(), None),
-    };
+    let (current, version): (keycadence_otp::OtpRecord, _) =
+        match state.db.load_otp_record(app.app_ref, &user_key).await? {
+            Some(stored) => (serde_json::from_str(&stored.json)?, Some(stored.version)),
+            None => (Default::default(), None),
+        };
     let binding = CodeBinding::new(&app.application_id, &user);
+    // A minted code is delivered to nobody, so it does not count among the user's sends (they
+    // cap deliveries; the window's own e-mails and SMS count in the sign-in). A locked-out
+    // user gets none.
+    let unsent = keycadence_otp::OtpRecord {
+        sends: Default::default(),
+        ..current.clone()
+    };
     let issued = app
         .codes
-        .issue(&current, &binding, now(), &mut rand::rngs::OsRng)
+        .issue(&unsent, &binding, now(), &mut rand::rngs::OsRng)
         .map_err(|_| WindowError::TooManyCodes)?;
-    let json = serde_json::to_string(&issued.next)?;
+    let next = keycadence_otp::OtpRecord {
+        sends: current.sends,
+        ..issued.next
+    };
+    let json = serde_json::to_string(&next)?;
     if !state
         .db
         .swap_otp_record(app.app_ref, &user_key, version, &json)
