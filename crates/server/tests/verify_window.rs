@@ -5,6 +5,8 @@
 //! `/otp/validate`, for that user only. The browser flows are in
 //! tests/browser/verify-window.test.js.
 
+#[path = "common/mod.rs"]
+mod common;
 #[allow(dead_code)]
 #[path = "otp/support.rs"]
 mod support;
@@ -475,4 +477,83 @@ async fn legacy_payloads_open_a_window_only_where_the_application_allows_them() 
     assert_eq!(page.status, 200, "{}", page.html);
     assert!(page.data("session").is_some());
     world.open_owned(open(&world.app)).await.refused(124);
+}
+
+#[tokio::test]
+async fn a_pattern_of_another_text_and_too_many_wrong_codes_store_nothing() {
+    let world = World::start().await;
+    let email = unique_email("window-enrol");
+    let page = world.open_for(&email, None).await;
+    let (session, token) = (page.data("session").unwrap(), page.data("token").unwrap());
+    let (_, step) = world.call(&session, &token, "next", json!({})).await;
+    assert_eq!(step["step"], "type", "{step}");
+    assert_eq!(step["purpose"], "enrol");
+    assert_eq!(step["enrolment"]["received"], 0);
+    let text = step["text"].as_str().unwrap().to_string();
+    let mut typist = common::Typist::new(7);
+
+    // The pattern of another text: refused, the window may go on, nothing kept.
+    let other = typist.type_text("quite another text to type", 2);
+    let (status, refused) = world
+        .call(&session, &token, "attempt", json!({ "pattern": other }))
+        .await;
+    assert_eq!(
+        (status, refused["code"].clone()),
+        (422, json!(104)),
+        "{refused}"
+    );
+    assert_eq!(refused["recoverable"], true);
+    assert!(refused["error"]
+        .as_str()
+        .unwrap()
+        .contains("not of the text shown"));
+    let (_, again) = world.call(&session, &token, "next", json!({})).await;
+    assert_eq!(
+        (
+            again["text"].as_str(),
+            again["enrolment"]["received"].clone()
+        ),
+        (Some(text.as_str()), json!(0))
+    );
+
+    // The texts typed, then three wrong codes: the window ends with code 11.
+    let mut step = again;
+    for received in 1..=3 {
+        let pattern = typist.type_text(step["text"].as_str().unwrap(), 2);
+        let (status, next) = world
+            .call(&session, &token, "attempt", json!({ "pattern": pattern }))
+            .await;
+        assert_eq!(status, 200, "{next}");
+        if received < 3 {
+            assert_eq!(next["enrolment"]["received"], received, "{next}");
+        }
+        step = next;
+    }
+    assert_eq!(step["step"], "code", "{step}");
+    let mut last = (0, Value::Null);
+    for _ in 0..3 {
+        last = world
+            .call(&session, &token, "attempt", json!({ "code": "000000" }))
+            .await;
+    }
+    assert_eq!(
+        (last.0, last.1["code"].clone()),
+        (409, json!(11)),
+        "{}",
+        last.1
+    );
+    assert_eq!(last.1["recoverable"], false);
+
+    // Nothing was enrolled: the next window starts the enrolment again.
+    let page = world.open_for(&email, None).await;
+    let (session, token) = (page.data("session").unwrap(), page.data("token").unwrap());
+    let (_, step) = world.call(&session, &token, "next", json!({})).await;
+    assert_eq!(
+        (
+            step["purpose"].clone(),
+            step["enrolment"]["received"].clone()
+        ),
+        (json!("enrol"), json!(0)),
+        "{step}"
+    );
 }
