@@ -68,7 +68,7 @@ test('the packed package holds the shim, the declarations, the wasm and the lice
     'LICENSE', 'NOTICE', 'README.md', 'index.d.ts', 'index.js', 'index.js.map',
     'keycadence.js', 'keycadence_wasm_bg.wasm', 'package.json', 'sign-in.d.ts', 'sign-in.js',
     'src/classic.js', 'src/index.js', 'src/queue.js', 'src/typingdna.js',
-    'verify-client.d.ts', 'verify-client.js', 'visualizer.js',
+    'verify-client.d.ts', 'verify-client.js', 'verify.js', 'visualizer.js',
   ]);
   assert.equal(packed.name, 'keycadence');
 });
@@ -78,12 +78,14 @@ test('installed into a fresh project, its VerifyClient imports in Node and encry
 const key = deriveKey('secret', 'application', 1.1);
 const sealed = encryptPayload(key, JSON.stringify({ email: 'a@example.com' }));
 const client = new VerifyClient({ clientId: 'c', applicationId: 'application', secret: 'secret', serverUrl: 'http://127.0.0.1:9' });
-console.log(JSON.stringify({ roundTrip: decryptPayload(key, sealed), hasSend: typeof client.sendOTP }));
+console.log(JSON.stringify({ roundTrip: decryptPayload(key, sealed), hasSend: typeof client.sendOTP, verifyScript: import.meta.resolve('keycadence/verify') }));
 `);
   const { stdout } = await run(process.execPath, ['verify.mjs'], { cwd: project });
   const out = JSON.parse(stdout.trim().split('\n').pop());
   assert.equal(out.roundTrip, JSON.stringify({ email: 'a@example.com' }));
   assert.equal(out.hasSend, 'function');
+  // The Verify window's front-end script is exported too (the file the server serves).
+  assert.match(out.verifyScript, /node_modules\/keycadence\/verify\.js$/);
 });
 
 test('installed into a fresh project, it works as a plain ES module', async () => {

@@ -138,7 +138,9 @@ pub fn router(state: AppState) -> Router {
         ),
         None => api,
     };
+    // The Verify window's pages and scripts (not API routes either).
     with_script
+        .merge(crate::verify_window::routes::router())
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))

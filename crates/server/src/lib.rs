@@ -23,3 +23,4 @@ pub mod routes;
 pub mod settings;
 pub mod signin;
 pub mod user_id;
+pub mod verify_window;

@@ -38,6 +38,14 @@ pub enum DeliveryError {
     SmsRejected { status: u16, message: String },
     #[error("the SMS gateway could not be reached: {0}")]
     SmsTransport(#[source] reqwest::Error),
+    #[error("--email-outbox and an SMTP relay exclude each other")]
+    OutboxAndSmtp,
+    #[error("cannot write to the e-mail outbox {path}: {source}")]
+    Outbox {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// An application's SMS account at the gateway.
@@ -57,6 +65,8 @@ pub struct Email<'a> {
 
 pub struct Delivery {
     smtp: Option<AsyncSmtpTransport<Tokio1Executor>>,
+    /// Development: e-mails written here as `.eml` files instead of sent.
+    outbox: Option<std::path::PathBuf>,
     http: reqwest::Client,
     sms_base_url: String,
 }
@@ -68,6 +78,15 @@ impl Delivery {
             .as_ref()
             .map(|smtp| smtp_transport(smtp, settings.delivery_timeout))
             .transpose()?;
+        if smtp.is_some() && settings.email_outbox.is_some() {
+            return Err(DeliveryError::OutboxAndSmtp);
+        }
+        if let Some(outbox) = &settings.email_outbox {
+            std::fs::create_dir_all(outbox).map_err(|source| DeliveryError::Outbox {
+                path: outbox.clone(),
+                source,
+            })?;
+        }
         let base = settings.sms_base_url.trim_end_matches('/').to_string();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(DeliveryError::SmsBaseUrl(base));
@@ -78,18 +97,19 @@ impl Delivery {
             .map_err(DeliveryError::HttpClient)?;
         Ok(Delivery {
             smtp,
+            outbox: settings.email_outbox.clone(),
             http,
             sms_base_url: base,
         })
     }
 
-    /// Whether an SMTP relay is configured (else no application has an e-mail gateway).
+    /// Whether e-mail can be delivered: an SMTP relay, or the development outbox (else no
+    /// application has an e-mail gateway).
     pub fn has_smtp(&self) -> bool {
-        self.smtp.is_some()
+        self.smtp.is_some() || self.outbox.is_some()
     }
 
     pub async fn email(&self, email: Email<'_>) -> Result<(), DeliveryError> {
-        let transport = self.smtp.as_ref().ok_or(DeliveryError::NoSmtpRelay)?;
         let from: Mailbox = email
             .from
             .parse()
@@ -101,6 +121,10 @@ impl Delivery {
             .subject(email.subject)
             .header(ContentType::TEXT_PLAIN)
             .body(email.body)?;
+        if let Some(outbox) = &self.outbox {
+            return write_to_outbox(outbox, &message.formatted()).await;
+        }
+        let transport = self.smtp.as_ref().ok_or(DeliveryError::NoSmtpRelay)?;
         transport.send(message).await?;
         Ok(())
     }
@@ -138,6 +162,16 @@ impl Delivery {
             message,
         })
     }
+}
+
+/// Writes one message as `<unix millis>-<random>.eml` (names sort by time).
+async fn write_to_outbox(outbox: &std::path::Path, message: &[u8]) -> Result<(), DeliveryError> {
+    let millis = crate::db::now_millis();
+    let name = format!("{millis:013}-{:08x}.eml", rand::random::<u32>());
+    let path = outbox.join(name);
+    tokio::fs::write(&path, message)
+        .await
+        .map_err(|source| DeliveryError::Outbox { path, source })
 }
 
 fn smtp_transport(

@@ -52,6 +52,11 @@ pub enum OtpSetupError {
     Backup(#[from] BackupConfigError),
     #[error("cannot count Verify applications: {0}")]
     Db(#[from] sqlx::Error),
+    #[error(
+        "--email-outbox is for development only: it is refused unless the server listens on a \
+         loopback address (it listens on {0})"
+    )]
+    OutboxNotLocal(std::net::SocketAddr),
 }
 
 /// One loud line per active application that answers `/otp/send` with the code it sent.
@@ -89,6 +94,16 @@ impl OtpState {
     /// payload key cache to the applications in the database.
     pub async fn new(config: &ServeConfig, db: &Db) -> Result<OtpState, OtpSetupError> {
         let settings = &config.otp;
+        if let Some(outbox) = &settings.email_outbox {
+            if !config.listen.ip().is_loopback() {
+                return Err(OtpSetupError::OutboxNotLocal(config.listen));
+            }
+            tracing::warn!(
+                path = %outbox.display(),
+                "development e-mail outbox: e-mails (and the codes in them) are written to this \
+                 folder, not sent"
+            );
+        }
         let (keys, generated) = settings.keys.load_or_generate(&config.database_url)?;
         for file in generated {
             tracing::warn!(

@@ -97,6 +97,11 @@ pub struct OtpArgs {
     pub smtp_username: Option<String>,
     #[arg(long, env = "KEYCADENCE_SMTP_PASSWORD", hide_env_values = true)]
     pub smtp_password: Option<Secret>,
+    /// DEVELOPMENT ONLY: write e-mails as .eml files into this folder instead of sending them
+    /// (the demo's outbox). Refused with an SMTP relay, and unless the server listens on a
+    /// loopback address: anyone who can read the folder has every user's codes.
+    #[arg(long, env = "KEYCADENCE_EMAIL_OUTBOX")]
+    pub email_outbox: Option<std::path::PathBuf>,
     /// Base URL of the Twilio-compatible SMS API (default https://api.twilio.com).
     #[arg(long, env = "KEYCADENCE_SMS_BASE_URL")]
     pub sms_base_url: Option<String>,
@@ -166,6 +171,8 @@ pub struct OtpSettings {
     pub keys: KeySources,
     /// `None`: no SMTP relay, so no e-mail gateway (code 132).
     pub smtp: Option<SmtpSettings>,
+    /// Development: e-mails written to this folder instead of sent.
+    pub email_outbox: Option<std::path::PathBuf>,
     pub sms_base_url: String,
     pub delivery_timeout: Duration,
     pub backup_code_memory_kib: u32,
@@ -179,6 +186,7 @@ impl Default for OtpSettings {
         OtpSettings {
             keys: KeySources::default(),
             smtp: None,
+            email_outbox: None,
             sms_base_url: DEFAULT_SMS_BASE_URL.to_string(),
             delivery_timeout: Duration::from_secs(10),
             backup_code_memory_kib: keycadence_otp::BackupHashCost::default().memory_kib,
@@ -211,6 +219,7 @@ impl OtpSettings {
                     .unwrap_or_default(),
             },
             smtp,
+            email_outbox: args.email_outbox.or(file.email_outbox),
             sms_base_url: args
                 .sms_base_url
                 .or(file.sms_base_url)

@@ -24,7 +24,7 @@ pub mod error;
 pub mod routes;
 pub mod store;
 pub mod typing;
-mod wire;
+pub mod wire;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -160,18 +160,29 @@ pub async fn create(
     tenant: &Tenant,
     request: CreateRequest,
 ) -> SignInResult<(serde_json::Value, String)> {
+    let (id, record, token) =
+        create_for(state, tenant.tenant_id, &tenant.settings, request).await?;
+    Ok((wire::view(&id, &record, now()), token))
+}
+
+/// Creates a sign-in of `tenant_id`'s user (the application must be enabled for that tenant):
+/// its id, record and browser token. The Verify window creates its sign-ins this way, with the
+/// tenant the application is bound to.
+pub async fn create_for(
+    state: &AppState,
+    tenant_id: i64,
+    settings: &TenantSettings,
+    request: CreateRequest,
+) -> SignInResult<(String, SignInRecord, String)> {
     let app = active_app(state, &request.application_id).await?;
     let policy = match state.db.find_sign_in_policy(app.app_ref).await? {
-        Some(stored) if stored.tenant_id == tenant.tenant_id => {
+        Some(stored) if stored.tenant_id == tenant_id => {
             serde_json::from_str::<Policy>(&stored.policy)?
         }
         _ => return Err(SignInFailure::ApplicationUnavailable),
     };
-    let user_id = crate::user_id::validate(
-        &request.user_id,
-        tenant.settings.reject_contact_like_user_ids,
-    )
-    .map_err(|_| SignInFailure::BadParameter("user_id"))?;
+    let user_id = crate::user_id::validate(&request.user_id, settings.reject_contact_like_user_ids)
+        .map_err(|_| SignInFailure::BadParameter("user_id"))?;
     let mut contact = Contact::default();
     if let Some(email) = request.email {
         let fields = VerifyPayload {
@@ -198,7 +209,7 @@ pub async fn create(
         (Some(sid), Some(identity)) => {
             let service = state
                 .db
-                .find_totp_service(tenant.tenant_id, &sid)
+                .find_totp_service(tenant_id, &sid)
                 .await?
                 .ok_or(SignInFailure::UnknownTotpService)?;
             let entity = TotpEntity {
@@ -226,16 +237,16 @@ pub async fn create(
     let enrolled = state
         .db
         .type2_enrolments(
-            tenant.tenant_id,
+            tenant_id,
             &user_id,
             mobile,
-            tenant.settings.max_patterns_per_bucket.max(1),
+            settings.max_patterns_per_bucket.max(1),
         )
         .await?;
     factors.typing_enrolments = u32::try_from(enrolled.len()).unwrap_or(u32::MAX);
     let first_factor = match &request.first_factor_pattern {
         Some(tp) if policy.typing_on(request.device) => {
-            first_factor_typing(state, tenant, &user_id, tp, mobile, &policy).await?
+            first_factor_typing(state, tenant_id, settings, &user_id, tp, mobile, &policy).await?
         }
         _ => FirstFactorTyping::NotGiven,
     };
@@ -255,7 +266,7 @@ pub async fn create(
         .db
         .insert_sign_in(&NewSignIn {
             id: &id,
-            tenant_id: tenant.tenant_id,
+            tenant_id,
             app_ref: app.app_ref,
             user_id: &record.user_id,
             token_hash: &sha256_hex(&token),
@@ -263,14 +274,15 @@ pub async fn create(
             expire_at: i64::try_from(record.state.expire_at.0).unwrap_or(i64::MAX),
         })
         .await?;
-    Ok((wire::view(&id, &record, now), token))
+    Ok((id, record, token))
 }
 
 /// The invisible second factor: the first factor's type 1 pattern against the user's
 /// enrolment of that text. Replays (a pattern enrolled or verified before) do not match.
 async fn first_factor_typing(
     state: &AppState,
-    tenant: &Tenant,
+    tenant_id: i64,
+    settings: &TenantSettings,
     user_id: &str,
     tp: &str,
     mobile: bool,
@@ -286,10 +298,10 @@ async fn first_factor_typing(
     let Some(enrolled) = state
         .db
         .enrolled_patterns(
-            tenant.tenant_id,
+            tenant_id,
             user_id,
             submission.bucket,
-            tenant.settings.max_patterns_per_bucket,
+            settings.max_patterns_per_bucket,
         )
         .await?
     else {

@@ -626,3 +626,49 @@ async fn code_records_are_swapped_only_at_the_version_read() {
     assert_eq!(load("another user").await, None);
     server.stop().await;
 }
+
+/// The development outbox: e-mails land in the folder (a code validates from there), and a
+/// server listening beyond loopback refuses to start with it.
+#[tokio::test]
+async fn the_development_outbox_keeps_mails_and_is_refused_beyond_loopback() {
+    let outbox = tempfile::tempdir().unwrap();
+    let folder = outbox.path().to_path_buf();
+    let sms = SmsGateway::start().await;
+    let server = TestServer::start_with(
+        Gateways {
+            smtp_port: None,
+            sms_base: sms.base.clone(),
+        },
+        |config| config.otp.email_outbox = Some(folder.clone()),
+    )
+    .await;
+    let app = server.email_app(|_| {}).await;
+    let user = unique_email("outbox");
+    app.send(TestApp::email(&user))
+        .await
+        .expect(9, 200)
+        .no_otp();
+    let mails: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|entry| std::fs::read_to_string(entry.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains(&format!("To: {user}")), "{}", mails[0]);
+    let code = code_in(&mails[0], 6);
+    app.validate(TestApp::email(&user), &code)
+        .await
+        .expect(19, 200);
+
+    let mut config = keycadence_server::config::ServeConfig {
+        database_url: database_url(outbox.path()),
+        ..Default::default()
+    };
+    config.otp.email_outbox = Some(folder.clone());
+    config.listen = "0.0.0.0:0".parse().unwrap();
+    let refused = keycadence_server::app::AppState::new(config).await;
+    let message = refused.err().expect("refused").to_string();
+    assert!(
+        message.contains("--email-outbox is for development only"),
+        "{message}"
+    );
+}
