@@ -48,7 +48,7 @@ fn status_name(status: VerificationStatus) -> &'static str {
     }
 }
 
-pub(super) fn view(id: &str, record: &SignInRecord, now: UnixMillis) -> Value {
+pub(crate) fn view(id: &str, record: &SignInRecord, now: UnixMillis) -> Value {
     let s = record.state.at(now);
     let verification = s.verification.as_ref().map(|v| {
         let mut object = json!({
