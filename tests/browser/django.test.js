@@ -120,7 +120,13 @@ test('keycadence-server serves the classic script at /scripts/keycadence.js only
   const served = await fetch(`${apiUrl}/scripts/keycadence.js`);
   assert.equal(served.status, 200);
   assert.match(served.headers.get('content-type'), /^text\/javascript/);
+  // gzipped for a browser that accepts it (fetch asks for it, and unpacks it).
+  assert.equal(served.headers.get('content-encoding'), 'gzip');
   assert.deepEqual(Buffer.from(await served.arrayBuffer()), await readFile(join(ROOT, 'pkg', 'keycadence.js')));
+  const verifyScript = await fetch(`${apiUrl}/verify-2fa/typingdna-verify.js`);
+  assert.equal(verifyScript.status, 200);
+  assert.equal(verifyScript.headers.get('content-encoding'), 'gzip');
+  assert.deepEqual(Buffer.from(await verifyScript.arrayBuffer()), await readFile(join(ROOT, 'pkg', 'verify.js')));
 
   const port = await freePort();
   const plain = start(serverBin, ['--database-url', database, 'serve', '--listen', `127.0.0.1:${port}`]);

@@ -26,10 +26,13 @@ const WINDOW_SCRIPT: &str = include_str!("assets/window.js");
 const WINDOW_STYLE: &str = include_str!("assets/window.css");
 
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let assets = Router::new()
         .route(FRONT_END_SCRIPT_PATH, get(front_end_script))
         .route(WINDOW_SCRIPT_PATH, get(window_script))
         .route(WINDOW_STYLE_PATH, get(window_style))
+        .layer(crate::app::static_file_compression());
+    Router::new()
+        .merge(assets)
         .route(WINDOW_PATH, get(open_get).post(open_post))
         .route("/verify-2fa/sessions/{session}/next", post(next))
         .route("/verify-2fa/sessions/{session}/attempt", post(attempt))
