@@ -6,15 +6,9 @@
 // business: index.js (ES module, fetches the .wasm) and classic.js (classic script, the module
 // inside it, instantiated synchronously) call `markLoaded()` once the glue is ready.
 
-import {
-  Recorder,
-  textId,
-  quality,
-  patternLength,
-  mobileValidity,
-  isMobileUserAgent,
-} from './keycadence_wasm.js';
+import { Recorder, isMobileUserAgent } from './keycadence_wasm.js';
 import { EventQueue } from './queue.js';
+import { quality, patternLength, mobileValidity, textId } from './helpers.js';
 
 // The keyboard events of every handler set; the recorder picks its own once the wasm is loaded.
 // Until then the queue listens to these, with the fields' values and carets (which only the

@@ -6,7 +6,8 @@
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
-use keycadence_wasm::{text_id, Recorder};
+use keycadence_core::text_id::text_id;
+use keycadence_wasm::Recorder;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -147,7 +148,7 @@ fn typed_keys_become_type_1_and_type_2_rows() {
             "0",
             "0",
             "5",
-            &text_id("hello".into()).to_string()
+            &text_id("hello").to_string()
         ]
     );
     let type1_rows = rows(&type1);
@@ -246,7 +247,7 @@ fn targets_filter_keystrokes_by_element_id() {
     let type1 = pattern(&rec, &[("type", 1.into()), ("targetId", "wanted".into())]).unwrap();
     let header: Vec<&str> = type1.split('|').next().unwrap().split(',').collect();
     assert_eq!(header[4], "2");
-    assert_eq!(header[5], text_id("ab".into()).to_string());
+    assert_eq!(header[5], text_id("ab").to_string());
 }
 
 #[wasm_bindgen_test]
@@ -419,7 +420,7 @@ fn the_device_signature_is_read_from_this_browser() {
     let signature = &fields[340..];
     let screen = window.screen().unwrap();
     let language = window.navigator().language().unwrap();
-    assert_eq!(signature[6], text_id(language.into()).to_string());
+    assert_eq!(signature[6], text_id(&language).to_string());
     assert_eq!(signature[13], screen.width().unwrap().to_string());
     assert_eq!(signature[14], screen.height().unwrap().to_string());
     // Chromium on Linux: browser 1 (Chrome), OS 3 (Linux), pc.
