@@ -83,57 +83,49 @@ export default class TypingDNA {
     TypingDNA.instance = this;
   }
 
-  getTypingPattern(options) { return TypingDNA.getTypingPattern(options); }
-  get(length) { return TypingDNA.get(length); }
-  getDiagram(str, textId) { return TypingDNA.getDiagram(str, textId); }
-  getExtendedDiagram(str, textId) { return TypingDNA.getExtendedDiagram(str, textId); }
-  getMouseDiagram() { return TypingDNA.getMouseDiagram(); }
-  start() { return TypingDNA.start(); }
-  stop() { return TypingDNA.stop(); }
-  reset(all) { return TypingDNA.reset(all); }
-  addTarget(id) { return TypingDNA.addTarget(id); }
-  removeTarget(id) { return TypingDNA.removeTarget(id); }
-  startMouse() { return TypingDNA.startMouse(); }
-  stopMouse() { return TypingDNA.stopMouse(); }
   startDiagram() {}
   stopDiagram() {}
-  getQuality(pattern) { return TypingDNA.getQuality(pattern); }
-  getLength(pattern) { return TypingDNA.getLength(pattern); }
-  getTextId(str) { return TypingDNA.getTextId(str); }
-  isMobile() { return TypingDNA.isMobile(); }
-  checkEnvironment() { return TypingDNA.checkEnvironment(); }
-  removeEventListeners() { return TypingDNA.removeEventListeners(); }
 
-  // The bindings give `undefined` for "no pattern"; the reference gives `null`.
-  static getTypingPattern(options) { return live('getTypingPattern').getTypingPattern(options) ?? null; }
-  static get(length) { return live('get').get(length); }
-  static getDiagram(str, textId) { return live('getDiagram').getDiagram(false, str, textId) ?? null; }
-  static getExtendedDiagram(str, textId) { return live('getExtendedDiagram').getDiagram(true, str, textId) ?? null; }
-  static getMouseDiagram() { return live('getMouseDiagram').getMouseDiagram(); }
-  static start() { return live('start').start(); }
-  static stop() { return live('stop').stop(); }
-  static reset(all) { live('reset').reset(all); }
-  static addTarget(id) { live('addTarget').addTarget(id); }
-  static removeTarget(id) { live('removeTarget').removeTarget(id); }
-  static startMouse() { return live('startMouse').startMouse(); }
-  static stopMouse() { return live('stopMouse').stopMouse(); }
-  static resetMouse(all) { live('resetMouse').resetMouse(all); }
-  static checkEnvironment() { return live('checkEnvironment').checkEnvironment(); }
-  static removeEventListeners() { live('removeEventListeners').removeEventListeners(); }
   static isMobile() {
     if (recorder) return recorder.isMobile();
     wasm('isMobile');
     return isMobileUserAgent();
   }
-  static getQuality(pattern) { wasm('getQuality'); return quality(pattern); }
-  static getLength(pattern) { wasm('getLength'); return patternLength(pattern); }
-  static getTextId(str) { wasm('getTextId'); return textId(str); }
-  static checkMobileValidity(pattern) { wasm('checkMobileValidity'); return mobileValidity(pattern); }
 
   /** When the recorder started, in ms since the epoch on its clock (the first seek's origin). */
   static get createdAt() { live('createdAt'); return queue.createdAt; }
   /** The recorder's clock: 'event' (event timestamps) or 'date' (Date.now() in the handler). */
   static get clock() { live('clock'); return queue.eventClock ? 'event' : 'date'; }
+}
+
+// The methods are defined by name from tables rather than one by one: the page downloads every
+// byte of this file. Each method of the recorder is a static method over the live recorder;
+// the bindings give `undefined` for "no pattern" where the reference gives `null`.
+const statics = {
+  getTypingPattern: (options) => live('getTypingPattern').getTypingPattern(options) ?? null,
+  getDiagram: (str, textId) => live('getDiagram').getDiagram(false, str, textId) ?? null,
+  getExtendedDiagram: (str, textId) => live('getExtendedDiagram').getDiagram(true, str, textId) ?? null,
+};
+for (const name of ['get', 'getMouseDiagram', 'start', 'stop', 'reset', 'addTarget', 'removeTarget', 'startMouse',
+  'stopMouse', 'resetMouse', 'checkEnvironment', 'removeEventListeners']) {
+  statics[name] = (...args) => live(name)[name](...args);
+}
+// The helpers that need no recorder (but, as the other methods, the loaded module).
+for (const [name, helper] of Object.entries({
+  getQuality: quality, getLength: patternLength, getTextId: textId, checkMobileValidity: mobileValidity,
+})) {
+  statics[name] = (argument) => {
+    wasm(name);
+    return helper(argument);
+  };
+}
+Object.assign(TypingDNA, statics);
+// Every static method but `resetMouse` and `checkMobileValidity` is an instance method too,
+// which calls the static one.
+for (const name of [...Object.keys(statics), 'isMobile']) {
+  if (name != 'resetMouse' && name != 'checkMobileValidity') {
+    TypingDNA.prototype[name] = (...args) => TypingDNA[name](...args);
+  }
 }
 
 TypingDNA.initialized = false;
