@@ -11,6 +11,6 @@ use crate::browser;
 #[wasm_bindgen(js_name = isMobileUserAgent)]
 pub fn is_mobile_user_agent() -> u8 {
     u8::from(device::is_mobile(
-        &browser::user_agent().as_string().unwrap_or_default(),
+        &browser::user_agent().unwrap_or_default(),
     ))
 }

@@ -142,14 +142,7 @@ fn typed_keys_become_type_1_and_type_2_rows() {
     let header: Vec<&str> = type1.split('|').next().unwrap().split(',').collect();
     assert_eq!(
         &header[..6],
-        &[
-            "0",
-            "3.2",
-            "0",
-            "0",
-            "5",
-            &text_id("hello").to_string()
-        ]
+        &["0", "3.2", "0", "0", "5", &text_id("hello").to_string()]
     );
     let type1_rows = rows(&type1);
     assert_eq!(type1_rows.len(), 5);
