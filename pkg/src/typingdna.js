@@ -6,7 +6,26 @@
 // business: index.js (ES module, fetches the .wasm) and classic.js (classic script, the module
 // inside it, instantiated synchronously) call `markLoaded()` once the glue is ready.
 
-import { Recorder, isMobileUserAgent } from './keycadence_wasm.js';
+import {
+  createRecorder as createWasmRecorder,
+  consume,
+  getTypingPattern,
+  get,
+  getDiagram,
+  getMouseDiagram,
+  start,
+  stop,
+  reset,
+  resetMouse,
+  startMouse,
+  stopMouse,
+  addTarget,
+  removeTarget,
+  isMobile,
+  checkEnvironment,
+  removeEventListeners,
+  isMobileUserAgent,
+} from './keycadence_wasm.js';
 import { EventQueue } from './queue.js';
 import { quality, patternLength, mobileValidity, textId } from './helpers.js';
 
@@ -18,12 +37,19 @@ const KEYS_BEFORE_LOAD = 0b1111;
 let isLoaded = false;
 let instance = null; // the TypingDNA singleton, once constructed
 let queue = null; // its event queue, from construction on
-let recorder = null; // its wasm recorder, once constructed and loaded
+let recorder = null; // its wasm recorder's methods, once constructed and loaded
 let fixQuirks = false;
 
+// The module's functions over its one recorder, by method name.
+const wasmRecorder = {
+  getTypingPattern, get, getDiagram, getMouseDiagram, start, stop, reset, resetMouse, startMouse, stopMouse,
+  addTarget, removeTarget, isMobile, checkEnvironment, removeEventListeners,
+};
+
 function createRecorder() {
-  recorder = new Recorder(queue, fixQuirks);
-  queue.full = () => recorder.consume();
+  createWasmRecorder(queue, fixQuirks);
+  recorder = wasmRecorder;
+  queue.full = consume;
 }
 
 let failed = false;

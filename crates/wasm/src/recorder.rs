@@ -1,6 +1,7 @@
-//! The recorder as a JavaScript class: the core state machine fed by the event queue of the
-//! page's listeners, and the reference's methods. Argument handling that the reference does with loose JavaScript
-//! values is done here on `JsValue`s, so the shim only forwards arguments.
+//! The recorder: the core state machine fed by the event queue of the page's listeners, and
+//! the reference's methods (exported to JavaScript by [`crate::exports`]). Argument handling
+//! that the reference does with loose JavaScript values is done here on `JsValue`s, so the shim
+//! only forwards arguments.
 
 use std::cell::{RefCell, RefMut};
 
@@ -15,7 +16,6 @@ use crate::queue::{self, EventQueue};
 
 /// The recorder: fed by an [`EventQueue`] that listens until
 /// [`Recorder::remove_event_listeners`].
-#[wasm_bindgen]
 pub struct Recorder {
     recorder: RefCell<core::Recorder>,
     queue: EventQueue,
@@ -58,13 +58,11 @@ impl Recorder {
     }
 }
 
-#[wasm_bindgen]
 impl Recorder {
     /// A recorder fed by `queue` (constructed with `new TypingDNA()`, possibly before this
     /// module loaded, and possibly listening already): it starts at the queue's `createdAt`,
     /// and from now on the queue listens to the events of this browser's handler set.
     /// `fix_quirks` corrects the reference's bugs Q1 to Q3.
-    #[wasm_bindgen(constructor)]
     pub fn new(queue: EventQueue, fix_quirks: bool) -> Result<Recorder, JsValue> {
         match browser::page() {
             0 => return Err("keycadence: no window: the recorder runs in a page".into()),
@@ -102,7 +100,6 @@ impl Recorder {
 
     /// `getTypingPattern(options)`: a string, `null` (type 1/2 with more than 7 % of the text
     /// not typed), or a `TypeError` for a `null` argument.
-    #[wasm_bindgen(js_name = getTypingPattern)]
     pub fn typing_pattern(&self, options: JsValue) -> Result<Option<String>, JsValue> {
         // Read the options before borrowing: their getters are page code.
         let argument = js_value::pattern_argument(&options)?;
@@ -120,7 +117,6 @@ impl Recorder {
     }
 
     /// Deprecated `getDiagram(str, textId)` (`extended`: `getExtendedDiagram`).
-    #[wasm_bindgen(js_name = getDiagram)]
     pub fn diagram(&self, extended: bool, text: JsValue, text_id: JsValue) -> Option<String> {
         let text = js_value::primitive(&text);
         let text_id = js_value::primitive(&text_id);
@@ -129,7 +125,6 @@ impl Recorder {
     }
 
     /// `getMouseDiagram()`: the "type 9" mouse pattern.
-    #[wasm_bindgen(js_name = getMouseDiagram)]
     pub fn mouse_diagram(&self) -> String {
         self.before_pattern().mouse_diagram()
     }
@@ -150,46 +145,39 @@ impl Recorder {
     }
 
     /// `TypingDNA.resetMouse(all)`.
-    #[wasm_bindgen(js_name = resetMouse)]
     pub fn reset_mouse(&self, all: JsValue) {
         self.caught_up().reset_mouse(is_true(&all));
     }
 
     /// `startMouse()`: returns `true`.
-    #[wasm_bindgen(js_name = startMouse)]
     pub fn start_mouse(&self) -> bool {
         self.caught_up().start_mouse()
     }
 
     /// `stopMouse()`: returns `false`.
-    #[wasm_bindgen(js_name = stopMouse)]
     pub fn stop_mouse(&self) -> bool {
         self.caught_up().stop_mouse()
     }
 
     /// `addTarget(id)`.
-    #[wasm_bindgen(js_name = addTarget)]
     pub fn add_target(&self, id: JsValue) {
         let id = target_id(&id);
         self.current().add_target(&id);
     }
 
     /// `removeTarget(id)`.
-    #[wasm_bindgen(js_name = removeTarget)]
     pub fn remove_target(&self, id: JsValue) {
         let id = target_id(&id);
         self.current().remove_target(&id);
     }
 
     /// `isMobile()`: 1 or 0, decided at construction.
-    #[wasm_bindgen(js_name = isMobile)]
     pub fn is_mobile(&self) -> u8 {
         u8::from(self.recorder.borrow().is_mobile())
     }
 
     /// `checkEnvironment()`:
     /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
-    #[wasm_bindgen(js_name = checkEnvironment)]
     pub fn check_environment(&self) -> JsValue {
         let mut recorder = self.caught_up();
         // `checkEnvironment` evaluates its browser markers at each call.
@@ -205,7 +193,6 @@ impl Recorder {
 
     /// `removeEventListeners()`: stops listening for good (the shim never listens again); the
     /// events queued before still count.
-    #[wasm_bindgen(js_name = removeEventListeners)]
     pub fn remove_event_listeners(&self) {
         self.queue.listen(0, false);
     }
