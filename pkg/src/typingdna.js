@@ -10,8 +10,6 @@ import {
   createRecorder as createWasmRecorder,
   consume,
   getTypingPattern,
-  get,
-  getDiagram,
   getMouseDiagram,
   start,
   stop,
@@ -42,7 +40,7 @@ let fixQuirks = false;
 
 // The module's functions over its one recorder, by method name.
 const wasmRecorder = {
-  getTypingPattern, get, getDiagram, getMouseDiagram, start, stop, reset, resetMouse, startMouse, stopMouse,
+  getTypingPattern, getMouseDiagram, start, stop, reset, resetMouse, startMouse, stopMouse,
   addTarget, removeTarget, isMobile, checkEnvironment, removeEventListeners,
 };
 
@@ -127,12 +125,17 @@ export default class TypingDNA {
 // The methods are defined by name from tables rather than one by one: the page downloads every
 // byte of this file. Each method of the recorder is a static method over the live recorder;
 // the bindings give `undefined` for "no pattern" where the reference gives `null`.
+// The deprecated `get(length)`, `getDiagram(str, textId)` and `getExtendedDiagram(str, textId)`
+// are the patterns `getTypingPattern` gives for these options (the core's legacy entry points
+// read their arguments exactly as it reads the options).
+const pattern = (method, options) => live(method).getTypingPattern(options) ?? null;
 const statics = {
-  getTypingPattern: (options) => live('getTypingPattern').getTypingPattern(options) ?? null,
-  getDiagram: (str, textId) => live('getDiagram').getDiagram(false, str, textId) ?? null,
-  getExtendedDiagram: (str, textId) => live('getExtendedDiagram').getDiagram(true, str, textId) ?? null,
+  getTypingPattern: (options) => pattern('getTypingPattern', options),
+  get: (length) => pattern('get', { type: 0, length }),
+  getDiagram: (text, textId) => pattern('getDiagram', { type: 1, text, textId, caseSensitive: false }),
+  getExtendedDiagram: (text, textId) => pattern('getExtendedDiagram', { type: 2, text, textId, caseSensitive: false }),
 };
-for (const name of ['get', 'getMouseDiagram', 'start', 'stop', 'reset', 'addTarget', 'removeTarget', 'startMouse',
+for (const name of ['getMouseDiagram', 'start', 'stop', 'reset', 'addTarget', 'removeTarget', 'startMouse',
   'stopMouse', 'resetMouse', 'checkEnvironment', 'removeEventListeners']) {
   statics[name] = (...args) => live(name)[name](...args);
 }

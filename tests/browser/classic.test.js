@@ -32,6 +32,11 @@ const CALLS = [
   ['getLength', ['0,3.2,0,1,16,5,0|1,2|3,4']],
   ['getLength', ['  12 ,1']],
   ['getTextId', ['Ärger ß ǅ 😀 İ ΣΑΣ']],
+  // The deprecated methods are getTypingPattern calls in the package, their own functions in
+  // the core.
+  ['get', [30]],
+  ['getDiagram', [TEXT]],
+  ['getExtendedDiagram', ['THE QUICK brown', '77']],
 ];
 
 test('one script tag defines TypingDNA, usable in the next script without awaiting anything', async (t) => {

@@ -44,16 +44,6 @@ pub fn typing_pattern(options: JsValue) -> Result<Option<String>, JsValue> {
     with(|recorder| recorder.typing_pattern(options))
 }
 
-#[wasm_bindgen]
-pub fn get(length: JsValue) -> String {
-    with(|recorder| recorder.get(length))
-}
-
-#[wasm_bindgen(js_name = getDiagram)]
-pub fn diagram(extended: bool, text: JsValue, text_id: JsValue) -> Option<String> {
-    with(|recorder| recorder.diagram(extended, text, text_id))
-}
-
 #[wasm_bindgen(js_name = getMouseDiagram)]
 pub fn mouse_diagram() -> String {
     with(Recorder::mouse_diagram)

@@ -110,20 +110,6 @@ impl Recorder {
             })
     }
 
-    /// Deprecated `get(length)`: type 0 without a target.
-    pub fn get(&self, length: JsValue) -> String {
-        let length = js_value::primitive(&length);
-        self.before_pattern().get(&length)
-    }
-
-    /// Deprecated `getDiagram(str, textId)` (`extended`: `getExtendedDiagram`).
-    pub fn diagram(&self, extended: bool, text: JsValue, text_id: JsValue) -> Option<String> {
-        let text = js_value::primitive(&text);
-        let text_id = js_value::primitive(&text_id);
-        self.before_pattern()
-            .legacy_diagram(extended, &text, &text_id, &Page)
-    }
-
     /// `getMouseDiagram()`: the "type 9" mouse pattern.
     pub fn mouse_diagram(&self) -> String {
         self.before_pattern().mouse_diagram()
