@@ -19,7 +19,6 @@ import {
   stopMouse,
   addTarget,
   removeTarget,
-  isMobile,
   checkEnvironment,
   removeEventListeners,
   isMobileUserAgent,
@@ -41,7 +40,7 @@ let fixQuirks = false;
 // The module's functions over its one recorder, by method name.
 const wasmRecorder = {
   getTypingPattern, getMouseDiagram, start, stop, reset, resetMouse, startMouse, stopMouse,
-  addTarget, removeTarget, isMobile, checkEnvironment, removeEventListeners,
+  addTarget, removeTarget, checkEnvironment, removeEventListeners,
 };
 
 function createRecorder() {
@@ -110,8 +109,8 @@ export default class TypingDNA {
   startDiagram() {}
   stopDiagram() {}
 
+  // (The recorder decides it from the user agent too, at construction.)
   static isMobile() {
-    if (recorder) return recorder.isMobile();
     wasm('isMobile');
     return isMobileUserAgent();
   }

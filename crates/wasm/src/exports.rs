@@ -89,11 +89,6 @@ pub fn remove_target(id: JsValue) {
     with(|recorder| recorder.remove_target(id))
 }
 
-#[wasm_bindgen(js_name = isMobile)]
-pub fn is_mobile() -> u8 {
-    with(Recorder::is_mobile)
-}
-
 #[wasm_bindgen(js_name = checkEnvironment)]
 pub fn check_environment() -> JsValue {
     with(Recorder::check_environment)

@@ -1,4 +1,5 @@
-//! The reference's static `isMobile()`, which needs no recorder. (The static helpers over
+//! The reference's `isMobile()`, which needs no recorder: the recorder decides it from the
+//! user agent at construction, which does not change. (The static helpers over
 //! pattern strings and `getTextId` are plain JavaScript in the package, `pkg/src/helpers.js`:
 //! the browser's own `split`, `Number()` and `toLowerCase()` do their work for less download.)
 
@@ -7,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::browser;
 
-/// `isMobile()` for this browser's user agent (1 or 0), without constructing a recorder.
+/// `isMobile()` for this browser's user agent (1 or 0).
 #[wasm_bindgen(js_name = isMobileUserAgent)]
 pub fn is_mobile_user_agent() -> u8 {
     u8::from(device::is_mobile(

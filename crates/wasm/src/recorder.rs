@@ -157,11 +157,6 @@ impl Recorder {
         self.current().remove_target(&id);
     }
 
-    /// `isMobile()`: 1 or 0, decided at construction.
-    pub fn is_mobile(&self) -> u8 {
-        u8::from(self.recorder.borrow().is_mobile())
-    }
-
     /// `checkEnvironment()`:
     /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
     pub fn check_environment(&self) -> JsValue {

@@ -395,7 +395,7 @@ fn check_environment_reads_this_browser() {
         expected
     );
     assert_eq!(Reflect::get(&check, &"isMobile".into()).unwrap(), false);
-    assert_eq!(rec.is_mobile(), 0);
+    assert_eq!(keycadence_wasm::is_mobile_user_agent(), 0);
 }
 
 /// The device signature carries this browser's screen and language.
