@@ -33,16 +33,33 @@ function replace(pattern, replacement, expected) {
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // The glue provides each import as a property `name: function(...)` of one object per module,
-// returned as `"module": object`.
+// returned as `"module": object`. An import wasm-bindgen needs no glue for (numbers in and out)
+// the module takes from the JavaScript module that exports it, which the glue imports whole
+// (`import * as importN from "module"`) and returns as `"module": importN`. wasm-opt gave all
+// the modules one name: the glue's own object provides every import, those as
+// `newName: importN.oldName`.
 const [newModule, ...otherModules] = new Set(WebAssembly.Module.imports(module).map((i) => i.module));
-if (otherModules.length > 0) fail('the module imports from more than one module');
+if (otherModules.length > 0) fail('the minified module imports from more than one module');
+const direct = new Map();
+for (const [, oldModule, namespace] of glue.matchAll(/^\s*"([^"]+)": (import[1-9]\d*),$/gm)) {
+  direct.set(oldModule, namespace);
+}
 const oldModules = new Set(names.imports.map(([oldModule]) => oldModule));
-for (const oldModule of oldModules) {
-  replace(`"${escape(oldModule)}":`, `"${newModule}":`, 1);
+const glueModules = [...oldModules].filter((oldModule) => !direct.has(oldModule));
+if (glueModules.length !== 1) fail(`expected one module of glue functions, found ${glueModules.length}`);
+replace(`"${escape(glueModules[0])}":`, `"${newModule}":`, 1);
+const reexported = [];
+for (const [oldModule, oldName, newName] of names.imports) {
+  if (direct.has(oldModule)) {
+    reexported.push(`${newName}: ${direct.get(oldModule)}.${oldName},`);
+  } else {
+    replace(`(?<![\\w$])${escape(oldName)}: function\\b`, `${newName}: function`, 1);
+  }
 }
-for (const [, oldName, newName] of names.imports) {
-  replace(`(?<![\\w$])${escape(oldName)}: function\\b`, `${newName}: function`, 1);
+for (const [oldModule] of direct) {
+  replace(`\\n\\s*"${escape(oldModule)}": import[1-9]\\d*,(?=\\n)`, '', 1);
 }
+replace('const import0 = \\{', `const import0 = {\n${reexported.join('\n')}`, 1);
 // The glue calls exports as `wasm.name`; some exports it never uses.
 for (const [oldName, newName] of names.exports) {
   replace(`\\bwasm\\.${escape(oldName)}\\b`, `wasm.${newName}`);
@@ -53,7 +70,7 @@ for (const [, used] of glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
   if (!exported.has(used)) fail(`the glue uses wasm.${used}, which the module does not export`);
 }
 for (const { name } of WebAssembly.Module.imports(module)) {
-  if (!new RegExp(`(?<![\\w$])${escape(name)}: function\\b`).test(glue)) {
+  if (!new RegExp(`(?<![\\w$])${escape(name)}: (function\\b|import[1-9])`).test(glue)) {
     fail(`the module imports ${name}, which the glue does not provide`);
   }
 }

@@ -11,11 +11,29 @@
 //
 // Pages written for typingdna.js as a classic script use the classic build (classic.js).
 
-import init from './keycadence_wasm.js';
+import { initSync } from './keycadence_wasm.js';
 import TypingDNA, { markLoaded, failedToLoad } from './typingdna.js';
 
-// Starts loading at import, so the recorder is usually ready before anyone types.
-const ready = init().then(markLoaded);
+/**
+ * The module next to this file, compiled while it downloads when the server labels it
+ * `application/wasm` (streaming compilation requires that type), from its bytes otherwise.
+ * (The glue's own loader does the same with more code; the page pays for every byte of it.)
+ */
+async function compile() {
+  const url = new URL('keycadence_wasm_bg.wasm', import.meta.url);
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`keycadence: fetching ${url} failed: ${response.status}`);
+  return response.headers.get('Content-Type') == 'application/wasm'
+    ? WebAssembly.compileStreaming(response)
+    : WebAssembly.compile(await response.arrayBuffer());
+}
+
+// Starts loading at import, so the recorder is usually ready before anyone types. Instantiating
+// a compiled module this small synchronously is allowed on the main thread.
+const ready = compile().then((module) => {
+  initSync({ module });
+  return markLoaded();
+});
 // A failed load is reported through `TypingDNA.ready`, not as an unhandled rejection.
 ready.catch(failedToLoad);
 

@@ -7,14 +7,24 @@
 // inside it, instantiated synchronously) call `markLoaded()` once the glue is ready.
 
 import {
-  Recorder,
-  textId,
-  quality,
-  patternLength,
-  mobileValidity,
+  createRecorder as createWasmRecorder,
+  consume,
+  getTypingPattern,
+  getMouseDiagram,
+  start,
+  stop,
+  reset,
+  resetMouse,
+  startMouse,
+  stopMouse,
+  addTarget,
+  removeTarget,
+  checkEnvironment,
+  removeEventListeners,
   isMobileUserAgent,
 } from './keycadence_wasm.js';
 import { EventQueue } from './queue.js';
+import { quality, patternLength, mobileValidity, textId } from './helpers.js';
 
 // The keyboard events of every handler set; the recorder picks its own once the wasm is loaded.
 // Until then the queue listens to these, with the fields' values and carets (which only the
@@ -24,12 +34,19 @@ const KEYS_BEFORE_LOAD = 0b1111;
 let isLoaded = false;
 let instance = null; // the TypingDNA singleton, once constructed
 let queue = null; // its event queue, from construction on
-let recorder = null; // its wasm recorder, once constructed and loaded
+let recorder = null; // its wasm recorder's methods, once constructed and loaded
 let fixQuirks = false;
 
+// The module's functions over its one recorder, by method name.
+const wasmRecorder = {
+  getTypingPattern, getMouseDiagram, start, stop, reset, resetMouse, startMouse, stopMouse,
+  addTarget, removeTarget, checkEnvironment, removeEventListeners,
+};
+
 function createRecorder() {
-  recorder = new Recorder(queue, fixQuirks);
-  queue.full = () => recorder.consume();
+  createWasmRecorder(queue, fixQuirks);
+  recorder = wasmRecorder;
+  queue.full = consume;
 }
 
 let failed = false;
@@ -89,57 +106,54 @@ export default class TypingDNA {
     TypingDNA.instance = this;
   }
 
-  getTypingPattern(options) { return TypingDNA.getTypingPattern(options); }
-  get(length) { return TypingDNA.get(length); }
-  getDiagram(str, textId) { return TypingDNA.getDiagram(str, textId); }
-  getExtendedDiagram(str, textId) { return TypingDNA.getExtendedDiagram(str, textId); }
-  getMouseDiagram() { return TypingDNA.getMouseDiagram(); }
-  start() { return TypingDNA.start(); }
-  stop() { return TypingDNA.stop(); }
-  reset(all) { return TypingDNA.reset(all); }
-  addTarget(id) { return TypingDNA.addTarget(id); }
-  removeTarget(id) { return TypingDNA.removeTarget(id); }
-  startMouse() { return TypingDNA.startMouse(); }
-  stopMouse() { return TypingDNA.stopMouse(); }
   startDiagram() {}
   stopDiagram() {}
-  getQuality(pattern) { return TypingDNA.getQuality(pattern); }
-  getLength(pattern) { return TypingDNA.getLength(pattern); }
-  getTextId(str) { return TypingDNA.getTextId(str); }
-  isMobile() { return TypingDNA.isMobile(); }
-  checkEnvironment() { return TypingDNA.checkEnvironment(); }
-  removeEventListeners() { return TypingDNA.removeEventListeners(); }
 
-  // The bindings give `undefined` for "no pattern"; the reference gives `null`.
-  static getTypingPattern(options) { return live('getTypingPattern').getTypingPattern(options) ?? null; }
-  static get(length) { return live('get').get(length); }
-  static getDiagram(str, textId) { return live('getDiagram').getDiagram(false, str, textId) ?? null; }
-  static getExtendedDiagram(str, textId) { return live('getExtendedDiagram').getDiagram(true, str, textId) ?? null; }
-  static getMouseDiagram() { return live('getMouseDiagram').getMouseDiagram(); }
-  static start() { return live('start').start(); }
-  static stop() { return live('stop').stop(); }
-  static reset(all) { live('reset').reset(all); }
-  static addTarget(id) { live('addTarget').addTarget(id); }
-  static removeTarget(id) { live('removeTarget').removeTarget(id); }
-  static startMouse() { return live('startMouse').startMouse(); }
-  static stopMouse() { return live('stopMouse').stopMouse(); }
-  static resetMouse(all) { live('resetMouse').resetMouse(all); }
-  static checkEnvironment() { return live('checkEnvironment').checkEnvironment(); }
-  static removeEventListeners() { live('removeEventListeners').removeEventListeners(); }
+  // (The recorder decides it from the user agent too, at construction.)
   static isMobile() {
-    if (recorder) return recorder.isMobile();
     wasm('isMobile');
     return isMobileUserAgent();
   }
-  static getQuality(pattern) { wasm('getQuality'); return quality(pattern); }
-  static getLength(pattern) { wasm('getLength'); return patternLength(pattern); }
-  static getTextId(str) { wasm('getTextId'); return textId(str); }
-  static checkMobileValidity(pattern) { wasm('checkMobileValidity'); return mobileValidity(pattern); }
 
   /** When the recorder started, in ms since the epoch on its clock (the first seek's origin). */
   static get createdAt() { live('createdAt'); return queue.createdAt; }
   /** The recorder's clock: 'event' (event timestamps) or 'date' (Date.now() in the handler). */
   static get clock() { live('clock'); return queue.eventClock ? 'event' : 'date'; }
+}
+
+// The methods are defined by name from tables rather than one by one: the page downloads every
+// byte of this file. Each method of the recorder is a static method over the live recorder;
+// the bindings give `undefined` for "no pattern" where the reference gives `null`.
+// The deprecated `get(length)`, `getDiagram(str, textId)` and `getExtendedDiagram(str, textId)`
+// are the patterns `getTypingPattern` gives for these options (the core's legacy entry points
+// read their arguments exactly as it reads the options).
+const pattern = (method, options) => live(method).getTypingPattern(options) ?? null;
+const statics = {
+  getTypingPattern: (options) => pattern('getTypingPattern', options),
+  get: (length) => pattern('get', { type: 0, length }),
+  getDiagram: (text, textId) => pattern('getDiagram', { type: 1, text, textId, caseSensitive: false }),
+  getExtendedDiagram: (text, textId) => pattern('getExtendedDiagram', { type: 2, text, textId, caseSensitive: false }),
+};
+for (const name of ['getMouseDiagram', 'start', 'stop', 'reset', 'addTarget', 'removeTarget', 'startMouse',
+  'stopMouse', 'resetMouse', 'checkEnvironment', 'removeEventListeners']) {
+  statics[name] = (...args) => live(name)[name](...args);
+}
+// The helpers that need no recorder (but, as the other methods, the loaded module).
+for (const [name, helper] of Object.entries({
+  getQuality: quality, getLength: patternLength, getTextId: textId, checkMobileValidity: mobileValidity,
+})) {
+  statics[name] = (argument) => {
+    wasm(name);
+    return helper(argument);
+  };
+}
+Object.assign(TypingDNA, statics);
+// Every static method but `resetMouse` and `checkMobileValidity` is an instance method too,
+// which calls the static one.
+for (const name of [...Object.keys(statics), 'isMobile']) {
+  if (name != 'resetMouse' && name != 'checkMobileValidity') {
+    TypingDNA.prototype[name] = (...args) => TypingDNA[name](...args);
+  }
 }
 
 TypingDNA.initialized = false;

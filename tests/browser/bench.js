@@ -7,12 +7,13 @@
 //     on a 30-character text.
 // The browser figures are the median of three rounds, each in a fresh page.
 import { ROOT, openPage, startSession } from './support/session.js';
-import { shippedSizes } from './support/size.js';
+import { SHIPPED_CLASSIC, shippedSizes } from './support/size.js';
 
 const REFERENCE_GZIP = 9388;
 const ROUNDS = 3;
 
 const { files: sizes, total } = await shippedSizes(ROOT);
+const classic = await shippedSizes(ROOT, SHIPPED_CLASSIC);
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -47,3 +48,4 @@ for (const [file, s] of Object.entries(sizes)) {
   console.log(`  ${file.padEnd(26)} ${String(s.bytes).padStart(7)} B  ${String(s.gzip).padStart(7)} B gz`);
 }
 console.log(`  ${'total'.padEnd(26)} ${''.padStart(9)}  ${String(total).padStart(7)} B gz (reference: ${REFERENCE_GZIP} B gz, ${(total / REFERENCE_GZIP).toFixed(2)}x)`);
+console.log(`  classic build keycadence.js ${''.padStart(7)}  ${String(classic.total).padStart(7)} B gz (one file, the module inside)`);

@@ -27,6 +27,16 @@ const CALLS = [
   ['getTypingPattern', [{ type: 1, text: 'THE QUICK brown', caseSensitive: true }]],
   ['getTypingPattern', [{ type: 2, text: TEXT, targetId: 'field' }]],
   ['getQuality', ['0,1,2']],
+  // The static helpers are plain JavaScript in the package, the core's in Rust.
+  ['getQuality', [`160,3.1,0,0,0,0,0,0,0,0,0,${[9, 0, 3, 12, 5, 0, 7, 1, 30, 2, 4, 6].join(',')},${'1,'.repeat(31)}x`]],
+  ['getLength', ['0,3.2,0,1,16,5,0|1,2|3,4']],
+  ['getLength', ['  12 ,1']],
+  ['getTextId', ['Ärger ß ǅ 😀 İ ΣΑΣ']],
+  // The deprecated methods are getTypingPattern calls in the package, their own functions in
+  // the core.
+  ['get', [30]],
+  ['getDiagram', [TEXT]],
+  ['getExtendedDiagram', ['THE QUICK brown', '77']],
 ];
 
 test('one script tag defines TypingDNA, usable in the next script without awaiting anything', async (t) => {

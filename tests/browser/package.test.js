@@ -67,7 +67,7 @@ test('the packed package holds the shim, the declarations, the wasm and the lice
   assert.deepEqual(files, [
     'LICENSE', 'NOTICE', 'README.md', 'index.d.ts', 'index.js', 'index.js.map',
     'keycadence.js', 'keycadence_wasm_bg.wasm', 'package.json', 'sign-in.d.ts', 'sign-in.js',
-    'src/classic.js', 'src/index.js', 'src/queue.js', 'src/typingdna.js',
+    'src/classic.js', 'src/helpers.js', 'src/index.js', 'src/queue.js', 'src/typingdna.js',
     'verify-client.d.ts', 'verify-client.js', 'verify.js', 'visualizer.js',
   ]);
   assert.equal(packed.name, 'keycadence');

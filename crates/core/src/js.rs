@@ -439,72 +439,52 @@ mod primitives {
     }
 }
 
-/// With `browser-js` (and not `rust-js`), the primitives are the browser's own, through js-sys:
-/// its `Number`, `String`, case mapping, `RegExp` and `Math` are the very operations the
-/// reference recorder calls, so they are exact by construction, and the wasm module carries
-/// none of the Rust machinery above.
+/// With `browser-js` (and not `rust-js`), the primitives are the browser's own (`js/primitives.js`
+/// and `Math`): its `Number`, `String`, case mapping, `RegExp` and `Math` are the very
+/// operations the reference recorder calls, so they are exact by construction, and the wasm
+/// module carries none of the Rust machinery above. Only numbers and strings cross: no
+/// JavaScript object is handed to the module, which keeps the module and its glue small and
+/// each primitive one call.
 #[cfg(all(feature = "browser-js", not(feature = "rust-js")))]
 mod primitives {
-    use js_sys::wasm_bindgen::JsValue;
-    use js_sys::{JsString, Math, Number, RegExp};
+    use wasm_bindgen::prelude::*;
 
-    pub fn rd4(x: f64) -> f64 {
-        // `toFixed` cannot throw for 4 digits; `Number` of a string is `ToNumber`.
-        Number::from(x)
-            .to_fixed(4)
-            .map_or(f64::NAN, |fixed| JsValue::from(fixed).unchecked_into_f64())
+    #[wasm_bindgen(module = "/js/primitives.js")]
+    extern "C" {
+        pub fn rd4(x: f64) -> f64;
+        #[wasm_bindgen(js_name = parseInteger)]
+        pub fn parse_int(s: &str) -> f64;
+        #[wasm_bindgen(js_name = stringToNumber)]
+        pub fn string_to_number(s: &str) -> f64;
+        #[wasm_bindgen(js_name = numberToString)]
+        fn number_to_string(x: f64) -> String;
+        #[wasm_bindgen(js_name = toLowerCase)]
+        fn to_lower_case(s: &str) -> String;
+        #[wasm_bindgen(js_name = toUpperCase)]
+        fn to_upper_case(s: &str) -> String;
+        #[wasm_bindgen(js_name = regexTest)]
+        pub fn regex_test(literal: &str, subject: &str) -> bool;
     }
 
-    pub fn parse_int(s: &str) -> f64 {
-        // Radix 0 is `parseInt`'s "no radix": 10, or 16 after a `0x` prefix.
-        Number::parse_int(s, 0)
-    }
-
-    pub fn string_to_number(s: &str) -> f64 {
-        // Unary `+` is `ToNumber`, what `Number(s)` applies; it cannot throw for a string.
-        JsValue::from_str(s).unchecked_into_f64()
+    #[wasm_bindgen(js_namespace = Math)]
+    extern "C" {
+        pub fn atan(x: f64) -> f64;
+        pub fn atan2(y: f64, x: f64) -> f64;
+        pub fn hypot(x: f64, y: f64) -> f64;
     }
 
     pub fn push_shortest(out: &mut String, x: f64) {
-        // `Number.prototype.toString(10)` is `String(x)`; radix 10 cannot throw.
-        if let Ok(text) = Number::from(x).to_string_with_radix(10) {
-            out.push_str(&String::from(text));
-        }
+        out.push_str(&number_to_string(x));
     }
 
     // Case mapping keeps a well-formed string well-formed, so the mapped text comes back into
     // Rust as a `String` without loss (one bulk copy instead of a `charCodeAt` call per unit).
     pub fn to_lower_utf16(s: &str) -> Vec<u16> {
-        String::from(JsString::from(s).to_lower_case())
-            .encode_utf16()
-            .collect()
+        to_lower_case(s).encode_utf16().collect()
     }
 
     pub fn to_upper_utf16(s: &str) -> Vec<u16> {
-        String::from(JsString::from(s).to_upper_case())
-            .encode_utf16()
-            .collect()
-    }
-
-    /// Compiled at each call: the recorder tests at most three expressions per pattern, and
-    /// browsers cache compiled expressions themselves.
-    pub fn regex_test(literal: &'static str, subject: &str) -> bool {
-        // `/body/flags`: the body runs to the last slash.
-        let close = literal.bytes().rposition(|b| b == b'/').unwrap_or(0);
-        let body = literal.get(1..close).unwrap_or_default();
-        RegExp::new(body, &literal[close + 1..]).test(subject)
-    }
-
-    pub fn atan(x: f64) -> f64 {
-        Math::atan(x)
-    }
-
-    pub fn atan2(y: f64, x: f64) -> f64 {
-        Math::atan2(y, x)
-    }
-
-    pub fn hypot(x: f64, y: f64) -> f64 {
-        Math::hypot(x, y)
+        to_upper_case(s).encode_utf16().collect()
     }
 }
 

@@ -47,18 +47,28 @@ export function environment(out, part) {
   ]);
 }
 
-/** The page's `window`; undefined outside a page (in a worker, say). */
-export const pageWindow = () => globalThis.window;
+/** 0 outside a page (no `window`: a worker, say), 1 in a window without a document, 2 in a page. */
+export const page = () => (globalThis.window === undefined ? 0 : window.document == null ? 1 : 2);
+
+// The strings below come back to Rust as `Option<String>`: a string, or undefined for none.
+const text = (value) => (typeof value == 'string' ? value : undefined);
 
 /** `navigator.userAgent`; undefined outside a page. */
-export const userAgent = () => globalThis.window?.navigator.userAgent;
+export const userAgent = () => text(globalThis.window?.navigator.userAgent);
 /** `navigator.platform`. */
-export const platform = () => navigator.platform;
+export const platform = () => text(navigator.platform);
 /** `navigator.language`. */
-export const language = () => navigator.language;
+export const language = () => text(navigator.language);
 
-/** `object.value`. */
-export const value = (object) => object.value;
+/**
+ * `document.getElementById(id).value` when it is a string (text fields' is; most other
+ * elements have none); `found[0]` is set to 1 when the element exists.
+ */
+export function elementValue(id, found) {
+  const element = document.getElementById(id);
+  if (element) found[0] = 1;
+  return text(element?.value);
+}
 
 /** The object `checkEnvironment()` returns. */
 export const environmentCheck = (browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors) => ({

@@ -11,19 +11,21 @@ extern "C" {
     /// `[flags, screen.width, screen.height, navigator.maxTouchPoints]`, see
     /// [`crate::environment`] for the flags and the parts read.
     pub fn environment(out: &mut [f64], part: u32);
-    /// The page's `window`; `undefined` outside a page.
-    #[wasm_bindgen(js_name = pageWindow)]
-    pub fn page_window() -> JsValue;
-    /// `navigator.userAgent`; `undefined` outside a page.
+    /// Where the module runs: 0 outside a page (no `window`), 1 in a window without a
+    /// document, 2 in a page.
+    pub fn page() -> u32;
+    /// `navigator.userAgent`; `None` outside a page.
     #[wasm_bindgen(js_name = userAgent)]
-    pub fn user_agent() -> JsValue;
+    pub fn user_agent() -> Option<String>;
     /// `navigator.platform`.
-    pub fn platform() -> JsValue;
+    pub fn platform() -> Option<String>;
     /// `navigator.language`.
-    pub fn language() -> JsValue;
+    pub fn language() -> Option<String>;
 
-    /// `object.value`.
-    pub fn value(object: &JsValue) -> JsValue;
+    /// `document.getElementById(id).value` when it is a string; `found` is set to 1 when the
+    /// element exists (whatever its value).
+    #[wasm_bindgen(js_name = elementValue)]
+    pub fn element_value(id: &str, found: &mut [f64]) -> Option<String>;
 
     /// Describes `value` into `out`: `[kind, number]`, see [`crate::js_value`]; returns the
     /// value when it is a string.

@@ -62,7 +62,7 @@ impl Facts {
     /// The facts the reference reads afresh for every pattern (§14): language, screen, touch
     /// and orientation. (The user agent and platform count as captured at construction.)
     fn set_live(&self, env: &mut Environment) {
-        env.language = browser::language().as_string();
+        env.language = browser::language();
         env.screen_width = self.screen_width;
         env.screen_height = self.screen_height;
         env.max_touch_points = self.max_touch_points;
@@ -100,8 +100,8 @@ fn count(value: f64) -> u32 {
 pub fn read() -> Environment {
     let facts = Facts::read(Part::Construction);
     let mut env = Environment {
-        user_agent: browser::user_agent().as_string().unwrap_or_default(),
-        platform: browser::platform().as_string().unwrap_or_default(),
+        user_agent: browser::user_agent().unwrap_or_default(),
+        platform: browser::platform().unwrap_or_default(),
         device_motion_event: facts.has(DEVICE_MOTION_EVENT),
         motion_needs_permission: facts.has(MOTION_NEEDS_PERMISSION),
         ms_pointer_touch: facts.has(MS_POINTER_TOUCH),

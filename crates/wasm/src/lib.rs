@@ -4,8 +4,9 @@
 //! the page's real events from an [`EventQueue`] (the package's listeners, `pkg/src/queue.js`,
 //! on `document` and `window` exactly as the TypingDNA recorder v3.2 listens, recorder spec
 //! §2.1), reads the environment from `navigator`, `screen` and `window`, and answers the same
-//! method calls. The npm package's hand-written shim (`pkg/src/index.js`) wraps it in the
-//! `TypingDNA`-compatible singleton class.
+//! method calls, exported as functions over the page's one recorder ([`exports`]). The npm
+//! package's hand-written shim (`pkg/src/index.js`) wraps them in the `TypingDNA`-compatible
+//! singleton class.
 //!
 //! Timestamps come from each event's own `timeStamp` by default (the queue's clock), so a busy
 //! main thread does not distort seek and press times; `Date.now()` in the handler, as the
@@ -13,6 +14,7 @@
 
 mod browser;
 mod environment;
+mod exports;
 mod helpers;
 mod js_value;
 mod page;
@@ -24,7 +26,7 @@ mod recorder;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
-pub use helpers::{is_mobile_user_agent, mobile_validity, pattern_length, quality, text_id};
+pub use helpers::is_mobile_user_agent;
 pub use queue::EventQueue;
 pub use recorder::Recorder;
 

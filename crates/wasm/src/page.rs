@@ -5,17 +5,15 @@ use keycadence_core::recorder::{Document, ElementValue};
 use crate::browser;
 
 /// The browser's `document`.
-pub struct Page<'a>(pub &'a web_sys::Document);
+pub struct Page;
 
-impl Document for Page<'_> {
+impl Document for Page {
     fn element_value(&self, id: &str) -> ElementValue {
-        let Some(element) = self.0.get_element_by_id(id) else {
-            return ElementValue::Missing;
-        };
-        // Text fields have a string `value`; most other elements have none (`undefined`).
-        match browser::value(&element).as_string() {
+        let mut found = [0.0];
+        match browser::element_value(id, &mut found) {
             Some(value) => ElementValue::Text(value),
-            None => ElementValue::NoValue,
+            None if found[0] != 0.0 => ElementValue::NoValue,
+            None => ElementValue::Missing,
         }
     }
 }

@@ -1,6 +1,7 @@
-//! The recorder as a JavaScript class: the core state machine fed by the event queue of the
-//! page's listeners, and the reference's methods. Argument handling that the reference does with loose JavaScript
-//! values is done here on `JsValue`s, so the shim only forwards arguments.
+//! The recorder: the core state machine fed by the event queue of the page's listeners, and
+//! the reference's methods (exported to JavaScript by [`crate::exports`]). Argument handling
+//! that the reference does with loose JavaScript values is done here on `JsValue`s, so the shim
+//! only forwards arguments.
 
 use std::cell::{RefCell, RefMut};
 
@@ -13,17 +14,10 @@ use crate::js_value;
 use crate::page::Page;
 use crate::queue::{self, EventQueue};
 
-/// What the methods change: the core recorder and the page it reads elements from.
-struct State {
-    recorder: core::Recorder,
-    document: web_sys::Document,
-}
-
 /// The recorder: fed by an [`EventQueue`] that listens until
 /// [`Recorder::remove_event_listeners`].
-#[wasm_bindgen]
 pub struct Recorder {
-    state: RefCell<State>,
+    recorder: RefCell<core::Recorder>,
     queue: EventQueue,
 }
 
@@ -39,47 +33,42 @@ fn target_id(value: &JsValue) -> String {
 }
 
 impl Recorder {
-    /// The state with the queued events consumed: every method reads or changes the recorder
+    /// The recorder with the queued events consumed: every method reads or changes it
     /// as it stands after the events that came before the call.
-    fn current(&self) -> RefMut<'_, State> {
-        let mut state = self.state.borrow_mut();
-        queue::consume(&self.queue, &mut state.recorder);
-        state
+    fn current(&self) -> RefMut<'_, core::Recorder> {
+        let mut recorder = self.recorder.borrow_mut();
+        queue::consume(&self.queue, &mut recorder);
+        recorder
     }
 
     /// [`Self::current`], and the gesture time-outs that fell due since the last event fired
     /// (the reference's `setInterval`s would have fired by now), so no timer has to run.
-    fn caught_up(&self) -> RefMut<'_, State> {
-        let mut state = self.current();
-        state.recorder.advance(self.queue.now() as core::Millis);
-        state
+    fn caught_up(&self) -> RefMut<'_, core::Recorder> {
+        let mut recorder = self.current();
+        recorder.advance(self.queue.now() as core::Millis);
+        recorder
     }
 
     /// [`Self::caught_up`], and the live part of the environment read afresh: the reference
     /// reads screen, language, touch and orientation at pattern time.
-    fn before_pattern(&self) -> RefMut<'_, State> {
-        let mut state = self.caught_up();
-        environment::refresh_live(state.recorder.environment_mut());
-        state
+    fn before_pattern(&self) -> RefMut<'_, core::Recorder> {
+        let mut recorder = self.caught_up();
+        environment::refresh_live(recorder.environment_mut());
+        recorder
     }
 }
 
-#[wasm_bindgen]
 impl Recorder {
     /// A recorder fed by `queue` (constructed with `new TypingDNA()`, possibly before this
     /// module loaded, and possibly listening already): it starts at the queue's `createdAt`,
     /// and from now on the queue listens to the events of this browser's handler set.
     /// `fix_quirks` corrects the reference's bugs Q1 to Q3.
-    #[wasm_bindgen(constructor)]
     pub fn new(queue: EventQueue, fix_quirks: bool) -> Result<Recorder, JsValue> {
-        let window = browser::page_window();
-        if window.is_undefined() {
-            return Err("keycadence: no window: the recorder runs in a page".into());
+        match browser::page() {
+            0 => return Err("keycadence: no window: the recorder runs in a page".into()),
+            1 => return Err("keycadence: no document: the recorder runs in a page".into()),
+            _ => {}
         }
-        let window: web_sys::Window = window.unchecked_into();
-        let document = window
-            .document()
-            .ok_or("keycadence: no document: the recorder runs in a page")?;
         let recorder = core::Recorder::with_options(
             environment::read(),
             queue.created_at() as core::Millis,
@@ -91,7 +80,7 @@ impl Recorder {
             matches!(handlers, Handlers::Android | Handlers::AndroidFirefox),
         );
         Ok(Recorder {
-            state: RefCell::new(State { recorder, document }),
+            recorder: RefCell::new(recorder),
             queue,
         })
     }
@@ -100,9 +89,9 @@ impl Recorder {
     /// call is under way (an event dispatched synchronously from page code it ran): the queue
     /// then keeps the events for later.
     pub fn consume(&self) -> bool {
-        match self.state.try_borrow_mut() {
-            Ok(mut state) => {
-                queue::consume(&self.queue, &mut state.recorder);
+        match self.recorder.try_borrow_mut() {
+            Ok(mut recorder) => {
+                queue::consume(&self.queue, &mut recorder);
                 true
             }
             Err(_) => false,
@@ -111,100 +100,70 @@ impl Recorder {
 
     /// `getTypingPattern(options)`: a string, `null` (type 1/2 with more than 7 % of the text
     /// not typed), or a `TypeError` for a `null` argument.
-    #[wasm_bindgen(js_name = getTypingPattern)]
     pub fn typing_pattern(&self, options: JsValue) -> Result<Option<String>, JsValue> {
         // Read the options before borrowing: their getters are page code.
         let argument = js_value::pattern_argument(&options)?;
-        let State { recorder, document } = &mut *self.before_pattern();
-        recorder
-            .typing_pattern_from_argument(&argument, &Page(document))
+        self.before_pattern()
+            .typing_pattern_from_argument(&argument, &Page)
             .map_err(|_: core::TypingPatternError| {
                 js_sys::TypeError::new(core::TypingPatternError::MESSAGE).into()
             })
     }
 
-    /// Deprecated `get(length)`: type 0 without a target.
-    pub fn get(&self, length: JsValue) -> String {
-        let length = js_value::primitive(&length);
-        self.before_pattern().recorder.get(&length)
-    }
-
-    /// Deprecated `getDiagram(str, textId)` (`extended`: `getExtendedDiagram`).
-    #[wasm_bindgen(js_name = getDiagram)]
-    pub fn diagram(&self, extended: bool, text: JsValue, text_id: JsValue) -> Option<String> {
-        let text = js_value::primitive(&text);
-        let text_id = js_value::primitive(&text_id);
-        let State { recorder, document } = &mut *self.before_pattern();
-        recorder.legacy_diagram(extended, &text, &text_id, &Page(document))
-    }
-
     /// `getMouseDiagram()`: the "type 9" mouse pattern.
-    #[wasm_bindgen(js_name = getMouseDiagram)]
     pub fn mouse_diagram(&self) -> String {
-        self.before_pattern().recorder.mouse_diagram()
+        self.before_pattern().mouse_diagram()
     }
 
     /// `start()`: returns `true`.
     pub fn start(&self) -> bool {
-        self.current().recorder.start()
+        self.current().start()
     }
 
     /// `stop()`: returns `false`; the histories are kept.
     pub fn stop(&self) -> bool {
-        self.current().recorder.stop()
+        self.current().stop()
     }
 
     /// `reset(all)`: clears the key histories (and with `all === true` the mouse gestures).
     pub fn reset(&self, all: JsValue) {
-        self.caught_up().recorder.reset(is_true(&all));
+        self.caught_up().reset(is_true(&all));
     }
 
     /// `TypingDNA.resetMouse(all)`.
-    #[wasm_bindgen(js_name = resetMouse)]
     pub fn reset_mouse(&self, all: JsValue) {
-        self.caught_up().recorder.reset_mouse(is_true(&all));
+        self.caught_up().reset_mouse(is_true(&all));
     }
 
     /// `startMouse()`: returns `true`.
-    #[wasm_bindgen(js_name = startMouse)]
     pub fn start_mouse(&self) -> bool {
-        self.caught_up().recorder.start_mouse()
+        self.caught_up().start_mouse()
     }
 
     /// `stopMouse()`: returns `false`.
-    #[wasm_bindgen(js_name = stopMouse)]
     pub fn stop_mouse(&self) -> bool {
-        self.caught_up().recorder.stop_mouse()
+        self.caught_up().stop_mouse()
     }
 
     /// `addTarget(id)`.
-    #[wasm_bindgen(js_name = addTarget)]
     pub fn add_target(&self, id: JsValue) {
         let id = target_id(&id);
-        self.current().recorder.add_target(&id);
+        self.current().add_target(&id);
     }
 
     /// `removeTarget(id)`.
-    #[wasm_bindgen(js_name = removeTarget)]
     pub fn remove_target(&self, id: JsValue) {
         let id = target_id(&id);
-        self.current().recorder.remove_target(&id);
-    }
-
-    /// `isMobile()`: 1 or 0, decided at construction.
-    #[wasm_bindgen(js_name = isMobile)]
-    pub fn is_mobile(&self) -> u8 {
-        u8::from(self.state.borrow().recorder.is_mobile())
+        self.current().remove_target(&id);
     }
 
     /// `checkEnvironment()`:
     /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
-    #[wasm_bindgen(js_name = checkEnvironment)]
     pub fn check_environment(&self) -> JsValue {
-        let mut state = self.caught_up();
+        let mut recorder = self.caught_up();
         // `checkEnvironment` evaluates its browser markers at each call.
-        state.recorder.environment_mut().browser = environment::markers();
-        let check = state.recorder.check_environment();
+        recorder.environment_mut().browser = environment::markers();
+        let check = recorder.check_environment();
         browser::environment_check(
             check.browser_type,
             check.is_mobile,
@@ -215,7 +174,6 @@ impl Recorder {
 
     /// `removeEventListeners()`: stops listening for good (the shim never listens again); the
     /// events queued before still count.
-    #[wasm_bindgen(js_name = removeEventListeners)]
     pub fn remove_event_listeners(&self) {
         self.queue.listen(0, false);
     }

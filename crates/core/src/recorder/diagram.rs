@@ -18,7 +18,7 @@ const SUBSTITUTE_WINDOW: usize = 160;
 /// The request, after the reference's argument handling (§7.1).
 pub(crate) struct DiagramRequest<'a> {
     pub extended: &'a Value,
-    pub text: Value,
+    pub text: &'a Value,
     pub text_id: &'a Value,
     pub target_id: &'a Value,
     pub case_sensitive: &'a Value,
@@ -104,7 +104,7 @@ impl Recorder {
     ) -> Option<String> {
         let DiagramRequest {
             extended,
-            mut text,
+            text,
             text_id: text_id_option,
             target_id,
             case_sensitive,
@@ -125,12 +125,14 @@ impl Recorder {
 
         let all_rows = &self.keyboard.diagram;
         let by_target = !target_id.is_undefined_or_empty_string() && !all_rows.is_empty();
+        // The text read from the page's elements instead of the one asked for, if any.
+        let mut read = None;
         if by_target {
             if text.is_undefined_or_empty_string() {
                 match document.element_value(&target_id.to_js_string()) {
                     ElementValue::Missing => {}
-                    ElementValue::NoValue => text = Value::Undefined,
-                    ElementValue::Text(s) => text = Value::String(s),
+                    ElementValue::NoValue => read = Some(Value::Undefined),
+                    ElementValue::Text(s) => read = Some(Value::String(s)),
                 }
             }
         } else if text.is_undefined_or_empty_string() && !self.keyboard.targets.ids.is_empty() {
@@ -142,8 +144,9 @@ impl Recorder {
                     ElementValue::Text(s) => joined.push_str(&s),
                 }
             }
-            text = Value::String(joined);
+            read = Some(Value::String(joined));
         }
+        let text = read.as_ref().unwrap_or(text);
         // Ids compare strictly: a non-string target matches no row.
         let target = self.keyboard.rows_of(target_id.as_str());
         let mut rows: Vec<&DiagramRow> = Vec::with_capacity(all_rows.len());
@@ -160,7 +163,7 @@ impl Recorder {
             _ => row_count as f64,
         };
         let text_id_value = if text_id_option.is_undefined() {
-            match &text {
+            match text {
                 Value::String(s) => f64::from(text_id(s)),
                 _ => 0.0,
             }
@@ -183,7 +186,7 @@ impl Recorder {
         self.push_special_keys_and_signature(&mut out);
 
         let mut trailer = Trailer::default();
-        match &text {
+        match text {
             Value::String(s) if !s.is_empty() => {
                 let mut substitutes = Substitutes {
                     cache: &mut self.missing_cache,

@@ -123,9 +123,9 @@ impl Recorder {
             _ => return Some(self.any_text_pattern_from(&options.length, &Value::Undefined)),
         };
         let text = if options.text.is_undefined() {
-            options.length.clone()
+            &options.length
         } else {
-            options.text.clone()
+            &options.text
         };
         self.diagram_pattern(
             DiagramRequest {
@@ -190,7 +190,7 @@ impl Recorder {
         self.diagram_pattern(
             DiagramRequest {
                 extended: &Value::Bool(extended),
-                text: text.clone(),
+                text,
                 text_id,
                 target_id: &Value::Undefined,
                 case_sensitive: &Value::Bool(false),

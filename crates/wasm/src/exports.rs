@@ -1,0 +1,100 @@
+//! The module's exports: the page's one [`Recorder`] (the package's `TypingDNA` is a
+//! singleton), created by `createRecorder` and answering the reference's methods as free
+//! functions. Free functions over one instance take less code in the module and its glue than
+//! a class (no handle per call, no borrow checks on it, no finalizer).
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+
+use crate::queue::EventQueue;
+use crate::recorder::Recorder;
+
+thread_local! {
+    static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+}
+
+/// Calls `method` on the recorder. The shim calls nothing before `createRecorder`, which
+/// throws or creates it. The borrow is shared: a method that runs page code (an option getter,
+/// an event dispatched synchronously) may be called into again; [`Recorder`] guards its state.
+fn with<T>(method: impl FnOnce(&Recorder) -> T) -> T {
+    RECORDER.with(|recorder| match &*recorder.borrow() {
+        Some(recorder) => method(recorder),
+        None => wasm_bindgen::throw_str("keycadence: no recorder"),
+    })
+}
+
+/// Creates the page's recorder, fed by `queue` (see [`Recorder::new`]); it replaces (and stops)
+/// any recorder created before.
+#[wasm_bindgen(js_name = createRecorder)]
+pub fn create_recorder(queue: EventQueue, fix_quirks: bool) -> Result<(), JsValue> {
+    let recorder = Recorder::new(queue, fix_quirks)?;
+    let previous = RECORDER.with(|cell| cell.replace(Some(recorder)));
+    drop(previous);
+    Ok(())
+}
+
+#[wasm_bindgen]
+pub fn consume() -> bool {
+    with(Recorder::consume)
+}
+
+#[wasm_bindgen(js_name = getTypingPattern)]
+pub fn typing_pattern(options: JsValue) -> Result<Option<String>, JsValue> {
+    with(|recorder| recorder.typing_pattern(options))
+}
+
+#[wasm_bindgen(js_name = getMouseDiagram)]
+pub fn mouse_diagram() -> String {
+    with(Recorder::mouse_diagram)
+}
+
+#[wasm_bindgen]
+pub fn start() -> bool {
+    with(Recorder::start)
+}
+
+#[wasm_bindgen]
+pub fn stop() -> bool {
+    with(Recorder::stop)
+}
+
+#[wasm_bindgen]
+pub fn reset(all: JsValue) {
+    with(|recorder| recorder.reset(all))
+}
+
+#[wasm_bindgen(js_name = resetMouse)]
+pub fn reset_mouse(all: JsValue) {
+    with(|recorder| recorder.reset_mouse(all))
+}
+
+#[wasm_bindgen(js_name = startMouse)]
+pub fn start_mouse() -> bool {
+    with(Recorder::start_mouse)
+}
+
+#[wasm_bindgen(js_name = stopMouse)]
+pub fn stop_mouse() -> bool {
+    with(Recorder::stop_mouse)
+}
+
+#[wasm_bindgen(js_name = addTarget)]
+pub fn add_target(id: JsValue) {
+    with(|recorder| recorder.add_target(id))
+}
+
+#[wasm_bindgen(js_name = removeTarget)]
+pub fn remove_target(id: JsValue) {
+    with(|recorder| recorder.remove_target(id))
+}
+
+#[wasm_bindgen(js_name = checkEnvironment)]
+pub fn check_environment() -> JsValue {
+    with(Recorder::check_environment)
+}
+
+#[wasm_bindgen(js_name = removeEventListeners)]
+pub fn remove_event_listeners() {
+    with(Recorder::remove_event_listeners)
+}
