@@ -473,17 +473,17 @@ mod primitives {
         pub fn hypot(x: f64, y: f64) -> f64;
     }
 
-    pub fn push_shortest(out: &mut String, x: f64) {
+    pub(crate) fn push_shortest(out: &mut String, x: f64) {
         out.push_str(&number_to_string(x));
     }
 
     // Case mapping keeps a well-formed string well-formed, so the mapped text comes back into
     // Rust as a `String` without loss (one bulk copy instead of a `charCodeAt` call per unit).
-    pub fn to_lower_utf16(s: &str) -> Vec<u16> {
+    pub(crate) fn to_lower_utf16(s: &str) -> Vec<u16> {
         to_lower_case(s).encode_utf16().collect()
     }
 
-    pub fn to_upper_utf16(s: &str) -> Vec<u16> {
+    pub(crate) fn to_upper_utf16(s: &str) -> Vec<u16> {
         to_upper_case(s).encode_utf16().collect()
     }
 }

@@ -97,7 +97,7 @@ fn count(value: f64) -> u32 {
 
 /// Everything the recorder reads about the browser, now, but the browser markers:
 /// `checkEnvironment` reads those afresh when it is called ([`markers`]).
-pub fn read() -> Environment {
+pub(crate) fn read() -> Environment {
     let facts = Facts::read(Part::Construction);
     let mut env = Environment {
         user_agent: browser::user_agent().unwrap_or_default(),
@@ -112,11 +112,11 @@ pub fn read() -> Environment {
 }
 
 /// The live part of `env` (language, screen, touch, orientation) read afresh.
-pub fn refresh_live(env: &mut Environment) {
+pub(crate) fn refresh_live(env: &mut Environment) {
     Facts::read(Part::Live).set_live(env);
 }
 
 /// The browser-object markers of `checkEnvironment`, read afresh.
-pub fn markers() -> BrowserMarkers {
+pub(crate) fn markers() -> BrowserMarkers {
     Facts::read(Part::Markers).markers()
 }

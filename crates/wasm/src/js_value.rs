@@ -32,7 +32,7 @@ fn value(described: [f64; 2], string: Option<String>) -> Value {
 }
 
 /// A primitive argument as the core sees it.
-pub fn primitive(argument: &JsValue) -> Value {
+pub(crate) fn primitive(argument: &JsValue) -> Value {
     let mut described = [0.0; 2];
     let string = browser::primitive(argument, &mut described);
     value(described, string)
@@ -41,7 +41,7 @@ pub fn primitive(argument: &JsValue) -> Value {
 /// The argument of `getTypingPattern`, sorted by its type; for an object, its options read as
 /// property accesses in the reference's order (so getters and inherited properties count, as
 /// in the reference). A getter that throws propagates its exception.
-pub fn pattern_argument(argument: &JsValue) -> Result<PatternArgument, JsValue> {
+pub(crate) fn pattern_argument(argument: &JsValue) -> Result<PatternArgument, JsValue> {
     let mut described = [0.0; 2];
     browser::primitive(argument, &mut described);
     match described[0] {

@@ -5,7 +5,7 @@ use keycadence_core::recorder::{Document, ElementValue};
 use crate::browser;
 
 /// The browser's `document`.
-pub struct Page;
+pub(crate) struct Page;
 
 impl Document for Page {
     fn element_value(&self, id: &str) -> ElementValue {

@@ -62,7 +62,7 @@ const fn events(kinds: &[u32]) -> u32 {
 
 /// The events the reference listens to for a handler set (recorder spec §2.1): on `document`,
 /// and `devicemotion` on `window` for mobile handlers when the browser has `DeviceMotionEvent`.
-pub fn listened(handlers: Handlers, device_motion_event: bool) -> u32 {
+pub(crate) fn listened(handlers: Handlers, device_motion_event: bool) -> u32 {
     let document = match handlers {
         Handlers::Desktop => {
             return events(&[
@@ -97,7 +97,7 @@ fn string(strings: &[String], index: f64) -> Option<&str> {
 }
 
 /// Feeds the queued events to `recorder`, oldest first, and empties the queue.
-pub fn consume(queue: &EventQueue, recorder: &mut Recorder) {
+pub(crate) fn consume(queue: &EventQueue, recorder: &mut Recorder) {
     let length = queue.length();
     if length == 0 {
         return;
