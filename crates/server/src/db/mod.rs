@@ -285,6 +285,12 @@ fn migrator(backend: Backend) -> Migrator {
         .collect();
     Migrator {
         migrations: Cow::Owned(migrations),
+        // Several servers starting at once on one PostgreSQL database: the migrator holds an
+        // advisory lock (pg_advisory_lock on a key derived from the database name) from before
+        // it creates its table until every migration is applied, so one server migrates and
+        // the others wait, then find nothing left to do. (sqlx's default; spelled out because
+        // the multi-server deployment depends on it. SQLite's file lock does the same there.)
+        locking: true,
         ..Migrator::DEFAULT
     }
 }
