@@ -11,7 +11,7 @@
 # Prints wrk's latency distribution, the CPU the servers (and, given its postmaster's pid, the
 # PostgreSQL cluster) used per second of the run, and the servers' peak resident memory.
 # wrk runs on the same machine and shares its cores with the server.
-# Needs: wrk (apt-get install wrk), python3 (with cryptography for otp-validate), curl, bc.
+# Needs: wrk (apt-get install wrk), python3 (with cryptography for otp-validate), curl.
 # Usage: tests/server/load/run.sh [DURATION]
 # Environment: KEYCADENCE_SERVER_BIN (a prebuilt server instead of a release build),
 # WRK_THREADS (2), SCENARIOS (all four by default, e.g. "verify-replay save"),
