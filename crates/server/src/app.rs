@@ -58,7 +58,12 @@ pub enum ServeError {
 
 impl AppState {
     pub async fn new(config: ServeConfig) -> Result<AppState, ServeError> {
-        let db = Db::connect(&config.database_url, config.max_connections).await?;
+        let db = Db::connect_waiting(
+            &config.database_url,
+            config.max_connections,
+            Duration::from_secs(config.database_acquire_timeout_seconds),
+        )
+        .await?;
         let otp = OtpState::new(&config, &db).await?;
         let db = db.with_pattern_sealer(PatternSealer::new(otp.sealer.clone()));
         let sealed = db.seal_plain_patterns().await.map_err(DbError::from)?;

@@ -95,6 +95,10 @@ pub struct ServeArgs {
     /// Database connections in the pool.
     #[arg(long, env = "KEYCADENCE_MAX_CONNECTIONS")]
     pub max_connections: Option<u32>,
+    /// Seconds a request waits for a database connection, also while the database is
+    /// unreachable, before it is answered with code 49 (HTTP 503).
+    #[arg(long, env = "KEYCADENCE_DATABASE_ACQUIRE_TIMEOUT_SECONDS")]
+    pub database_acquire_timeout_seconds: Option<u64>,
     /// Seconds a verified key is trusted before it is re-read (revocation delay).
     #[arg(long, env = "KEYCADENCE_AUTH_CACHE_SECONDS")]
     pub auth_cache_seconds: Option<u64>,
@@ -154,6 +158,7 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     pub database_url: String,
     pub max_connections: u32,
+    pub database_acquire_timeout_seconds: u64,
     pub auth_cache_seconds: u64,
     pub ip_requests_per_second: u32,
     pub trusted_proxy_hops: u32,
@@ -177,6 +182,7 @@ impl Default for ServeConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             database_url: DEFAULT_DATABASE_URL.to_string(),
             max_connections: 8,
+            database_acquire_timeout_seconds: 5,
             auth_cache_seconds: 5,
             ip_requests_per_second: 0,
             trusted_proxy_hops: 0,
@@ -240,6 +246,7 @@ impl ServeConfig {
             listen: setting!(listen),
             database_url: database_url.or(file.database_url).unwrap_or(d.database_url),
             max_connections: setting!(max_connections),
+            database_acquire_timeout_seconds: setting!(database_acquire_timeout_seconds),
             auth_cache_seconds: setting!(auth_cache_seconds),
             ip_requests_per_second: setting!(ip_requests_per_second),
             trusted_proxy_hops: args

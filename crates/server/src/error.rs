@@ -307,11 +307,22 @@ impl From<sqlx::Error> for ApiError {
             sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
                 ErrorCode::Unavailable
             }
+            sqlx::Error::Database(db) if is_connection_lost(db.code().as_deref()) => {
+                ErrorCode::Unavailable
+            }
             _ => ErrorCode::Internal,
         };
         tracing::error!(error = %err, "database error");
         ApiError::new(code)
     }
+}
+
+/// PostgreSQL's SQLSTATEs for a connection that is gone or refused for now: class 08
+/// (connection exception) and the server shutting down or starting up (57P01 to 57P03, what a
+/// restart answers queries in flight). A retry on a new connection may succeed.
+fn is_connection_lost(sqlstate: Option<&str>) -> bool {
+    sqlstate
+        .is_some_and(|code| code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03"))
 }
 
 #[derive(Serialize)]

@@ -88,14 +88,27 @@ const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = 
      PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 0;";
 
 impl Db {
-    /// Opens (creating a SQLite file if needed) and migrates the database.
+    /// Opens (creating a SQLite file if needed) and migrates the database; a query waits up
+    /// to 10 s for a connection.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
+        Db::connect_waiting(url, max_connections, Duration::from_secs(10)).await
+    }
+
+    /// [`Db::connect`] with the longest a query waits for a pooled connection. That wait also
+    /// covers reconnecting while the database is unreachable (sqlx retries refused
+    /// connections until then), so it bounds how long a request hangs during an outage
+    /// before it is answered as unavailable (49 / 503).
+    pub async fn connect_waiting(
+        url: &str,
+        max_connections: u32,
+        acquire_timeout: Duration,
+    ) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let (backend, url) = normalise_url(url)?;
         let options: AnyConnectOptions = url.parse().map_err(DbError::Connect)?;
         let mut pool_options = AnyPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(10));
+            .acquire_timeout(acquire_timeout);
         if backend == Backend::Sqlite {
             // A connection to a local file cannot go stale; the default check costs a round
             // trip to the connection's thread on every acquire.
@@ -285,6 +298,12 @@ fn migrator(backend: Backend) -> Migrator {
         .collect();
     Migrator {
         migrations: Cow::Owned(migrations),
+        // Several servers starting at once on one PostgreSQL database: the migrator holds an
+        // advisory lock (pg_advisory_lock on a key derived from the database name) from before
+        // it creates its table until every migration is applied, so one server migrates and
+        // the others wait, then find nothing left to do. (sqlx's default; spelled out because
+        // the multi-server deployment depends on it. SQLite's file lock does the same there.)
+        locking: true,
         ..Migrator::DEFAULT
     }
 }

@@ -331,6 +331,34 @@ impl Db {
             .await
     }
 
+    /// Undoes a booked send whose code did not go out: puts `previous` back (or removes the
+    /// record when there was none) if the record is still at `booked_version`. `false` when
+    /// another request changed it meanwhile; it then stays as that request left it.
+    pub async fn restore_otp_record(
+        &self,
+        app_ref: i64,
+        user_key: &str,
+        booked_version: i64,
+        previous: Option<&str>,
+    ) -> Result<bool, sqlx::Error> {
+        if let Some(json) = previous {
+            return self
+                .swap_otp_record(app_ref, user_key, Some(booked_version), json)
+                .await;
+        }
+        let mut w = self.begin_write().await?;
+        let done = sqlx::query(
+            "DELETE FROM verify_otp_records WHERE app_ref = $1 AND user_key = $2 AND version = $3",
+        )
+        .bind(app_ref)
+        .bind(user_key)
+        .bind(booked_version)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     /// Deletes the code records of these users of an application; returns how many existed.
     pub async fn delete_otp_records(
         &self,

@@ -31,9 +31,20 @@ use crate::call::client_ip;
 use crate::db::now_millis;
 use crate::db::payload_uses::{PayloadUse, UseAndSwap};
 
-/// Attempts at a compare-and-swap before giving up (only other server instances can make
-/// one fail: within an instance the user's lock orders the requests).
-const SWAP_ATTEMPTS: usize = 3;
+/// Attempts at a compare-and-swap before giving up. Only other server instances can make one
+/// fail (within an instance the user's lock orders the requests), and each failure means one
+/// of them made progress; with a few servers racing for one user, three attempts were seen to
+/// run out (answer 107), so there are more, with a short random pause between them.
+const SWAP_ATTEMPTS: usize = 8;
+
+/// After a lost compare-and-swap: a random pause of up to 2^(attempt+1) ms, so that the
+/// servers racing for a record do not collide again in step.
+async fn contention_pause(attempt: usize) {
+    use rand::Rng;
+    let most = 2u64 << attempt.min(6);
+    let pause = rand::thread_rng().gen_range(1..=most);
+    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+}
 
 type VerifyResult = Result<VerifyReply, VerifyFailure>;
 
@@ -176,9 +187,48 @@ fn lifetime_text(seconds: u64) -> String {
     }
 }
 
+/// Sends `code` to the request's user by e-mail or SMS.
+async fn deliver(
+    state: &AppState,
+    request: &OpenedRequest,
+    code: &str,
+) -> Result<(), VerifyFailure> {
+    let app = &request.app;
+    let lifetime = lifetime_text(app.settings.code_lifetime_seconds);
+    match &request.user {
+        UserIdentifier::Email(address) => {
+            state
+                .otp
+                .delivery
+                .email(Email {
+                    from: app.settings.email_from.as_deref().unwrap_or_default(),
+                    to: address,
+                    subject: &app.settings.email_subject,
+                    body: format!(
+                        "Your verification code for {domain} is {code}.\r\n\r\n\
+                         It expires in {lifetime}. If you did not ask for a code, you can \
+                         ignore this message.\r\n",
+                        domain = app.domain
+                    ),
+                })
+                .await?
+        }
+        UserIdentifier::Phone(number) => {
+            let account = app.sms_account().ok_or(VerifyFailure::NoSmsGateway)?;
+            let text = format!(
+                "{code} is your {domain} verification code. It expires in {lifetime}.",
+                domain = app.domain
+            );
+            state.otp.delivery.sms(&account, number, &text).await?
+        }
+        UserIdentifier::Id(_) => return Err(VerifyFailure::NoDeliveryAddress),
+    }
+    Ok(())
+}
+
 /// `POST /otp/send`: a new code to the user's e-mail address or phone (code 9). The answer
 /// never carries the code, unless the application echoes codes (sandboxes only). Nothing is
-/// stored unless the delivery succeeded.
+/// kept unless the delivery succeeded.
 pub async fn send(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
@@ -214,55 +264,54 @@ pub async fn send(
         matches!(request.user, UserIdentifier::Phone(_)),
     )?;
     let _user = state.otp.lock_user(app.app_ref, &request.user_key).await;
-    let (record, version) = load_record(&state, &request).await?;
-    let issued = match app
-        .codes
-        .issue(&record, &request.binding(), now(), &mut rand::rngs::OsRng)
-    {
-        Ok(issued) => issued,
-        Err(refused) => {
-            return Ok(
-                VerifyReply::new(refused.verify_code()).with_limited_until(refused.limited_until())
-            )
+    // The send is booked (the next record swapped in) before the code goes out. A server
+    // racing this one for the same user then reads the booked record: the send window counts
+    // every code delivered across servers, and no code goes out that the record does not hold.
+    let mut booked = None;
+    for attempt in 0..SWAP_ATTEMPTS {
+        let (record, version) = load_record(&state, &request).await?;
+        let issued =
+            match app
+                .codes
+                .issue(&record, &request.binding(), now(), &mut rand::rngs::OsRng)
+            {
+                Ok(issued) => issued,
+                Err(refused) => {
+                    return Ok(VerifyReply::new(refused.verify_code())
+                        .with_limited_until(refused.limited_until()))
+                }
+            };
+        let json = serde_json::to_string(&issued.next)?;
+        if state
+            .db
+            .swap_otp_record(app.app_ref, &request.user_key, version, &json)
+            .await?
+        {
+            booked = Some((issued, record, version));
+            break;
         }
-    };
-    let code = issued.code.as_str();
-    let lifetime = lifetime_text(app.settings.code_lifetime_seconds);
-    match &request.user {
-        UserIdentifier::Email(address) => {
-            state
-                .otp
-                .delivery
-                .email(Email {
-                    from: app.settings.email_from.as_deref().unwrap_or_default(),
-                    to: address,
-                    subject: &app.settings.email_subject,
-                    body: format!(
-                        "Your verification code for {domain} is {code}.\r\n\r\n\
-                         It expires in {lifetime}. If you did not ask for a code, you can \
-                         ignore this message.\r\n",
-                        domain = app.domain
-                    ),
-                })
-                .await?
-        }
-        UserIdentifier::Phone(number) => {
-            let account = app.sms_account().ok_or(VerifyFailure::NoSmsGateway)?;
-            let text = format!(
-                "{code} is your {domain} verification code. It expires in {lifetime}.",
-                domain = app.domain
-            );
-            state.otp.delivery.sms(&account, number, &text).await?
-        }
-        UserIdentifier::Id(_) => return Err(VerifyFailure::NoDeliveryAddress),
+        contention_pause(attempt).await;
     }
-    let json = serde_json::to_string(&issued.next)?;
-    if !state
-        .db
-        .swap_otp_record(app.app_ref, &request.user_key, version, &json)
-        .await?
-    {
+    let Some((issued, previous, version)) = booked else {
         return Err(VerifyFailure::Contended);
+    };
+    if let Err(failure) = deliver(&state, &request, issued.code.as_str()).await {
+        // Nothing is kept of a code that did not go out: the previous record (or none) is put
+        // back, unless another request changed the record meanwhile.
+        let previous = version
+            .map(|_| serde_json::to_string(&previous))
+            .transpose()?;
+        let booked_version = version.map_or(1, |v| v + 1);
+        state
+            .db
+            .restore_otp_record(
+                app.app_ref,
+                &request.user_key,
+                booked_version,
+                previous.as_deref(),
+            )
+            .await?;
+        return Err(failure);
     }
     let reply = VerifyReply::new(VerifyCode::OtpSent);
     Ok(if app.settings.echo_codes {
@@ -288,7 +337,7 @@ pub async fn validate(
     };
     let app = &request.app;
     let _user = state.otp.lock_user(app.app_ref, &request.user_key).await;
-    for _ in 0..SWAP_ATTEMPTS {
+    for attempt in 0..SWAP_ATTEMPTS {
         let (record, version) = load_record(&state, &request).await?;
         let checked = app
             .codes
@@ -307,7 +356,10 @@ pub async fn validate(
             .await?
         {
             UseAndSwap::Done => {}
-            UseAndSwap::Stale => continue,
+            UseAndSwap::Stale => {
+                contention_pause(attempt).await;
+                continue;
+            }
             UseAndSwap::Replayed => return Err(PayloadError::Replayed.into()),
         }
         let reply = VerifyReply::new(checked.outcome.verify_code());
