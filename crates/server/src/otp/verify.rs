@@ -28,23 +28,9 @@ use super::delivery::Email;
 use super::reply::{VerifyFailure, VerifyReply};
 use crate::app::AppState;
 use crate::call::client_ip;
+use crate::contention::{self, SWAP_ATTEMPTS};
 use crate::db::now_millis;
 use crate::db::payload_uses::{PayloadUse, UseAndSwap};
-
-/// Attempts at a compare-and-swap before giving up. Only other server instances can make one
-/// fail (within an instance the user's lock orders the requests), and each failure means one
-/// of them made progress; with a few servers racing for one user, three attempts were seen to
-/// run out (answer 107), so there are more, with a short random pause between them.
-const SWAP_ATTEMPTS: usize = 8;
-
-/// After a lost compare-and-swap: a random pause of up to 2^(attempt+1) ms, so that the
-/// servers racing for a record do not collide again in step.
-async fn contention_pause(attempt: usize) {
-    use rand::Rng;
-    let most = 2u64 << attempt.min(6);
-    let pause = rand::thread_rng().gen_range(1..=most);
-    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
-}
 
 type VerifyResult = Result<VerifyReply, VerifyFailure>;
 
@@ -269,6 +255,7 @@ pub async fn send(
     // every code delivered across servers, and no code goes out that the record does not hold.
     let mut booked = None;
     for attempt in 0..SWAP_ATTEMPTS {
+        contention::before_attempt(attempt).await;
         let (record, version) = load_record(&state, &request).await?;
         let issued =
             match app
@@ -290,7 +277,6 @@ pub async fn send(
             booked = Some((issued, record, version));
             break;
         }
-        contention_pause(attempt).await;
     }
     let Some((issued, previous, version)) = booked else {
         return Err(VerifyFailure::Contended);
@@ -338,6 +324,7 @@ pub async fn validate(
     let app = &request.app;
     let _user = state.otp.lock_user(app.app_ref, &request.user_key).await;
     for attempt in 0..SWAP_ATTEMPTS {
+        contention::before_attempt(attempt).await;
         let (record, version) = load_record(&state, &request).await?;
         let checked = app
             .codes
@@ -356,10 +343,7 @@ pub async fn validate(
             .await?
         {
             UseAndSwap::Done => {}
-            UseAndSwap::Stale => {
-                contention_pause(attempt).await;
-                continue;
-            }
+            UseAndSwap::Stale => continue,
             UseAndSwap::Replayed => return Err(PayloadError::Replayed.into()),
         }
         let reply = VerifyReply::new(checked.outcome.verify_code());

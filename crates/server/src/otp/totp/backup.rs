@@ -10,10 +10,10 @@ use serde_json::json;
 
 use super::services::Service;
 use super::{
-    backup_code_policy, check_identity, created, now, ok, required, TotpCall, TotpError,
-    TotpResult, SWAP_ATTEMPTS,
+    backup_code_policy, check_identity, created, now, ok, required, TotpCall, TotpError, TotpResult,
 };
 use crate::app::AppState;
+use crate::contention::{self, SWAP_ATTEMPTS};
 
 fn not_found(service: &Service, identity: &str) -> TotpError {
     TotpError::NotFound(service.entity_url(identity, "BackupCodes"))
@@ -76,7 +76,8 @@ pub async fn redeem_backup_code(
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
     let code = required(&call, "Code")?.to_string();
-    for _ in 0..SWAP_ATTEMPTS {
+    for attempt in 0..SWAP_ATTEMPTS {
+        contention::before_attempt(attempt).await;
         let stored = state
             .db
             .load_backup_codes(service.stored.service_ref, &identity)

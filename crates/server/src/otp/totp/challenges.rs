@@ -14,10 +14,11 @@ use super::factors::Factor;
 use super::services::Service;
 use super::{
     account_sid, attempt_policy, auth_payload, created, entity_sid, new_sid, now, ok, param,
-    required, rfc3339, TotpCall, TotpError, TotpResult, SWAP_ATTEMPTS,
+    required, rfc3339, TotpCall, TotpError, TotpResult,
 };
 use crate::app::AppState;
 use crate::call::ApiCall;
+use crate::contention::{self, SWAP_ATTEMPTS};
 
 fn view(
     call: &ApiCall,
@@ -105,7 +106,8 @@ pub async fn create_challenge(
     let factor_sid = required(&call, "FactorSid")?;
     let code = auth_payload(&call)?;
     let expires_at = expiration(&call)?;
-    for _ in 0..SWAP_ATTEMPTS {
+    for attempt in 0..SWAP_ATTEMPTS {
+        contention::before_attempt(attempt).await;
         let factor = Factor::find(&state, &service, &identity, factor_sid).await?;
         let policy = attempt_policy(&factor.state.config);
         let at = now();
@@ -179,7 +181,8 @@ pub async fn fetch_challenge(
     TotpCall(call): TotpCall,
 ) -> TotpResult {
     let service = Service::find(&state, &call, &service_sid).await?;
-    for _ in 0..SWAP_ATTEMPTS {
+    for attempt in 0..SWAP_ATTEMPTS {
+        contention::before_attempt(attempt).await;
         let found = find_challenge(&state, &service, &identity, &sid).await?;
         let at = now();
         let current = found.challenge.at(at);
@@ -229,7 +232,8 @@ pub async fn update_challenge(
     } else {
         Some(auth_payload(&call)?)
     };
-    for _ in 0..SWAP_ATTEMPTS {
+    for attempt in 0..SWAP_ATTEMPTS {
+        contention::before_attempt(attempt).await;
         let found = find_challenge(&state, &service, &identity, &sid).await?;
         let policy = attempt_policy(&found.factor.state.config);
         let at = now();

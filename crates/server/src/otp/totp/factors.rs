@@ -11,10 +11,10 @@ use super::services::Service;
 use super::{
     account_sid, attempt_policy, auth_payload, check_identity, check_strength, created, entity_sid,
     new_sid, now, number, ok, param, required, stored_time, TotpCall, TotpError, TotpResult,
-    SWAP_ATTEMPTS,
 };
 use crate::app::AppState;
 use crate::call::ApiCall;
+use crate::contention::{self, SWAP_ATTEMPTS};
 use crate::db::now_millis;
 use crate::db::otp::StoredFactor;
 
@@ -217,7 +217,8 @@ pub async fn update_factor(
         None if name.is_some() => None,
         None => return Err(TotpError::MissingParameter("AuthPayload")),
     };
-    for _ in 0..SWAP_ATTEMPTS {
+    for attempt in 0..SWAP_ATTEMPTS {
+        contention::before_attempt(attempt).await;
         let factor = Factor::find(&state, &service, &identity, &sid).await?;
         let policy = attempt_policy(&factor.state.config);
         let (next, outcome) = match code {

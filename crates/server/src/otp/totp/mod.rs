@@ -45,10 +45,6 @@ use crate::call::ApiCall;
 use crate::db::now_millis;
 use crate::error::{ApiError, Outcome};
 
-/// Compare-and-swap attempts before giving up (a failure means a concurrent request changed
-/// the same factor, challenge or code set: reload and redo).
-const SWAP_ATTEMPTS: usize = 3;
-
 /// Wrong codes per backup-code set before a lock-out, and its length.
 fn backup_code_policy() -> AttemptPolicy {
     AttemptPolicy::default()
