@@ -24,11 +24,17 @@ pub struct RouteLabels {
     pub route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
+}
+
 pub struct Metrics {
     registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     in_flight: Gauge,
+    retention_removed: Family<KindLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -61,7 +67,15 @@ impl Default for Metrics {
             "Requests being handled",
             in_flight.clone(),
         );
+        let retention_removed = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "retention_removed",
+            "Rows removed by retention, by kind (users, enrolments, verify_digests, sign_ins, \
+             audit_records)",
+            retention_removed.clone(),
+        );
         Metrics {
+            retention_removed,
             registry: Mutex::new(registry),
             requests,
             latency,
@@ -83,6 +97,14 @@ impl Metrics {
             })
             .observe(seconds);
         self.requests.get_or_create(&labels).inc();
+    }
+
+    /// Counts rows of `kind` removed by a retention pass (the series exists from the first
+    /// pass on, also at 0).
+    pub fn retention_removed(&self, kind: &str, count: u64) {
+        self.retention_removed
+            .get_or_create(&KindLabels { kind: kind.into() })
+            .inc_by(count);
     }
 
     pub fn render(&self) -> String {

@@ -38,7 +38,7 @@ pub struct NewSignIn<'a> {
 }
 
 /// How long an ended sign-in row is kept after its expiry (for reads by the back end).
-const KEEP_AFTER_EXPIRY_MS: i64 = 24 * 3600 * 1000;
+pub(crate) const KEEP_AFTER_EXPIRY_MS: i64 = 24 * 3600 * 1000;
 
 impl Db {
     /// Enables (or re-configures) sign-ins for an application, for one tenant.
