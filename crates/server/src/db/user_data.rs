@@ -335,7 +335,7 @@ async fn erase_in(
             .rows_affected();
     }
     erased.audit_records =
-        sqlx::query("DELETE FROM audit_log WHERE tenant_id = $1 AND user_ref = $2")
+        sqlx::query("DELETE FROM audit_log WHERE tenant_id = $1 AND user_ref = $2 AND action <> 'erase'")
             .bind(tenant_id)
             .bind(user_ref)
             .execute(&mut *conn)
