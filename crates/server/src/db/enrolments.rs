@@ -593,6 +593,9 @@ pub(super) async fn book(
     let counted = booking.daily_cap > 0;
     let newest = booking.digests.last().filter(|_| booking.replay_protection);
     if !counted && newest.is_none() {
+        if !booking.record_use {
+            return Ok(Ok(()));
+        }
         // Only a use to record: as the booking queue does, for a user still there.
         if !user_exists(conn, booking.user_id).await? {
             return Ok(Err(VerifyRefusal::UnknownUser));
