@@ -29,6 +29,15 @@ pub struct KindLabels {
     pub kind: String,
 }
 
+/// What retention removes, as labels of `keycadence_retention_removed_total`.
+pub const RETENTION_KINDS: [&str; 5] = [
+    "users",
+    "enrolments",
+    "verify_digests",
+    "sign_ins",
+    "audit_records",
+];
+
 pub struct Metrics {
     registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
@@ -68,6 +77,10 @@ impl Default for Metrics {
             in_flight.clone(),
         );
         let retention_removed = Family::<KindLabels, Counter>::default();
+        // Every series exists from the start (at 0), so a pass adds no lines.
+        for kind in RETENTION_KINDS {
+            retention_removed.get_or_create(&KindLabels { kind: kind.into() });
+        }
         registry.register(
             "retention_removed",
             "Rows removed by retention, by kind (users, enrolments, verify_digests, sign_ins, \
@@ -99,8 +112,7 @@ impl Metrics {
         self.requests.get_or_create(&labels).inc();
     }
 
-    /// Counts rows of `kind` removed by a retention pass (the series exists from the first
-    /// pass on, also at 0).
+    /// Counts rows of `kind` (one of [`RETENTION_KINDS`]) removed by a retention pass.
     pub fn retention_removed(&self, kind: &str, count: u64) {
         self.retention_removed
             .get_or_create(&KindLabels { kind: kind.into() })

@@ -18,7 +18,7 @@ use super::audit::{Action, Auditor};
 use crate::db::audit::AuditEntry;
 use crate::db::retention::days_before;
 use crate::db::Db;
-use crate::metrics::Metrics;
+use crate::metrics::{Metrics, RETENTION_KINDS};
 use crate::settings::TenantSettings;
 
 /// Rows per transaction.
@@ -35,15 +35,15 @@ pub struct Removed {
 }
 
 impl Removed {
-    /// (kind, count) for the metrics.
-    pub fn kinds(&self) -> [(&'static str, u64); 5] {
-        [
-            ("users", self.users),
-            ("enrolments", self.enrolments),
-            ("verify_digests", self.verify_digests),
-            ("sign_ins", self.sign_ins),
-            ("audit_records", self.audit_records),
-        ]
+    /// (kind, count) for the metrics, in the order of [`RETENTION_KINDS`].
+    pub fn kinds(&self) -> impl Iterator<Item = (&'static str, u64)> {
+        RETENTION_KINDS.into_iter().zip([
+            self.users,
+            self.enrolments,
+            self.verify_digests,
+            self.sign_ins,
+            self.audit_records,
+        ])
     }
 }
 
