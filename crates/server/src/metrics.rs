@@ -79,7 +79,7 @@ impl Default for Metrics {
         let retention_removed = Family::<KindLabels, Counter>::default();
         // Every series exists from the start (at 0), so a pass adds no lines.
         for kind in RETENTION_KINDS {
-            retention_removed.get_or_create(&KindLabels { kind: kind.into() });
+            let _ = retention_removed.get_or_create(&KindLabels { kind: kind.into() });
         }
         registry.register(
             "retention_removed",

@@ -489,15 +489,14 @@ mod tests {
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
-        let users = sqlx::query(
-            "SELECT id, verify_day, verify_count, last_used_at FROM users ORDER BY id",
-        )
-        .fetch_all(db.pool())
-        .await
-        .unwrap()
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2), r.get::<i64, _>(3) > 0))
-        .collect();
+        let users =
+            sqlx::query("SELECT id, verify_day, verify_count, last_used_at FROM users ORDER BY id")
+                .fetch_all(db.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get::<i64, _>(3) > 0))
+                .collect();
         (digests, users)
     }
 

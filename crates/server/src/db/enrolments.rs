@@ -675,7 +675,11 @@ pub(super) async fn book(
 pub(super) const LAST_USE_PRECISION_MS: i64 = 3_600_000;
 
 /// Notes a verification as a use of the user's enrolments (see [`Booking::record_use`]).
-pub(super) async fn record_use(conn: &mut AnyConnection, user_id: i64, now: i64) -> Result<(), sqlx::Error> {
+pub(super) async fn record_use(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE users SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3")
         .bind(now)
         .bind(user_id)

@@ -102,7 +102,8 @@ impl Erased {
 }
 
 /// The TOTP factors of the user's entity: same identity, in a service of the tenant.
-const USER_FACTORS: &str = "SELECT f.id FROM totp_factors f JOIN totp_services s ON s.id = f.service_ref \
+const USER_FACTORS: &str =
+    "SELECT f.id FROM totp_factors f JOIN totp_services s ON s.id = f.service_ref \
      WHERE s.tenant_id = $1 AND f.identity = $2";
 
 impl Db {
@@ -224,14 +225,13 @@ impl Db {
         .iter()
         .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
         .collect::<Result<_, sqlx::Error>>()?;
-        data.audit_records = sqlx::query(
-            "SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1 AND user_ref = $2",
-        )
-        .bind(tenant_id)
-        .bind(user_ref)
-        .fetch_one(pool)
-        .await?
-        .try_get(0)?;
+        data.audit_records =
+            sqlx::query("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1 AND user_ref = $2")
+                .bind(tenant_id)
+                .bind(user_ref)
+                .fetch_one(pool)
+                .await?
+                .try_get(0)?;
         Ok(data)
     }
 
@@ -334,13 +334,14 @@ async fn erase_in(
             .await?
             .rows_affected();
     }
-    erased.audit_records =
-        sqlx::query("DELETE FROM audit_log WHERE tenant_id = $1 AND user_ref = $2 AND action <> 'erase'")
-            .bind(tenant_id)
-            .bind(user_ref)
-            .execute(&mut *conn)
-            .await?
-            .rows_affected();
+    erased.audit_records = sqlx::query(
+        "DELETE FROM audit_log WHERE tenant_id = $1 AND user_ref = $2 AND action <> 'erase'",
+    )
+    .bind(tenant_id)
+    .bind(user_ref)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     Ok((user_id, erased))
 }
 
@@ -365,7 +366,11 @@ fn enrolment(
     };
     Ok(EnrolmentRecord {
         id: row.try_get(0)?,
-        device: if bucket.is_mobile { "mobile" } else { "desktop" },
+        device: if bucket.is_mobile {
+            "mobile"
+        } else {
+            "desktop"
+        },
         kind: bucket.kind,
         text_id: bucket.text_id,
         position: bucket.position,

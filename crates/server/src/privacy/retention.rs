@@ -116,7 +116,11 @@ pub async fn run_once(
 }
 
 /// Runs a pass an hour (the first at start) and counts what went.
-pub async fn run_hourly(db: Db, auditor: std::sync::Arc<Auditor>, metrics: std::sync::Arc<Metrics>) {
+pub async fn run_hourly(
+    db: Db,
+    auditor: std::sync::Arc<Auditor>,
+    metrics: std::sync::Arc<Metrics>,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
