@@ -28,7 +28,7 @@ pub struct TenantSettings {
     /// Days after which a user whose enrolments were not used (no enrolment, no verification
     /// booked) is removed with everything stored about them; 0 = kept (the default).
     pub enrolment_retention_days: u32,
-    /// Days the audit log keeps a record of this tenant.
+    /// Days the audit log keeps a record of this tenant; 0 = kept.
     pub audit_retention_days: u32,
     /// `/save` and `/verify` ("advanced" endpoints) are enabled; off answers code 53.
     pub advanced_endpoints: bool,

@@ -236,7 +236,8 @@ impl Db {
     }
 
     /// Erases everything stored about `external_id` of `tenant_id`, the user's earlier audit
-    /// records (`user_ref`) included, and records the erasure (made by `record` from what was
+    /// records (`user_ref`) included but for those of earlier erasures (proof that they were
+    /// done), and records the erasure (made by `record` from what was
     /// erased), all in one transaction.
     pub async fn erase_user(
         &self,

@@ -4,8 +4,8 @@
 //!   user row, each removal on the audit record;
 //! * verify digests older than `verify_digest_retention_days`;
 //! * sign-ins a day after they ended (with the contact details and code records they hold);
-//! * audit records older than `audit_retention_days` (records of the whole server, such as
-//!   key rotations, by the default setting).
+//! * audit records older than `audit_retention_days` (0: kept; records of the whole server,
+//!   such as key rotations, by the default setting).
 //!
 //! [`run_once`] takes the time, so tests drive a pass without waiting; the server runs one an
 //! hour and counts what went in `/metrics` (`keycadence_retention_removed_total{kind}`).
@@ -100,13 +100,15 @@ pub async fn run_once(
                 batch,
             )
             .await?;
-        removed.audit_records += db
-            .expire_audit(
-                Some(tenant_id),
-                days_before(now, settings.audit_retention_days),
-                batch,
-            )
-            .await?;
+        if settings.audit_retention_days > 0 {
+            removed.audit_records += db
+                .expire_audit(
+                    Some(tenant_id),
+                    days_before(now, settings.audit_retention_days),
+                    batch,
+                )
+                .await?;
+        }
     }
     let server_wide = TenantSettings::default().audit_retention_days;
     removed.audit_records += db

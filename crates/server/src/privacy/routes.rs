@@ -69,7 +69,8 @@ pub async fn export_user(
 
 /// `DELETE /privacy/data/{id}`: the user's enrolments, replay digests, sign-ins (with their
 /// code records), issued texts, TOTP factors, challenges and backup codes, and earlier audit
-/// records, in one transaction with the record of the erasure.
+/// records (records of earlier erasures stay), in one transaction with the record of this
+/// erasure.
 pub async fn erase_user(
     State(state): State<AppState>,
     id: UserPath,
@@ -89,7 +90,6 @@ pub async fn erase_user(
             )
         })
         .await?;
-    // A user cached by the bucket cache is gone from the database; cached ids no longer match.
     Ok(done(json!({ "erased": erased, "total": erased.total() })))
 }
 
