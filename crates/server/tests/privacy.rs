@@ -850,3 +850,39 @@ async fn the_audit_log_records_each_action_and_never_a_pattern_or_secret() {
     assert!(!text.contains(&at_rest_hex()) && !text.contains(&pepper_hex()));
     server.stop().await;
 }
+
+/// Records written together (the audit writer's batches, several statements for a large one)
+/// come back as written, each under its own user.
+#[tokio::test]
+async fn audit_records_written_in_one_batch_are_each_kept() {
+    let server = TestServer::start().await;
+    let c = server.client(&[]).await;
+    let tenant_id: i64 = sqlx::query("SELECT id FROM tenants WHERE name = $1")
+        .bind(format!("t-{}", c.key))
+        .fetch_one(server.db.pool())
+        .await
+        .unwrap()
+        .get(0);
+    let entries: Vec<AuditEntry> = (0..300)
+        .map(|i| AuditEntry {
+            at: 1_000 + i,
+            tenant_id: Some(tenant_id),
+            actor: c.key.clone(),
+            user_ref: Some(format!("ref-{}-{}", i % 3, c.key)),
+            action: "verify".into(),
+            detail: json!({ "n": i }),
+        })
+        .collect();
+    server.db.insert_audit(&entries).await.unwrap();
+    for user in 0..3 {
+        let user_ref = format!("ref-{user}-{}", c.key);
+        let stored = server.db.audit_of_user(tenant_id, &user_ref).await.unwrap();
+        let expected: Vec<AuditEntry> = entries
+            .iter()
+            .filter(|e| e.user_ref.as_deref() == Some(user_ref.as_str()))
+            .cloned()
+            .collect();
+        assert_eq!(stored, expected);
+    }
+    server.stop().await;
+}
