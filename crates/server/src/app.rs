@@ -259,11 +259,14 @@ pub async fn serve(
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let db = state.db.clone();
     let upkeep_task = tokio::spawn(upkeep(db.clone()));
-    let retention_task = tokio::spawn(crate::privacy::retention::run_hourly(
-        db.clone(),
-        state.audit.clone(),
-        state.metrics.clone(),
-    ));
+    let retention_task = (config.retention_interval_seconds > 0).then(|| {
+        tokio::spawn(crate::privacy::retention::run_every(
+            Duration::from_secs(config.retention_interval_seconds),
+            db.clone(),
+            state.audit.clone(),
+            state.metrics.clone(),
+        ))
+    });
     let limits_task = tokio::spawn(forget_idle_limits(state.clone()));
     let app = router(state);
     // 0 means no timeout, as for the other limits.
@@ -321,7 +324,9 @@ pub async fn serve(
     }
     while connections.join_next().await.is_some() {}
     upkeep_task.abort();
-    retention_task.abort();
+    if let Some(task) = retention_task {
+        task.abort();
+    }
     limits_task.abort();
     db.close().await;
     Ok(())

@@ -7,8 +7,9 @@
 //! * audit records older than `audit_retention_days` (0: kept; records of the whole server,
 //!   such as key rotations, by the default setting).
 //!
-//! [`run_once`] takes the time, so tests drive a pass without waiting; the server runs one an
-//! hour and counts what went in `/metrics` (`keycadence_retention_removed_total{kind}`).
+//! [`run_once`] takes the time, so tests drive a pass without waiting; the server runs one at
+//! start and then every `retention_interval_seconds` (an hour by default) and counts what
+//! went in `/metrics` (`keycadence_retention_removed_total{kind}`).
 
 use std::time::Duration;
 
@@ -117,13 +118,14 @@ pub async fn run_once(
     Ok(removed)
 }
 
-/// Runs a pass an hour (the first at start) and counts what went.
-pub async fn run_hourly(
+/// Runs a pass every `period` (the first at start) and counts what went.
+pub async fn run_every(
+    period: Duration,
     db: Db,
     auditor: std::sync::Arc<Auditor>,
     metrics: std::sync::Arc<Metrics>,
 ) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
         match run_once(&db, &auditor, crate::db::now_millis(), BATCH).await {
