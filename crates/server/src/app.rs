@@ -23,12 +23,14 @@ use tower::ServiceExt;
 use crate::auth::{Authenticator, SecretCheckLimits};
 use crate::body_deadline::DeadlineBody;
 use crate::config::ServeConfig;
+use crate::db::replay_digests::ReplayKey;
 use crate::db::sealed_patterns::PatternSealer;
 use crate::db::{Db, DbError};
 use crate::error::Outcome;
 use crate::limits::{ConcurrencyLimiter, RateLimiter};
 use crate::metrics::{Metrics, RequestLabels};
 use crate::otp::{OtpSetupError, OtpState};
+use crate::privacy::audit::Auditor;
 use crate::quotes::{Quotes, QuotesError};
 use crate::routes;
 
@@ -44,6 +46,7 @@ pub struct AppState {
     pub tenant_ip_limiter: Arc<RateLimiter<(i64, IpAddr)>>,
     pub concurrency: Arc<ConcurrencyLimiter>,
     pub otp: Arc<OtpState>,
+    pub audit: Arc<Auditor>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,7 +68,15 @@ impl AppState {
         )
         .await?;
         let otp = OtpState::new(&config, &db).await?;
-        let db = db.with_pattern_sealer(PatternSealer::new(otp.sealer.clone()));
+        let db = db
+            .with_pattern_sealer(PatternSealer::new(otp.sealer.clone()))
+            .with_replay_key(ReplayKey::new(otp.pepper()));
+        if let Some(keyed) = db.key_replay_digests().await.map_err(DbError::from)? {
+            tracing::info!(
+                digests = keyed,
+                "keyed the replay digests stored unkeyed before this version"
+            );
+        }
         let sealed = db.seal_plain_patterns().await.map_err(DbError::from)?;
         if sealed > 0 {
             tracing::info!(
@@ -73,6 +84,7 @@ impl AppState {
                 "sealed the enrolled patterns stored in plain text before this version"
             );
         }
+        let audit = Arc::new(Auditor::start(db.clone(), otp.pepper()));
         let quotes = match &config.quotes_file {
             Some(path) => Quotes::from_file(path)?,
             None => Quotes::built_in(),
@@ -96,6 +108,7 @@ impl AppState {
             tenant_ip_limiter: Arc::default(),
             concurrency: Arc::default(),
             otp: Arc::new(otp),
+            audit,
         })
     }
 }
@@ -105,6 +118,7 @@ impl AppState {
 pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
     let mut all = crate::otp::routes::routes();
     all.extend(crate::signin::routes::routes());
+    all.extend(crate::privacy::routes::routes());
     all.extend([
         ("/auto/{*id}".into(), post(routes::auto)),
         ("/save/{*id}".into(), post(routes::save)),
@@ -215,38 +229,16 @@ async fn observe(
     response
 }
 
-/// Once an hour: forgets old verify digests, uses of payloads now too old to accept, and
-/// sign-ins that ended more than a day ago.
+/// Once an hour: forgets uses of payloads now too old to accept. (Verify digests, sign-ins
+/// and unused enrolments go by [`crate::privacy::retention`].)
 async fn upkeep(db: Db) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        match db.expire_sign_ins(crate::db::now_millis()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(expired = n, "upkeep: ended sign-ins forgotten"),
-            Err(err) => tracing::warn!(error = %err, "upkeep: sign-in expiry failed"),
-        }
         match db.expire_payload_uses(crate::db::now_millis()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "upkeep: payload uses expired"),
             Err(err) => tracing::warn!(error = %err, "upkeep: payload use expiry failed"),
-        }
-        let tenants = match db.tenants().await {
-            Ok(t) => t,
-            Err(err) => {
-                tracing::warn!(error = %err, "upkeep: cannot list tenants");
-                continue;
-            }
-        };
-        for (tenant_id, settings) in tenants {
-            match db
-                .expire_verify_digests(tenant_id, settings.verify_digest_retention_days)
-                .await
-            {
-                Ok(0) => {}
-                Ok(n) => tracing::info!(tenant_id, expired = n, "upkeep: verify digests expired"),
-                Err(err) => tracing::warn!(tenant_id, error = %err, "upkeep: digest expiry failed"),
-            }
         }
     }
 }
@@ -281,6 +273,14 @@ pub async fn serve(
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let db = state.db.clone();
     let upkeep_task = tokio::spawn(upkeep(db.clone()));
+    let retention_task = (config.retention_interval_seconds > 0).then(|| {
+        tokio::spawn(crate::privacy::retention::run_every(
+            Duration::from_secs(config.retention_interval_seconds),
+            db.clone(),
+            state.audit.clone(),
+            state.metrics.clone(),
+        ))
+    });
     let limits_task = tokio::spawn(forget_idle_limits(state.clone()));
     let app = router(state);
     // 0 means no timeout, as for the other limits.
@@ -338,6 +338,9 @@ pub async fn serve(
     }
     while connections.join_next().await.is_some() {}
     upkeep_task.abort();
+    if let Some(task) = retention_task {
+        task.abort();
+    }
     limits_task.abort();
     db.close().await;
     Ok(())

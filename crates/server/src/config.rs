@@ -143,6 +143,9 @@ pub struct ServeArgs {
     /// Seconds to let requests in flight finish after SIGTERM/Ctrl-C.
     #[arg(long, env = "KEYCADENCE_SHUTDOWN_GRACE_SECONDS")]
     pub shutdown_grace_seconds: Option<u64>,
+    /// Seconds between retention passes, the first at start (default 3600; 0: none).
+    #[arg(long, env = "KEYCADENCE_RETENTION_INTERVAL_SECONDS")]
+    pub retention_interval_seconds: Option<u64>,
     /// Database URL (also a global flag).
     #[arg(skip)]
     pub database_url: Option<String>,
@@ -171,6 +174,7 @@ pub struct ServeConfig {
     pub maintenance: bool,
     pub log_format: LogFormat,
     pub shutdown_grace_seconds: u64,
+    pub retention_interval_seconds: u64,
     pub otp: crate::otp::settings::OtpSettings,
 }
 
@@ -195,6 +199,7 @@ impl Default for ServeConfig {
             maintenance: false,
             log_format: LogFormat::Text,
             shutdown_grace_seconds: 30,
+            retention_interval_seconds: 3600,
             otp: crate::otp::settings::OtpSettings::default(),
         }
     }
@@ -266,6 +271,7 @@ impl ServeConfig {
             maintenance: setting!(maintenance),
             log_format: setting!(log_format),
             shutdown_grace_seconds: setting!(shutdown_grace_seconds),
+            retention_interval_seconds: setting!(retention_interval_seconds),
             otp: crate::otp::settings::OtpSettings::resolve(args.otp, file.otp),
         }
     }

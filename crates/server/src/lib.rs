@@ -18,6 +18,7 @@ pub mod limits;
 pub mod metrics;
 pub mod otp;
 pub mod params;
+pub mod privacy;
 pub mod quotes;
 pub mod response;
 pub mod routes;

@@ -10,6 +10,7 @@ use keycadence_server::config::{
 use keycadence_server::db::sealed_patterns::PatternSealer;
 use keycadence_server::db::Db;
 use keycadence_server::otp::settings::{KeySources, OtpArgs};
+use keycadence_server::privacy::audit::{record_cli, Action};
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(format: LogFormat) {
@@ -108,6 +109,15 @@ async fn rotate_at_rest(
         .clone()
         .with_pattern_sealer(PatternSealer::new(Arc::new(keys.sealer())));
     let resealed = db.reseal_patterns(batch).await.map_err(|e| e.to_string())?;
+    let key_id = db.pattern_sealer_key_id().map_err(|e| e.to_string())?;
+    record_cli(
+        &db,
+        None,
+        Action::RotateAtRest,
+        serde_json::json!({ "resealed": resealed, "key_id": key_id }),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     println!("re-sealed {resealed} patterns under the current at-rest key");
     Ok(())
 }
@@ -171,6 +181,26 @@ async fn keys(
             db.set_key_settings(&api_key, &updated)
                 .await
                 .map_err(|e| e.to_string())?;
+            let tenant_id = db
+                .find_key(&api_key)
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|key| key.tenant_id);
+            // Names and new values: settings hold no secret.
+            let new_values = serde_json::to_value(&updated).map_err(|e| e.to_string())?;
+            let changed: serde_json::Map<String, serde_json::Value> = assignments
+                .iter()
+                .filter_map(|a| a.split_once('=').map(|(name, _)| name.trim().to_string()))
+                .map(|name| (name.clone(), new_values[&name].clone()))
+                .collect();
+            record_cli(
+                db,
+                tenant_id,
+                Action::SettingsChange,
+                serde_json::json!({ "api_key": api_key, "changed": changed }),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&updated).map_err(|e| e.to_string())?

@@ -24,11 +24,26 @@ pub struct RouteLabels {
     pub route: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
+}
+
+/// What retention removes, as labels of `keycadence_retention_removed_total`.
+pub const RETENTION_KINDS: [&str; 5] = [
+    "users",
+    "enrolments",
+    "verify_digests",
+    "sign_ins",
+    "audit_records",
+];
+
 pub struct Metrics {
     registry: Mutex<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     in_flight: Gauge,
+    retention_removed: Family<KindLabels, Counter>,
 }
 
 fn latency_histogram() -> Histogram {
@@ -61,7 +76,19 @@ impl Default for Metrics {
             "Requests being handled",
             in_flight.clone(),
         );
+        let retention_removed = Family::<KindLabels, Counter>::default();
+        // Every series exists from the start (at 0), so a pass adds no lines.
+        for kind in RETENTION_KINDS {
+            let _ = retention_removed.get_or_create(&KindLabels { kind: kind.into() });
+        }
+        registry.register(
+            "retention_removed",
+            "Rows removed by retention, by kind (users, enrolments, verify_digests, sign_ins, \
+             audit_records)",
+            retention_removed.clone(),
+        );
         Metrics {
+            retention_removed,
             registry: Mutex::new(registry),
             requests,
             latency,
@@ -83,6 +110,13 @@ impl Metrics {
             })
             .observe(seconds);
         self.requests.get_or_create(&labels).inc();
+    }
+
+    /// Counts rows of `kind` (one of [`RETENTION_KINDS`]) removed by a retention pass.
+    pub fn retention_removed(&self, kind: &str, count: u64) {
+        self.retention_removed
+            .get_or_create(&KindLabels { kind: kind.into() })
+            .inc_by(count);
     }
 
     pub fn render(&self) -> String {

@@ -10,6 +10,7 @@ use crate::db::enrolments::PatternFilter;
 use crate::domain::decision::Endpoint;
 use crate::domain::{self, VerifyRequest};
 use crate::error::{ApiError, ErrorCode};
+use crate::privacy::audit::{audited, Action};
 use crate::response::{ApiResponse, OutcomeCode};
 
 type ApiResult = Result<ApiResponse, ApiError>;
@@ -41,7 +42,8 @@ pub async fn save(State(state): State<AppState>, id: UserPath, call: ApiCall) ->
         call.require_advanced()?;
         let user = call.user_id(&id)?;
         let tp = required(&call, "tp")?;
-        domain::save(&call.ctx(&state), &user, tp).await
+        let answer = domain::save(&call.ctx(&state), &user, tp).await;
+        audited(&state, &call, &user, Action::Enrol, answer).await
     }
     .await;
     call.finish(result)
@@ -52,7 +54,8 @@ pub async fn verify(State(state): State<AppState>, id: UserPath, call: ApiCall) 
         call.require_advanced()?;
         let user = call.user_id(&id)?;
         let request = verify_request(&call)?;
-        domain::verify(&call.ctx(&state), Endpoint::Verify, &user, &request).await
+        let answer = domain::verify(&call.ctx(&state), Endpoint::Verify, &user, &request).await;
+        audited(&state, &call, &user, Action::Verify, answer).await
     }
     .await;
     call.finish(result)
@@ -62,7 +65,8 @@ pub async fn auto(State(state): State<AppState>, id: UserPath, call: ApiCall) ->
     let result = async {
         let user = call.user_id(&id)?;
         let request = verify_request(&call)?;
-        domain::verify(&call.ctx(&state), Endpoint::Auto, &user, &request).await
+        let answer = domain::verify(&call.ctx(&state), Endpoint::Auto, &user, &request).await;
+        audited(&state, &call, &user, Action::Auto, answer).await
     }
     .await;
     call.finish(result)
@@ -122,7 +126,8 @@ pub async fn delete_user(State(state): State<AppState>, id: UserPath, call: ApiC
     let result = async {
         let user = call.user_id(&id)?;
         let filter = pattern_filter(&call)?;
-        domain::delete_user(&call.ctx(&state), &user, &filter).await
+        let answer = domain::delete_user(&call.ctx(&state), &user, &filter).await;
+        audited(&state, &call, &user, Action::DeletePatterns, answer).await
     }
     .await;
     call.finish(result)

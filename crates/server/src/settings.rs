@@ -25,6 +25,11 @@ pub struct TenantSettings {
     pub allow_identical_on_verify: bool,
     /// Days a verified pattern's digest is remembered for replay protection.
     pub verify_digest_retention_days: u32,
+    /// Days after which a user whose enrolments were not used (no enrolment, no verification
+    /// booked) is removed with everything stored about them; 0 = kept (the default).
+    pub enrolment_retention_days: u32,
+    /// Days the audit log keeps a record of this tenant; 0 = kept.
+    pub audit_retention_days: u32,
     /// `/save` and `/verify` ("advanced" endpoints) are enabled; off answers code 53.
     pub advanced_endpoints: bool,
     /// Enrolments kept per bucket; saving more rotates the oldest out.
@@ -58,6 +63,8 @@ impl Default for TenantSettings {
             default_quality: 2,
             allow_identical_on_verify: false,
             verify_digest_retention_days: 90,
+            enrolment_retention_days: 0,
+            audit_retention_days: 400,
             advanced_endpoints: true,
             max_patterns_per_bucket: 20,
             max_patterns_per_verify: 3,

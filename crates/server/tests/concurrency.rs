@@ -274,6 +274,7 @@ async fn a_booking_for_a_deleted_user_is_refused_without_failing_the_others() {
         digests: vec![digest.to_string()],
         replay_protection,
         daily_cap,
+        record_use: false,
     };
     let bookings = [
         booking(ids[1], true, 100, "b1"),

@@ -120,6 +120,7 @@ async fn write_batch(
         let plan = plan(&bookings, &snapshot, utc_day(now));
         insert_digests(&mut tx, &plan.new_digests, now).await?;
         update_counters(&mut tx, &plan.counters).await?;
+        record_uses(&mut tx, &plan.used, now).await?;
         Ok::<_, sqlx::Error>(plan.answers)
     }
     .await;
@@ -234,6 +235,8 @@ struct Plan<'a> {
     new_digests: Vec<(i64, &'a str)>,
     /// `(user_id, verify_day, verify_count)` to store.
     counters: Vec<(i64, i64, i64)>,
+    /// Users with a booking done: their enrolments were used.
+    used: Vec<i64>,
 }
 
 /// What booking `bookings` one after another from `snapshot` answers and writes, by the rules
@@ -243,6 +246,7 @@ struct Plan<'a> {
 fn plan<'a>(bookings: &[&'a Booking], snapshot: &Snapshot, today: i64) -> Plan<'a> {
     let mut counters = snapshot.counters.clone();
     let mut counted: Vec<i64> = Vec::new();
+    let mut used: Vec<i64> = Vec::new();
     // Digests added by this batch; all of them come from verify.
     let mut added: HashSet<(i64, &str)> = HashSet::new();
     let mut new_digests = Vec::new();
@@ -261,7 +265,7 @@ fn plan<'a>(bookings: &[&'a Booking], snapshot: &Snapshot, today: i64) -> Plan<'
         .map(|&booking| {
             let user_id = booking.user_id;
             let newest = booking.digests.last().filter(|_| booking.replay_protection);
-            if booking.daily_cap == 0 && newest.is_none() {
+            if booking.daily_cap == 0 && newest.is_none() && !booking.record_use {
                 // Nothing to check or write (not sent to the queue by the server).
                 return Ok(());
             }
@@ -293,14 +297,18 @@ fn plan<'a>(bookings: &[&'a Booking], snapshot: &Snapshot, today: i64) -> Plan<'
                 counters.insert(user_id, (today, count));
                 counted.push(user_id);
             }
+            used.push(user_id);
             Ok(())
         })
         .collect();
     counted.sort_unstable();
     counted.dedup();
+    used.sort_unstable();
+    used.dedup();
     Plan {
         answers,
         new_digests,
+        used,
         counters: counted
             .into_iter()
             .map(|id| (id, counters[&id].0, counters[&id].1))
@@ -349,6 +357,26 @@ async fn update_counters(
     Ok(())
 }
 
+/// Notes the bookings as uses of the users' enrolments, like
+/// [`super::enrolments::record_use`] (only where the last use is stale).
+async fn record_uses(conn: &mut AnyConnection, users: &[i64], now: i64) -> Result<(), sqlx::Error> {
+    for chunk in users.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE users SET last_used_at = $1 WHERE last_used_at < $2 AND id IN ({})",
+            placeholders(chunk.len(), 1, 2)
+        );
+        let mut query = sqlx::query(&sql)
+            .persistent(false)
+            .bind(now)
+            .bind(now - super::enrolments::LAST_USE_PRECISION_MS);
+        for user_id in chunk {
+            query = query.bind(*user_id);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// `rows` groups of `width` numbered placeholders after the first `skip`: `($1, $2), ($3, $4)`
 /// for 2 rows of width 2, or `$1, $2` for width 1.
 fn placeholders(rows: usize, width: usize, skip: usize) -> String {
@@ -385,6 +413,7 @@ mod tests {
             digests: digests.iter().map(|d| d.to_string()).collect(),
             replay_protection,
             daily_cap: cap,
+            record_use: false,
         }
     }
 
@@ -426,6 +455,7 @@ mod tests {
             vec![(1, "a"), (2, "a"), (2, "c"), (2, "b")]
         );
         assert_eq!(plan.counters, vec![(2, today, 2)]);
+        assert_eq!(plan.used, vec![1, 2]);
     }
 
     #[test]
@@ -448,7 +478,8 @@ mod tests {
         db
     }
 
-    async fn contents(db: &Db) -> (Vec<(i64, String, String)>, Vec<(i64, i64, i64)>) {
+    /// The digests, and per user the counter and whether a use was recorded.
+    async fn contents(db: &Db) -> (Vec<(i64, String, String)>, Vec<(i64, i64, i64, bool)>) {
         let digests = sqlx::query(
             "SELECT user_id, digest, source FROM pattern_digests ORDER BY user_id, digest",
         )
@@ -458,13 +489,14 @@ mod tests {
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
-        let users = sqlx::query("SELECT id, verify_day, verify_count FROM users ORDER BY id")
-            .fetch_all(db.pool())
-            .await
-            .unwrap()
-            .iter()
-            .map(|r| (r.get(0), r.get(1), r.get(2)))
-            .collect();
+        let users =
+            sqlx::query("SELECT id, verify_day, verify_count, last_used_at FROM users ORDER BY id")
+                .fetch_all(db.pool())
+                .await
+                .unwrap()
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2), r.get::<i64, _>(3) > 0))
+                .collect();
         (digests, users)
     }
 
@@ -491,6 +523,7 @@ mod tests {
                         digests,
                         replay_protection: rng.gen_bool(0.8),
                         daily_cap: [0, 0, 40, 90][rng.gen_range(0..4)],
+                        record_use: rng.gen_bool(0.3),
                     }
                 })
                 .collect();

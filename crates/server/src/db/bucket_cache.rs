@@ -109,6 +109,23 @@ impl BucketCache {
     }
 }
 
+impl BucketCache {
+    /// Drops the user's buckets: after an erasure their patterns leave memory too, not only
+    /// the database.
+    pub fn forget_user(&self, user_id: i64) {
+        let mut buckets = self.buckets.lock().expect("bucket cache lock");
+        let mut freed = 0;
+        buckets.entries.retain(|(user, _), entry| {
+            let keep = *user != user_id;
+            if !keep {
+                freed += entry.text_bytes;
+            }
+            keep
+        });
+        buckets.text_bytes -= freed;
+    }
+}
+
 impl Buckets {
     /// Drops least recently used entries until at most `target` bytes remain. Evicting a
     /// quarter of the budget at once keeps the sort this takes rare.

@@ -60,6 +60,9 @@ pub struct Booking {
     pub digests: Vec<String>,
     pub replay_protection: bool,
     pub daily_cap: u32,
+    /// Record the verification as a use of the user's enrolments (for retention) even when
+    /// neither the cap nor replay protection books anything else.
+    pub record_use: bool,
 }
 
 /// A user's id and the newest enrolled patterns of one bucket, oldest first.
@@ -318,7 +321,13 @@ impl Db {
                     .try_get(0)?
             }
         };
+        sqlx::query("UPDATE users SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(user_id)
+            .execute(&mut *w.tx)
+            .await?;
         for pattern in patterns {
+            let digest = self.keyed_digest(&pattern.digest)?;
             // A digest first seen on /verify may be enrolled (e.g. after a fallback factor);
             // an already enrolled one may not.
             let claimed = sqlx::query(
@@ -327,7 +336,7 @@ impl Db {
                  WHERE pattern_digests.source <> 'enrol'",
             )
             .bind(user_id)
-            .bind(&pattern.digest)
+            .bind(&digest)
             .bind(now)
             .execute(&mut *w.tx)
             .await?;
@@ -345,7 +354,7 @@ impl Db {
             .bind_bucket(pattern.bucket)
             .bind(sealed.sealed)
             .bind(sealed.key_id)
-            .bind(&pattern.digest)
+            .bind(&digest)
             .bind(now)
             .execute(&mut *w.tx)
             .await?;
@@ -379,11 +388,16 @@ impl Db {
     /// whose batches could deadlock across server processes), it has a transaction of its own.
     pub async fn book_verification(
         &self,
-        booking: Booking,
+        mut booking: Booking,
     ) -> Result<Result<(), VerifyRefusal>, sqlx::Error> {
-        if !booking.replay_protection && booking.daily_cap == 0 {
+        if !booking.replay_protection && booking.daily_cap == 0 && !booking.record_use {
             return Ok(Ok(()));
         }
+        booking.digests = booking
+            .digests
+            .iter()
+            .map(|digest| self.keyed_digest(digest))
+            .collect::<Result<_, _>>()?;
         if let Some(sqlite) = &self.sqlite {
             return sqlite.bookings.book(booking).await;
         }
@@ -490,26 +504,6 @@ impl Db {
         w.commit().await?;
         Ok(true)
     }
-
-    /// Forgets verify digests older than the tenant's retention; returns how many went.
-    pub async fn expire_verify_digests(
-        &self,
-        tenant_id: i64,
-        retention_days: u32,
-    ) -> Result<u64, sqlx::Error> {
-        let cutoff = now_millis() - i64::from(retention_days) * 86_400_000;
-        let mut w = self.begin_write().await?;
-        let done = sqlx::query(
-            "DELETE FROM pattern_digests WHERE source = 'verify' AND seen_at < $1 \
-             AND user_id IN (SELECT id FROM users WHERE tenant_id = $2)",
-        )
-        .bind(cutoff)
-        .bind(tenant_id)
-        .execute(&mut *w.tx)
-        .await?;
-        w.commit().await?;
-        Ok(done.rows_affected())
-    }
 }
 
 /// The user's id and the row ids of a bucket's newest patterns as one comma-separated text
@@ -598,6 +592,17 @@ pub(super) async fn book(
 ) -> Result<Result<(), VerifyRefusal>, sqlx::Error> {
     let counted = booking.daily_cap > 0;
     let newest = booking.digests.last().filter(|_| booking.replay_protection);
+    if !counted && newest.is_none() {
+        if !booking.record_use {
+            return Ok(Ok(()));
+        }
+        // Only a use to record: as the booking queue does, for a user still there.
+        if !user_exists(conn, booking.user_id).await? {
+            return Ok(Err(VerifyRefusal::UnknownUser));
+        }
+        record_use(conn, booking.user_id, now).await?;
+        return Ok(Ok(()));
+    }
     let savepoint = counted && newest.is_some();
     if savepoint {
         sqlx::query("SAVEPOINT booking").execute(&mut *conn).await?;
@@ -606,11 +611,12 @@ pub(super) async fn book(
         let today = utc_day(now);
         let updated = sqlx::query(
             "UPDATE users SET verify_count = CASE WHEN verify_day = $2 THEN verify_count + 1 ELSE 1 END, \
-             verify_day = $2 WHERE id = $1 AND NOT (verify_day = $2 AND verify_count >= $3)",
+             verify_day = $2, last_used_at = $4 WHERE id = $1 AND NOT (verify_day = $2 AND verify_count >= $3)",
         )
         .bind(booking.user_id)
         .bind(today)
         .bind(booking.daily_cap as i64)
+        .bind(now)
         .execute(&mut *conn)
         .await?;
         if updated.rows_affected() == 0 {
@@ -655,10 +661,32 @@ pub(super) async fn book(
             insert_verify_digest(conn, booking.user_id, digest, now).await?;
         }
     }
+    if !counted {
+        record_use(conn, booking.user_id, now).await?;
+    }
     if savepoint {
         sqlx::query("RELEASE booking").execute(&mut *conn).await?;
     }
     Ok(Ok(()))
+}
+
+/// How stale `users.last_used_at` may get before a booking updates it: retention counts in
+/// days, and most bookings then write no user row.
+pub(super) const LAST_USE_PRECISION_MS: i64 = 3_600_000;
+
+/// Notes a verification as a use of the user's enrolments (see [`Booking::record_use`]).
+pub(super) async fn record_use(
+    conn: &mut AnyConnection,
+    user_id: i64,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3")
+        .bind(now)
+        .bind(user_id)
+        .bind(now - LAST_USE_PRECISION_MS)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 async fn user_exists(conn: &mut AnyConnection, user_id: i64) -> Result<bool, sqlx::Error> {

@@ -2,13 +2,17 @@
 //! created and migrated on first start) and PostgreSQL. Queries use `$N` placeholders, which
 //! both backends accept.
 
+pub mod audit;
 pub mod booking_queue;
 pub mod bucket_cache;
 pub mod enrolments;
 pub mod keys;
 pub mod otp;
 pub mod payload_uses;
+pub mod replay_digests;
+pub mod retention;
 pub mod sealed_patterns;
+pub mod user_data;
 pub mod wal_checkpoints;
 
 use std::borrow::Cow;
@@ -47,6 +51,7 @@ pub struct Db {
     sqlite: Option<SqliteWriter>,
     bucket_cache: Arc<bucket_cache::BucketCache>,
     patterns: Option<sealed_patterns::PatternSealer>,
+    replay_key: Option<replay_digests::ReplayKey>,
 }
 
 /// SQLite has a single writer: the lock that lets one write transaction of this process run at
@@ -150,6 +155,7 @@ impl Db {
             sqlite,
             bucket_cache: Arc::default(),
             patterns: None,
+            replay_key: None,
         })
     }
 
@@ -276,6 +282,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "sealed_patterns",
         include_str!("../../migrations/sqlite/0006_sealed_patterns.sql"),
         include_str!("../../migrations/postgres/0006_sealed_patterns.sql"),
+    ),
+    (
+        7,
+        "privacy",
+        include_str!("../../migrations/sqlite/0007_privacy.sql"),
+        include_str!("../../migrations/postgres/0007_privacy.sql"),
     ),
 ];
 

@@ -211,6 +211,11 @@ impl Db {
         }
     }
 
+    /// The id (hex) of the at-rest key patterns are sealed with now.
+    pub fn pattern_sealer_key_id(&self) -> Result<String, sqlx::Error> {
+        Ok(self.pattern_sealer()?.current_key_id())
+    }
+
     /// Rewrites the storage so that the bytes of rows changed or deleted are gone from the
     /// files, not only unreachable.
     async fn purge_freed_pages(&self) -> Result<(), sqlx::Error> {

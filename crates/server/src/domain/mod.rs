@@ -119,6 +119,7 @@ pub async fn verify(
                     },
                     replay_protection,
                     daily_cap: settings.max_verifications_per_user_per_day,
+                    record_use: settings.enrolment_retention_days > 0,
                 })
                 .await?;
             match booked {

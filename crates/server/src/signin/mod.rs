@@ -317,6 +317,7 @@ async fn first_factor_typing(
             digests: submission.digests(),
             replay_protection: true,
             daily_cap: 0,
+            record_use: true,
         })
         .await?;
     if booked.is_err() {
@@ -602,7 +603,7 @@ pub async fn attempt(
             let probe = probe(&tp, record.state.device)?;
             let attempt = Attempt::Typing {
                 text_id: probe.text_id,
-                digest: sha256_hex(&probe.canonical),
+                digest: state.db.keyed_digest(&sha256_hex(&probe.canonical))?,
             };
             let step = record.state.admit_attempt(now, &attempt)?;
             // The text id is a 32-bit hash: the length must agree too.

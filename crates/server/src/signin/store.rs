@@ -38,7 +38,7 @@ pub struct NewSignIn<'a> {
 }
 
 /// How long an ended sign-in row is kept after its expiry (for reads by the back end).
-const KEEP_AFTER_EXPIRY_MS: i64 = 24 * 3600 * 1000;
+pub(crate) const KEEP_AFTER_EXPIRY_MS: i64 = 24 * 3600 * 1000;
 
 impl Db {
     /// Enables (or re-configures) sign-ins for an application, for one tenant.
@@ -109,15 +109,10 @@ impl Db {
     }
 
     /// Forgets sign-ins (and the contact details they hold) that ended more than a day before
-    /// `now`; returns how many. Run by the server's hourly upkeep.
+    /// `now`; returns how many. The retention pass does the same with its own batch size.
     pub async fn expire_sign_ins(&self, now: i64) -> Result<u64, sqlx::Error> {
-        let mut w = self.begin_write().await?;
-        let done = sqlx::query("DELETE FROM sign_ins WHERE expire_at < $1")
-            .bind(now - KEEP_AFTER_EXPIRY_MS)
-            .execute(&mut *w.tx)
-            .await?;
-        w.commit().await?;
-        Ok(done.rows_affected())
+        self.expire_ended_sign_ins(now - KEEP_AFTER_EXPIRY_MS, crate::privacy::retention::BATCH)
+            .await
     }
 
     /// Stores a new sign-in.
