@@ -24,6 +24,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// One command is parsed once per process: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the API server.
