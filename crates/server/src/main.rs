@@ -109,16 +109,17 @@ async fn rotate_at_rest(
         .clone()
         .with_pattern_sealer(PatternSealer::new(Arc::new(keys.sealer())));
     let resealed = db.reseal_patterns(batch).await.map_err(|e| e.to_string())?;
+    let sign_ins = db.reseal_sign_ins().await.map_err(|e| e.to_string())?;
     let key_id = db.pattern_sealer_key_id().map_err(|e| e.to_string())?;
     record_cli(
         &db,
         None,
         Action::RotateAtRest,
-        serde_json::json!({ "resealed": resealed, "key_id": key_id }),
+        serde_json::json!({ "resealed": resealed, "sign_ins": sign_ins, "key_id": key_id }),
     )
     .await
     .map_err(|e| e.to_string())?;
-    println!("re-sealed {resealed} patterns under the current at-rest key");
+    println!("re-sealed {resealed} patterns and {sign_ins} sign-in records under the current at-rest key");
     Ok(())
 }
 

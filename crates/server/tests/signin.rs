@@ -566,15 +566,32 @@ async fn a_new_user_enrols_typing_only_after_an_email_code() {
         "email_code"
     );
     let mut texts = Vec::new();
+    let mut samples = Vec::new();
     for received in 1..=3 {
         let text = page.text().await;
+        let sample = typist.type_text(&text, 2);
         let kept = page
-            .attempt(json!({"strategy": "typing", "pattern": typist.type_text(&text, 2)}))
+            .attempt(json!({"strategy": "typing", "pattern": sample}))
             .await;
         assert_eq!(kept.ok()["typing_enrolment"]["received"], received);
         assert_eq!(kept.body["status"], "needs_second_factor");
         texts.push(text);
+        samples.push(sample);
     }
+    // The samples wait in the sign-in's record until the code is proven: sealed, like the
+    // contact address it holds.
+    let stored: String = sqlx::query("SELECT record FROM sign_ins WHERE user_id = $1")
+        .bind(user)
+        .fetch_one(world.server.db.pool())
+        .await
+        .unwrap()
+        .get(0);
+    assert!(stored.starts_with("sealed:"), "{stored}");
+    for sample in &samples {
+        let timings = sample.split_once('|').unwrap().1;
+        assert!(!stored.contains(timings), "a sample in the stored record");
+    }
+    assert!(!stored.contains(&email), "the address in the stored record");
     page.prepare("typing")
         .await
         .refused("enrolment_texts_issued", 409);

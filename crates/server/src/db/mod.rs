@@ -12,6 +12,7 @@ pub mod payload_uses;
 pub mod replay_digests;
 pub mod retention;
 pub mod sealed_patterns;
+pub mod sealed_sign_ins;
 pub mod user_data;
 pub mod wal_checkpoints;
 

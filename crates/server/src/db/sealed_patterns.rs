@@ -76,6 +76,10 @@ impl PatternSealer {
     pub fn current_key_id(&self) -> String {
         hex::encode(self.0.current_key_id())
     }
+
+    pub(super) fn sealer(&self) -> &SecretSealer {
+        &self.0
+    }
 }
 
 /// The owner a pattern is sealed for: its tenant, its user (the internal id, which renaming

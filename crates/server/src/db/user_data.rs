@@ -205,10 +205,13 @@ impl Db {
         .fetch_all(pool)
         .await?
         {
-            let record: Value =
-                serde_json::from_str(&row.try_get::<String, _>(1)?).unwrap_or(Value::Null);
+            let id: String = row.try_get(0)?;
+            let record = self
+                .pattern_sealer()?
+                .open_sign_in(&id, &row.try_get::<String, _>(1)?)?;
+            let record: Value = serde_json::from_str(&record).unwrap_or(Value::Null);
             data.sign_ins.push(SignInRecordView {
-                id: row.try_get(0)?,
+                id,
                 created_at: row.try_get(2)?,
                 expire_at: row.try_get(3)?,
                 summary: sign_in_summary(&record),

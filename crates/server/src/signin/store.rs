@@ -118,6 +118,7 @@ impl Db {
     /// Stores a new sign-in.
     pub async fn insert_sign_in(&self, new: &NewSignIn<'_>) -> Result<(), sqlx::Error> {
         let now = now_millis();
+        let record = self.pattern_sealer()?.seal_sign_in(new.id, new.record);
         let mut w = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO sign_ins (id, tenant_id, app_ref, user_id, token_hash, record, version, \
@@ -128,7 +129,7 @@ impl Db {
         .bind(new.app_ref)
         .bind(new.user_id)
         .bind(new.token_hash)
-        .bind(new.record)
+        .bind(&record)
         .bind(now)
         .bind(new.expire_at)
         .execute(&mut *w.tx)
@@ -137,6 +138,7 @@ impl Db {
     }
 
     pub async fn find_sign_in(&self, id: &str) -> Result<Option<StoredSignIn>, sqlx::Error> {
+        let sealer = self.pattern_sealer()?;
         sqlx::query(
             "SELECT id, tenant_id, app_ref, token_hash, record, version FROM sign_ins \
              WHERE id = $1",
@@ -145,12 +147,14 @@ impl Db {
         .fetch_optional(self.pool())
         .await?
         .map(|row| {
+            let id: String = row.try_get(0)?;
+            let record = sealer.open_sign_in(&id, &row.try_get::<String, _>(4)?)?;
             Ok(StoredSignIn {
-                id: row.try_get(0)?,
+                id,
                 tenant_id: row.try_get(1)?,
                 app_ref: row.try_get(2)?,
                 token_hash: row.try_get(3)?,
-                record: row.try_get(4)?,
+                record,
                 version: row.try_get(5)?,
             })
         })
@@ -165,12 +169,13 @@ impl Db {
         expected: i64,
         record: &str,
     ) -> Result<bool, sqlx::Error> {
+        let record = self.pattern_sealer()?.seal_sign_in(id, record);
         let mut w = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE sign_ins SET record = $1, version = version + 1 \
              WHERE id = $2 AND version = $3",
         )
-        .bind(record)
+        .bind(&record)
         .bind(id)
         .bind(expected)
         .execute(&mut *w.tx)
