@@ -713,25 +713,6 @@ async fn server_db(url: &str) -> Db {
     Db::connect(url, 2).await.unwrap()
 }
 
-/// The runs of six timing fields of a pattern (see sealed_patterns.rs): any of them in a
-/// table is part of the pattern.
-fn pattern_needles(tp: &str) -> Vec<String> {
-    let text = canonical(tp);
-    let timings = text
-        .split_once('|')
-        .map_or("", |(_, rows)| rows)
-        .to_string();
-    let fields: Vec<&str> = timings.split([',', '|']).collect();
-    let mut needles = vec![text.clone()];
-    needles.extend(
-        fields
-            .windows(6)
-            .map(|w| w.join(","))
-            .filter(|n| n.len() >= 16),
-    );
-    needles
-}
-
 #[tokio::test]
 async fn the_audit_log_records_each_action_and_never_a_pattern_or_secret() {
     let dir = tempfile::tempdir().unwrap();
@@ -843,7 +824,7 @@ async fn the_audit_log_records_each_action_and_never_a_pattern_or_secret() {
         "the settings change"
     );
     for tp in &sent {
-        for needle in pattern_needles(tp) {
+        for needle in common::pattern_needles(&canonical(tp)) {
             assert!(
                 !text.contains(&needle),
                 "the audit log holds a pattern: {needle}"

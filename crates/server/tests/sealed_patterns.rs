@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Client, TestServer, Typist, TEXT};
+use common::{pattern_needles, Client, TestServer, Typist, TEXT};
 use keycadence_server::db::{Backend, Db};
 use sqlx::Row;
 
@@ -25,30 +25,6 @@ async fn server_on(url: &str) -> TestServer {
         config.otp.keys.otp_pepper = Some("a5".repeat(32).parse().unwrap());
     })
     .await
-}
-
-/// Strings that must not appear anywhere when `pattern` is stored: the whole text and every
-/// run of six consecutive timing fields (a pattern is comma- and pipe-separated numbers). The
-/// header before the first `|` is left out: it says which text was typed and on what device,
-/// the same for every typist of the text, so on PostgreSQL, where the test binaries share one
-/// database, another test's deliberately plain row would match it.
-fn needles(pattern: &str) -> Vec<String> {
-    let timings = pattern.split_once('|').map_or("", |(_, rows)| rows);
-    let fields: Vec<&str> = timings.split([',', '|']).collect();
-    let mut needles = vec![pattern.to_string()];
-    needles.extend(
-        fields
-            .windows(6)
-            .map(|w| w.join(","))
-            .filter(|n| n.len() >= 16),
-    );
-    needles.extend(
-        timings
-            .split('|')
-            .filter(|row| row.len() >= 16)
-            .map(str::to_string),
-    );
-    needles
 }
 
 /// Every value of every table, as bytes (text as UTF-8, blobs as they are), one line per
@@ -128,7 +104,7 @@ fn sqlite_files(url: &str) -> Vec<u8> {
 fn assert_nowhere(haystack: &[u8], patterns: &[String], what: &str) {
     let haystack = String::from_utf8_lossy(haystack);
     for pattern in patterns {
-        for needle in needles(pattern) {
+        for needle in pattern_needles(pattern) {
             assert!(
                 !haystack.contains(&needle),
                 "{what} holds part of an enrolled pattern: {needle}"

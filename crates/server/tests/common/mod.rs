@@ -440,3 +440,27 @@ pub fn mobile_pattern(variant: i64, landscape: bool) -> String {
 pub fn mobile_pattern_without_motion() -> String {
     golden_same_text("v10_iphone_no_motion")
 }
+
+/// Strings that must not appear anywhere when `pattern` is stored: the whole text and every
+/// run of six consecutive timing fields (a pattern is comma- and pipe-separated numbers). The
+/// header before the first `|` is left out: it says which text was typed and on what device,
+/// the same for every typist of the text, so on PostgreSQL, where the test binaries share one
+/// database, another test's deliberately plain row would match it.
+pub fn pattern_needles(pattern: &str) -> Vec<String> {
+    let timings = pattern.split_once('|').map_or("", |(_, rows)| rows);
+    let fields: Vec<&str> = timings.split([',', '|']).collect();
+    let mut needles = vec![pattern.to_string()];
+    needles.extend(
+        fields
+            .windows(6)
+            .map(|w| w.join(","))
+            .filter(|n| n.len() >= 16),
+    );
+    needles.extend(
+        timings
+            .split('|')
+            .filter(|row| row.len() >= 16)
+            .map(str::to_string),
+    );
+    needles
+}
