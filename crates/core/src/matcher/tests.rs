@@ -228,11 +228,40 @@ fn quality_moves_the_threshold_not_the_score() {
         low.result || !high.result,
         "a stricter quality never accepts more"
     );
-    let strong = compare(&enrolled, &[owner.same_text(PHRASE, 6)], Quality::High).unwrap();
-    assert_eq!(
-        strong.qualifies_for_auto_enrol(),
-        strong.score >= AUTO_ENROL_SCORE
-    );
+    // The documented thresholds (the API's contract), written out rather than taken from the
+    // implementation's constants.
+    for (quality, threshold) in [
+        (Quality::Low, 30.0),
+        (Quality::Medium, 50.0),
+        (Quality::High, 70.0),
+    ] {
+        for seed in 6..12 {
+            let typist = if seed % 2 == 0 {
+                &owner
+            } else {
+                &Typist::new(45)
+            };
+            let o = compare(&enrolled, &[typist.same_text(PHRASE, seed)], quality).unwrap();
+            assert_eq!(o.result, o.score >= threshold, "{quality:?} {o:?}");
+        }
+    }
+}
+
+#[test]
+fn auto_enrol_needs_a_score_of_80() {
+    let owner = Typist::new(4);
+    let enrolled = enrol_same_text(&owner, 5);
+    let outcome = compare(&enrolled, &[owner.same_text(PHRASE, 6)], Quality::Medium).unwrap();
+    let scoring = |score: f64| MatchOutcome {
+        score,
+        result: score >= 50.0,
+        ..outcome
+    };
+    assert!(scoring(80.0).qualifies_for_auto_enrol());
+    assert!(scoring(99.5).qualifies_for_auto_enrol());
+    assert!(!scoring(79.9).qualifies_for_auto_enrol());
+    assert!(!scoring(60.0).qualifies_for_auto_enrol());
+    assert!(!scoring(10.0).qualifies_for_auto_enrol());
 }
 
 #[test]
