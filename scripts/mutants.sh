@@ -9,6 +9,7 @@
 #           distance and mode selection; tested by the crate's unit tests (matcher/tests.rs)
 #   server  crates/server/src/domain (the enrol/verify decision, quality, auto-enrol) and
 #           settings; tested by the crate's unit tests, tests/api.rs and tests/real_typists.rs
+#           (all three run for every mutant: each mutant's log says which caught it)
 #   otp     crates/otp codes and TOTP; tested by all of the crate's tests
 #
 # Installs cargo-mutants on first use. One mutant at a time (-j1) with a per-mutant timeout
@@ -57,7 +58,8 @@ server() {
     run server -p keycadence-server \
         -f crates/server/src/domain/decision.rs -f crates/server/src/domain/matching.rs \
         -f crates/server/src/domain/mod.rs -f crates/server/src/settings.rs \
-        --cargo-test-arg=--lib --cargo-test-arg=--test=api --cargo-test-arg=--test=real_typists "$@"
+        --cargo-test-arg=--no-fail-fast --cargo-test-arg=--lib --cargo-test-arg=--test=api \
+        --cargo-test-arg=--test=real_typists "$@"
 }
 
 otp() {

@@ -81,7 +81,8 @@ fn load() -> Option<Vec<Vec<Rep>>> {
     for (i, line) in text.lines().skip(1).enumerate() {
         let cells: Vec<&str> = line.split(',').map(str::trim).collect();
         assert_eq!(cells.len(), 34, "line {}", i + 2);
-        if subjects.last().is_none_or(|s| s[0].subject != cells[0]) {
+        let same_subject = matches!(subjects.last(), Some(s) if s[0].subject == cells[0]);
+        if !same_subject {
             if subjects.len() == SUBJECTS {
                 break;
             }
