@@ -495,3 +495,84 @@ fn a_short_any_text_probe_without_usable_keys_is_refused() {
         Err(MatchError::NoKeystrokes)
     );
 }
+
+/// Dual pass (two probes) in each mode: the score of the two probes' average distance, so the
+/// same probe twice scores as it does once, and a genuine probe with a stranger's lands
+/// between their own scores.
+#[test]
+fn dual_pass_scores_the_average_of_its_two_probes() {
+    let owner = Typist::new(6);
+    let stranger = Typist::new(66);
+    let same_text = enrol_same_text(&owner, 5);
+    let any_text: Vec<Pattern> = SENTENCES[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| owner.any_text(s, i as u64))
+        .collect();
+    let short_text: Vec<Pattern> = PHRASES[..5]
+        .iter()
+        .enumerate()
+        .map(|(i, p)| owner.extended(p, i as u64))
+        .collect();
+    let cases = [
+        (
+            MatchMode::SameText,
+            same_text,
+            owner.same_text(PHRASE, 600),
+            stranger.same_text(PHRASE, 601),
+        ),
+        (
+            MatchMode::AnyText,
+            any_text,
+            owner.any_text(SENTENCES[3], 602),
+            stranger.any_text(SENTENCES[3], 603),
+        ),
+        (
+            MatchMode::ShortAnyText,
+            short_text,
+            owner.extended(PHRASES[5], 604),
+            stranger.extended(PHRASES[5], 605),
+        ),
+    ];
+    for (mode, enrolled, genuine, impostor) in cases {
+        let score = |probes: &[Pattern]| {
+            let o = compare(&enrolled, probes, Quality::Medium).unwrap();
+            assert_eq!(o.mode, mode);
+            o.score
+        };
+        let alone = score(std::slice::from_ref(&genuine));
+        let other = score(std::slice::from_ref(&impostor));
+        assert!(alone > other + 10.0, "{mode:?}: {alone} vs {other}");
+        let twice = score(&[genuine.clone(), genuine.clone()]);
+        assert!((twice - alone).abs() < 1e-9, "{mode:?}: {twice} vs {alone}");
+        let mixed = score(&[genuine, impostor]);
+        assert!(
+            other < mixed && mixed < alone,
+            "{mode:?}: {other} < {mixed} < {alone}"
+        );
+    }
+}
+
+/// `high_confidence`: a decision far from the threshold (15 points or more) that rests on
+/// enough evidence (confidence 60 or more).
+#[test]
+fn high_confidence_needs_evidence_and_distance_from_the_threshold() {
+    let owner = Typist::new(7);
+    let many = enrol_same_text(&owner, 8);
+    let clear = compare(&many, &[owner.same_text(PHRASE, 700)], Quality::Medium).unwrap();
+    assert!(clear.confidence >= 60.0 && clear.score >= 65.0, "{clear:?}");
+    assert!(clear.high_confidence, "{clear:?}");
+    let one = compare(&many[..1], &[owner.same_text(PHRASE, 700)], Quality::Low).unwrap();
+    assert!(one.confidence < 60.0, "{one:?}");
+    assert!(!one.high_confidence, "little evidence: {one:?}");
+    // A probe scoring within 15 points of the medium threshold (50), among strangers.
+    let near = (0..200u64)
+        .map(|i| {
+            let probe = Typist::new(1000 + i).same_text(PHRASE, 800 + i);
+            compare(&many, &[probe], Quality::Medium).unwrap()
+        })
+        .find(|o| (o.score - 50.0).abs() < 15.0)
+        .expect("a stranger scores near the threshold");
+    assert!(near.confidence >= 60.0, "{near:?}");
+    assert!(!near.high_confidence, "near the threshold: {near:?}");
+}
