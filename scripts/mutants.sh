@@ -25,6 +25,10 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 if ! cargo mutants --version >/dev/null 2>&1; then
     cargo install --locked cargo-mutants
 fi
+# cargo-mutants builds a copy of the tree elsewhere: the real-typist tests find the data by
+# this absolute path, and fail rather than skip without it.
+export KEYCADENCE_DATA_DIR=${KEYCADENCE_DATA_DIR:-$(cd "$ROOT/.." && pwd)/shared/data}
+export CI=true
 OUT=${MUTANTS_OUT:-$CARGO_TARGET_DIR/mutants}
 TIMEOUT=${MUTANTS_TIMEOUT:-300}
 SET=${1:-all}
