@@ -576,3 +576,27 @@ fn high_confidence_needs_evidence_and_distance_from_the_threshold() {
     assert!(near.confidence >= 60.0, "{near:?}");
     assert!(!near.high_confidence, "near the threshold: {near:?}");
 }
+
+/// Confidence describes the evidence (see `confidence` in mod.rs): the enrolment factor
+/// n / (n + 2) (1 enrolment at most a third, 3 give 60 %) times a typing factor that nears 1
+/// for a phrase as long as [`PHRASE`] (61 compared timings) and is smaller for a short text.
+#[test]
+fn confidence_grows_with_enrolments_and_typing_and_stays_below_its_factors() {
+    let owner = Typist::new(8);
+    let confidence = |text: &str, n: u64| {
+        let enrolled: Vec<Pattern> = (0..n).map(|i| owner.same_text(text, 100 + i)).collect();
+        compare(&enrolled, &[owner.same_text(text, 900)], Quality::Medium)
+            .unwrap()
+            .confidence
+    };
+    let (one, three, eight) = (
+        confidence(PHRASE, 1),
+        confidence(PHRASE, 3),
+        confidence(PHRASE, 8),
+    );
+    assert!(25.0 < one && one < 100.0 / 3.0, "{one}");
+    assert!(50.0 < three && three < 60.0, "{three}");
+    assert!(70.0 < eight && eight < 80.0, "{eight}");
+    let short = confidence("my pin", 3);
+    assert!(0.0 < short && short < three - 20.0, "{short} vs {three}");
+}
