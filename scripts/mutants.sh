@@ -25,9 +25,15 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 if ! cargo mutants --version >/dev/null 2>&1; then
     cargo install --locked cargo-mutants
 fi
-# cargo-mutants builds a copy of the tree elsewhere: the real-typist tests find the data by
-# this absolute path, and fail rather than skip without it.
-export KEYCADENCE_DATA_DIR=${KEYCADENCE_DATA_DIR:-$(cd "$ROOT/.." && pwd)/shared/data}
+# cargo-mutants tests a copy of the tree made in the temporary directory. Tests find
+# ../shared (golden vectors, real typists' data) beside the tree: give the copies a private
+# temporary directory with ../shared linked into it. CI=true: a test that finds no data fails
+# rather than skips.
+SHARED=$(cd "$ROOT/../shared" && pwd)
+export TMPDIR
+TMPDIR=$(mktemp -d /tmp/keycadence-mutants.XXXXXX)
+ln -s "$SHARED" "$TMPDIR/shared"
+trap 'rm -rf "$TMPDIR"' EXIT
 export CI=true
 OUT=${MUTANTS_OUT:-$CARGO_TARGET_DIR/mutants}
 TIMEOUT=${MUTANTS_TIMEOUT:-300}

@@ -535,16 +535,23 @@ fn dual_pass_scores_the_average_of_its_two_probes() {
         ),
     ];
     for (mode, enrolled, genuine, impostor) in cases {
-        let score = |probes: &[Pattern]| {
+        let outcome = |probes: &[Pattern]| {
             let o = compare(&enrolled, probes, Quality::Medium).unwrap();
             assert_eq!(o.mode, mode);
-            o.score
+            o
         };
+        let score = |probes: &[Pattern]| outcome(probes).score;
         let alone = score(std::slice::from_ref(&genuine));
         let other = score(std::slice::from_ref(&impostor));
         assert!(alone > other + 10.0, "{mode:?}: {alone} vs {other}");
         let twice = score(&[genuine.clone(), genuine.clone()]);
         assert!((twice - alone).abs() < 1e-9, "{mode:?}: {twice} vs {alone}");
+        // The evidence is the typing compared per probe: the same probe twice is no more.
+        let (once, doubled) = (
+            outcome(std::slice::from_ref(&genuine)).confidence,
+            outcome(&[genuine.clone(), genuine.clone()]).confidence,
+        );
+        assert_eq!(once, doubled, "{mode:?}");
         let mixed = score(&[genuine, impostor]);
         assert!(
             other < mixed && mixed < alone,
