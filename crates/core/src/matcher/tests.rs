@@ -552,6 +552,7 @@ fn dual_pass_scores_the_average_of_its_two_probes() {
             outcome(&[genuine.clone(), genuine.clone()]).confidence,
         );
         assert_eq!(once, doubled, "{mode:?}");
+        assert!(0.0 < once && once <= 100.0, "{mode:?}: {once}");
         let mixed = score(&[genuine, impostor]);
         assert!(
             other < mixed && mixed < alone,
