@@ -63,6 +63,21 @@ function samples(count) {
   return out;
 }
 
+// The pattern of another typist of the same text: after the first key (whose seek is the
+// time before typing began), each key's seek and hold times are taken from other keys of the
+// text (rotated by half its length) and doubled: another rhythm at another pace.
+function otherTypist(tp) {
+  const [header, first, ...rows] = tp.split('|');
+  const timings = rows.map((row) => row.split(',').map(Number));
+  const half = Math.floor(rows.length / 2);
+  const rotated = rows.map((_, i) => {
+    const [seek] = timings[(i + half) % rows.length];
+    const [, press] = timings[(i + half + 1) % rows.length];
+    return `${seek * 2},${press * 2}`;
+  });
+  return [header, first, ...rotated].join('|');
+}
+
 test('save, check, verify, auto and delete through the official client', async () => {
   const tdna = client();
   const tdnaUser = `node-client-${process.pid}`;
@@ -86,7 +101,12 @@ test('save, check, verify, auto and delete through the official client', async (
   for (const field of ['score', 'netScore', 'deviceSimilarity', 'netConfidence']) {
     assert.ok(verified[field] >= 0 && verified[field] <= 100, `${field}: ${JSON.stringify(verified)}`);
   }
-  assert.ok(verified.result === 0 || verified.result === 1);
+  assert.strictEqual(verified.result, 1, `the enrolled typist is accepted: ${JSON.stringify(verified)}`);
+
+  // Someone else typing the same text: the same keys held and reached in another rhythm.
+  const impostor = await call(tdna.verify.bind(tdna), tdnaUser, otherTypist(tps[3]), 2);
+  assert.strictEqual(impostor.success, 1, JSON.stringify(impostor));
+  assert.strictEqual(impostor.result, 0, `another typist is refused: ${JSON.stringify(impostor)}`);
 
   const similarity = await call(tdna.verify.bind(tdna), tdnaUser, tps[4], 2, { deviceSimilarityOnly: true });
   assert.strictEqual(similarity.deviceSimilarity, 100, JSON.stringify(similarity));
@@ -95,7 +115,7 @@ test('save, check, verify, auto and delete through the official client', async (
   const auto = await call(tdna.auto.bind(tdna), tdnaUser, tps[5], { custom_field: 'unused' });
   assert.strictEqual(auto.messageCode, 1, JSON.stringify(auto));
   assert.ok(['verify', 'verify;enroll'].includes(auto.action), JSON.stringify(auto));
-  assert.ok(auto.result === 0 || auto.result === 1);
+  assert.strictEqual(auto.result, 1, JSON.stringify(auto));
 
   const fresh = `${tdnaUser}-auto`;
   const enrolled = await call(tdna.auto.bind(tdna), fresh, tps.slice(0, 3).join(';'));

@@ -23,7 +23,10 @@ pub(crate) enum Protocol {
     Paper,
     /// Enrol reps 1-5 of session 1, genuine sessions 5-8.
     Fewshot,
-    /// Fewshot, then sessions 2-4 verified with auto-enrol before testing on 5-8.
+    /// Fewshot, then sessions 2-4 verified with auto-enrol before testing on 5-8; each
+    /// genuine attempt of sessions 2-4 is followed by an impostor's (another subject's rep of
+    /// that session), as a deployment sees both, so that enrolling what should be refused
+    /// shows in the figures.
     Adaptive,
 }
 
@@ -124,6 +127,33 @@ impl<'a> Subjects<'a> {
         self.select(s, |r| r.session >= 5)
     }
 
+    /// The attempts the adaptive protocol verifies with auto-enrol, in order: each rep of
+    /// sessions 2-4 of `s` (`true`), followed by an impostor's rep of the same session and
+    /// number from the subjects in `among` other than `s` in turn (`false`), so that every
+    /// session brings 50 genuine and 50 impostor attempts.
+    pub(crate) fn adaptation(&self, s: usize, among: &[usize]) -> Vec<(&'a Typed, bool)> {
+        let others: Vec<usize> = among.iter().copied().filter(|&o| o != s).collect();
+        let mut out = Vec::new();
+        for (i, t) in self.reps[s]
+            .iter()
+            .filter(|t| (2..=4).contains(&t.rep.session))
+            .enumerate()
+        {
+            out.push((*t, true));
+            if others.is_empty() {
+                continue;
+            }
+            let o = others[i % others.len()];
+            if let Some(impostor) = self.reps[o]
+                .iter()
+                .find(|x| x.rep.session == t.rep.session && x.rep.rep == t.rep.rep)
+            {
+                out.push((*impostor, false));
+            }
+        }
+        out
+    }
+
     /// The first 5 reps of session 1 of each subject in `among` other than `s`.
     pub(crate) fn impostors(&self, s: usize, among: &[usize]) -> Vec<&'a Typed> {
         among
@@ -132,6 +162,17 @@ impl<'a> Subjects<'a> {
             .flat_map(|&o| self.select(o, |r| r.session == 1 && r.rep <= 5))
             .collect()
     }
+}
+
+/// What the adaptive protocol enrolled automatically for one subject.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AutoEnrolled {
+    pub subject: String,
+    /// The subject's own reps of sessions 2-4 enrolled (of 150).
+    pub genuine: usize,
+    /// Other subjects' reps enrolled (of 150): each one a false accept that became part of
+    /// the user's model.
+    pub impostor: usize,
 }
 
 /// Distances (fast path) of genuine and impostor attempts for each subject in `users`, with
@@ -306,7 +347,7 @@ pub(crate) fn score(
     users: &[usize],
     protocol: Protocol,
     matcher: &Matcher,
-    auto_enrolled: &mut Vec<(String, usize)>,
+    auto_enrolled: &mut Vec<AutoEnrolled>,
 ) -> Vec<Attempt> {
     let all: Vec<usize> = (0..subjects.ids.len()).collect();
     let mut attempts = Vec::new();
@@ -317,19 +358,28 @@ pub(crate) fn score(
             .map(|t| t.pattern.clone())
             .collect();
         if protocol == Protocol::Adaptive {
-            let before = enrolled.len();
-            for t in subjects.reps[u]
-                .iter()
-                .filter(|t| (2..=4).contains(&t.rep.session))
-            {
+            let mut adapted = AutoEnrolled {
+                subject: subjects.ids[u].clone(),
+                ..AutoEnrolled::default()
+            };
+            for (typed, genuine) in subjects.adaptation(u, &all) {
                 let outcome = matcher
-                    .compare(&enrolled, std::slice::from_ref(&t.pattern), Quality::Medium)
+                    .compare(
+                        &enrolled,
+                        std::slice::from_ref(&typed.pattern),
+                        Quality::Medium,
+                    )
                     .expect("same-text patterns of one text compare");
                 if outcome.qualifies_for_auto_enrol() {
-                    enrolled.push(t.pattern.clone());
+                    enrolled.push(typed.pattern.clone());
+                    if genuine {
+                        adapted.genuine += 1;
+                    } else {
+                        adapted.impostor += 1;
+                    }
                 }
             }
-            auto_enrolled.push((subjects.ids[u].clone(), enrolled.len() - before));
+            auto_enrolled.push(adapted);
         }
         let mut attempt = |t: &Typed, genuine: bool| {
             let outcome = matcher

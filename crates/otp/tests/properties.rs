@@ -89,13 +89,57 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_submitted_codes_never_match_or_panic(submitted in ".{0,12}") {
+    fn submitted_codes_match_the_issued_code_and_nothing_else(submitted in submitted_code()) {
         let otp = OtpService::new(OtpPolicy::default(), &[1; 32]).unwrap();
         let binding = CodeBinding::new("app", &UserIdentifier::Id("u".into()));
         let now = UnixMillis(1_000_000);
         let issued = otp.issue(&OtpRecord::default(), &binding, now, &mut StdRng::seed_from_u64(5)).unwrap();
+        let submitted = submitted.text(issued.code.as_str());
         let v = otp.validate(&issued.next, &binding, &submitted, now);
         let is_the_code = submitted.split_whitespace().collect::<String>() == issued.code.as_str();
-        prop_assert_eq!(v.outcome.verify_code().number() == 19, is_the_code);
+        prop_assert_eq!(v.outcome.verify_code().number() == 19, is_the_code, "{:?}", submitted);
     }
+}
+
+/// What a user submits for a code: any text, the issued code with spaces typed into it, or
+/// the issued code with one digit wrong.
+#[derive(Clone, Debug)]
+enum Submitted {
+    Text(String),
+    Code { spaces_at: Vec<usize> },
+    OneDigitOff { at: usize, by: u8 },
+}
+
+impl Submitted {
+    fn text(&self, code: &str) -> String {
+        match self {
+            Submitted::Text(text) => text.clone(),
+            Submitted::Code { spaces_at } => {
+                let mut text = code.to_string();
+                for &at in spaces_at {
+                    text.insert(at.min(text.len()), ' ');
+                }
+                text
+            }
+            Submitted::OneDigitOff { at, by } => code
+                .chars()
+                .enumerate()
+                .map(|(i, c)| match c.to_digit(10) {
+                    Some(d) if i == at % code.len() => {
+                        char::from_digit((d + 1 + u32::from(*by)) % 10, 10).unwrap()
+                    }
+                    _ => c,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A third each: arbitrary text (almost never the code), the code itself, a near miss.
+fn submitted_code() -> impl Strategy<Value = Submitted> {
+    prop_oneof![
+        ".{0,12}".prop_map(Submitted::Text),
+        prop::collection::vec(0usize..12, 0..3).prop_map(|spaces_at| Submitted::Code { spaces_at }),
+        (0usize..12, 0u8..9).prop_map(|(at, by)| Submitted::OneDigitOff { at, by }),
+    ]
 }

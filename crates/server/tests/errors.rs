@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::json;
@@ -297,8 +297,17 @@ async fn rate_limits_answer_with_retry_after() {
         assert_error(r, 429, 52);
         assert!(r.headers.contains_key("retry-after"));
     }
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    assert_eq!(c.get(&path).await.code(), 1, "the bucket refills");
+    // The bucket refills with time (2 a second): ask until it has, refused meanwhile.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let r = c.get(&path).await;
+        if r.code() == 1 {
+            break;
+        }
+        assert_error(&r, 429, 52);
+        assert!(Instant::now() < deadline, "the bucket never refilled");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let other = server.client(&[]).await;
     assert_eq!(other.get(&path).await.code(), 1, "limits are per tenant");
 
@@ -329,7 +338,6 @@ async fn concurrency_limit_refuses_while_a_request_is_in_flight() {
     let server = TestServer::start().await;
     let c = server.client(&["max_concurrent_requests=1"]).await;
     let address = server.base.trim_start_matches("http://").to_string();
-    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
     let auth = base64_basic(&c.key, &c.secret);
     let body = format!("newuserid=user-0009-zed&custom_field={}", "a".repeat(20));
     let head = format!(
@@ -337,21 +345,55 @@ async fn concurrency_limit_refuses_while_a_request_is_in_flight() {
          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
-    slow.write_all(head.as_bytes()).await.unwrap();
-    slow.write_all(&body.as_bytes()[..10]).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let r = c.get(&format!("/user/{USER}")).await;
-    assert_error(&r, 429, 37);
-    slow.write_all(&body.as_bytes()[10..]).await.unwrap();
-    let mut answer = vec![0u8; 4096];
-    let n = slow.read(&mut answer).await.unwrap();
-    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
+    // A request whose body is still coming holds the tenant's one permit. The server counts it
+    // in flight (/metrics) once its head is read, a little before it takes the permit: a probe
+    // that still got the permit first makes the round start again.
+    let mut refused = None;
+    for _round in 0..20 {
+        let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+        slow.write_all(head.as_bytes()).await.unwrap();
+        slow.write_all(&body.as_bytes()[..10]).await.unwrap();
+        while requests_in_flight(&server).await < 2 {
+            tokio::task::yield_now().await;
+        }
+        let r = c.get(&format!("/user/{USER}")).await;
+        slow.write_all(&body.as_bytes()[10..]).await.unwrap();
+        let mut answer = vec![0u8; 4096];
+        let n = slow.read(&mut answer).await.unwrap();
+        let slow_answer = String::from_utf8_lossy(&answer[..n]).to_string();
+        if r.status == 429 {
+            assert!(slow_answer.starts_with("HTTP/1.1 200"), "{slow_answer}");
+            refused = Some(r);
+            break;
+        }
+    }
+    assert_error(
+        &refused.expect("a request was refused while another held the permit"),
+        429,
+        37,
+    );
     assert_eq!(
         c.get(&format!("/user/{USER}")).await.code(),
         1,
         "the permit is returned"
     );
     server.stop().await;
+}
+
+/// `http_requests_in_flight` from `/metrics` (which counts itself).
+async fn requests_in_flight(server: &TestServer) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("keycadence_http_requests_in_flight "))
+        .expect("the in-flight gauge is exported")
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 pub fn base64_basic(key: &str, secret: &str) -> String {

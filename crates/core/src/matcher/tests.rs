@@ -228,11 +228,40 @@ fn quality_moves_the_threshold_not_the_score() {
         low.result || !high.result,
         "a stricter quality never accepts more"
     );
-    let strong = compare(&enrolled, &[owner.same_text(PHRASE, 6)], Quality::High).unwrap();
-    assert_eq!(
-        strong.qualifies_for_auto_enrol(),
-        strong.score >= AUTO_ENROL_SCORE
-    );
+    // The documented thresholds (the API's contract), written out rather than taken from the
+    // implementation's constants.
+    for (quality, threshold) in [
+        (Quality::Low, 30.0),
+        (Quality::Medium, 50.0),
+        (Quality::High, 70.0),
+    ] {
+        for seed in 6..12 {
+            let typist = if seed % 2 == 0 {
+                &owner
+            } else {
+                &Typist::new(45)
+            };
+            let o = compare(&enrolled, &[typist.same_text(PHRASE, seed)], quality).unwrap();
+            assert_eq!(o.result, o.score >= threshold, "{quality:?} {o:?}");
+        }
+    }
+}
+
+#[test]
+fn auto_enrol_needs_a_score_of_80() {
+    let owner = Typist::new(4);
+    let enrolled = enrol_same_text(&owner, 5);
+    let outcome = compare(&enrolled, &[owner.same_text(PHRASE, 6)], Quality::Medium).unwrap();
+    let scoring = |score: f64| MatchOutcome {
+        score,
+        result: score >= 50.0,
+        ..outcome
+    };
+    assert!(scoring(80.0).qualifies_for_auto_enrol());
+    assert!(scoring(99.5).qualifies_for_auto_enrol());
+    assert!(!scoring(79.9).qualifies_for_auto_enrol());
+    assert!(!scoring(60.0).qualifies_for_auto_enrol());
+    assert!(!scoring(10.0).qualifies_for_auto_enrol());
 }
 
 #[test]
@@ -465,4 +494,117 @@ fn a_short_any_text_probe_without_usable_keys_is_refused() {
         compare(&enrolled, &[one_key], Quality::Medium),
         Err(MatchError::NoKeystrokes)
     );
+}
+
+/// Dual pass (two probes) in each mode: the score of the two probes' average distance, so the
+/// same probe twice scores as it does once, and a genuine probe with a stranger's lands
+/// between their own scores.
+#[test]
+fn dual_pass_scores_the_average_of_its_two_probes() {
+    let owner = Typist::new(6);
+    let stranger = Typist::new(66);
+    let same_text = enrol_same_text(&owner, 5);
+    let any_text: Vec<Pattern> = SENTENCES[..3]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| owner.any_text(s, i as u64))
+        .collect();
+    let short_text: Vec<Pattern> = PHRASES[..5]
+        .iter()
+        .enumerate()
+        .map(|(i, p)| owner.extended(p, i as u64))
+        .collect();
+    let cases = [
+        (
+            MatchMode::SameText,
+            same_text,
+            owner.same_text(PHRASE, 600),
+            stranger.same_text(PHRASE, 601),
+        ),
+        (
+            MatchMode::AnyText,
+            any_text,
+            owner.any_text(SENTENCES[3], 602),
+            stranger.any_text(SENTENCES[3], 603),
+        ),
+        (
+            MatchMode::ShortAnyText,
+            short_text,
+            owner.extended(PHRASES[5], 604),
+            stranger.extended(PHRASES[5], 605),
+        ),
+    ];
+    for (mode, enrolled, genuine, impostor) in cases {
+        let outcome = |probes: &[Pattern]| {
+            let o = compare(&enrolled, probes, Quality::Medium).unwrap();
+            assert_eq!(o.mode, mode);
+            o
+        };
+        let score = |probes: &[Pattern]| outcome(probes).score;
+        let alone = score(std::slice::from_ref(&genuine));
+        let other = score(std::slice::from_ref(&impostor));
+        assert!(alone > other + 10.0, "{mode:?}: {alone} vs {other}");
+        let twice = score(&[genuine.clone(), genuine.clone()]);
+        assert!((twice - alone).abs() < 1e-9, "{mode:?}: {twice} vs {alone}");
+        // The evidence is the typing compared per probe: the same probe twice is no more.
+        let (once, doubled) = (
+            outcome(std::slice::from_ref(&genuine)).confidence,
+            outcome(&[genuine.clone(), genuine.clone()]).confidence,
+        );
+        assert_eq!(once, doubled, "{mode:?}");
+        assert!(0.0 < once && once <= 100.0, "{mode:?}: {once}");
+        let mixed = score(&[genuine, impostor]);
+        assert!(
+            other < mixed && mixed < alone,
+            "{mode:?}: {other} < {mixed} < {alone}"
+        );
+    }
+}
+
+/// `high_confidence`: a decision far from the threshold (15 points or more) that rests on
+/// enough evidence (confidence 60 or more).
+#[test]
+fn high_confidence_needs_evidence_and_distance_from_the_threshold() {
+    let owner = Typist::new(7);
+    let many = enrol_same_text(&owner, 8);
+    let clear = compare(&many, &[owner.same_text(PHRASE, 700)], Quality::Medium).unwrap();
+    assert!(clear.confidence >= 60.0 && clear.score >= 65.0, "{clear:?}");
+    assert!(clear.high_confidence, "{clear:?}");
+    let one = compare(&many[..1], &[owner.same_text(PHRASE, 700)], Quality::Low).unwrap();
+    assert!(one.confidence < 60.0, "{one:?}");
+    assert!(!one.high_confidence, "little evidence: {one:?}");
+    // A probe scoring within 15 points of the medium threshold (50), among strangers.
+    let near = (0..200u64)
+        .map(|i| {
+            let probe = Typist::new(1000 + i).same_text(PHRASE, 800 + i);
+            compare(&many, &[probe], Quality::Medium).unwrap()
+        })
+        .find(|o| (o.score - 50.0).abs() < 15.0)
+        .expect("a stranger scores near the threshold");
+    assert!(near.confidence >= 60.0, "{near:?}");
+    assert!(!near.high_confidence, "near the threshold: {near:?}");
+}
+
+/// Confidence describes the evidence (see `confidence` in mod.rs): the enrolment factor
+/// n / (n + 2) (1 enrolment at most a third, 3 give 60 %) times a typing factor that nears 1
+/// for a phrase as long as [`PHRASE`] (61 compared timings) and is smaller for a short text.
+#[test]
+fn confidence_grows_with_enrolments_and_typing_and_stays_below_its_factors() {
+    let owner = Typist::new(8);
+    let confidence = |text: &str, n: u64| {
+        let enrolled: Vec<Pattern> = (0..n).map(|i| owner.same_text(text, 100 + i)).collect();
+        compare(&enrolled, &[owner.same_text(text, 900)], Quality::Medium)
+            .unwrap()
+            .confidence
+    };
+    let (one, three, eight) = (
+        confidence(PHRASE, 1),
+        confidence(PHRASE, 3),
+        confidence(PHRASE, 8),
+    );
+    assert!(25.0 < one && one < 100.0 / 3.0, "{one}");
+    assert!(50.0 < three && three < 60.0, "{three}");
+    assert!(70.0 < eight && eight < 80.0, "{eight}");
+    let short = confidence("my pin", 3);
+    assert!(0.0 < short && short < three - 20.0, "{short} vs {three}");
 }

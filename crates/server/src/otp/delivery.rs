@@ -8,6 +8,7 @@ use std::time::Duration;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::settings::{OtpSettings, SmtpSettings, SmtpTls};
@@ -20,6 +21,10 @@ pub enum DeliveryError {
         #[source]
         source: lettre::transport::smtp::Error,
     },
+    #[error("SMTP CA file {path}: {reason}")]
+    SmtpCaFile { path: String, reason: String },
+    #[error("an SMTP CA file needs smtp_tls starttls or tls")]
+    SmtpCaWithoutTls,
     #[error("invalid SMS gateway base URL {0:?}: it must start with http:// or https://")]
     SmsBaseUrl(String),
     #[error("cannot build the SMS HTTP client: {0}")]
@@ -193,6 +198,14 @@ fn smtp_transport(
             AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).map_err(relay_error)?
         }
     };
+    if let Some(path) = &smtp.ca_file {
+        let parameters = tls_trusting(&smtp.host, path)?;
+        builder = builder.tls(match smtp.tls {
+            SmtpTls::Off => return Err(DeliveryError::SmtpCaWithoutTls),
+            SmtpTls::Starttls => Tls::Required(parameters),
+            SmtpTls::Tls => Tls::Wrapper(parameters),
+        });
+    }
     if let Some(port) = smtp.port {
         builder = builder.port(port);
     }
@@ -203,4 +216,23 @@ fn smtp_transport(
         ));
     }
     Ok(builder.timeout(Some(timeout)).build())
+}
+
+/// TLS parameters for `host` that trust only the certificate authorities in the PEM file at
+/// `path` (the relay's certificate and host name are still verified against them).
+fn tls_trusting(host: &str, path: &std::path::Path) -> Result<TlsParameters, DeliveryError> {
+    let ca_error = |reason: String| DeliveryError::SmtpCaFile {
+        path: path.display().to_string(),
+        reason,
+    };
+    let pem = std::fs::read(path).map_err(|e| ca_error(e.to_string()))?;
+    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+        return Err(ca_error("no PEM certificate in it".into()));
+    }
+    let certificate = Certificate::from_pem(&pem).map_err(|e| ca_error(e.to_string()))?;
+    TlsParameters::builder(host.to_string())
+        .certificate_store(CertificateStore::None)
+        .add_root_certificate(certificate)
+        .build()
+        .map_err(|e| ca_error(e.to_string()))
 }

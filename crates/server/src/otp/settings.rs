@@ -102,6 +102,11 @@ pub struct OtpArgs {
     /// loopback address: anyone who can read the folder has every user's codes.
     #[arg(long, env = "KEYCADENCE_EMAIL_OUTBOX")]
     pub email_outbox: Option<std::path::PathBuf>,
+    /// PEM file of the certificate authorities the SMTP relay's certificate must chain to,
+    /// trusted instead of the built-in Mozilla roots (a relay certified by a private CA).
+    /// The certificate is verified either way, host name included.
+    #[arg(long, env = "KEYCADENCE_SMTP_CA_FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
     /// Base URL of the Twilio-compatible SMS API (default https://api.twilio.com).
     #[arg(long, env = "KEYCADENCE_SMS_BASE_URL")]
     pub sms_base_url: Option<String>,
@@ -163,6 +168,8 @@ pub struct SmtpSettings {
     pub tls: SmtpTls,
     pub username: Option<String>,
     pub password: Option<Secret>,
+    /// Certificate authorities trusted for the relay instead of the built-in roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The resolved `[otp]` settings of a running server.
@@ -207,6 +214,7 @@ impl OtpSettings {
             tls: args.smtp_tls.or(file.smtp_tls).unwrap_or_default(),
             username: args.smtp_username.or(file.smtp_username),
             password: args.smtp_password.or(file.smtp_password),
+            ca_file: args.smtp_ca_file.or(file.smtp_ca_file),
         });
         OtpSettings {
             keys: KeySources {

@@ -42,13 +42,37 @@ pub struct SmtpSink {
     child: Child,
 }
 
+/// What a submission server demands: STARTTLS with this certificate chain and key, then AUTH
+/// with this user and password.
+pub struct SmtpSecurity<'a> {
+    pub cert_chain: &'a Path,
+    pub key: &'a Path,
+    pub user: &'a str,
+    pub password: &'a str,
+}
+
 impl SmtpSink {
     pub fn start() -> SmtpSink {
+        SmtpSink::start_with(None)
+    }
+
+    /// A sink that requires STARTTLS and AUTH (see `tests/otp/smtp_sink.py`).
+    pub fn start_secure(security: &SmtpSecurity) -> SmtpSink {
+        SmtpSink::start_with(Some(security))
+    }
+
+    fn start_with(security: Option<&SmtpSecurity>) -> SmtpSink {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/otp/smtp_sink.py");
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .arg(dir.path())
+        let mut command = Command::new("python3");
+        command.arg(&script).arg(dir.path());
+        if let Some(s) = security {
+            command
+                .arg(s.cert_chain)
+                .arg(s.key)
+                .arg(format!("{}:{}", s.user, s.password));
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -276,6 +300,7 @@ impl TestServer {
                 tls: SmtpTls::Off,
                 username: None,
                 password: None,
+                ca_file: None,
             }),
             sms_base_url: gateways.sms_base,
             delivery_timeout: Duration::from_secs(5),
