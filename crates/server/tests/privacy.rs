@@ -877,3 +877,53 @@ async fn audit_records_written_in_one_batch_are_each_kept() {
     }
     server.stop().await;
 }
+
+/// Another tenant's key reaches nothing of a user: its export of the same user id finds no
+/// enrolment, its erasure removes none of the user's data, its audit query lists only its own
+/// records, and the user's own tenant still has everything.
+#[tokio::test]
+async fn another_tenant_can_neither_export_nor_erase_a_user() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = common::database_url(dir.path());
+    let server = server_on(&url).await;
+    let owner = server.client(&["auto_enroll=false"]).await;
+    let intruder = server.client(&[]).await;
+    let alice = user(&owner, "alice");
+    let mut typing = Typist::new(61);
+    let sent = enrol(&owner, &alice, &mut typing, 3).await;
+
+    let path = format!("/privacy/data/{alice}?patterns=1");
+    let seen = get_json(&intruder, &path).await;
+    assert_eq!(seen["user"]["enrolments"], json!([]), "{seen}");
+    assert_absent(&seen.to_string(), &sent, "another tenant's export");
+    let erased = intruder.delete(&format!("/privacy/data/{alice}")).await;
+    assert_eq!(erased.status, 200, "{}", erased.body);
+    // Only the intruder's own record of its export goes (its tenant's audit of that id).
+    for kind in [
+        "users",
+        "enrolments",
+        "replay_digests",
+        "sign_ins",
+        "totp_factors",
+    ] {
+        assert_eq!(erased.body["erased"][kind], 0, "{kind}: {}", erased.body);
+    }
+    let audit = get_json(&intruder, &format!("/privacy/audit/{alice}")).await;
+    let records = audit["records"].as_array().unwrap();
+    assert!(!records.is_empty(), "{audit}");
+    assert!(
+        records
+            .iter()
+            .all(|r| r.to_string().contains(&intruder.key) && !r.to_string().contains(&owner.key)),
+        "only the intruder's own records: {audit}"
+    );
+
+    assert_eq!(owner.counts(&alice).await, (3, 0));
+    let own = get_json(&owner, &path).await;
+    assert_eq!(
+        own["user"]["enrolments"].as_array().map(Vec::len),
+        Some(3),
+        "{own}"
+    );
+    server.stop().await;
+}
