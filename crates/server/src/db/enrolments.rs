@@ -5,8 +5,9 @@ use std::sync::Arc;
 use keycadence_core::pattern::Pattern;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::{Any, AnyConnection, Row};
+use sqlx::{Any, Row};
 
+use super::bookings::book_alone;
 use super::sealed_patterns::{open_row, PatternSealer, SEALED_COLUMNS};
 use super::{now_millis, Backend, Db};
 
@@ -383,9 +384,10 @@ impl Db {
         })
     }
 
-    /// Books one verification (see [`book`]). On SQLite the booking joins the batches of the
-    /// process's booking writer; on PostgreSQL, whose writers do not exclude each other (and
-    /// whose batches could deadlock across server processes), it has a transaction of its own.
+    /// Books one verification by the rules of [`super::bookings`]. On SQLite the booking joins
+    /// the batches of the process's booking writer; on PostgreSQL, whose writers do not exclude
+    /// each other (and whose batches could deadlock across server processes), it has a
+    /// transaction of its own.
     pub async fn book_verification(
         &self,
         mut booking: Booking,
@@ -402,13 +404,8 @@ impl Db {
             return sqlite.bookings.book(booking).await;
         }
         let mut w = self.begin_write().await?;
-        let outcome = book(&mut w.tx, &booking, now_millis()).await?;
-        // A refusal has written nothing (and for an unknown user PostgreSQL has aborted the
-        // transaction).
-        match outcome {
-            Ok(()) => w.commit().await?,
-            Err(_) => w.rollback().await?,
-        }
+        let outcome = book_alone(&mut w.tx, &booking, now_millis(), true).await?;
+        w.commit().await?;
         Ok(outcome)
     }
 
@@ -573,188 +570,9 @@ fn parse_id_list(list: Option<&str>) -> Result<Vec<i64>, sqlx::Error> {
     Ok(ids)
 }
 
-/// Books one verification inside the caller's write transaction. A refused booking leaves
-/// nothing behind: the replay check inserts only what it accepts, and with both the daily cap
-/// and replay protection on, a savepoint undoes the counter when the replay check refuses.
-/// The order of the checks is the order of the answers: the user deleted meanwhile, the daily
-/// cap (57), then the newest probe enrolled (2) or sent for verification before (5), also
-/// earlier in the same call. Earlier probes may repeat: that is how dual pass works.
-///
-/// The first write (the counter's update or the newest digest's insert) finds out whether the
-/// user still exists and, on PostgreSQL, locks the user row until the transaction ends, so a
-/// concurrent delete either waits for this booking or has already made it refuse. After an
-/// [`VerifyRefusal::UnknownUser`] the transaction must be rolled back (PostgreSQL has aborted
-/// it when the digest's insert met the foreign key).
-pub(super) async fn book(
-    conn: &mut AnyConnection,
-    booking: &Booking,
-    now: i64,
-) -> Result<Result<(), VerifyRefusal>, sqlx::Error> {
-    let counted = booking.daily_cap > 0;
-    let newest = booking.digests.last().filter(|_| booking.replay_protection);
-    if !counted && newest.is_none() {
-        if !booking.record_use {
-            return Ok(Ok(()));
-        }
-        // Only a use to record: as the booking queue does, for a user still there.
-        if !user_exists(conn, booking.user_id).await? {
-            return Ok(Err(VerifyRefusal::UnknownUser));
-        }
-        record_use(conn, booking.user_id, now).await?;
-        return Ok(Ok(()));
-    }
-    let savepoint = counted && newest.is_some();
-    if savepoint {
-        sqlx::query("SAVEPOINT booking").execute(&mut *conn).await?;
-    }
-    if counted {
-        let today = utc_day(now);
-        let updated = sqlx::query(
-            "UPDATE users SET verify_count = CASE WHEN verify_day = $2 THEN verify_count + 1 ELSE 1 END, \
-             verify_day = $2, last_used_at = $4 WHERE id = $1 AND NOT (verify_day = $2 AND verify_count >= $3)",
-        )
-        .bind(booking.user_id)
-        .bind(today)
-        .bind(booking.daily_cap as i64)
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-        if updated.rows_affected() == 0 {
-            let refusal = if user_exists(conn, booking.user_id).await? {
-                VerifyRefusal::LimitReached
-            } else {
-                VerifyRefusal::UnknownUser
-            };
-            if savepoint {
-                sqlx::query("RELEASE booking").execute(&mut *conn).await?;
-            }
-            return Ok(Err(refusal));
-        }
-    }
-    if let Some(newest) = newest {
-        let earlier = &booking.digests[..booking.digests.len() - 1];
-        let refusal = if earlier.contains(newest) {
-            // Refused without a write: whether the user exists is not known yet.
-            if !counted && !user_exists(conn, booking.user_id).await? {
-                return Ok(Err(VerifyRefusal::UnknownUser));
-            }
-            Some(seen_as(conn, booking.user_id, newest).await?)
-        } else {
-            match insert_verify_digest(conn, booking.user_id, newest, now).await? {
-                DigestInsert::Inserted => None,
-                DigestInsert::Known => Some(seen_as(conn, booking.user_id, newest).await?),
-                // Only when not counted (a counted booking updated the user row): no savepoint.
-                DigestInsert::NoUser => return Ok(Err(VerifyRefusal::UnknownUser)),
-            }
-        };
-        if let Some(refusal) = refusal {
-            if savepoint {
-                sqlx::query("ROLLBACK TO booking")
-                    .execute(&mut *conn)
-                    .await?;
-                sqlx::query("RELEASE booking").execute(&mut *conn).await?;
-            }
-            return Ok(Err(refusal));
-        }
-        // The user row is locked by now (PostgreSQL): these inserts find it.
-        for digest in earlier {
-            insert_verify_digest(conn, booking.user_id, digest, now).await?;
-        }
-    }
-    if !counted {
-        record_use(conn, booking.user_id, now).await?;
-    }
-    if savepoint {
-        sqlx::query("RELEASE booking").execute(&mut *conn).await?;
-    }
-    Ok(Ok(()))
-}
-
 /// How stale `users.last_used_at` may get before a booking updates it: retention counts in
 /// days, and most bookings then write no user row.
 pub(super) const LAST_USE_PRECISION_MS: i64 = 3_600_000;
-
-/// Notes a verification as a use of the user's enrolments (see [`Booking::record_use`]).
-pub(super) async fn record_use(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET last_used_at = $1 WHERE id = $2 AND last_used_at < $3")
-        .bind(now)
-        .bind(user_id)
-        .bind(now - LAST_USE_PRECISION_MS)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
-}
-
-async fn user_exists(conn: &mut AnyConnection, user_id: i64) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query("SELECT 1 FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .is_some())
-}
-
-enum DigestInsert {
-    Inserted,
-    /// The user's digest was stored before.
-    Known,
-    /// The user no longer exists (the insert met the foreign key).
-    NoUser,
-}
-
-/// Records a digest sent for verification.
-async fn insert_verify_digest(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    digest: &str,
-    now: i64,
-) -> Result<DigestInsert, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO pattern_digests (user_id, digest, source, seen_at) VALUES ($1, $2, 'verify', $3) \
-         ON CONFLICT (user_id, digest) DO NOTHING",
-    )
-    .bind(user_id)
-    .bind(digest)
-    .bind(now)
-    .execute(&mut *conn)
-    .await;
-    match done {
-        Ok(done) if done.rows_affected() == 1 => Ok(DigestInsert::Inserted),
-        Ok(_) => Ok(DigestInsert::Known),
-        Err(err) if is_foreign_key_violation(&err) => Ok(DigestInsert::NoUser),
-        Err(err) => Err(err),
-    }
-}
-
-fn is_foreign_key_violation(err: &sqlx::Error) -> bool {
-    err.as_database_error()
-        .is_some_and(|e| e.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
-}
-
-/// Why a repeated newest probe is refused: enrolled (2) or seen by verify before (5); a
-/// digest not stored yet was repeated within the call itself (5).
-async fn seen_as(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    digest: &str,
-) -> Result<VerifyRefusal, sqlx::Error> {
-    let source: Option<String> =
-        sqlx::query("SELECT source FROM pattern_digests WHERE user_id = $1 AND digest = $2")
-            .bind(user_id)
-            .bind(digest)
-            .fetch_optional(&mut *conn)
-            .await?
-            .map(|row| row.try_get(0))
-            .transpose()?;
-    Ok(if source.as_deref() == Some("enrol") {
-        VerifyRefusal::Duplicate
-    } else {
-        VerifyRefusal::Repeat
-    })
-}
 
 #[cfg(test)]
 mod tests {

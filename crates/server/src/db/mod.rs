@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod booking_queue;
+mod bookings;
 pub mod bucket_cache;
 pub mod enrolments;
 pub mod keys;
