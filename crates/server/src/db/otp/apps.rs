@@ -1,0 +1,226 @@
+//! Verify clients and applications.
+
+use sqlx::Row;
+
+use crate::db::{now_millis, Db};
+
+/// A Verify application as stored, with its client.
+#[derive(Clone, Debug)]
+pub struct StoredApp {
+    pub app_ref: i64,
+    pub client_id: String,
+    pub sealed_client_secret: String,
+    pub application_id: String,
+    pub domain: String,
+    pub settings: String,
+    pub sealed_sms_token: Option<String>,
+    pub revoked: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct AppListing {
+    pub client_id: String,
+    pub application_id: String,
+    pub domain: String,
+    pub settings: String,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// A new application; `client` is either a new client (id and sealed secret) or an existing
+/// client id.
+pub struct NewApp<'a> {
+    pub client: NewAppClient<'a>,
+    pub application_id: &'a str,
+    pub domain: &'a str,
+    pub settings: &'a str,
+    pub sealed_sms_token: Option<&'a str>,
+    pub reset_token_hash: &'a str,
+}
+
+pub enum NewAppClient<'a> {
+    New {
+        client_id: &'a str,
+        sealed_secret: &'a str,
+    },
+    Existing {
+        client_id: &'a str,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppStoreError {
+    #[error("no Verify client `{0}`")]
+    UnknownClient(String),
+    #[error("no Verify application `{0}`")]
+    UnknownApplication(String),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+const APP_COLUMNS: &str = "a.id, c.client_id, c.sealed_secret, a.application_id, a.domain, \
+     a.settings, a.sealed_sms_token, a.revoked_at";
+
+fn stored_app(row: &sqlx::any::AnyRow) -> Result<StoredApp, sqlx::Error> {
+    Ok(StoredApp {
+        app_ref: row.try_get(0)?,
+        client_id: row.try_get(1)?,
+        sealed_client_secret: row.try_get(2)?,
+        application_id: row.try_get(3)?,
+        domain: row.try_get(4)?,
+        settings: row.try_get(5)?,
+        sealed_sms_token: row.try_get(6)?,
+        revoked: row.try_get::<Option<i64>, _>(7)?.is_some(),
+    })
+}
+
+impl Db {
+    pub async fn insert_verify_app(&self, app: &NewApp<'_>) -> Result<(), AppStoreError> {
+        let now = now_millis();
+        let mut w = self.begin_write().await?;
+        let client_id = match app.client {
+            NewAppClient::New {
+                client_id,
+                sealed_secret,
+            } => {
+                sqlx::query(
+                    "INSERT INTO verify_clients (client_id, sealed_secret, created_at) VALUES ($1, $2, $3)",
+                )
+                .bind(client_id)
+                .bind(sealed_secret)
+                .bind(now)
+                .execute(&mut *w.tx)
+                .await?;
+                client_id
+            }
+            NewAppClient::Existing { client_id } => client_id,
+        };
+        let client_ref: Option<i64> =
+            sqlx::query("SELECT id FROM verify_clients WHERE client_id = $1")
+                .bind(client_id)
+                .fetch_optional(&mut *w.tx)
+                .await?
+                .map(|row| row.try_get(0))
+                .transpose()?;
+        let Some(client_ref) = client_ref else {
+            w.rollback().await?;
+            return Err(AppStoreError::UnknownClient(client_id.to_string()));
+        };
+        sqlx::query(
+            "INSERT INTO verify_apps (client_ref, application_id, domain, settings, \
+             sealed_sms_token, reset_token_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(client_ref)
+        .bind(app.application_id)
+        .bind(app.domain)
+        .bind(app.settings)
+        .bind(app.sealed_sms_token)
+        .bind(app.reset_token_hash)
+        .bind(now)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// An application by its applicationId, revoked or not.
+    pub async fn find_verify_app(
+        &self,
+        application_id: &str,
+    ) -> Result<Option<StoredApp>, sqlx::Error> {
+        self.find_verify_app_where("a.application_id = $1", application_id)
+            .await
+    }
+
+    /// The active application whose reset-profile token has this SHA-256 (hex).
+    pub async fn find_verify_app_by_reset_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<StoredApp>, sqlx::Error> {
+        self.find_verify_app_where(
+            "a.reset_token_hash = $1 AND a.revoked_at IS NULL",
+            token_hash,
+        )
+        .await
+    }
+
+    /// The application that meets `condition` (SQL of this module, the value as `$1`).
+    async fn find_verify_app_where(
+        &self,
+        condition: &'static str,
+        value: &str,
+    ) -> Result<Option<StoredApp>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM verify_apps a JOIN verify_clients c ON c.id = a.client_ref \
+             WHERE {condition}"
+        );
+        sqlx::query(&sql)
+            .bind(value)
+            .fetch_optional(self.pool())
+            .await?
+            .as_ref()
+            .map(stored_app)
+            .transpose()
+    }
+
+    /// The sealed secret of a client.
+    pub async fn find_verify_client_secret(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<String>, sqlx::Error> {
+        sqlx::query("SELECT sealed_secret FROM verify_clients WHERE client_id = $1")
+            .bind(client_id)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| row.try_get(0))
+            .transpose()
+    }
+
+    pub async fn list_verify_apps(&self) -> Result<Vec<AppListing>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT c.client_id, a.application_id, a.domain, a.settings, a.created_at, a.revoked_at \
+             FROM verify_apps a JOIN verify_clients c ON c.id = a.client_ref ORDER BY a.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(AppListing {
+                    client_id: row.try_get(0)?,
+                    application_id: row.try_get(1)?,
+                    domain: row.try_get(2)?,
+                    settings: row.try_get(3)?,
+                    created_at: row.try_get(4)?,
+                    revoked_at: row.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Active applications (sizes the payload key cache).
+    pub async fn count_active_verify_apps(&self) -> Result<i64, sqlx::Error> {
+        sqlx::query("SELECT COUNT(*) FROM verify_apps WHERE revoked_at IS NULL")
+            .fetch_one(self.pool())
+            .await?
+            .try_get(0)
+    }
+
+    /// Revokes an application; revoking twice keeps the first time.
+    pub async fn revoke_verify_app(&self, application_id: &str) -> Result<(), AppStoreError> {
+        let mut w = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE verify_apps SET revoked_at = COALESCE(revoked_at, $1) WHERE application_id = $2",
+        )
+        .bind(now_millis())
+        .bind(application_id)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        if done.rows_affected() == 0 {
+            return Err(AppStoreError::UnknownApplication(
+                application_id.to_string(),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,61 @@
+//! TOTP backup codes: one versioned set per service and identity.
+
+use super::{Versioned, VersionedTable};
+use crate::db::{now_millis, Db};
+
+const BACKUP_CODES: VersionedTable = VersionedTable {
+    table: "totp_backup_codes",
+    key_columns: ["service_ref", "identity"],
+    json_column: "state",
+};
+
+impl Db {
+    pub async fn load_backup_codes(
+        &self,
+        service_ref: i64,
+        identity: &str,
+    ) -> Result<Option<Versioned>, sqlx::Error> {
+        self.load_versioned(&BACKUP_CODES, service_ref, identity)
+            .await
+    }
+
+    /// Stores a new set of backup codes, replacing any previous set.
+    pub async fn replace_backup_codes(
+        &self,
+        service_ref: i64,
+        identity: &str,
+        state: &str,
+    ) -> Result<(), sqlx::Error> {
+        let mut w = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO totp_backup_codes (service_ref, identity, state, version, updated_at) \
+             VALUES ($1, $2, $3, 1, $4) ON CONFLICT (service_ref, identity) DO UPDATE \
+             SET state = excluded.state, version = totp_backup_codes.version + 1, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(service_ref)
+        .bind(identity)
+        .bind(state)
+        .bind(now_millis())
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await
+    }
+
+    pub async fn swap_backup_codes(
+        &self,
+        service_ref: i64,
+        identity: &str,
+        expected_version: i64,
+        state: &str,
+    ) -> Result<bool, sqlx::Error> {
+        self.swap_versioned(
+            &BACKUP_CODES,
+            service_ref,
+            identity,
+            Some(expected_version),
+            state,
+        )
+        .await
+    }
+}

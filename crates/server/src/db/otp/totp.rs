@@ -1,0 +1,338 @@
+//! TOTP services, factors and challenges.
+
+use sqlx::Row;
+
+use super::Versioned;
+use crate::db::{now_millis, Db};
+
+#[derive(Clone, Debug)]
+pub struct StoredService {
+    pub service_ref: i64,
+    pub sid: String,
+    pub friendly_name: String,
+    pub config: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoredFactor {
+    pub factor_ref: i64,
+    pub sid: String,
+    pub identity: String,
+    pub friendly_name: String,
+    pub state: Versioned,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct StoredChallenge {
+    pub challenge_ref: i64,
+    pub sid: String,
+    pub state: String,
+    /// Compare-and-swap token of [`Db::update_totp_challenge`].
+    pub version: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub factor: StoredFactor,
+}
+
+const FACTOR_COLUMNS: &str =
+    "f.id, f.sid, f.identity, f.friendly_name, f.state, f.version, f.created_at, f.updated_at";
+
+fn stored_factor(row: &sqlx::any::AnyRow, offset: usize) -> Result<StoredFactor, sqlx::Error> {
+    Ok(StoredFactor {
+        factor_ref: row.try_get(offset)?,
+        sid: row.try_get(offset + 1)?,
+        identity: row.try_get(offset + 2)?,
+        friendly_name: row.try_get(offset + 3)?,
+        state: Versioned {
+            json: row.try_get(offset + 4)?,
+            version: row.try_get(offset + 5)?,
+        },
+        created_at: row.try_get(offset + 6)?,
+        updated_at: row.try_get(offset + 7)?,
+    })
+}
+
+impl Db {
+    pub async fn insert_totp_service(
+        &self,
+        tenant_id: i64,
+        sid: &str,
+        friendly_name: &str,
+        config: &str,
+    ) -> Result<StoredService, sqlx::Error> {
+        let now = now_millis();
+        let mut w = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO totp_services (tenant_id, sid, friendly_name, config, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5)",
+        )
+        .bind(tenant_id)
+        .bind(sid)
+        .bind(friendly_name)
+        .bind(config)
+        .bind(now)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        self.find_totp_service(tenant_id, sid)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    /// A service of this tenant (another tenant's services do not exist for it).
+    pub async fn find_totp_service(
+        &self,
+        tenant_id: i64,
+        sid: &str,
+    ) -> Result<Option<StoredService>, sqlx::Error> {
+        sqlx::query(
+            "SELECT id, sid, friendly_name, config, created_at, updated_at FROM totp_services \
+             WHERE tenant_id = $1 AND sid = $2",
+        )
+        .bind(tenant_id)
+        .bind(sid)
+        .fetch_optional(self.pool())
+        .await?
+        .map(|row| {
+            Ok(StoredService {
+                service_ref: row.try_get(0)?,
+                sid: row.try_get(1)?,
+                friendly_name: row.try_get(2)?,
+                config: row.try_get(3)?,
+                created_at: row.try_get(4)?,
+                updated_at: row.try_get(5)?,
+            })
+        })
+        .transpose()
+    }
+
+    // ---- TOTP factors ----
+
+    pub async fn insert_totp_factor(
+        &self,
+        service_ref: i64,
+        identity: &str,
+        sid: &str,
+        friendly_name: &str,
+        state: &str,
+    ) -> Result<StoredFactor, sqlx::Error> {
+        let now = now_millis();
+        let mut w = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO totp_factors (service_ref, identity, sid, friendly_name, state, version, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
+        )
+        .bind(service_ref)
+        .bind(identity)
+        .bind(sid)
+        .bind(friendly_name)
+        .bind(state)
+        .bind(now)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        self.find_totp_factor(service_ref, identity, sid)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)
+    }
+
+    pub async fn find_totp_factor(
+        &self,
+        service_ref: i64,
+        identity: &str,
+        sid: &str,
+    ) -> Result<Option<StoredFactor>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {FACTOR_COLUMNS} FROM totp_factors f \
+             WHERE f.service_ref = $1 AND f.identity = $2 AND f.sid = $3"
+        );
+        sqlx::query(&sql)
+            .bind(service_ref)
+            .bind(identity)
+            .bind(sid)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| stored_factor(&row, 0))
+            .transpose()
+    }
+
+    pub async fn list_totp_factors(
+        &self,
+        service_ref: i64,
+        identity: &str,
+    ) -> Result<Vec<StoredFactor>, sqlx::Error> {
+        let sql = format!(
+            "SELECT {FACTOR_COLUMNS} FROM totp_factors f \
+             WHERE f.service_ref = $1 AND f.identity = $2 ORDER BY f.id"
+        );
+        sqlx::query(&sql)
+            .bind(service_ref)
+            .bind(identity)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|row| stored_factor(row, 0))
+            .collect()
+    }
+
+    /// Stores a factor's state (and, when given, a new friendly name) if it is still at
+    /// `expected_version`.
+    pub async fn swap_totp_factor(
+        &self,
+        factor_ref: i64,
+        expected_version: i64,
+        state: &str,
+        friendly_name: Option<&str>,
+    ) -> Result<bool, sqlx::Error> {
+        let mut w = self.begin_write().await?;
+        let swapped = swap_factor(
+            &mut w.tx,
+            factor_ref,
+            expected_version,
+            state,
+            friendly_name,
+        )
+        .await?;
+        w.commit().await?;
+        Ok(swapped)
+    }
+
+    /// Deletes a factor and its challenges; `false` when it did not exist.
+    pub async fn delete_totp_factor(&self, factor_ref: i64) -> Result<bool, sqlx::Error> {
+        let mut w = self.begin_write().await?;
+        sqlx::query("DELETE FROM totp_challenges WHERE factor_ref = $1")
+            .bind(factor_ref)
+            .execute(&mut *w.tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM totp_factors WHERE id = $1")
+            .bind(factor_ref)
+            .execute(&mut *w.tx)
+            .await?;
+        w.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    // ---- TOTP challenges ----
+
+    /// Creates a challenge together with its factor's new state, if the factor is still at
+    /// `expected_version` (`false` otherwise, and nothing is written).
+    pub async fn insert_totp_challenge(
+        &self,
+        factor_ref: i64,
+        expected_version: i64,
+        factor_state: &str,
+        sid: &str,
+        state: &str,
+    ) -> Result<bool, sqlx::Error> {
+        let now = now_millis();
+        let mut w = self.begin_write().await?;
+        if !swap_factor(&mut w.tx, factor_ref, expected_version, factor_state, None).await? {
+            w.rollback().await?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO totp_challenges (factor_ref, sid, state, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(factor_ref)
+        .bind(sid)
+        .bind(state)
+        .bind(now)
+        .execute(&mut *w.tx)
+        .await?;
+        w.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn find_totp_challenge(
+        &self,
+        service_ref: i64,
+        identity: &str,
+        sid: &str,
+    ) -> Result<Option<StoredChallenge>, sqlx::Error> {
+        let sql = format!(
+            "SELECT ch.id, ch.sid, ch.state, ch.created_at, ch.updated_at, ch.version, {FACTOR_COLUMNS} \
+             FROM totp_challenges ch JOIN totp_factors f ON f.id = ch.factor_ref \
+             WHERE f.service_ref = $1 AND f.identity = $2 AND ch.sid = $3"
+        );
+        sqlx::query(&sql)
+            .bind(service_ref)
+            .bind(identity)
+            .bind(sid)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|row| {
+                Ok(StoredChallenge {
+                    challenge_ref: row.try_get(0)?,
+                    sid: row.try_get(1)?,
+                    state: row.try_get(2)?,
+                    created_at: row.try_get(3)?,
+                    updated_at: row.try_get(4)?,
+                    version: row.try_get(5)?,
+                    factor: stored_factor(&row, 6)?,
+                })
+            })
+            .transpose()
+    }
+
+    /// Updates a challenge still at `expected_version` and, when given, its factor's state at
+    /// the factor's expected version (`false` when either moved on; nothing is written then).
+    /// Two requests that read the same pending challenge (one approving it, one denying it)
+    /// cannot both write: the second finds the version changed.
+    pub async fn update_totp_challenge(
+        &self,
+        challenge_ref: i64,
+        expected_version: i64,
+        state: &str,
+        factor: Option<(i64, i64, &str)>,
+    ) -> Result<bool, sqlx::Error> {
+        let mut w = self.begin_write().await?;
+        if let Some((factor_ref, factor_version, factor_state)) = factor {
+            if !swap_factor(&mut w.tx, factor_ref, factor_version, factor_state, None).await? {
+                w.rollback().await?;
+                return Ok(false);
+            }
+        }
+        let done = sqlx::query(
+            "UPDATE totp_challenges SET state = $1, updated_at = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4",
+        )
+        .bind(state)
+        .bind(now_millis())
+        .bind(challenge_ref)
+        .bind(expected_version)
+        .execute(&mut *w.tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            w.rollback().await?;
+            return Ok(false);
+        }
+        w.commit().await?;
+        Ok(true)
+    }
+}
+
+async fn swap_factor(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    factor_ref: i64,
+    expected_version: i64,
+    state: &str,
+    friendly_name: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE totp_factors SET state = $1, friendly_name = COALESCE($2, friendly_name), \
+         version = version + 1, updated_at = $3 WHERE id = $4 AND version = $5",
+    )
+    .bind(state)
+    .bind(friendly_name)
+    .bind(now_millis())
+    .bind(factor_ref)
+    .bind(expected_version)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
