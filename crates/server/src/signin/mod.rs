@@ -19,7 +19,9 @@
 //! and backup codes are the user's TOTP factors and backup codes of the TOTP service named at
 //! creation.
 
+mod attempts;
 pub mod cli;
+mod codes;
 pub mod error;
 pub mod routes;
 pub mod store;
@@ -30,14 +32,13 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use keycadence_core::matcher::Quality;
-use keycadence_core::pattern::{Pattern, PatternKind};
+use keycadence_core::pattern::PatternKind;
 use keycadence_otp::{
-    BackupCodeSet, BackupOutcome, CodeBinding, FactorStatus, OtpRecord, TotpFactor, TotpOutcome,
-    UnixMillis, UserIdentifier, ValidateOutcome, VerifyPayload,
+    BackupCodeSet, FactorStatus, OtpRecord, TotpFactor, UnixMillis, UserIdentifier, VerifyPayload,
 };
 use keycadence_signin::{
-    phrases, Attempt, AttemptResult, AttemptStep, Device, FirstFactorTyping, Policy, PrepareStep,
-    Prepared, SignIn, Strategy, UserFactors,
+    phrases, Device, FirstFactorTyping, Policy, PrepareStep, Prepared, SignIn, Strategy,
+    UserFactors,
 };
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -49,8 +50,9 @@ use crate::db::enrolments::Booking;
 use crate::db::now_millis;
 use crate::domain::{matching, submission};
 use crate::otp::apps::VerifyApp;
-use crate::otp::delivery::Email;
 use crate::settings::TenantSettings;
+pub use attempts::{attempt, Submitted};
+use codes::send_code;
 use error::SignInFailure;
 use store::{NewSignIn, StoredSignIn};
 
@@ -422,11 +424,6 @@ async fn save(state: &AppState, loaded: &Loaded, record: &SignInRecord) -> SignI
     }
 }
 
-fn binding(loaded: &Loaded, strategy: Strategy) -> CodeBinding {
-    let user = UserIdentifier::Id(format!("sign-in:{}:{}", loaded.stored.id, strategy));
-    CodeBinding::new(&loaded.record.application_id, &user)
-}
-
 /// `prepare_second_factor`.
 pub async fn prepare(
     state: &AppState,
@@ -468,346 +465,4 @@ async fn new_text(state: &AppState, loaded: &Loaded) -> SignInResult<Prepared> {
     Err(SignInFailure::Internal(
         "no unused text after several tries".into(),
     ))
-}
-
-fn lifetime_words(seconds: u64) -> String {
-    match seconds {
-        s if s % 60 == 0 && s >= 120 => format!("{} minutes", s / 60),
-        s => format!("{s} seconds"),
-    }
-}
-
-/// Issues and delivers an e-mail or SMS code; the record keeps its hash only after delivery.
-async fn send_code(
-    state: &AppState,
-    loaded: &Loaded,
-    record: &mut SignInRecord,
-    strategy: Strategy,
-    now: UnixMillis,
-) -> SignInResult<Prepared> {
-    let app = &loaded.app;
-    let by_sms = strategy == Strategy::PhoneCode;
-    state
-        .otp
-        .floods
-        .send_for(app.app_ref, by_sms)
-        .map_err(|_| SignInFailure::SendLimited)?;
-    let current = if by_sms {
-        &record.phone_code
-    } else {
-        &record.email_code
-    };
-    let issued = app
-        .codes
-        .issue(
-            current,
-            &binding(loaded, strategy),
-            now,
-            &mut rand::rngs::OsRng,
-        )
-        .map_err(|_| SignInFailure::SendLimited)?;
-    let code = issued.code.as_str();
-    let lifetime = lifetime_words(app.settings.code_lifetime_seconds);
-    if by_sms {
-        let (Some(number), Some(account)) = (&record.contact.phone, app.sms_account()) else {
-            return Err(SignInFailure::NoGateway);
-        };
-        let text = format!(
-            "{code} is your sign-in code for {}. Valid for {lifetime}.",
-            app.domain
-        );
-        state.otp.delivery.sms(&account, number, &text).await?;
-        record.phone_code = issued.next;
-    } else {
-        let (Some(address), Some(from)) = (&record.contact.email, &app.settings.email_from) else {
-            return Err(SignInFailure::NoGateway);
-        };
-        let body = format!(
-            "Your sign-in code for {} is {code}.\r\n\r\nIt is valid for {lifetime}. If you \
-             are not signing in, someone else may have your password: change it.\r\n",
-            app.domain
-        );
-        state
-            .otp
-            .delivery
-            .email(Email {
-                from,
-                to: address,
-                subject: &app.settings.email_subject,
-                body,
-            })
-            .await?;
-        record.email_code = issued.next;
-    }
-    Ok(Prepared::CodeSent {
-        expire_at: now.plus(std::time::Duration::from_secs(
-            app.settings.code_lifetime_seconds,
-        )),
-    })
-}
-
-/// What `attempt_second_factor` was given.
-pub enum Submitted {
-    Pattern(String),
-    Code(String),
-}
-
-/// A typing pattern checked for the sign-in: parsed, type 2, right device class.
-struct Probe {
-    pattern: Pattern,
-    canonical: String,
-    text_id: u32,
-    text_length: usize,
-}
-
-fn probe(tp: &str, device: Device) -> SignInResult<Probe> {
-    let pattern = Pattern::parse(tp.trim()).map_err(|_| SignInFailure::PatternInvalid)?;
-    let Pattern::Diagram(diagram) = &pattern else {
-        return Err(SignInFailure::PatternInvalid);
-    };
-    if pattern.kind() != PatternKind::Extended || diagram.rows.is_empty() {
-        return Err(SignInFailure::PatternInvalid);
-    }
-    if pattern.is_mobile() != (device == Device::Mobile) {
-        return Err(SignInFailure::DeviceMismatch);
-    }
-    let text_id =
-        u32::try_from(diagram.header.text_id).map_err(|_| SignInFailure::PatternInvalid)?;
-    let text_length = diagram.header.str_length as usize;
-    let canonical = pattern.to_string();
-    Ok(Probe {
-        pattern,
-        canonical,
-        text_id,
-        text_length,
-    })
-}
-
-/// `attempt_second_factor`.
-pub async fn attempt(
-    state: &AppState,
-    loaded: Loaded,
-    strategy: Strategy,
-    submitted: Submitted,
-) -> SignInResult<serde_json::Value> {
-    let now = now();
-    let mut record = loaded.record.clone();
-    let tenant_id = loaded.stored.tenant_id;
-    let settings = state
-        .db
-        .tenant_settings(tenant_id)
-        .await?
-        .ok_or_else(|| SignInFailure::Internal("the sign-in's tenant is gone".into()))?;
-    let (attempt, result, auto_enrol) = match (strategy, submitted) {
-        (Strategy::Typing, Submitted::Pattern(tp)) => {
-            let probe = probe(&tp, record.state.device)?;
-            let attempt = Attempt::Typing {
-                text_id: probe.text_id,
-                digest: state.db.keyed_digest(&sha256_hex(&probe.canonical))?,
-            };
-            let step = record.state.admit_attempt(now, &attempt)?;
-            // The text id is a 32-bit hash: the length must agree too.
-            let prompt_length = record
-                .state
-                .prompts
-                .iter()
-                .find(|p| p.text_id == probe.text_id)
-                .map(|p| p.text.encode_utf16().count());
-            if prompt_length != Some(probe.text_length) {
-                return Err(keycadence_signin::SignInError::WrongText.into());
-            }
-            let (result, auto_enrol) = match step {
-                AttemptStep::MatchTyping => {
-                    let decision =
-                        typing_decision(state, &loaded, &settings, &probe, &record).await?;
-                    let matched = decision.is_some_and(|d| d.matched);
-                    // The tenant's auto-enrol settings, as /verify applies them.
-                    let auto_enrol = matched
-                        && settings.auto_enroll
-                        && decision.is_some_and(|d| d.score >= settings.auto_enroll_threshold);
-                    let result = if matched {
-                        AttemptResult::TypingMatched
-                    } else {
-                        AttemptResult::TypingNotMatched
-                    };
-                    (result, auto_enrol.then_some(probe.canonical))
-                }
-                _ => (AttemptResult::EnrolmentSample(probe.canonical), None),
-            };
-            (attempt, result, auto_enrol)
-        }
-        (Strategy::Typing, Submitted::Code(_)) => {
-            return Err(SignInFailure::BadParameter("pattern"))
-        }
-        (_, Submitted::Pattern(_)) => return Err(SignInFailure::BadParameter("code")),
-        (strategy, Submitted::Code(code)) => {
-            let code = code.trim().to_string();
-            if code.is_empty() || code.chars().count() > MAX_CODE_CHARS {
-                return Err(SignInFailure::BadParameter("code"));
-            }
-            let attempt = Attempt::Code(strategy);
-            record.state.admit_attempt(now, &attempt)?;
-            let accepted = check_code(state, &loaded, &mut record, strategy, &code, now).await?;
-            let result = if accepted {
-                AttemptResult::CodeAccepted
-            } else {
-                AttemptResult::CodeRejected
-            };
-            (attempt, result, None)
-        }
-    };
-    let recorded = record.state.record_attempt(now, &attempt, result)?;
-    record.state = recorded.next;
-    save(state, &loaded, &record).await?;
-    // Enrolments follow the stored decision: a sign-in that lost its swap enrols nothing.
-    let cap = settings.max_patterns_per_bucket;
-    for pattern in &recorded.enrol {
-        enrol(state, tenant_id, &record.user_id, pattern, &settings, cap).await?;
-    }
-    if let Some(pattern) = auto_enrol {
-        enrol(state, tenant_id, &record.user_id, &pattern, &settings, cap).await?;
-    }
-    Ok(wire::view(&loaded.stored.id, &record, now))
-}
-
-/// Runs the typing check against the user's type 2 enrolments of the device class (`None`:
-/// nothing comparable, which is no match).
-async fn typing_decision(
-    state: &AppState,
-    loaded: &Loaded,
-    settings: &TenantSettings,
-    probe: &Probe,
-    record: &SignInRecord,
-) -> SignInResult<Option<typing::TypingDecision>> {
-    let enrolled = state
-        .db
-        .type2_enrolments(
-            loaded.stored.tenant_id,
-            &record.user_id,
-            record.state.device == Device::Mobile,
-            settings.max_patterns_per_bucket.max(1),
-        )
-        .await?;
-    Ok(typing::decide(
-        &probe.pattern,
-        &enrolled,
-        quality(&record.state.policy),
-    ))
-}
-
-/// Stores a pattern as an enrolment of the user (a pattern enrolled before is skipped).
-async fn enrol(
-    state: &AppState,
-    tenant_id: i64,
-    user_id: &str,
-    pattern: &str,
-    settings: &TenantSettings,
-    cap: u32,
-) -> SignInResult<()> {
-    let submission = submission::parse(pattern).map_err(|_| SignInFailure::PatternInvalid)?;
-    state
-        .db
-        .enrol(
-            tenant_id,
-            user_id,
-            submission.prepared(),
-            cap,
-            settings.max_users,
-        )
-        .await?;
-    Ok(())
-}
-
-/// Checks a code of `strategy`; the code state it touches (this sign-in's Verify code, the
-/// user's TOTP factor or backup codes) is updated whatever the outcome, so wrong codes count
-/// there too. A malformed code is refused without counting.
-async fn check_code(
-    state: &AppState,
-    loaded: &Loaded,
-    record: &mut SignInRecord,
-    strategy: Strategy,
-    code: &str,
-    now: UnixMillis,
-) -> SignInResult<bool> {
-    match strategy {
-        Strategy::EmailCode | Strategy::PhoneCode => {
-            let current = if strategy == Strategy::EmailCode {
-                &mut record.email_code
-            } else {
-                &mut record.phone_code
-            };
-            let checked = loaded
-                .app
-                .codes
-                .validate(current, &binding(loaded, strategy), code, now);
-            *current = checked.next;
-            Ok(checked.outcome == ValidateOutcome::Matched)
-        }
-        Strategy::Totp => {
-            let entity = record.contact.totp.as_ref().ok_or(SignInFailure::State(
-                keycadence_signin::SignInError::StrategyNotAvailable,
-            ))?;
-            let policy = keycadence_otp::AttemptPolicy::default();
-            let mut accepted = false;
-            for (sid, factor_ref, version, factor) in verified_factors(state, entity).await? {
-                let checked = factor
-                    .check(code, &state.otp.sealer, &sid, &policy, now)
-                    .map_err(|err| SignInFailure::Internal(format!("TOTP secret: {err}")))?;
-                if checked.outcome == TotpOutcome::Malformed {
-                    return Err(SignInFailure::BadParameter("code"));
-                }
-                let json = serde_json::to_string(&checked.next)?;
-                if !state
-                    .db
-                    .swap_totp_factor(factor_ref, version, &json, None)
-                    .await?
-                {
-                    return Err(SignInFailure::Contended);
-                }
-                if checked.outcome.is_accepted() {
-                    accepted = true;
-                    break;
-                }
-            }
-            Ok(accepted)
-        }
-        Strategy::BackupCode => {
-            let entity = record.contact.totp.clone().ok_or(SignInFailure::State(
-                keycadence_signin::SignInError::StrategyNotAvailable,
-            ))?;
-            let stored = state
-                .db
-                .load_backup_codes(entity.service_ref, &entity.identity)
-                .await?
-                .ok_or(SignInFailure::State(
-                    keycadence_signin::SignInError::StrategyNotAvailable,
-                ))?;
-            let set: BackupCodeSet = serde_json::from_str(&stored.json)?;
-            let otp = Arc::clone(&state.otp);
-            let submitted = code.to_string();
-            // argon2: off the async workers.
-            let redeemed = tokio::task::spawn_blocking(move || {
-                otp.backup_codes.redeem(
-                    &set,
-                    &submitted,
-                    &keycadence_otp::AttemptPolicy::default(),
-                    now,
-                )
-            })
-            .await?;
-            if redeemed.outcome == BackupOutcome::Malformed {
-                return Err(SignInFailure::BadParameter("code"));
-            }
-            let json = serde_json::to_string(&redeemed.next)?;
-            if !state
-                .db
-                .swap_backup_codes(entity.service_ref, &entity.identity, stored.version, &json)
-                .await?
-            {
-                return Err(SignInFailure::Contended);
-            }
-            Ok(matches!(redeemed.outcome, BackupOutcome::Redeemed { .. }))
-        }
-        Strategy::Typing => Err(SignInFailure::BadParameter("pattern")),
-    }
 }
