@@ -37,10 +37,10 @@ pub enum Command {
     Openapi,
     /// Create, list and revoke Verify 2FA applications (one-time codes).
     #[command(subcommand)]
-    Apps(crate::otp::cli::AppsCommand),
+    Apps(crate::cli::apps::AppsCommand),
     /// Enable sign-in second factors for an application and set its policy.
     #[command(subcommand)]
-    Signin(crate::signin::cli::SigninCommand),
+    Signin(crate::cli::signin::SigninCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -72,7 +72,7 @@ pub enum KeysCommand {
     /// serving meanwhile); drop the previous keys once this has finished.
     RotateAtRest {
         #[command(flatten)]
-        keys: crate::otp::cli::KeyArgs,
+        keys: crate::cli::apps::KeyArgs,
         /// Rows re-sealed per write transaction.
         #[arg(long, default_value_t = 500)]
         batch: u32,

@@ -9,6 +9,7 @@ pub mod app;
 pub mod auth;
 pub mod body_deadline;
 pub mod call;
+pub mod cli;
 pub mod config;
 mod contention;
 pub mod db;

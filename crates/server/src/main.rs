@@ -1,16 +1,9 @@
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Parser;
 use keycadence_server::app::{self, AppState};
-use keycadence_server::auth::{generate_key_pair, hash_secret};
-use keycadence_server::config::{
-    self, Cli, Command, KeysCommand, LogFormat, ServeConfig, DEFAULT_DATABASE_URL,
-};
-use keycadence_server::db::sealed_patterns::PatternSealer;
-use keycadence_server::db::Db;
-use keycadence_server::otp::settings::{KeySources, OtpArgs};
-use keycadence_server::privacy::audit::{record_cli, Action};
+use keycadence_server::cli;
+use keycadence_server::config::{self, Cli, Command, LogFormat, ServeConfig, DEFAULT_DATABASE_URL};
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(format: LogFormat) {
@@ -70,10 +63,9 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .database_url
                 .or(file.and_then(|f| f.database_url))
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-            let db = Db::connect(&url, 1).await.map_err(|e| e.to_string())?;
-            let result = keys(&db, command, &url, otp_file).await;
-            db.close().await;
-            result
+            cli::keys::run(command, &url, otp_file)
+                .await
+                .map_err(|e| e.to_string())
         }
         Command::Apps(command) => {
             let otp_file = file.as_ref().map(|f| f.otp.clone());
@@ -81,132 +73,22 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .database_url
                 .or(file.and_then(|f| f.database_url))
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-            keycadence_server::otp::cli::run(command, &url, otp_file).await
+            cli::apps::run(command, &url, otp_file)
+                .await
+                .map_err(|e| e.to_string())
         }
         Command::Signin(command) => {
             let url = cli
                 .database_url
                 .or(file.and_then(|f| f.database_url))
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
-            keycadence_server::signin::cli::run(command, &url).await
+            cli::signin::run(command, &url)
+                .await
+                .map_err(|e| e.to_string())
         }
         Command::Openapi => {
             println!("{}", keycadence_server::routes::OPENAPI);
             Ok(())
         }
     }
-}
-
-/// `keys rotate-at-rest`: re-seals the enrolled patterns under the current at-rest key.
-async fn rotate_at_rest(
-    db: &Db,
-    database_url: &str,
-    sources: KeySources,
-    batch: u32,
-) -> Result<(), String> {
-    let keys = sources.load(database_url)?;
-    let db = db
-        .clone()
-        .with_pattern_sealer(PatternSealer::new(Arc::new(keys.sealer())));
-    let resealed = db.reseal_patterns(batch).await.map_err(|e| e.to_string())?;
-    let sign_ins = db.reseal_sign_ins().await.map_err(|e| e.to_string())?;
-    let key_id = db.pattern_sealer_key_id().map_err(|e| e.to_string())?;
-    record_cli(
-        &db,
-        None,
-        Action::RotateAtRest,
-        serde_json::json!({ "resealed": resealed, "sign_ins": sign_ins, "key_id": key_id }),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    println!("re-sealed {resealed} patterns and {sign_ins} sign-in records under the current at-rest key");
-    Ok(())
-}
-
-/// A `keys` command; `otp_file` is the config file's `[otp]` table (for the at-rest keys).
-async fn keys(
-    db: &Db,
-    command: KeysCommand,
-    database_url: &str,
-    otp_file: OtpArgs,
-) -> Result<(), String> {
-    match command {
-        KeysCommand::RotateAtRest { keys, batch } => {
-            rotate_at_rest(db, database_url, keys.sources(otp_file), batch).await?;
-        }
-        KeysCommand::Create { tenant, label } => {
-            let (api_key, api_secret) = generate_key_pair();
-            db.insert_key(&tenant, &label, &api_key, &hash_secret(&api_secret))
-                .await
-                .map_err(|e| e.to_string())?;
-            println!("apiKey:    {api_key}");
-            println!("apiSecret: {api_secret}");
-            eprintln!("The secret is shown only now; only its hash is stored.");
-        }
-        KeysCommand::List => {
-            println!(
-                "{:<34} {:<16} {:<14} {:<10} label",
-                "apiKey", "tenant", "created", "state"
-            );
-            for key in db.list_keys().await.map_err(|e| e.to_string())? {
-                let state = if key.revoked_at.is_some() {
-                    "revoked"
-                } else {
-                    "active"
-                };
-                println!(
-                    "{:<34} {:<16} {:<14} {:<10} {}",
-                    key.api_key, key.tenant, key.created_at, state, key.label
-                );
-            }
-        }
-        KeysCommand::Revoke { api_key } => {
-            db.revoke_key(&api_key).await.map_err(|e| e.to_string())?;
-            println!("revoked {api_key}");
-        }
-        KeysCommand::Settings { api_key } => {
-            let settings = db.key_settings(&api_key).await.map_err(|e| e.to_string())?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&settings).map_err(|e| e.to_string())?
-            );
-        }
-        KeysCommand::Set {
-            api_key,
-            assignments,
-        } => {
-            let settings = db.key_settings(&api_key).await.map_err(|e| e.to_string())?;
-            let updated = settings
-                .with_assignments(&assignments)
-                .map_err(|e| e.to_string())?;
-            db.set_key_settings(&api_key, &updated)
-                .await
-                .map_err(|e| e.to_string())?;
-            let tenant_id = db
-                .find_key(&api_key)
-                .await
-                .map_err(|e| e.to_string())?
-                .map(|key| key.tenant_id);
-            // Names and new values: settings hold no secret.
-            let new_values = serde_json::to_value(&updated).map_err(|e| e.to_string())?;
-            let changed: serde_json::Map<String, serde_json::Value> = assignments
-                .iter()
-                .filter_map(|a| a.split_once('=').map(|(name, _)| name.trim().to_string()))
-                .map(|name| (name.clone(), new_values[&name].clone()))
-                .collect();
-            record_cli(
-                db,
-                tenant_id,
-                Action::SettingsChange,
-                serde_json::json!({ "api_key": api_key, "changed": changed }),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&updated).map_err(|e| e.to_string())?
-            );
-        }
-    }
-    Ok(())
 }

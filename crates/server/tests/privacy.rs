@@ -304,7 +304,7 @@ async fn sign_in_for(
     )
     .await
     .unwrap();
-    keycadence_server::signin::cli::enable(
+    keycadence_server::cli::signin::enable(
         &server.db,
         &app.application_id,
         &format!("t-{}", c.key),

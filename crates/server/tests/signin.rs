@@ -90,7 +90,7 @@ impl World {
                 Some("sms-token"),
             )
             .await;
-        keycadence_server::signin::cli::enable(
+        keycadence_server::cli::signin::enable(
             &server.db,
             &app.application_id,
             &format!("t-{}", key.0),

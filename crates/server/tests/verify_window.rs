@@ -43,7 +43,7 @@ impl World {
         std::mem::forget(script);
         let key = server.api_key().await;
         let app = server.email_app(|_| {}).await;
-        keycadence_server::signin::cli::enable(
+        keycadence_server::cli::signin::enable(
             &server.db,
             &app.application_id,
             &format!("t-{}", key.0),
@@ -403,7 +403,7 @@ async fn typing_only_applications_and_show_otp_in_frames_are_refused_with_126() 
     let world = World::start().await;
     // Root of trust disabled: a user without typing enrolment has no way to verify here.
     let typing_only = world.server.email_app(|s| s.disable_rot = true).await;
-    keycadence_server::signin::cli::enable(
+    keycadence_server::cli::signin::enable(
         &world.server.db,
         &typing_only.application_id,
         &format!("t-{}", world.key.0),
@@ -454,7 +454,7 @@ async fn typing_only_applications_and_show_otp_in_frames_are_refused_with_126() 
 async fn legacy_payloads_open_a_window_only_where_the_application_allows_them() {
     let world = World::start().await;
     let legacy = world.server.email_app(|s| s.legacy_payloads = true).await;
-    keycadence_server::signin::cli::enable(
+    keycadence_server::cli::signin::enable(
         &world.server.db,
         &legacy.application_id,
         &format!("t-{}", world.key.0),

@@ -9,7 +9,6 @@
 //! persists what comes back (compare-and-swap on a version, see `db::otp`).
 
 pub mod apps;
-pub mod cli;
 pub mod delivery;
 pub mod floods;
 pub mod reply;

@@ -20,7 +20,6 @@
 //! creation.
 
 mod attempts;
-pub mod cli;
 mod codes;
 pub mod error;
 pub mod routes;

@@ -5,6 +5,7 @@
 use clap::Subcommand;
 use keycadence_signin::Policy;
 
+use super::CliError;
 use crate::db::Db;
 
 #[derive(Debug, Subcommand)]
@@ -63,10 +64,8 @@ pub async fn enable(
     Ok(policy)
 }
 
-pub async fn run(command: SigninCommand, database_url: &str) -> Result<(), String> {
-    let db = Db::connect(database_url, 1)
-        .await
-        .map_err(|e| e.to_string())?;
+pub async fn run(command: SigninCommand, database_url: &str) -> Result<(), CliError> {
+    let db = Db::connect(database_url, 1).await?;
     let result = match command {
         SigninCommand::Enable {
             application_id,
@@ -80,24 +79,22 @@ pub async fn run(command: SigninCommand, database_url: &str) -> Result<(), Strin
                     serde_json::to_string_pretty(&policy).unwrap_or_default()
                 )
             })
-            .map_err(|e| e.to_string()),
+            .map_err(CliError::from),
         SigninCommand::Show { application_id } => show(&db, &application_id).await,
     };
     db.close().await;
     result
 }
 
-async fn show(db: &Db, application_id: &str) -> Result<(), String> {
+async fn show(db: &Db, application_id: &str) -> Result<(), CliError> {
     let app = db
         .find_verify_app(application_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("no application {application_id}"))?;
+        .await?
+        .ok_or_else(|| CliError::UnknownApplication(application_id.to_string()))?;
     let stored = db
         .find_sign_in_policy(app.app_ref)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("sign-ins are not enabled for {application_id}"))?;
+        .await?
+        .ok_or_else(|| CliError::SignInsNotEnabled(application_id.to_string()))?;
     println!(
         "{{\"tenant_id\": {}, \"policy\": {}}}",
         stored.tenant_id, stored.policy

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use keycadence_otp::SecretSealer;
 
-use super::apps::{create_app, AppSettings, CreateApp};
-use super::settings::{KeySources, OtpArgs, OtpKeys, Secret};
+use super::CliError;
 use crate::db::Db;
+use crate::otp::apps::{create_app, AppSettings, CreateApp};
+use crate::otp::settings::{KeySources, OtpArgs, OtpKeys, Secret};
 
 // Parsed once per process: the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -58,10 +59,8 @@ pub struct KeyArgs {
 impl KeySources {
     /// The keys, for a command: the files it generates (none configured) are named on
     /// stderr, as the server must be given the same.
-    pub fn load(&self, database_url: &str) -> Result<OtpKeys, String> {
-        let (keys, generated) = self
-            .load_or_generate(database_url)
-            .map_err(|e| e.to_string())?;
+    pub fn load(&self, database_url: &str) -> Result<OtpKeys, CliError> {
+        let (keys, generated) = self.load_or_generate(database_url)?;
         for file in generated {
             eprintln!(
                 "Generated the {} in {} (none configured); the server must use the same.",
@@ -93,10 +92,8 @@ pub async fn run(
     command: AppsCommand,
     database_url: &str,
     file: Option<OtpArgs>,
-) -> Result<(), String> {
-    let db = Db::connect(database_url, 1)
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<(), CliError> {
+    let db = Db::connect(database_url, 1).await?;
     let result = run_with(&db, command, database_url, file.unwrap_or_default()).await;
     db.close().await;
     result
@@ -107,7 +104,7 @@ async fn run_with(
     command: AppsCommand,
     database_url: &str,
     file: OtpArgs,
-) -> Result<(), String> {
+) -> Result<(), CliError> {
     match command {
         AppsCommand::Create {
             domain,
@@ -140,8 +137,7 @@ async fn run_with(
                     sms_auth_token,
                 },
             )
-            .await
-            .map_err(|e| e.to_string())?;
+            .await?;
             println!("clientId:      {}", created.client_id);
             println!("applicationId: {}", created.application_id);
             if let Some(secret) = &created.secret {
@@ -155,9 +151,14 @@ async fn run_with(
                 "{:<34} {:<34} {:<8} {:<14} {:<12} domain",
                 "clientId", "applicationId", "state", "created", "delivery"
             );
-            for app in db.list_verify_apps().await.map_err(|e| e.to_string())? {
-                let settings: AppSettings = serde_json::from_str(&app.settings)
-                    .map_err(|e| format!("application {}: {e}", app.application_id))?;
+            for app in db.list_verify_apps().await? {
+                let settings: AppSettings =
+                    serde_json::from_str(&app.settings).map_err(|reason| {
+                        CliError::StoredSettings {
+                            application_id: app.application_id.clone(),
+                            reason,
+                        }
+                    })?;
                 let mut delivery = Vec::new();
                 if settings.email_from.is_some() {
                     delivery.push("email");
@@ -189,9 +190,7 @@ async fn run_with(
             }
         }
         AppsCommand::Revoke { application_id } => {
-            db.revoke_verify_app(&application_id)
-                .await
-                .map_err(|e| e.to_string())?;
+            db.revoke_verify_app(&application_id).await?;
             println!("revoked {application_id}");
         }
     }
