@@ -52,6 +52,7 @@ pub struct EnvironmentCheck {
     /// `'blink'`, `'opera'`, `'firefox'`, `'internet explorer'`, `'edge'`, `'edge chromium'`,
     /// `'chrome'`, `'safari'` or `''`.
     pub browser_type: &'static str,
+    /// Whether the user agent is a mobile browser's (the recorder then builds mobile patterns).
     pub is_mobile: bool,
     /// Mobile only: `window.DeviceMotionEvent !== undefined`.
     pub has_motion_sensors: bool,

@@ -15,7 +15,9 @@ use zeroize::Zeroize;
 pub const PBKDF2_ITERATIONS: u32 = 10_000;
 /// scrypt cost parameters of endpoint version 1.0: log2(N) = 14, r = 8, p = 1.
 pub const SCRYPT_LOG_N: u8 = 14;
+/// scrypt block size `r` of endpoint version 1.0.
 pub const SCRYPT_R: u32 = 8;
+/// scrypt parallelism `p` of endpoint version 1.0.
 pub const SCRYPT_P: u32 = 1;
 
 /// Which key derivation a payload was encrypted with, named by the endpoint version that
@@ -62,6 +64,7 @@ impl PayloadKey {
         PayloadKey(bytes)
     }
 
+    /// The 32 key bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -174,6 +177,7 @@ impl KeyCache {
         self.lock().entries.len()
     }
 
+    /// Whether no key is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -97,6 +97,8 @@
 //! assert_eq!(used.next.remaining(), 9);
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod at_rest;
 pub mod backup;
 pub mod challenge;

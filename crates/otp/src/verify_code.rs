@@ -9,27 +9,49 @@ use crate::payload::{Field, PayloadError};
 /// Every result and error code of the Verify protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VerifyCode {
+    /// 9: a code was sent.
     OtpSent,
+    /// 10: the code is wrong or expired.
     OtpInvalidOrExpired,
+    /// 11: that wrong code used the last allowed attempt.
     TooManyFailedAttempts,
+    /// 12: the user is locked out after failed attempts.
     MaxOtpAttempts,
+    /// 13: too many codes were sent in the window.
     TooManyOtpsSent,
+    /// 19: the code matched.
     OtpMatches,
+    /// 26: the code could not be delivered.
     ProviderError,
+    /// 101: the request is malformed.
     BadRequest,
+    /// 104: the request body or payload is invalid.
     InvalidRequestBody,
+    /// 105: unknown client id.
     InvalidClientId,
+    /// 106: unknown application id.
     InvalidApplicationId,
+    /// 107: the server failed.
     InternalServerError,
+    /// 108: the payload expired or has no timestamp.
     RequestExpired,
+    /// 109: no user identifier.
     MissingUserIdentifier,
+    /// 111: bad or missing e-mail address.
     InvalidEmail,
+    /// 112: bad or missing phone number.
     InvalidPhone,
+    /// 116: checking the code failed.
     ErrorValidatingOtp,
+    /// 124: the credentials or the payload are not accepted.
     UnauthorizedRequest,
+    /// 126: the application may not do this.
     OperationNotAllowed,
+    /// 129: no SMS gateway is configured.
     SmsGatewayNotFound,
+    /// 132: no e-mail gateway is configured.
     EmailGatewayNotFound,
+    /// 135: the application's active-user limit is reached.
     MaxActiveUsers,
 }
 
@@ -116,6 +138,7 @@ impl VerifyCode {
 }
 
 impl PayloadError {
+    /// The code that answers this error.
     pub fn verify_code(&self) -> VerifyCode {
         match self {
             PayloadError::Missing
@@ -153,6 +176,7 @@ impl PayloadError {
 }
 
 impl CodeFieldError {
+    /// The code that answers this error.
     pub fn verify_code(&self) -> VerifyCode {
         VerifyCode::BadRequest
     }

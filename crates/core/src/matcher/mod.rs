@@ -76,11 +76,17 @@ impl MatchOutcome {
 /// the evaluation builds others to keep fitted data and scored data apart.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Matcher {
+    /// Population model of the same-text (type 1/2) matcher.
     pub same_text: SameTextParams,
+    /// Maps the same-text matcher's raw distance to a 0–100 score.
     pub same_text_calibration: ScoreCalibration,
+    /// Population mean and spread of each any-text (type 0) statistic slot.
     pub any_text_priors: [SlotPrior; any_text::SLOTS],
+    /// Maps the any-text matcher's raw distance to a 0–100 score.
     pub any_text_calibration: ScoreCalibration,
+    /// Population model of the short any-text matcher (per-key and per-pair timings).
     pub short_text: ShortTextParams,
+    /// Maps the short any-text matcher's raw distance to a 0–100 score.
     pub short_text_calibration: ScoreCalibration,
 }
 

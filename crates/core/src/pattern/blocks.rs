@@ -9,6 +9,7 @@ use crate::js;
 /// `n, mean, sd` for two or more values, `1, value, -1` for one, `0, -1, -1` for none.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TimingSummary {
+    /// How many timings were seen.
     pub count: u32,
     /// Rounded mean in ms (the single value when `count == 1`, -1 when `count == 0`).
     pub mean: i64,
@@ -20,10 +21,15 @@ pub struct TimingSummary {
 /// 300 ms), then mouse click durations and stop times.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SpecialKeys {
+    /// Press times of Backspace.
     pub backspace: TimingSummary,
+    /// Press times of Enter.
     pub enter: TimingSummary,
+    /// Press times of Space.
     pub space: TimingSummary,
+    /// Mouse click durations (button down to up).
     pub clicks: TimingSummary,
+    /// Mouse stop times (pauses of the pointer).
     pub stops: TimingSummary,
 }
 
@@ -131,12 +137,15 @@ impl DeviceSignature {
     pub fn press_type(&self) -> f64 {
         self.0[8]
     }
+    /// Keyboard input kind; the JavaScript recorder always prints 0.
     pub fn keyboard_input(&self) -> f64 {
         self.0[9]
     }
+    /// Keyboard type; the JavaScript recorder always prints 0.
     pub fn keyboard_type(&self) -> f64 {
         self.0[10]
     }
+    /// Pointer input kind; the JavaScript recorder always prints 0.
     pub fn pointer_input(&self) -> f64 {
         self.0[11]
     }
@@ -145,9 +154,11 @@ impl DeviceSignature {
     pub fn browser_type(&self) -> f64 {
         self.0[12]
     }
+    /// Screen width in CSS pixels.
     pub fn display_width(&self) -> f64 {
         self.0[13]
     }
+    /// Screen height in CSS pixels.
     pub fn display_height(&self) -> f64 {
         self.0[14]
     }
@@ -163,6 +174,7 @@ impl DeviceSignature {
     pub fn browser_version(&self) -> f64 {
         self.0[17]
     }
+    /// Cookie id; the JavaScript recorder always prints 0.
     pub fn cookie_id(&self) -> f64 {
         self.0[18]
     }

@@ -44,8 +44,11 @@ pub const MAX_ROWS: usize = 10_000;
 /// A parsed typing pattern.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Pattern {
+    /// Type 0: statistics of whatever was typed.
     AnyText(AnyTextPattern),
+    /// Type 1 or 2: per-character timings of a known text.
     Diagram(DiagramPattern),
+    /// Type 9: mouse gestures.
     Mouse(MousePattern),
 }
 

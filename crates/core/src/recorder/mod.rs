@@ -50,6 +50,7 @@ pub struct RecorderOptions {
 /// Which set of keyboard handlers the reference installs for this user agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Handlers {
+    /// Desktop browsers: keydown, keypress and keyup.
     Desktop,
     /// iOS and other non-Android mobile browsers.
     Mobile,
@@ -90,6 +91,7 @@ impl Recorder {
         Self::with_options(env, now, RecorderOptions::default())
     }
 
+    /// A recorder like [`Recorder::new`] with non-default options (e.g. the quirk fixes).
     pub fn with_options(env: Environment, now: Millis, options: RecorderOptions) -> Self {
         let mobile = device::is_mobile(&env.user_agent);
         let lower_user_agent = env.user_agent.to_ascii_lowercase();
@@ -129,6 +131,7 @@ impl Recorder {
         &mut self.env
     }
 
+    /// The environment the recorder reads when it builds a pattern.
     pub fn environment(&self) -> &Environment {
         &self.env
     }

@@ -77,6 +77,7 @@ impl Envelope {
             .ok()
     }
 
+    /// The 16-byte IV carried after the ciphertext.
     pub fn iv(&self) -> [u8; BLOCK] {
         self.iv
     }

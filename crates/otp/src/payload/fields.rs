@@ -26,19 +26,26 @@ pub enum Flow {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyPayload {
+    /// The user's e-mail address, as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The user's phone number as sent: international (`+` or `00`), or national with
+    /// `country_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
+    /// Country calling code for a national `phone_number`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// The free identifier of applications with RoT disabled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Language of the message sent, lower-cased (e.g. `en`, `pt-br`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// How the Verify window delivers the code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<Flow>,
+    /// When the payload was made, epoch ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ts: Option<UnixMillis>,
 }

@@ -20,14 +20,18 @@ pub struct UserIdentifiers {
     pub email: Option<String>,
     /// E.164: `+` and 8-15 digits.
     pub phone: Option<String>,
+    /// The integrator's free identifier.
     pub id: Option<String>,
 }
 
 /// The one identifier that codes, attempts and lock-outs are bound to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserIdentifier {
+    /// A lower-cased e-mail address.
     Email(String),
+    /// An E.164 phone number.
     Phone(String),
+    /// The integrator's free identifier.
     Id(String),
 }
 
