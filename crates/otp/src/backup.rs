@@ -1,4 +1,4 @@
-//! Backup codes (§3.4-3.5, Clerk's `backup_code`): ten single-use codes per user for when
+//! Backup codes (in the manner of Clerk's `backup_code`): ten single-use codes per user for when
 //! the authenticator is lost, shown once and stored hashed.
 //!
 //! Each code is 12 characters of Crockford's Base32 (60 bits), shown as `xxxx-xxxx-xxxx`.

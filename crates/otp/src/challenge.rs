@@ -1,4 +1,4 @@
-//! TOTP challenges (§3.3, the Twilio Verify model): a login asks the user's verified factor
+//! TOTP challenges (the Twilio Verify model): a login asks the user's verified factor
 //! for a code. Created with a code: right → `approved`, otherwise `pending`, retried with new
 //! codes while pending, `expired` once past its expiry (default 5 minutes after creation, at
 //! most 60), or `denied` by the server.

@@ -1,4 +1,4 @@
-//! Verify one-time codes (§2.5.2-2.5.3): issued by `/otp/send` (or handed to the Verify
+//! Verify one-time codes: issued by `/otp/send` (or handed to the Verify
 //! window), checked by `/otp/validate`. One live code per (application, user); stored only as
 //! a keyed hash ([`crate::hashing`]); single use; expiring; guesses limited per user with a
 //! lock-out reported as `limitedUntil`; sends limited per user and window.
@@ -222,7 +222,7 @@ pub struct Validation {
 #[error("the code must be a string or a non-negative integer, not {0}")]
 pub struct CodeFieldError(pub String);
 
-/// Reads the request's `code`, which clients send as a string or a JSON number (§2.5.3).
+/// Reads the request's `code`, which clients send as a string or a JSON number.
 pub fn code_from_json(value: &Value) -> Result<String, CodeFieldError> {
     match value {
         Value::String(s) => Ok(s.clone()),

@@ -1,4 +1,4 @@
-//! Payload keys (§2.2 step 2): a 32-byte AES key derived from password = client secret and
+//! Payload keys of protocol 1.x: a 32-byte AES key derived from password = client secret and
 //! salt = applicationId, by PBKDF2-HMAC-SHA512 (10 000 iterations, endpoint version 1.1) or
 //! scrypt (N = 16384, r = 8, p = 1, version 1.0), and a small bounded cache of derived keys.
 //!
@@ -31,7 +31,7 @@ pub enum KdfVersion {
 }
 
 impl KdfVersion {
-    /// The order in which a payload of unstated version is tried (§2.4 step 3).
+    /// The order in which a payload of unstated version is tried: the current derivation first.
     pub const TRIAL_ORDER: [KdfVersion; 2] = [KdfVersion::V1_1Pbkdf2, KdfVersion::V1_0Scrypt];
 }
 

@@ -1,4 +1,4 @@
-//! The Verify code tables of §2.6 and, in this one place, which code answers each error and
+//! The Verify result and error codes and, in this one place, which code answers each error and
 //! outcome of this crate. A server builds its reply from a [`VerifyCode`]:
 //! `{"success", "status": http_status, "code": number, "message"}` (plus `otp` or
 //! `limitedUntil` where the outcome carries one).
@@ -101,7 +101,7 @@ impl VerifyCode {
     }
 
     /// The `success` field. Codes 13 and 26 answer 0 although the docs show 1: the honest
-    /// value, a deliberate deviation (§2.5.2) no known client keys on.
+    /// value, a deliberate deviation from TypingDNA's documentation no known client keys on.
     pub fn success(self) -> bool {
         matches!(self, VerifyCode::OtpSent | VerifyCode::OtpMatches)
     }

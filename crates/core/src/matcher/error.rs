@@ -1,7 +1,7 @@
 //! Why two sets of patterns cannot be compared.
 
 /// An input the matcher refuses, rather than guessing. The comments give the Authentication
-/// API message code each maps to (server-api.md §1.11).
+/// API message code each maps to.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum MatchError {
     /// No probe pattern was given.

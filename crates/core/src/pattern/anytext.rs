@@ -1,4 +1,4 @@
-//! Type 0 ("anytext", spec §6): global timing statistics and per-key statistics of the last
+//! Type 0 ("anytext"): global timing statistics and per-key statistics of the last
 //! keystrokes, whatever was typed.
 //!
 //! Layout (recorder 3.x, 360 fields): 11 global values; the 44 per-key values of each of the

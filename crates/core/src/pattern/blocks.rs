@@ -1,5 +1,5 @@
-//! The two blocks every pattern carries: special-key statistics (15 numbers, spec §5.1) and
-//! the device signature (20 numbers, §5.2).
+//! The two blocks every pattern carries: special-key statistics (15 numbers) and the
+//! device signature (20 numbers).
 
 use super::fields::{push_int, Fields};
 use super::ParseError;
@@ -17,7 +17,7 @@ pub struct TimingSummary {
     pub sd: i64,
 }
 
-/// The special-keys block (§5.1): press times of Backspace, Enter and Space (filtered, at most
+/// The special-keys block: press times of Backspace, Enter and Space (filtered, at most
 /// 300 ms), then mouse click durations and stop times.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SpecialKeys {
@@ -80,11 +80,10 @@ impl SpecialKeys {
     }
 }
 
-/// The device signature (§5.2): 20 numbers. They are integers in practice, but the recorder
-/// builds some of them with JavaScript's `Number()` on text taken from the user agent, which
-/// can give `NaN` for odd user agents; they are kept as doubles so such patterns still parse
-/// and print back unchanged. Two signatures are equal when every field is equal or both are
-/// NaN.
+/// The device signature (`getDeviceSignature()`): 20 numbers. They are integers in practice, but
+/// the recorder builds some of them with JavaScript's `Number()` on text taken from the user agent,
+/// which can give `NaN` for odd user agents; they are kept as doubles so such patterns still parse
+/// and print back unchanged. Two signatures are equal when every field is equal or both are NaN.
 #[derive(Clone, Copy, Debug)]
 pub struct DeviceSignature(pub [f64; 20]);
 

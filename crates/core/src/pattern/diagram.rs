@@ -1,4 +1,4 @@
-//! Type 1 ("sametext") and type 2 ("extended") patterns (spec §7): a header, one row per
+//! Type 1 ("sametext") and type 2 ("extended") patterns: a header, one row per
 //! typed character, and on mobile a motion trailer.
 //!
 //! ```text
@@ -38,7 +38,7 @@ pub struct DiagramHeader {
     /// Same-text (type 1) or extended (type 2).
     pub diagram_type: DiagramType,
     /// Length of the text in UTF-16 units, or the row count when no text was given. A double:
-    /// `{type:1, length:2.5}` really prints `2.5` (§7.2 step 4).
+    /// `{type:1, length:2.5}` really prints `2.5` (the reference takes the number as given).
     pub str_length: f64,
     /// The text id (FNV-1a of the lower-cased text, or the integer the caller passed).
     pub text_id: i64,
@@ -55,7 +55,7 @@ pub(crate) const LEGACY_HEADER_FIELDS: usize = 6 + SpecialKeys::FIELDS;
 
 /// A character or key code in a type-2 row. The Android handlers can produce `NaN` (the field
 /// was empty) and, for the key code, nothing at all (Firefox's `input` event has no keyCode,
-/// §2.6 and Q13); both are kept so the pattern prints back unchanged.
+/// quirk Q13); both are kept so the pattern prints back unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Code {
     /// A character or key code.
@@ -119,7 +119,7 @@ pub struct ExtendedRow {
 }
 
 /// The rows of a diagram. Their format usually follows the header's type, except for
-/// `{type:1, extended:1}`, which prints a type-1 header with extended rows (§7.1, Q12).
+/// `{type:1, extended:1}`, which prints a type-1 header with extended rows (quirk Q12).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DiagramRows {
     /// Type-1 rows: seek and press times only.

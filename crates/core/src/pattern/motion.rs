@@ -1,4 +1,4 @@
-//! The mobile motion trailer of type 1/2 patterns (spec §7.6, §9.2):
+//! The mobile motion trailer of type 1/2 patterns recorded on mobile:
 //! `#` fixed `#` z-acceleration `/` x-rotation `/` y-rotation, each a `|`-joined list with one
 //! entry per emitted row that carried motion data (or per substituted character, which gets
 //! empty entries). `##//` when there is none.

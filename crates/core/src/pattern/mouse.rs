@@ -1,4 +1,4 @@
-//! The mouse diagram, "type 9" (spec §8.9, §2.7):
+//! The mouse diagram, "type 9" (`getMouseDiagram()`):
 //! `mobile,version,flags,9,0,0,<15 special keys>,<20 device signature>|ROW|ROW…`, with a
 //! trailing `|` when there is no row.
 

@@ -1,4 +1,4 @@
-//! The JSON inside a payload (§2.3) and its lenient reading (§2.4 step 4-5): `null` is absent,
+//! The JSON inside a payload and its lenient reading: `null` is absent,
 //! `flow` or its older name `mode` in any letter case, `ts` as epoch-ms number, as PHP's
 //! `microtime()` string `"fraction seconds"`, or missing; bytes that are not UTF-8 are read as
 //! Latin-1 (the Java client encrypts with the JVM's default charset).
@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::{Field, PayloadError};
 use crate::time::UnixMillis;
 
-/// Which Verify flow the window runs (§2.8).
+/// Which Verify flow the window runs: hand the code to the page, or show it for copying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Flow {

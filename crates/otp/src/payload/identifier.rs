@@ -1,4 +1,4 @@
-//! Who a payload speaks for (§2.1, §2.4 step 6): an e-mail address, a phone number (with an
+//! Who a payload speaks for: an e-mail address, a phone number (with an
 //! optional separate country code) or, for applications with RoT disabled, a free `id`.
 //! Identifiers are validated and brought to one canonical form, because codes and limits are
 //! bound to them: `Alice@Example.com` and `alice@example.com` must be the same user.

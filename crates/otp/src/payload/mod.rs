@@ -1,4 +1,4 @@
-//! The Verify 2FA payload (§2.2-2.4): the encrypted JSON that travels from the integrator's
+//! The Verify 2FA payload: the encrypted JSON that travels from the integrator's
 //! backend through the browser and back. A body is authentic iff its payload decrypts with
 //! the application's key; there is no other authentication on `/otp/send` and
 //! `/otp/validate`.
@@ -183,9 +183,9 @@ pub enum PayloadError {
     Replayed,
 }
 
-/// The `version` a request states beside its payload (§2.4 step 3): a number (`1.1` from
-/// Node, PHP and C#), a string (`"1.1"` from Java), or absent (every data-attribute payload
-/// and every request of a version 1.0 client).
+/// The `version` a request states beside its payload, which picks the key derivation: a number
+/// (`1.1` from Node, PHP and C#), a string (`"1.1"` from Java), or absent (every data-attribute
+/// payload and every request of a version 1.0 client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestedVersion {
     /// Try PBKDF2, then scrypt.
@@ -231,7 +231,8 @@ pub struct OpenedPayload {
     pub version: KdfVersion,
 }
 
-/// Decrypts a payload of `application_id` with keys from `cache` (§2.4 steps 2-4).
+/// Decrypts a payload of `application_id` with keys from `cache`: derive the key, decrypt, read
+/// the fields.
 ///
 /// A stated version is tried alone; an unstated one tries PBKDF2, then scrypt. A key is taken
 /// as right when the padding is valid and the plaintext is a JSON object. Field errors of the
@@ -355,7 +356,7 @@ pub fn seal(
     encrypt(key, payload.to_json().as_bytes(), rng)
 }
 
-/// How old a payload may be (§2.4 step 5). The age limit is unpublished, so it is a setting;
+/// How old a payload may be, by its `ts`. The age limit is unpublished, so it is a setting;
 /// a `ts` ahead of the server's clock is tolerated up to `max_clock_skew`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FreshnessPolicy {

@@ -1,4 +1,4 @@
-//! A TOTP factor's life (§3.3-3.5): created unverified with its secret sealed at rest (the
+//! A TOTP factor's life: created unverified with its secret sealed at rest (the
 //! secret, URI and QR code are handed out once, at creation); the first accepted code makes
 //! it verified. Every check refuses a code of a step at or before the last accepted one (RFC
 //! 6238 §5.2: a code is good once), counts wrong codes and locks the factor after too many.

@@ -1,5 +1,5 @@
-//! TOTP (§3): the RFC 4226 HOTP and RFC 6238 TOTP algorithms, factor configuration within the
-//! Twilio Verify ranges (§3.3), secrets, the otpauth URI and its QR code ([`uri`]), and the
+//! TOTP: the RFC 4226 HOTP and RFC 6238 TOTP algorithms, factor configuration within the
+//! Twilio Verify ranges, secrets, the otpauth URI and its QR code ([`uri`]), and the
 //! factor state machine with replay refusal and attempt limiting ([`factor`]).
 
 pub mod factor;
@@ -50,14 +50,14 @@ impl Algorithm {
     }
 }
 
-/// Ranges of §3.3 (Twilio Verify service and factor settings).
+/// Allowed code lengths, digits (the range Twilio Verify accepts for service and factor settings).
 pub const DIGITS: std::ops::RangeInclusive<u8> = 3..=8;
 /// Allowed time steps, seconds.
 pub const STEP_SECONDS: std::ops::RangeInclusive<u32> = 20..=60;
 /// Allowed skew: steps accepted on either side of the current one.
 pub const SKEW: std::ops::RangeInclusive<u8> = 0..=2;
 
-/// A setting outside the ranges of §3.3.
+/// A setting outside the ranges Twilio Verify accepts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TotpConfigError {
     /// Not one of `sha1`, `sha256`, `sha512`.
@@ -361,7 +361,7 @@ mod tests {
 
     #[test]
     fn base32_secrets_are_read_leniently_and_checked() {
-        // The Twilio quickstart's secret is the RFC test key "12345678901234567890" (§3.1).
+        // The Twilio quickstart's secret is the RFC test key "12345678901234567890".
         let s = TotpSecret::from_base32("gezd gnbv gy3t qojq gezd gnbv gy3t qojq").unwrap();
         assert_eq!(s.as_bytes(), b"12345678901234567890");
         assert_eq!(s.to_base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");

@@ -1,4 +1,5 @@
-//! The otpauth URI in Google's key-URI format (§3.3) and its QR code as SVG.
+//! The otpauth URI in Google's key-URI format (`otpauth://totp/issuer:account?secret=...`) and its
+//! QR code as SVG.
 //!
 //! `otpauth://totp/<issuer>:<account>?secret=<B32>&issuer=<issuer>&algorithm=SHA1&digits=6&period=30`
 //! with the label parts and the issuer percent-encoded (a space is `%20`).
