@@ -23,6 +23,7 @@ const HEADER_LEN: usize = 1 + KEY_ID_LEN + NONCE_LEN;
 
 /// A configured key that is not 32 bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AtRestKeyError {
     /// The configured text is not hexadecimal.
     #[error("the at-rest key is not hexadecimal")]
@@ -34,6 +35,7 @@ pub enum AtRestKeyError {
 
 /// A sealed value that does not open.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AtRestError {
     /// The stored value is shorter than the smallest sealed value.
     #[error("the sealed value has {len} bytes, fewer than the {min} of an empty one")]

@@ -47,6 +47,7 @@ impl Default for BackupHashCost {
 
 /// A pepper or argon2 cost that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BackupConfigError {
     /// The pepper is shorter than the minimum.
     #[error(transparent)]
@@ -106,6 +107,7 @@ pub struct NewBackupCodes {
 
 /// What a submitted backup code did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BackupOutcome {
     /// The code was good and is now used up.
     Redeemed {

@@ -51,6 +51,7 @@ pub struct Challenge {
 
 /// Why a challenge could not be created or answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ChallengeError {
     /// The factor has not been verified with a first code yet.
     #[error("the factor is not verified; verify it with a first code before challenging it")]

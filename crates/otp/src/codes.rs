@@ -53,6 +53,7 @@ impl Default for OtpPolicy {
 
 /// A setting outside its range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OtpConfigError {
     /// The code length is outside [`CODE_LENGTHS`].
     #[error("code length {0} is outside 4-9 digits")]
@@ -163,6 +164,7 @@ pub struct IssuedCode {
 /// Why no code was issued (Verify code 13, with `limitedUntil`). Nothing changes: keep the
 /// stored record as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SendRefused {
     /// Too many codes sent in the current window.
     #[error("too many codes sent in this window; more may be sent from {limited_until:?}")]
@@ -190,6 +192,7 @@ impl SendRefused {
 
 /// The answer to a submitted code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ValidateOutcome {
     /// Code 19: the code matched and is now used up.
     Matched,

@@ -41,6 +41,7 @@ pub struct AttemptState {
 
 /// What a failure did to the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FailureEffect {
     /// More guesses remain.
     Counted {

@@ -3,6 +3,7 @@
 /// An input the matcher refuses, rather than guessing. The comments give the Authentication
 /// API message code each maps to.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MatchError {
     /// No probe pattern was given.
     #[error("no typing pattern to verify")]

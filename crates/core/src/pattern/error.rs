@@ -42,6 +42,7 @@ impl ParseError {
 /// The part of a pattern an error refers to. All indices count from 0; `row 0` is the first
 /// row after the header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Location {
     /// The pattern as a whole (empty, too long, wrong shape).
     Input,
@@ -116,6 +117,7 @@ impl fmt::Display for Location {
 
 /// What is wrong. Texts quoted from the input are cut to [`SNIPPET_CHARS`] characters.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The input is empty.
     #[error("empty pattern")]

@@ -60,6 +60,7 @@ impl fmt::Display for Field {
 /// Everything that can be wrong with a payload or the `version` beside it. Each maps to one
 /// Verify error code in [`crate::verify_code`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PayloadError {
     /// No payload, or an empty one.
     #[error("the payload is missing or empty")]

@@ -56,6 +56,7 @@ pub struct NewFactor {
 
 /// The answer to a submitted code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TotpOutcome {
     /// Accepted for `step` (now stored as `last_accepted_step`); `newly_verified` when this
     /// code verified the factor.
@@ -101,6 +102,7 @@ pub struct FactorCheck {
 
 /// Why a factor could not be created.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FactorError {
     /// The URI is too long for a QR code.
     #[error(transparent)]

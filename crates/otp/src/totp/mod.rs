@@ -59,6 +59,7 @@ pub const SKEW: std::ops::RangeInclusive<u8> = 0..=2;
 
 /// A setting outside the ranges Twilio Verify accepts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TotpConfigError {
     /// Not one of `sha1`, `sha256`, `sha512`.
     #[error("unknown algorithm {0:?}; expected sha1, sha256 or sha512")]
@@ -181,6 +182,7 @@ pub const MAX_SECRET_LEN: usize = 128;
 
 /// A secret that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SecretError {
     /// Not RFC 4648 Base32.
     #[error("the secret is not Base32 (RFC 4648 alphabet A-Z, 2-7)")]

@@ -14,6 +14,7 @@ pub const MAX_LABEL_CHARS: usize = 64;
 
 /// An issuer or account name that cannot go into the URI.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LabelError {
     /// The name is empty.
     #[error("the {part} is empty")]

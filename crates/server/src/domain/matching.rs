@@ -60,6 +60,8 @@ fn failure(error: &MatchError) -> MatchFailure {
         MatchError::NoProbe | MatchError::NotTyping | MatchError::NoKeystrokes => {
             ErrorCode::InvalidPattern
         }
+        // A refusal the matcher may add later: still a refusal, never a match.
+        _ => ErrorCode::InvalidPattern,
     })
 }
 

@@ -353,6 +353,8 @@ pub async fn validate(
                 reply.with_limited_until(limited_until)
             }
             ValidateOutcome::Matched | ValidateOutcome::Invalid => reply,
+            // An outcome added later is not a match until this handler knows it.
+            _ => VerifyReply::new(VerifyCode::ErrorValidatingOtp),
         });
     }
     Err(VerifyFailure::Contended)
