@@ -7,7 +7,7 @@
 //!
 //! Some primitives need large machinery in Rust (Unicode case tables, decimal-to-float parsing,
 //! shortest round-trip float printing, a regular-expression engine, the `Math` functions) that
-//! a JavaScript engine already has: see [`primitives`]. With the default `rust-js` feature they
+//! a JavaScript engine already has: see `primitives`. With the default `rust-js` feature they
 //! are implemented in Rust; with `browser-js` instead (the wasm build) they are the browser's
 //! own, which also makes them exactly the reference's.
 
