@@ -33,7 +33,7 @@ pub enum VerifyCode {
     InvalidApplicationId,
     /// 107: the server failed.
     InternalServerError,
-    /// 108: the payload expired or has no timestamp.
+    /// 108: the payload's timestamp is too old, too far ahead, or missing.
     RequestExpired,
     /// 109: no user identifier.
     MissingUserIdentifier,
@@ -45,7 +45,7 @@ pub enum VerifyCode {
     ErrorValidatingOtp,
     /// 124: the credentials or the payload are not accepted.
     UnauthorizedRequest,
-    /// 126: the application may not do this.
+    /// 126: the operation is not allowed for this application (e.g. RoT is disabled).
     OperationNotAllowed,
     /// 129: no SMS gateway is configured.
     SmsGatewayNotFound,

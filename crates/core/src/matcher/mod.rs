@@ -76,17 +76,17 @@ impl MatchOutcome {
 /// the evaluation builds others to keep fitted data and scored data apart.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Matcher {
-    /// Population model of the same-text (type 1/2) matcher.
+    /// Tunable constants of the same-text (type 1/2) matcher.
     pub same_text: SameTextParams,
-    /// Maps the same-text matcher's raw distance to a 0–100 score.
+    /// The same-text matcher's distances at the score's operating points.
     pub same_text_calibration: ScoreCalibration,
-    /// Population mean and spread of each any-text (type 0) statistic slot.
+    /// Within-user, session and between-people variances of each any-text (type 0) slot.
     pub any_text_priors: [SlotPrior; any_text::SLOTS],
-    /// Maps the any-text matcher's raw distance to a 0–100 score.
+    /// The any-text matcher's distances at the score's operating points.
     pub any_text_calibration: ScoreCalibration,
-    /// Population model of the short any-text matcher (per-key and per-pair timings).
+    /// Priors of the short any-text matcher (holds, flights and pattern statistics).
     pub short_text: ShortTextParams,
-    /// Maps the short any-text matcher's raw distance to a 0–100 score.
+    /// The short any-text matcher's distances at the score's operating points.
     pub short_text_calibration: ScoreCalibration,
 }
 

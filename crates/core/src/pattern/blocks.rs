@@ -29,7 +29,7 @@ pub struct SpecialKeys {
     pub space: TimingSummary,
     /// Mouse click durations (button down to up).
     pub clicks: TimingSummary,
-    /// Mouse stop times (pauses of the pointer).
+    /// Mouse stop times (last move to button down).
     pub stops: TimingSummary,
 }
 
