@@ -1,7 +1,7 @@
 // Type declarations for keycadence, a drop-in replacement for the TypingDNA JavaScript recorder
 // v3.2 (same class, methods and pattern strings).
 
-/** The options of `getTypingPattern` (recorder spec §8.8). */
+/** The options of `getTypingPattern` (as the TypingDNA recorder v3.2 reads them). */
 export interface TypingPatternOptions {
   /** 0: any text (default); 1: same text; 2: same text, extended rows. */
   type?: 0 | 1 | 2;

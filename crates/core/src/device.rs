@@ -1,5 +1,5 @@
-//! Device detection: `isMobile` (§8.6 of the recorder spec), the 20-field device signature
-//! (§5.2/§5.3, `getDeviceSignature` and `getOSBrowserMobile`) and `checkEnvironment` (§8.7),
+//! Device detection: `isMobile`, the 20-field device signature
+//! (`getDeviceSignature` and `getOSBrowserMobile`) and `checkEnvironment`,
 //! reproducing typingdna.js v3.2 field for field, quirks included.
 
 use std::borrow::Cow;
@@ -8,14 +8,15 @@ use crate::env::Environment;
 use crate::js::{self, push_number};
 use crate::text_id::text_id;
 
-/// Appendix A.1: the detectmobilebrowsers.com expression plus `android|ipad|playbook|silk`,
-/// tested against the whole user agent.
+/// The reference's mobile expression: the detectmobilebrowsers.com one plus
+/// `android|ipad|playbook|silk`, tested against the whole user agent.
 const MOBILE_EXPRESSION: &str = r"/(android|bb\d+|meego).+mobile|avantgo|bada\/|blackberry|blazer|compal|elaine|fennec|hiptop|iemobile|ip(hone|od)|iris|kindle|lge |maemo|midp|mmp|mobile.+firefox|netfront|opera m(ob|in)i|palm( os)?|phone|p(ixi|re)\/|plucker|pocket|psp|series(4|6)0|symbian|treo|up\.(browser|link)|vodafone|wap|windows ce|xda|xiino|android|ipad|playbook|silk/i";
 
-/// Appendix A.2: the companion expression, tested against the first four UTF-16 units only.
+/// The reference's second mobile expression, tested against the first four UTF-16 units only.
 const MOBILE_PREFIX_EXPRESSION: &str = r"/1207|6310|6590|3gso|4thp|50[1-6]i|770s|802s|a wa|abac|ac(er|oo|s\-)|ai(ko|rn)|al(av|ca|co)|amoi|an(ex|ny|yw)|aptu|ar(ch|go)|as(te|us)|attw|au(di|\-m|r |s )|avan|be(ck|ll|nq)|bi(lb|rd)|bl(ac|az)|br(e|v)w|bumb|bw\-(n|u)|c55\/|capi|ccwa|cdm\-|cell|chtm|cldc|cmd\-|co(mp|nd)|craw|da(it|ll|ng)|dbte|dc\-s|devi|dica|dmob|do(c|p)o|ds(12|\-d)|el(49|ai)|em(l2|ul)|er(ic|k0)|esl8|ez([4-7]0|os|wa|ze)|fetc|fly(\-|_)|g1 u|g560|gene|gf\-5|g\-mo|go(\.w|od)|gr(ad|un)|haie|hcit|hd\-(m|p|t)|hei\-|hi(pt|ta)|hp( i|ip)|hs\-c|ht(c(\-| |_|a|g|p|s|t)|tp)|hu(aw|tc)|i\-(20|go|ma)|i230|iac( |\-|\/)|ibro|idea|ig01|ikom|im1k|inno|ipaq|iris|ja(t|v)a|jbro|jemu|jigs|kddi|keji|kgt( |\/)|klon|kpt |kwc\-|kyo(c|k)|le(no|xi)|lg( g|\/(k|l|u)|50|54|\-[a-w])|libw|lynx|m1\-w|m3ga|m50\/|ma(te|ui|xo)|mc(01|21|ca)|m\-cr|me(rc|ri)|mi(o8|oa|ts)|mmef|mo(01|02|bi|de|do|t(\-| |o|v)|zz)|mt(50|p1|v )|mwbp|mywa|n10[0-2]|n20[2-3]|n30(0|2)|n50(0|2|5)|n7(0(0|1)|10)|ne((c|m)\-|on|tf|wf|wg|wt)|nok(6|i)|nzph|o2im|op(ti|wv)|oran|owg1|p800|pan(a|d|t)|pdxg|pg(13|\-([1-8]|c))|phil|pire|pl(ay|uc)|pn\-2|po(ck|rt|se)|prox|psio|pt\-g|qa\-a|qc(07|12|21|32|60|\-[2-7]|i\-)|qtek|r380|r600|raks|rim9|ro(ve|zo)|s55\/|sa(ge|ma|mm|ms|ny|va)|sc(01|h\-|oo|p\-)|sdk\/|se(c(\-|0|1)|47|mc|nd|ri)|sgh\-|shar|sie(\-|m)|sk\-0|sl(45|id)|sm(al|ar|b3|it|t5)|so(ft|ny)|sp(01|h\-|v\-|v )|sy(01|mb)|t2(18|50)|t6(00|10|18)|ta(gt|lk)|tcl\-|tdg\-|tel(i|m)|tim\-|t\-mo|to(pl|sh)|ts(70|m\-|m3|m5)|tx\-9|up(\.b|g1|si)|utst|v400|v750|veri|vi(rg|te)|vk(40|5[0-3]|\-v)|vm40|voda|vulc|vx(52|53|60|61|70|80|81|83|85|98)|w3c(\-| )|webc|whit|wi(g |nc|nw)|wmlb|wonu|x700|yas\-|your|zeto|zte\-/i";
 
-/// Appendix A.3: "tablet" in the device signature (§5.3 step 4).
+/// The reference's tablet expression: "tablet" in the device signature (`getOSBrowserMobile`'s
+/// device type).
 const TABLET_EXPRESSION: &str = r"/(ipad|tablet|(android(?!.*mobile))|(windows(?!.*phone)(.*touch))|kindle|playbook|silk|(puffin(?!.*(IP|AP|WP))))/i";
 
 /// Browser-object markers `checkEnvironment` looks at (read by the wasm shell from `window`,
@@ -46,12 +47,13 @@ pub struct BrowserMarkers {
     pub safari_push_notification: bool,
 }
 
-/// What `checkEnvironment()` returns (§8.7).
+/// What `checkEnvironment()` returns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EnvironmentCheck {
     /// `'blink'`, `'opera'`, `'firefox'`, `'internet explorer'`, `'edge'`, `'edge chromium'`,
     /// `'chrome'`, `'safari'` or `''`.
     pub browser_type: &'static str,
+    /// Whether the user agent is a mobile browser's (the recorder then builds mobile patterns).
     pub is_mobile: bool,
     /// Mobile only: `window.DeviceMotionEvent !== undefined`.
     pub has_motion_sensors: bool,
@@ -60,8 +62,8 @@ pub struct EnvironmentCheck {
     pub needs_permission_for_motion_sensors: bool,
 }
 
-/// `isMobile()` (§8.6): the expression of Appendix A.1 anywhere in the user agent, or the one of
-/// A.2 within its first four UTF-16 units.
+/// `isMobile()`: `MOBILE_EXPRESSION` anywhere in the user agent, or `MOBILE_PREFIX_EXPRESSION`
+/// within its first four UTF-16 units.
 ///
 /// The reference tests `navigator.userAgent || navigator.vendor || window.opera`: callers pass
 /// the first of those that is a non-empty string.
@@ -94,7 +96,7 @@ fn first_four_utf16_units(text: &str) -> Cow<'_, str> {
 }
 
 /// What the device signature reads from the user agent and platform captured at construction,
-/// worked out once: `getOSBrowserMobile` (§5.3) up to its step 4, which also reads the screen as
+/// worked out once: `getOSBrowserMobile` up to its device-type step, which also reads the screen as
 /// it is when a pattern is made.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CapturedDevice {
@@ -102,9 +104,9 @@ pub struct CapturedDevice {
     os_version: f64,
     browser: u32,
     browser_version: f64,
-    /// 1 pc, 2 phone, 3 tablet, as steps 1 to 3 leave it.
+    /// 1 pc, 2 phone, 3 tablet, before the tablet expression is tested.
     device_type: u32,
-    /// Step 4's user-agent test (Appendix A.3), made only where step 4 makes it: for mobile
+    /// The test of `TABLET_EXPRESSION`, made only where the reference makes it: for mobile
     /// user agents not already known to be tablets.
     tablet_user_agent: bool,
     /// `IEMobile` in the user agent (field 3).
@@ -112,8 +114,8 @@ pub struct CapturedDevice {
 }
 
 impl CapturedDevice {
-    /// Steps 1 to 3 of §5.3 for `navigator.userAgent` and `navigator.platform` as read at
-    /// construction; `mobile` is the cached `isMobile()`.
+    /// `getOSBrowserMobile`'s OS, browser and version steps for `navigator.userAgent` and
+    /// `navigator.platform` as read at construction; `mobile` is the cached `isMobile()`.
     pub fn detect(ua: &str, platform: &str, mobile: bool) -> CapturedDevice {
         let mut platform = platform;
         let mut os = 0;
@@ -224,13 +226,13 @@ impl CapturedDevice {
         }
     }
 
-    /// The 20-field device signature (§5.2), with everything but the captured user agent and
+    /// The 20-field device signature, with everything but the captured user agent and
     /// platform from `env` as it is now. `mobile` is the cached `isMobile()`;
     /// `press_calculated` says whether a press time was ever derived from motion data.
     pub fn signature(&self, env: &Environment, mobile: bool, press_calculated: bool) -> [f64; 20] {
         let orientation_or_iemobile = env.has_orientation || self.iemobile;
         // `Number('ontouchstart' in window || navigator.maxTouchPoints || DocumentTouch... ||
-        // false) + 1`: a touch laptop with 10 points gives 11 (§11.2 Q7).
+        // false) + 1`: a touch laptop with 10 points gives 11 (quirk Q7).
         let touch = if env.ontouchstart {
             1
         } else if env.max_touch_points != 0 {
@@ -238,7 +240,7 @@ impl CapturedDevice {
         } else {
             u32::from(env.document_touch)
         };
-        // `getPressType`: `pressRecorded` is never set by the reference (§11.2 Q14).
+        // `getPressType`: `pressRecorded` is never set by the reference (quirk Q14).
         let press_type = match (mobile, press_calculated) {
             (false, _) => 1,
             (true, true) => 2,
@@ -377,7 +379,7 @@ fn run_end(text: &str, start: usize, also: &[u8]) -> usize {
     end
 }
 
-/// `checkEnvironment()` (§8.7). `mobile` is the cached `isMobile()`.
+/// `checkEnvironment()`. `mobile` is the cached `isMobile()`.
 pub fn check_environment(env: &Environment, mobile: bool) -> EnvironmentCheck {
     let markers = &env.browser;
     let ua = env.user_agent.as_str();

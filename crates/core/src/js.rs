@@ -7,7 +7,7 @@
 //!
 //! Some primitives need large machinery in Rust (Unicode case tables, decimal-to-float parsing,
 //! shortest round-trip float printing, a regular-expression engine, the `Math` functions) that
-//! a JavaScript engine already has: see [`primitives`]. With the default `rust-js` feature they
+//! a JavaScript engine already has: see `primitives`. With the default `rust-js` feature they
 //! are implemented in Rust; with `browser-js` instead (the wasm build) they are the browser's
 //! own, which also makes them exactly the reference's.
 
@@ -192,7 +192,7 @@ pub fn hypot(x: f64, y: f64) -> f64 {
 }
 
 /// `RegExp.prototype.test` for one of the crate's constant expressions, written as a JavaScript
-/// literal (`/body/flags`): the user-agent tests of the recorder spec, Appendix A.
+/// literal (`/body/flags`): the reference recorder's user-agent tests.
 pub fn regex_test(literal: &'static str, subject: &str) -> bool {
     primitives::regex_test(literal, subject)
 }
@@ -327,8 +327,8 @@ mod primitives {
 
     pub(crate) use crate::ua_regex::test as regex_test;
 
-    // Rust's `f64` functions come from a port of the fdlibm that V8 also uses (recorder spec
-    // §9.1); the wasm build uses the browser's own.
+    // Rust's `f64` functions come from a port of the fdlibm that V8 also uses (so
+    // `Math.atan` and friends agree bit for bit); the wasm build uses the browser's own.
     pub(super) fn atan(x: f64) -> f64 {
         x.atan()
     }

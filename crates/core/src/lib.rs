@@ -9,6 +9,8 @@
 //! Nothing here touches a clock, the DOM, the network or a database: events come in as values
 //! with their own timestamps, and strings and scores come out.
 
+#![warn(missing_docs)]
+
 pub mod device;
 pub mod env;
 pub mod js;

@@ -1,4 +1,4 @@
-//! A small backtracking matcher for the user-agent expressions of the recorder spec (Appendix A).
+//! A small backtracking matcher for the reference recorder's user-agent expressions.
 //!
 //! The reference recorder decides "mobile" and "tablet" with JavaScript regular expressions, one
 //! of which uses negative look-aheads that the `regex` crate cannot express (and pulling a full

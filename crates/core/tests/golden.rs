@@ -1,5 +1,5 @@
-//! Every golden vector of recorder.md §12 replayed through the core: each `call`/`static`
-//! result must equal the reference recorder's, string for string.
+//! Every golden vector (recorded from the reference recorder in a browser) replayed through the
+//! core: each `call`/`static` result must equal the reference recorder's, string for string.
 
 #[path = "../examples/support/vectors.rs"]
 mod vectors;

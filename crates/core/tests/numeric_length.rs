@@ -1,5 +1,5 @@
 //! `getTypingPattern({type: 1 or 2, length})` without a text: the last `length` rows of the
-//! same-text history (recorder.md 7.4), with JS number semantics for odd lengths.
+//! same-text history (the text alignment of type 1/2), with JS number semantics for odd lengths.
 
 use keycadence_core::recorder::{
     KeyEvent, KeyKind, NoDocument, Recorder, RecorderOptions, TypingPatternOptions, Value,

@@ -48,7 +48,7 @@ fn golden_patterns() -> Vec<(String, usize, Json, String)> {
     patterns
 }
 
-/// The kind the call's options ask for (§6.1, §7.1: anything but type 1/2 gives type 0; the
+/// The kind the call's options ask for (anything but type 1/2 gives type 0; the
 /// header of `{type:1, extended:true}` says type 2).
 fn requested_kind(args: &Json, mouse: bool) -> PatternKind {
     if mouse {
@@ -137,7 +137,7 @@ fn golden_op_index(file: &str, nth: usize) -> usize {
 
 #[test]
 fn golden_values_land_in_named_fields() {
-    // v01, type 0 of "hello world" (spec §6.5 worked check).
+    // v01, type 0 of "hello world" (the reference's worked example).
     let Pattern::AnyText(p) = golden("v01", golden_op_index("v01", 2)) else {
         panic!("v01 third pattern is type 0")
     };
@@ -185,7 +185,7 @@ fn golden_values_land_in_named_fields() {
     assert_eq!(signature.browser_version(), 120.0);
     assert_eq!(signature.signature(), 2619031885.0);
 
-    // v01, type 1: the spec §7.7 example.
+    // v01, type 1: the reference recorder's type-1 example.
     let Pattern::Diagram(d) = golden("v01", golden_op_index("v01", 0)) else {
         panic!("diagram")
     };
@@ -198,7 +198,7 @@ fn golden_values_land_in_named_fields() {
     };
     assert_eq!(p.globals.seek_to_press_ratio, f64::INFINITY);
 
-    // v14: special keys `6,111,37,2,96,11,5,84,24,2,108,13,3,315,133` (§5.1 example).
+    // v14: special keys `6,111,37,2,96,11,5,84,24,2,108,13,3,315,133` (the reference's example).
     let p = golden("v14", golden_op_index("v14", 0));
     let sk = p.special_keys();
     assert_eq!(

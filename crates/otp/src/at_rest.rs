@@ -23,22 +23,38 @@ const HEADER_LEN: usize = 1 + KEY_ID_LEN + NONCE_LEN;
 
 /// A configured key that is not 32 bytes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AtRestKeyError {
+    /// The configured text is not hexadecimal.
     #[error("the at-rest key is not hexadecimal")]
     NotHex,
+    /// The key has this many bytes instead of 32.
     #[error("the at-rest key has {0} bytes; exactly 32 are required")]
     Length(usize),
 }
 
 /// A sealed value that does not open.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AtRestError {
+    /// The stored value is shorter than the smallest sealed value.
     #[error("the sealed value has {len} bytes, fewer than the {min} of an empty one")]
-    Truncated { len: usize, min: usize },
+    Truncated {
+        /// Bytes stored.
+        len: usize,
+        /// Bytes of a sealed empty value (format byte, key id, nonce and tag).
+        min: usize,
+    },
+    /// The leading format byte is not one this version writes.
     #[error("unknown sealed-value format {0}")]
     UnknownFormat(u8),
+    /// The value was sealed with a key that is neither the current nor a previous one.
     #[error("the value was sealed with key {key_id}, which is not configured (wrong or missing at-rest key)")]
-    UnknownKey { key_id: String },
+    UnknownKey {
+        /// Hex id of the key the value names.
+        key_id: String,
+    },
+    /// The authentication tag does not match (altered bytes, or bound to another owner).
     #[error("the sealed value fails authentication: altered, or stored under another owner")]
     Tampered,
 }
@@ -48,6 +64,7 @@ pub enum AtRestError {
 pub struct AtRestKey(Zeroizing<[u8; 32]>);
 
 impl AtRestKey {
+    /// A key from its 32 raw bytes.
     pub fn from_bytes(bytes: &[u8]) -> Result<AtRestKey, AtRestKeyError> {
         let array: [u8; 32] = bytes
             .try_into()
@@ -68,6 +85,7 @@ impl AtRestKey {
         AtRestKey(bytes)
     }
 
+    /// The key as 64 hex characters (the form [`AtRestKey::from_hex`] reads).
     pub fn to_hex(&self) -> String {
         hex::encode(self.0.as_ref())
     }
@@ -94,10 +112,12 @@ impl fmt::Debug for AtRestKey {
 pub struct SealedSecret(Vec<u8>);
 
 impl SealedSecret {
+    /// Wraps bytes read from storage (they are checked when opened, not here).
     pub fn from_bytes(bytes: Vec<u8>) -> SealedSecret {
         SealedSecret(bytes)
     }
 
+    /// The stored bytes: format byte, key id, nonce, ciphertext and tag.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -152,6 +172,7 @@ pub struct SecretSealer {
 }
 
 impl SecretSealer {
+    /// A sealer that seals with `current` and opens only what `current` sealed.
     pub fn new(current: &AtRestKey) -> SecretSealer {
         SecretSealer {
             current: SealingKey::new(current),

@@ -1,4 +1,4 @@
-//! Backup codes (§3.4-3.5, Clerk's `backup_code`): ten single-use codes per user for when
+//! Backup codes (in the manner of Clerk's `backup_code`): ten single-use codes per user for when
 //! the authenticator is lost, shown once and stored hashed.
 //!
 //! Each code is 12 characters of Crockford's Base32 (60 bits), shown as `xxxx-xxxx-xxxx`.
@@ -18,7 +18,9 @@ use crate::hashing::{CodeHash, PepperTooShort, MIN_PEPPER_LEN};
 use crate::limiter::{AttemptPolicy, AttemptState, FailureEffect};
 use crate::time::UnixMillis;
 
+/// Codes in a new set.
 pub const BACKUP_CODE_COUNT: usize = 10;
+/// Characters per code (Crockford Base32, shown as three groups of four).
 pub const BACKUP_CODE_CHARS: usize = 12;
 /// Crockford's Base32 alphabet: no I, L, O or U, so codes read aloud or copied by hand
 /// survive.
@@ -28,7 +30,9 @@ const SALT_LEN: usize = 16;
 /// argon2id cost. The default is OWASP's recommendation (19 MiB, 2 passes, 1 lane).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BackupHashCost {
+    /// Memory per hash, KiB.
     pub memory_kib: u32,
+    /// Passes over the memory (argon2 `t_cost`).
     pub passes: u32,
 }
 
@@ -41,10 +45,14 @@ impl Default for BackupHashCost {
     }
 }
 
+/// A pepper or argon2 cost that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BackupConfigError {
+    /// The pepper is shorter than the minimum.
     #[error(transparent)]
     Pepper(#[from] PepperTooShort),
+    /// argon2 rejects the cost; the text says why.
     #[error("invalid argon2 cost: {0}")]
     Cost(String),
 }
@@ -72,9 +80,12 @@ impl fmt::Debug for BackupCode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BackupCodeSet {
+    /// Random salt of this set, mixed into every code's hash.
     #[serde(with = "hex_salt")]
     pub salt: [u8; SALT_LEN],
+    /// One hash per code, `None` once that code was used.
     pub slots: Vec<Option<CodeHash>>,
+    /// Wrong codes counted towards a lock-out.
     pub attempts: AttemptState,
 }
 
@@ -88,28 +99,43 @@ impl BackupCodeSet {
 /// A new set: show `codes` once, persist `set` (replacing any previous set).
 #[derive(Debug, Clone)]
 pub struct NewBackupCodes {
+    /// The codes to show the user once (never stored).
     pub codes: Vec<BackupCode>,
+    /// What to persist.
     pub set: BackupCodeSet,
 }
 
+/// What a submitted backup code did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BackupOutcome {
     /// The code was good and is now used up.
-    Redeemed { remaining: usize },
+    Redeemed {
+        /// Codes of the set still unused.
+        remaining: usize,
+    },
     /// Not one of the unused codes. Counted.
     Wrong,
     /// Not 12 Base32 characters. Not counted.
     Malformed,
     /// This wrong code used the last allowed attempt.
-    TooManyFailures { limited_until: UnixMillis },
+    TooManyFailures {
+        /// When attempts are allowed again.
+        limited_until: UnixMillis,
+    },
     /// Locked out; the code was not checked.
-    LockedOut { limited_until: UnixMillis },
+    LockedOut {
+        /// When attempts are allowed again.
+        limited_until: UnixMillis,
+    },
 }
 
 /// The result of [`BackupCodes::redeem`]: answer with `outcome`, persist `next`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Redemption {
+    /// What to answer.
     pub outcome: BackupOutcome,
+    /// The set to persist.
     pub next: BackupCodeSet,
 }
 
@@ -120,6 +146,7 @@ pub struct BackupCodes {
 }
 
 impl BackupCodes {
+    /// A generator with `pepper` (at least the minimum length) and the argon2 cost.
     pub fn new(pepper: &[u8], cost: BackupHashCost) -> Result<BackupCodes, BackupConfigError> {
         if pepper.len() < MIN_PEPPER_LEN {
             return Err(PepperTooShort { len: pepper.len() }.into());

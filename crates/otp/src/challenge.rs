@@ -1,4 +1,4 @@
-//! TOTP challenges (§3.3, the Twilio Verify model): a login asks the user's verified factor
+//! TOTP challenges (the Twilio Verify model): a login asks the user's verified factor
 //! for a code. Created with a code: right → `approved`, otherwise `pending`, retried with new
 //! codes while pending, `expired` once past its expiry (default 5 minutes after creation, at
 //! most 60), or `denied` by the server.
@@ -16,15 +16,22 @@ use crate::limiter::AttemptPolicy;
 use crate::time::UnixMillis;
 use crate::totp::factor::{FactorStatus, TotpFactor, TotpOutcome};
 
+/// Lifetime of a challenge created without an expiry.
 pub const DEFAULT_EXPIRY: Duration = Duration::from_secs(5 * 60);
+/// Furthest a challenge's expiry may lie after its creation.
 pub const MAX_EXPIRY: Duration = Duration::from_secs(60 * 60);
 
+/// Where a challenge stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChallengeStatus {
+    /// Waiting for a correct code, before its expiry.
     Pending,
+    /// A correct code answered it.
     Approved,
+    /// Its expiry passed while it was pending.
     Expired,
+    /// Denied before it was answered.
     Denied,
 }
 
@@ -32,25 +39,40 @@ pub enum ChallengeStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Challenge {
+    /// Pending, approved, expired or denied (see [`Challenge::at`] for the status at a time).
     pub status: ChallengeStatus,
+    /// When it was created.
     pub created_at: UnixMillis,
+    /// When a pending challenge expires.
     pub expires_at: UnixMillis,
     /// When it was approved or denied.
     pub responded_at: Option<UnixMillis>,
 }
 
+/// Why a challenge could not be created or answered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ChallengeError {
+    /// The factor has not been verified with a first code yet.
     #[error("the factor is not verified; verify it with a first code before challenging it")]
     FactorNotVerified,
+    /// The requested expiry is not after the creation time.
     #[error("the expiration date must be after the creation time")]
     ExpiryNotInFuture,
+    /// The requested expiry lies further ahead than [`MAX_EXPIRY`].
     #[error(
         "the expiration date is {requested_ms} ms after creation; at most {max_ms} ms are allowed"
     )]
-    ExpiryTooFar { requested_ms: u64, max_ms: u64 },
+    ExpiryTooFar {
+        /// Requested lifetime, ms.
+        requested_ms: u64,
+        /// The most allowed, ms.
+        max_ms: u64,
+    },
+    /// The challenge is no longer pending (its status is given).
     #[error("the challenge is {0:?}; only a pending challenge can be answered or denied")]
     NotPending(ChallengeStatus),
+    /// The factor's secret does not open.
     #[error(transparent)]
     AtRest(#[from] AtRestError),
 }
@@ -58,17 +80,24 @@ pub enum ChallengeError {
 /// A challenge with the factor's next state and what the code did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChallengeAnswer {
+    /// The challenge after the code, to persist.
     pub challenge: Challenge,
+    /// The factor after the code (attempts counted), to persist.
     pub factor: TotpFactor,
+    /// What the code did.
     pub outcome: TotpOutcome,
 }
 
 /// The factor and how to open and limit it, as a challenge needs them.
 #[derive(Debug, Clone, Copy)]
 pub struct FactorAccess<'a> {
+    /// The factor the challenge is for.
     pub factor: &'a TotpFactor,
+    /// The factor's id, which its sealed secret is bound to.
     pub factor_id: &'a str,
+    /// Opens the factor's secret.
     pub sealer: &'a SecretSealer,
+    /// Failed-attempt limits.
     pub policy: &'a AttemptPolicy,
 }
 

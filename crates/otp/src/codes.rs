@@ -1,4 +1,4 @@
-//! Verify one-time codes (§2.5.2-2.5.3): issued by `/otp/send` (or handed to the Verify
+//! Verify one-time codes: issued by `/otp/send` (or handed to the Verify
 //! window), checked by `/otp/validate`. One live code per (application, user); stored only as
 //! a keyed hash ([`crate::hashing`]); single use; expiring; guesses limited per user with a
 //! lock-out reported as `limitedUntil`; sends limited per user and window.
@@ -35,6 +35,7 @@ pub struct OtpPolicy {
     pub attempts: AttemptPolicy,
     /// Codes that may be sent to one user per `send_window`.
     pub max_sends: u32,
+    /// The window `max_sends` counts over.
     pub send_window: Duration,
 }
 
@@ -52,17 +53,23 @@ impl Default for OtpPolicy {
 
 /// A setting outside its range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OtpConfigError {
+    /// The code length is outside [`CODE_LENGTHS`].
     #[error("code length {0} is outside 4-9 digits")]
     CodeLength(u8),
+    /// The code lifetime is zero.
     #[error("the code lifetime must be positive")]
     ZeroLifetime,
+    /// No failed attempt allowed, or a zero lock-out.
     #[error(
         "at least one failed attempt must be allowed before a lock-out, lasting a positive time"
     )]
     NoAttempts,
+    /// No send allowed, or a zero send window.
     #[error("at least one send per positive window must be allowed")]
     NoSends,
+    /// The pepper is shorter than the minimum.
     #[error(transparent)]
     Pepper(#[from] PepperTooShort),
 }
@@ -75,6 +82,7 @@ pub struct CodeBinding {
 }
 
 impl CodeBinding {
+    /// The binding of codes for `user` of application `application_id`.
     pub fn new(application_id: &str, user: &UserIdentifier) -> CodeBinding {
         CodeBinding {
             application_id: application_id.to_owned(),
@@ -94,14 +102,19 @@ impl CodeBinding {
 pub struct OtpRecord {
     /// The live code, if one was issued and is not yet used, voided or known to be expired.
     pub code: Option<LiveCode>,
+    /// Wrong codes counted towards a lock-out.
     pub attempts: AttemptState,
+    /// Codes sent in the current send window.
     pub sends: SendWindow,
 }
 
+/// The code waiting to be validated, as stored: its hash, never the digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LiveCode {
+    /// Peppered hash of the code, bound to its user.
     pub hash: CodeHash,
+    /// When the code stops being accepted.
     pub expires_at: UnixMillis,
 }
 
@@ -109,7 +122,9 @@ pub struct LiveCode {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SendWindow {
+    /// When the current window began (`None`: nothing sent yet).
     pub started_at: Option<UnixMillis>,
+    /// Codes sent since then.
     pub count: u32,
 }
 
@@ -118,6 +133,7 @@ pub struct SendWindow {
 pub struct OneTimeCode(String);
 
 impl OneTimeCode {
+    /// The digits, to deliver.
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -139,21 +155,33 @@ impl fmt::Debug for OneTimeCode {
 /// The result of [`OtpService::issue`]: deliver `code`, then persist `next`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedCode {
+    /// The code to deliver (never persisted).
     pub code: OneTimeCode,
+    /// The record to persist.
     pub next: OtpRecord,
 }
 
 /// Why no code was issued (Verify code 13, with `limitedUntil`). Nothing changes: keep the
 /// stored record as it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SendRefused {
+    /// Too many codes sent in the current window.
     #[error("too many codes sent in this window; more may be sent from {limited_until:?}")]
-    TooManySends { limited_until: UnixMillis },
+    TooManySends {
+        /// When the window ends.
+        limited_until: UnixMillis,
+    },
+    /// The user is locked out after failed attempts.
     #[error("the user is locked out after failed attempts until {limited_until:?}")]
-    LockedOut { limited_until: UnixMillis },
+    LockedOut {
+        /// When the lock-out ends.
+        limited_until: UnixMillis,
+    },
 }
 
 impl SendRefused {
+    /// When a code may be sent again.
     pub fn limited_until(&self) -> UnixMillis {
         match *self {
             SendRefused::TooManySends { limited_until }
@@ -164,22 +192,31 @@ impl SendRefused {
 
 /// The answer to a submitted code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ValidateOutcome {
     /// Code 19: the code matched and is now used up.
     Matched,
     /// Code 10: wrong, expired, malformed, or no code was issued.
     Invalid,
     /// Code 11: this wrong code used the last allowed attempt; locked until `limited_until`.
-    TooManyFailures { limited_until: UnixMillis },
+    TooManyFailures {
+        /// When the lock-out ends.
+        limited_until: UnixMillis,
+    },
     /// Code 12: the user is locked out; the code was not even checked.
-    LockedOut { limited_until: UnixMillis },
+    LockedOut {
+        /// When the lock-out ends.
+        limited_until: UnixMillis,
+    },
 }
 
 /// The result of [`OtpService::validate`]: answer with `outcome`, then persist `next` (it
 /// changes on every outcome except [`ValidateOutcome::LockedOut`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Validation {
+    /// What to answer.
     pub outcome: ValidateOutcome,
+    /// The record to persist.
     pub next: OtpRecord,
 }
 
@@ -188,7 +225,7 @@ pub struct Validation {
 #[error("the code must be a string or a non-negative integer, not {0}")]
 pub struct CodeFieldError(pub String);
 
-/// Reads the request's `code`, which clients send as a string or a JSON number (§2.5.3).
+/// Reads the request's `code`, which clients send as a string or a JSON number.
 pub fn code_from_json(value: &Value) -> Result<String, CodeFieldError> {
     match value {
         Value::String(s) => Ok(s.clone()),
@@ -205,6 +242,7 @@ pub struct OtpService {
 }
 
 impl OtpService {
+    /// A service with `policy`, checked against its ranges, and `pepper` for the code hashes.
     pub fn new(policy: OtpPolicy, pepper: &[u8]) -> Result<OtpService, OtpConfigError> {
         if !CODE_LENGTHS.contains(&policy.code_length) {
             return Err(OtpConfigError::CodeLength(policy.code_length));
@@ -224,6 +262,7 @@ impl OtpService {
         })
     }
 
+    /// The policy in force.
     pub fn policy(&self) -> &OtpPolicy {
         &self.policy
     }

@@ -25,6 +25,7 @@ pub const MIN_PEPPER_LEN: usize = 32;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the pepper has {len} bytes; at least {MIN_PEPPER_LEN} random bytes are required")]
 pub struct PepperTooShort {
+    /// Bytes the pepper has.
     pub len: usize,
 }
 
@@ -35,6 +36,7 @@ pub struct CodeHasher {
 }
 
 impl CodeHasher {
+    /// A hasher keyed with `pepper` (at least [`MIN_PEPPER_LEN`] bytes).
     pub fn new(pepper: &[u8]) -> Result<CodeHasher, PepperTooShort> {
         if pepper.len() < MIN_PEPPER_LEN {
             return Err(PepperTooShort { len: pepper.len() });
@@ -72,10 +74,12 @@ impl CodeHash {
         self.0.ct_eq(&other.0).into()
     }
 
+    /// The hash as 64 lower-case hex characters, as stored.
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }
 
+    /// Reads 64 hex characters; `None` for anything else.
     pub fn from_hex(text: &str) -> Option<CodeHash> {
         let mut bytes = [0u8; 32];
         hex::decode_to_slice(text, &mut bytes).ok()?;

@@ -1,4 +1,4 @@
-//! Payload keys (§2.2 step 2): a 32-byte AES key derived from password = client secret and
+//! Payload keys of protocol 1.x: a 32-byte AES key derived from password = client secret and
 //! salt = applicationId, by PBKDF2-HMAC-SHA512 (10 000 iterations, endpoint version 1.1) or
 //! scrypt (N = 16384, r = 8, p = 1, version 1.0), and a small bounded cache of derived keys.
 //!
@@ -15,7 +15,9 @@ use zeroize::Zeroize;
 pub const PBKDF2_ITERATIONS: u32 = 10_000;
 /// scrypt cost parameters of endpoint version 1.0: log2(N) = 14, r = 8, p = 1.
 pub const SCRYPT_LOG_N: u8 = 14;
+/// scrypt block size `r` of endpoint version 1.0.
 pub const SCRYPT_R: u32 = 8;
+/// scrypt parallelism `p` of endpoint version 1.0.
 pub const SCRYPT_P: u32 = 1;
 
 /// Which key derivation a payload was encrypted with, named by the endpoint version that
@@ -29,7 +31,7 @@ pub enum KdfVersion {
 }
 
 impl KdfVersion {
-    /// The order in which a payload of unstated version is tried (§2.4 step 3).
+    /// The order in which a payload of unstated version is tried: the current derivation first.
     pub const TRIAL_ORDER: [KdfVersion; 2] = [KdfVersion::V1_1Pbkdf2, KdfVersion::V1_0Scrypt];
 }
 
@@ -62,6 +64,7 @@ impl PayloadKey {
         PayloadKey(bytes)
     }
 
+    /// The 32 key bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
@@ -174,6 +177,7 @@ impl KeyCache {
         self.lock().entries.len()
     }
 
+    /// Whether no key is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

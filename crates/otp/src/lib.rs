@@ -13,7 +13,7 @@
 //! | [`challenge`] | pending/approved/expired/denied challenges | [`Challenge`] per challenge |
 //! | [`backup`] | ten single-use argon2-hashed backup codes | [`BackupCodeSet`] per user |
 //! | [`at_rest`] | AES-256-GCM sealing of secrets with key ids and rotation | [`SealedSecret`] inside the records |
-//! | [`verify_code`] | §2.6 code table and the one mapping from errors and outcomes to codes | |
+//! | [`verify_code`] | Verify codes and the one mapping from errors and outcomes to codes | |
 //! | [`limiter`] | failed-attempt counting and lock-out shared by the above | [`AttemptState`] inside the records |
 //!
 //! ## `/otp/send` and `/otp/validate`
@@ -96,6 +96,8 @@
 //! let used = backup.redeem(&new.set, &new.codes[0].display(), &limits, later);
 //! assert_eq!(used.next.remaining(), 9);
 //! ```
+
+#![warn(missing_docs)]
 
 pub mod at_rest;
 pub mod backup;

@@ -13,6 +13,7 @@ use crate::time::UnixMillis;
 pub struct AttemptPolicy {
     /// Failures that trigger a lock-out (at least 1).
     pub max_failures: u32,
+    /// How long a lock-out lasts.
     pub lockout: Duration,
 }
 
@@ -32,6 +33,7 @@ impl Default for AttemptPolicy {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AttemptState {
+    /// Failures counted since the last success or lock-out.
     pub failures: u32,
     /// While `now` is before this, every attempt is refused unchecked (`limitedUntil`).
     pub limited_until: Option<UnixMillis>,
@@ -39,11 +41,18 @@ pub struct AttemptState {
 
 /// What a failure did to the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum FailureEffect {
     /// More guesses remain.
-    Counted { remaining: u32 },
+    Counted {
+        /// Failures still allowed before a lock-out.
+        remaining: u32,
+    },
     /// This failure used the last guess: locked until the given time.
-    LockedOut { until: UnixMillis },
+    LockedOut {
+        /// When the lock-out ends.
+        until: UnixMillis,
+    },
 }
 
 impl AttemptState {

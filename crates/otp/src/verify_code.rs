@@ -1,4 +1,4 @@
-//! The Verify code tables of §2.6 and, in this one place, which code answers each error and
+//! The Verify result and error codes and, in this one place, which code answers each error and
 //! outcome of this crate. A server builds its reply from a [`VerifyCode`]:
 //! `{"success", "status": http_status, "code": number, "message"}` (plus `otp` or
 //! `limitedUntil` where the outcome carries one).
@@ -9,27 +9,49 @@ use crate::payload::{Field, PayloadError};
 /// Every result and error code of the Verify protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VerifyCode {
+    /// 9: a code was sent.
     OtpSent,
+    /// 10: the code is wrong or expired.
     OtpInvalidOrExpired,
+    /// 11: that wrong code used the last allowed attempt.
     TooManyFailedAttempts,
+    /// 12: the user is locked out after failed attempts.
     MaxOtpAttempts,
+    /// 13: too many codes were sent in the window.
     TooManyOtpsSent,
+    /// 19: the code matched.
     OtpMatches,
+    /// 26: the code could not be delivered.
     ProviderError,
+    /// 101: the request is malformed.
     BadRequest,
+    /// 104: the request body or payload is invalid.
     InvalidRequestBody,
+    /// 105: unknown client id.
     InvalidClientId,
+    /// 106: unknown application id.
     InvalidApplicationId,
+    /// 107: the server failed.
     InternalServerError,
+    /// 108: the payload's timestamp is too old, too far ahead, or missing.
     RequestExpired,
+    /// 109: no user identifier.
     MissingUserIdentifier,
+    /// 111: bad or missing e-mail address.
     InvalidEmail,
+    /// 112: bad or missing phone number.
     InvalidPhone,
+    /// 116: checking the code failed.
     ErrorValidatingOtp,
+    /// 124: the credentials or the payload are not accepted.
     UnauthorizedRequest,
+    /// 126: the operation is not allowed for this application (e.g. RoT is disabled).
     OperationNotAllowed,
+    /// 129: no SMS gateway is configured.
     SmsGatewayNotFound,
+    /// 132: no e-mail gateway is configured.
     EmailGatewayNotFound,
+    /// 135: the application's active-user limit is reached.
     MaxActiveUsers,
 }
 
@@ -79,7 +101,7 @@ impl VerifyCode {
     }
 
     /// The `success` field. Codes 13 and 26 answer 0 although the docs show 1: the honest
-    /// value, a deliberate deviation (§2.5.2) no known client keys on.
+    /// value, a deliberate deviation from TypingDNA's documentation no known client keys on.
     pub fn success(self) -> bool {
         matches!(self, VerifyCode::OtpSent | VerifyCode::OtpMatches)
     }
@@ -116,6 +138,7 @@ impl VerifyCode {
 }
 
 impl PayloadError {
+    /// The code that answers this error.
     pub fn verify_code(&self) -> VerifyCode {
         match self {
             PayloadError::Missing
@@ -153,6 +176,7 @@ impl PayloadError {
 }
 
 impl CodeFieldError {
+    /// The code that answers this error.
     pub fn verify_code(&self) -> VerifyCode {
         VerifyCode::BadRequest
     }

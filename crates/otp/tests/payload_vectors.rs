@@ -1,4 +1,5 @@
-//! The Verify payload test vectors of server-api.md §2.2 and the decoding rules of §2.4.
+//! The published Verify payload test vectors (known secret, IV and ciphertext) and the lenient
+//! decoding of the payload's fields.
 
 use keycadence_otp::payload::{self, encrypt_with_iv};
 use keycadence_otp::{

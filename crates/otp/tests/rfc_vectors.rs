@@ -1,4 +1,4 @@
-//! RFC 4226 Appendix D and RFC 6238 Appendix B, as listed in server-api.md §3.2.
+//! RFC 4226 Appendix D and RFC 6238 Appendix B test vectors.
 
 use keycadence_otp::totp::{hotp, totp};
 use keycadence_otp::{Algorithm, TotpConfig, TotpSecret};

@@ -1,5 +1,5 @@
 //! Verify one-time codes as the server drives them: /otp/send then /otp/validate, with the
-//! result codes of §2.5.2-2.5.3 and the stored record persisted between calls.
+//! Verify result codes (9-13, 19) and the stored record persisted between calls.
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! The one place where a failure becomes the documented wire error (§1.11 of the server spec):
+//! The one place where a failure becomes the documented wire error of the Authentication API:
 //! `message_code`, HTTP status, the error `name` and the message clients see.
 
 use axum::http::{HeaderValue, StatusCode};

@@ -1,6 +1,6 @@
-//! Lenient request parameters (§1.2): form and JSON bodies with the same keys, query strings
-//! (also on POST), bodies on GET, snake/camel aliases, repeated keys, PHP-style `key[]`
-//! names, surrounding whitespace.
+//! Lenient request parameters, as TypingDNA's API reads them: form and JSON bodies with the same
+//! keys, query strings (also on POST), bodies on GET, snake/camel aliases, repeated keys, PHP-style
+//! `key[]` names, surrounding whitespace.
 
 use crate::error::ErrorCode;
 

@@ -1,4 +1,4 @@
-//! Phrases for `GET /quote` (§1.5.8): a built-in list or a file of `text|author` lines.
+//! Phrases for `GET /quote` (texts to type): a built-in list or a file of `text|author` lines.
 
 use std::path::Path;
 

@@ -1,5 +1,6 @@
-//! The HTTP 200 body shared by every endpoint (§1.3, §1.5): the envelope (`status`, `message`,
-//! `message_code`) and whichever of the endpoint fields apply. Absent fields are omitted.
+//! The HTTP 200 body shared by every Authentication API endpoint: the envelope (`status`,
+//! `message`, `message_code`) and whichever of the endpoint fields apply. Absent fields are
+//! omitted.
 
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;

@@ -1,4 +1,5 @@
-//! Per-tenant API settings (the dashboard "API Settings" of §1.7–1.9 and the limits of §1.12).
+//! Per-tenant API settings (the settings of TypingDNA's dashboard "API Settings",
+//! and the request limits).
 //! Stored as JSON beside the tenant, so a new setting needs no migration; unknown names are
 //! refused so that a typo in `keys set` is an error, not a silently ignored setting.
 

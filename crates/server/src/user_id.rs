@@ -1,6 +1,6 @@
-//! User ids (§1.2): the URL-decoded path segment, trimmed, 6–256 characters, matched as the
-//! raw string (hashes carry `+`, `/`, `$`, `.`). Refusing ids that look like an e-mail address
-//! or a phone number is a tenant setting.
+//! User ids of the Authentication API's paths: the URL-decoded path segment, trimmed, 6–256
+//! characters, matched as the raw string (hashes carry `+`, `/`, `$`, `.`). Refusing ids that look
+//! like an e-mail address or a phone number is a tenant setting.
 
 use crate::error::ErrorCode;
 

@@ -59,7 +59,7 @@ impl Facts {
         self.flags & flag != 0
     }
 
-    /// The facts the reference reads afresh for every pattern (§14): language, screen, touch
+    /// The facts the reference reads afresh for every pattern: language, screen, touch
     /// and orientation. (The user agent and platform count as captured at construction.)
     fn set_live(&self, env: &mut Environment) {
         env.language = browser::language();

@@ -60,8 +60,9 @@ const fn events(kinds: &[u32]) -> u32 {
     mask
 }
 
-/// The events the reference listens to for a handler set (recorder spec §2.1): on `document`,
-/// and `devicemotion` on `window` for mobile handlers when the browser has `DeviceMotionEvent`.
+/// The events the reference listens to for a handler set (keyboard, mouse and motion events): on
+/// `document`, and `devicemotion` on `window` for mobile handlers when the browser has
+/// `DeviceMotionEvent`.
 pub(crate) fn listened(handlers: Handlers, device_motion_event: bool) -> u32 {
     let document = match handlers {
         Handlers::Desktop => {

@@ -62,7 +62,7 @@ impl Recorder {
     /// A recorder fed by `queue` (constructed with `new TypingDNA()`, possibly before this
     /// module loaded, and possibly listening already): it starts at the queue's `createdAt`,
     /// and from now on the queue listens to the events of this browser's handler set.
-    /// `fix_quirks` corrects the reference's bugs Q1 to Q3.
+    /// `fix_quirks` corrects the reference's bugs Q1 to Q3 (listed in `keycadence_core::recorder`).
     pub fn new(queue: EventQueue, fix_quirks: bool) -> Result<Recorder, JsValue> {
         match browser::page() {
             0 => return Err("keycadence: no window: the recorder runs in a page".into()),

@@ -2,7 +2,7 @@
 //
 // `logEvents(context)` logs the events the recorder listens to, each with the time the
 // recorder's event clock gives it. `vector(...)`
-// turns the log into a test-vector file (the schema of recorder.md §12) and `replay(...)` runs
+// turns the log into a test-vector file (the golden-vector JSON schema) and `replay(...)` runs
 // the core's `replay` example over it.
 import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';

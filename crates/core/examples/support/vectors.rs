@@ -1,4 +1,5 @@
-//! Replays recorder test vectors (the schema of recorder.md §12) through the core: shared by
+//! Replays recorder test vectors (JSON files: an environment, then timed events and
+//! calls with the reference's results) through the core: shared by
 //! the `replay` example and the golden-vector test.
 
 use std::collections::HashMap;

@@ -134,6 +134,8 @@ pub struct AnyTextModel {
 const MAX_SQUARED_Z: f64 = 16.0;
 
 impl AnyTextModel {
+    /// Pools the enrolled type-0 samples: per slot, the count-weighted mean and the counts
+    /// behind it.
     pub fn new(enrolled: &[&AnyTextSample]) -> Self {
         let mut sum = [0.0; SLOTS];
         let mut count = [0.0; SLOTS];

@@ -1,4 +1,4 @@
-//! Which patterns can be compared with which (server-api.md §1.6): same device class (desktop
+//! Which patterns can be compared with which: same device class (desktop
 //! or mobile), same type, and for same-text types the same text id and length.
 
 use super::MatchError;

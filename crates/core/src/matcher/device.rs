@@ -1,6 +1,6 @@
 //! `device_similarity`: how alike the device of a probe is to the devices used to enrol.
 //!
-//! Compares the recorder's 20-field device signatures (recorder spec §5.2) field by field.
+//! Compares the recorder's 20-field device signatures field by field.
 //! Fields that are constant in every JavaScript pattern (model, id, cookie) and the signature
 //! hash (which changes whenever any field does) are left out. The weights say how strongly a
 //! difference points to another device: a different device type, OS or browser means another

@@ -8,14 +8,23 @@
 /// A finger of touch typing; thumbs type the space bar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Finger {
+    /// Left little finger: `1QAZ` and the backquote.
     LeftPinky,
+    /// Left ring finger: `2WSX`.
     LeftRing,
+    /// Left middle finger: `3EDC`.
     LeftMiddle,
+    /// Left index finger: `45RTFGVB`.
     LeftIndex,
+    /// Right index finger: `67YUHJNM`.
     RightIndex,
+    /// Right middle finger: `8IK,`.
     RightMiddle,
+    /// Right ring finger: `9OL.`.
     RightRing,
+    /// Right little finger: `0P;/`, `-=[]'\`.
     RightPinky,
+    /// A thumb: the space bar.
     Thumb,
     /// A key outside the map (function keys, numeric pad, mobile key codes).
     Unknown,

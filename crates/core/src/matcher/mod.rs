@@ -76,11 +76,17 @@ impl MatchOutcome {
 /// the evaluation builds others to keep fitted data and scored data apart.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Matcher {
+    /// Tunable constants of the same-text (type 1/2) matcher.
     pub same_text: SameTextParams,
+    /// The same-text matcher's distances at the score's operating points.
     pub same_text_calibration: ScoreCalibration,
+    /// Within-user, session and between-people variances of each any-text (type 0) slot.
     pub any_text_priors: [SlotPrior; any_text::SLOTS],
+    /// The any-text matcher's distances at the score's operating points.
     pub any_text_calibration: ScoreCalibration,
+    /// Priors of the short any-text matcher (holds, flights and pattern statistics).
     pub short_text: ShortTextParams,
+    /// The short any-text matcher's distances at the score's operating points.
     pub short_text_calibration: ScoreCalibration,
 }
 

@@ -1,6 +1,7 @@
 //! The `quality` parameter: three operating points of the same scores.
 
-/// Which error the caller would rather avoid (server-api.md §1.8).
+/// Which error the caller would rather avoid (the tenant's "error to avoid"
+/// setting: false accepts or false rejects).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Quality {
     /// 1: favour the user: false rejections at most 2 % on development data.

@@ -75,8 +75,8 @@ impl SameTextSample {
     }
 }
 
-/// The tunable constants of same-text matching. [`SameTextParams::FITTED`] are the values the
-/// product uses; `crates/eval` re-fits them per cross-validation fold (see its README).
+/// The tunable constants of same-text matching. [`super::fitted::SAME_TEXT`] holds the values
+/// the product uses; `crates/eval` re-fits them per cross-validation fold (see its README).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SameTextParams {
     /// Population prior for the spread of a log press time (within one user).

@@ -49,7 +49,9 @@ pub struct FeaturePrior {
 /// Which statistic a population mean is of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Statistic {
+    /// A key's hold time (keydown to keyup).
     Hold,
+    /// The flight time of a key pair (previous key to this keydown).
     Flight,
     /// A statistic of a whole pattern (group: its index in [`PatternStatistic`]).
     Pattern,

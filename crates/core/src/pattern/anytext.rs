@@ -1,4 +1,4 @@
-//! Type 0 ("anytext", spec §6): global timing statistics and per-key statistics of the last
+//! Type 0 ("anytext"): global timing statistics and per-key statistics of the last
 //! keystrokes, whatever was typed.
 //!
 //! Layout (recorder 3.x, 360 fields): 11 global values; the 44 per-key values of each of the
@@ -29,13 +29,21 @@ pub struct GlobalStats {
     pub cpm: f64,
     /// `seek_mean + press_mean`.
     pub char_mean_time: f64,
+    /// Share of a keystroke's time the key is held: `press_mean / char_mean_time`.
     pub press_ratio: f64,
+    /// `(1 - press_ratio) / press_ratio`: seek time per unit of press time.
     pub seek_to_press_ratio: f64,
+    /// Press-time SD over the press mean.
     pub press_sd_to_press_ratio: f64,
+    /// Seek-time SD over the press mean.
     pub seek_sd_to_press_ratio: f64,
+    /// Mean press (hold) time, ms, over press times of at most 300 ms.
     pub press_mean: f64,
+    /// Mean seek time (from the previous key), ms, over seek times of at most 1500 ms.
     pub seek_mean: f64,
+    /// Population SD of the press times, ms.
     pub press_sd: f64,
+    /// Population SD of the seek times, ms.
     pub seek_sd: f64,
 }
 
@@ -45,27 +53,35 @@ pub struct GlobalStats {
 pub struct KeyStats {
     /// How many press times (≤ 300 ms) of this key were seen.
     pub rev: u32,
+    /// Mean seek time before this key, ms.
     pub seek_mean: f64,
+    /// Mean press (hold) time of this key, ms.
     pub press_mean: f64,
     /// Flight time after this key ("post").
     pub post_mean: f64,
+    /// SD of the seek times before this key, ms.
     pub seek_sd: f64,
+    /// SD of this key's press times, ms.
     pub press_sd: f64,
+    /// SD of the flight times after this key, ms.
     pub post_sd: f64,
 }
 
 /// A type-0 pattern.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnyTextPattern {
+    /// The 11 global statistics (fields 0–10).
     pub globals: GlobalStats,
     /// Per-key statistics, in [`KEY_CODES`] order (boxed: they are most of the pattern's
     /// size, and a [`super::Pattern`] of another type should not carry that much).
     pub keys: Box<[KeyStats; 44]>,
+    /// Typed on a mobile device (`isMobile`).
     pub mobile: bool,
     /// Recorder version (`3.2`; `2.15` and the like for 2.x).
     pub version: f64,
     /// Recorder family: 0 JavaScript, 1 Java, 3 iOS, 4 Android.
     pub flags: i64,
+    /// Backspace, Enter, Space, click and stop timings.
     pub special_keys: SpecialKeys,
     /// `None` for the 2.x layout, which also lacks the `-1, histRev, 0` fields.
     pub device_signature: Option<DeviceSignature>,

@@ -1,5 +1,5 @@
-//! The two blocks every pattern carries: special-key statistics (15 numbers, spec §5.1) and
-//! the device signature (20 numbers, §5.2).
+//! The two blocks every pattern carries: special-key statistics (15 numbers) and the
+//! device signature (20 numbers).
 
 use super::fields::{push_int, Fields};
 use super::ParseError;
@@ -9,6 +9,7 @@ use crate::js;
 /// `n, mean, sd` for two or more values, `1, value, -1` for one, `0, -1, -1` for none.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TimingSummary {
+    /// How many timings were seen.
     pub count: u32,
     /// Rounded mean in ms (the single value when `count == 1`, -1 when `count == 0`).
     pub mean: i64,
@@ -16,14 +17,19 @@ pub struct TimingSummary {
     pub sd: i64,
 }
 
-/// The special-keys block (§5.1): press times of Backspace, Enter and Space (filtered, at most
+/// The special-keys block: press times of Backspace, Enter and Space (filtered, at most
 /// 300 ms), then mouse click durations and stop times.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SpecialKeys {
+    /// Press times of Backspace.
     pub backspace: TimingSummary,
+    /// Press times of Enter.
     pub enter: TimingSummary,
+    /// Press times of Space.
     pub space: TimingSummary,
+    /// Mouse click durations (button down to up).
     pub clicks: TimingSummary,
+    /// Mouse stop times (last move to button down).
     pub stops: TimingSummary,
 }
 
@@ -74,11 +80,10 @@ impl SpecialKeys {
     }
 }
 
-/// The device signature (§5.2): 20 numbers. They are integers in practice, but the recorder
-/// builds some of them with JavaScript's `Number()` on text taken from the user agent, which
-/// can give `NaN` for odd user agents; they are kept as doubles so such patterns still parse
-/// and print back unchanged. Two signatures are equal when every field is equal or both are
-/// NaN.
+/// The device signature (`getDeviceSignature()`): 20 numbers. They are integers in practice, but
+/// the recorder builds some of them with JavaScript's `Number()` on text taken from the user agent,
+/// which can give `NaN` for odd user agents; they are kept as doubles so such patterns still parse
+/// and print back unchanged. Two signatures are equal when every field is equal or both are NaN.
 #[derive(Clone, Copy, Debug)]
 pub struct DeviceSignature(pub [f64; 20]);
 
@@ -131,12 +136,15 @@ impl DeviceSignature {
     pub fn press_type(&self) -> f64 {
         self.0[8]
     }
+    /// Keyboard input kind; the JavaScript recorder always prints 0.
     pub fn keyboard_input(&self) -> f64 {
         self.0[9]
     }
+    /// Keyboard type; the JavaScript recorder always prints 0.
     pub fn keyboard_type(&self) -> f64 {
         self.0[10]
     }
+    /// Pointer input kind; the JavaScript recorder always prints 0.
     pub fn pointer_input(&self) -> f64 {
         self.0[11]
     }
@@ -145,9 +153,11 @@ impl DeviceSignature {
     pub fn browser_type(&self) -> f64 {
         self.0[12]
     }
+    /// Screen width in CSS pixels.
     pub fn display_width(&self) -> f64 {
         self.0[13]
     }
+    /// Screen height in CSS pixels.
     pub fn display_height(&self) -> f64 {
         self.0[14]
     }
@@ -163,6 +173,7 @@ impl DeviceSignature {
     pub fn browser_version(&self) -> f64 {
         self.0[17]
     }
+    /// Cookie id; the JavaScript recorder always prints 0.
     pub fn cookie_id(&self) -> f64 {
         self.0[18]
     }

@@ -1,4 +1,4 @@
-//! Type 1 ("sametext") and type 2 ("extended") patterns (spec §7): a header, one row per
+//! Type 1 ("sametext") and type 2 ("extended") patterns: a header, one row per
 //! typed character, and on mobile a motion trailer.
 //!
 //! ```text
@@ -29,17 +29,20 @@ pub enum DiagramType {
 /// The header of a type 1/2 pattern.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DiagramHeader {
+    /// Typed on a mobile device (`isMobile`).
     pub mobile: bool,
     /// Recorder version (`3.2`).
     pub version: f64,
     /// Recorder family: 0 JavaScript, 1 Java, 3 iOS, 4 Android.
     pub flags: i64,
+    /// Same-text (type 1) or extended (type 2).
     pub diagram_type: DiagramType,
     /// Length of the text in UTF-16 units, or the row count when no text was given. A double:
-    /// `{type:1, length:2.5}` really prints `2.5` (§7.2 step 4).
+    /// `{type:1, length:2.5}` really prints `2.5` (the reference takes the number as given).
     pub str_length: f64,
     /// The text id (FNV-1a of the lower-cased text, or the integer the caller passed).
     pub text_id: i64,
+    /// Backspace, Enter, Space, click and stop timings.
     pub special_keys: SpecialKeys,
     /// `None` for a 2.x header (21 fields).
     pub device_signature: Option<DeviceSignature>,
@@ -52,10 +55,12 @@ pub(crate) const LEGACY_HEADER_FIELDS: usize = 6 + SpecialKeys::FIELDS;
 
 /// A character or key code in a type-2 row. The Android handlers can produce `NaN` (the field
 /// was empty) and, for the key code, nothing at all (Firefox's `input` event has no keyCode,
-/// §2.6 and Q13); both are kept so the pattern prints back unchanged.
+/// quirk Q13); both are kept so the pattern prints back unchanged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Code {
+    /// A character or key code.
     Value(u32),
+    /// `NaN`: the Android handler found the field empty.
     NaN,
     /// An empty field (JavaScript `undefined` joined into the row). Key codes only.
     Undefined,
@@ -103,22 +108,28 @@ pub struct SameTextRow {
 pub struct ExtendedRow {
     /// The keypress charCode (the text's UTF-16 unit for a substituted character).
     pub char_code: Code,
+    /// Time since the previous keydown (desktop) or keyup (mobile), ms.
     pub seek: i64,
+    /// Key hold time, ms.
     pub press: i64,
     /// The keydown keyCode (the same as `char_code` for a substituted character).
     pub key_code: Code,
+    /// The character was not typed; the timings are averages (`,1` marker).
     pub substituted: bool,
 }
 
 /// The rows of a diagram. Their format usually follows the header's type, except for
-/// `{type:1, extended:1}`, which prints a type-1 header with extended rows (§7.1, Q12).
+/// `{type:1, extended:1}`, which prints a type-1 header with extended rows (quirk Q12).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DiagramRows {
+    /// Type-1 rows: seek and press times only.
     SameText(Vec<SameTextRow>),
+    /// Type-2 rows: timings with the char and key codes typed.
     Extended(Vec<ExtendedRow>),
 }
 
 impl DiagramRows {
+    /// Number of rows (one per character of the text).
     pub fn len(&self) -> usize {
         match self {
             DiagramRows::SameText(rows) => rows.len(),
@@ -126,6 +137,7 @@ impl DiagramRows {
         }
     }
 
+    /// Whether there are no rows.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -142,7 +154,9 @@ impl DiagramRows {
 /// A type-1 or type-2 pattern.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DiagramPattern {
+    /// Type, version, text id and length, special keys and device signature.
     pub header: DiagramHeader,
+    /// One row per character of the text.
     pub rows: DiagramRows,
     /// The `#…` motion trailer, present on patterns from mobile browsers (recorder 3.x).
     pub motion: Option<MotionTrailer>,

@@ -1,7 +1,7 @@
 //! The typing-pattern format as typed values, and a parser that is the exact inverse of the
 //! recorder's builders.
 //!
-//! [`Pattern::parse`] accepts exactly the strings the recorder can build (spec §6.0): type 0
+//! [`Pattern::parse`] accepts exactly the strings the recorder can build: type 0
 //! (360 fields; 337 for recorder 2.x), type 1 and type 2 (41-field header, 21 for 2.x, rows,
 //! the `,1` substitution marker, the mobile `#…#…/…/…` trailer) and the mouse diagram
 //! ("type 9"). Numbers must be spelled as JavaScript's `String(number)` spells them, so that
@@ -44,8 +44,11 @@ pub const MAX_ROWS: usize = 10_000;
 /// A parsed typing pattern.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Pattern {
+    /// Type 0: statistics of whatever was typed.
     AnyText(AnyTextPattern),
+    /// Type 1 or 2: per-character timings of a known text.
     Diagram(DiagramPattern),
+    /// Type 9: mouse gestures.
     Mouse(MousePattern),
 }
 

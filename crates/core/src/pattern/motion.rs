@@ -1,4 +1,4 @@
-//! The mobile motion trailer of type 1/2 patterns (spec §7.6, §9.2):
+//! The mobile motion trailer of type 1/2 patterns recorded on mobile:
 //! `#` fixed `#` z-acceleration `/` x-rotation `/` y-rotation, each a `|`-joined list with one
 //! entry per emitted row that carried motion data (or per substituted character, which gets
 //! empty entries). `##//` when there is none.
@@ -14,6 +14,7 @@ use crate::js;
 pub enum MotionValue {
     /// A number other than NaN (integers in practice: the recorder rounds every sample).
     Number(f64),
+    /// `NaN`: arithmetic on a missing value.
     NaN,
     /// An empty value (JavaScript `undefined`).
     Undefined,
@@ -38,6 +39,7 @@ pub struct MotionSample {
 /// `##//`): the parser reads that text as no sample.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MotionTrailer {
+    /// One sample per keystroke row, in row order.
     pub samples: Vec<MotionSample>,
 }
 

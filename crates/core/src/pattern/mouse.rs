@@ -1,4 +1,4 @@
-//! The mouse diagram, "type 9" (spec §8.9, §2.7):
+//! The mouse diagram, "type 9" (`getMouseDiagram()`):
 //! `mobile,version,flags,9,0,0,<15 special keys>,<20 device signature>|ROW|ROW…`, with a
 //! trailing `|` when there is no row.
 
@@ -13,10 +13,15 @@ use crate::js;
 /// text id, are 0).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MouseHeader {
+    /// Recorded on a mobile device (`isMobile`).
     pub mobile: bool,
+    /// Recorder version (`3.2`).
     pub version: f64,
+    /// Recorder family: 0 JavaScript, 1 Java, 3 iOS, 4 Android.
     pub flags: i64,
+    /// Backspace, Enter, Space, click and stop timings.
     pub special_keys: SpecialKeys,
+    /// The 20 device-signature numbers.
     pub device_signature: DeviceSignature,
 }
 
@@ -43,14 +48,23 @@ pub enum MouseRow {
     Move(Gesture),
     /// Type 2: `[2, Δt, Δtop, speed]`.
     Scroll {
+        /// Time between the two scroll samples, ms.
         duration: f64,
+        /// Vertical scroll distance, px (can be fractional or negative).
         distance: f64,
+        /// `distance · 100 / duration` (`Infinity` for a zero duration).
         speed: f64,
     },
     /// Type 3: time from the last move to a mousedown, ms.
-    Stop { duration: f64 },
+    Stop {
+        /// How long the pointer rested before the button went down, ms.
+        duration: f64,
+    },
     /// Type 4: mousedown → mouseup, ms.
-    Click { duration: f64 },
+    Click {
+        /// How long the button was held, ms.
+        duration: f64,
+    },
     /// Type 5: a move with the button held.
     Drag(Gesture),
 }
@@ -58,7 +72,9 @@ pub enum MouseRow {
 /// A mouse-gesture pattern.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MousePattern {
+    /// Device, version, special keys and device signature.
     pub header: MouseHeader,
+    /// The gestures in the order they happened.
     pub rows: Vec<MouseRow>,
 }
 

@@ -1,5 +1,5 @@
 //! The type 0 ("any text") pattern: 360 numbers of global and per-key statistics over the last
-//! keystrokes of the type-0 history (§6).
+//! keystrokes of the type-0 history.
 
 use super::keyboard::{HistoryRow, KeyCode};
 use super::{Recorder, Value, FLAGS, VERSION};
@@ -20,7 +20,8 @@ fn is_listed_key(code: KeyCode) -> bool {
         .is_some_and(|code| KEY_CODES.iter().any(|&listed| u32::from(listed) == code))
 }
 
-/// `ratio(list, M, D)` of §6.4: (mean ratio, sd ratio).
+/// The reference's `ratio(list, M, D)`: (mean ratio, sd ratio) of a key against the global
+/// mean `M` and deviation `D`.
 fn ratios(values: &[f64], mean: f64, deviation: f64) -> (f64, f64) {
     match values {
         [] => (0.0, 0.0),

@@ -1,5 +1,5 @@
 //! Type 1 ("same text") and type 2 ("extended") patterns: a header and one row per character of
-//! the text, aligned with the diagram history (§7).
+//! the text, aligned with the diagram history.
 
 use super::any_text::filtered_timings;
 use super::document::{Document, ElementValue};
@@ -15,7 +15,7 @@ const MAX_MISSING_PERCENT: f64 = 7.0;
 /// Window of the type-0 history the missing-key substitutes are computed from.
 const SUBSTITUTE_WINDOW: usize = 160;
 
-/// The request, after the reference's argument handling (§7.1).
+/// The request, after the reference's argument handling (type, `extended`, text or length).
 pub(crate) struct DiagramRequest<'a> {
     pub extended: &'a Value,
     pub text: &'a Value,
@@ -231,7 +231,7 @@ impl Recorder {
     }
 }
 
-/// The text-path settings of a call (§7.4).
+/// The settings of a call that has a text to align the rows with.
 struct Alignment<'a> {
     rows: &'a [&'a DiagramRow],
     case_sensitive: bool,
@@ -242,7 +242,7 @@ struct Alignment<'a> {
 }
 
 impl Alignment<'_> {
-    /// Aligns the text with the rows and appends one row per character of the text (§7.4).
+    /// Aligns the text with the rows and appends one row per character of the text.
     /// `None` once more than 7 % of the characters are missing.
     fn write(
         &self,

@@ -13,6 +13,7 @@ pub enum ElementValue {
 
 /// Read access to the page's elements, provided by the shell (the DOM in the browser).
 pub trait Document {
+    /// The value of the element with this id, as `getElementById(id).value` reads it.
     fn element_value(&self, id: &str) -> ElementValue;
 }
 

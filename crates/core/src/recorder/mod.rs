@@ -8,6 +8,40 @@
 //!
 //! Listener registration is the shell's job; quirk Q16 (listeners cannot be re-added after
 //! `removeEventListeners()`) belongs there too.
+//!
+//! ## Quirks
+//!
+//! The reference recorder's oddities that the pattern stream keeps (comments name them Q1 to
+//! Q16). Q1 to Q3 are bugs that [`RecorderOptions::fix_quirks`] corrects.
+//!
+//! * Q1: the target check caches its last answer, and `addTarget`/`removeTarget` leave the
+//!   cache alone, so a field seen before `addTarget(other)`, or just removed, keeps being
+//!   recorded until an event comes from another element.
+//! * Q2: the last keypress char code of each key is never cleared, so Ctrl+letter (no
+//!   keypress) is recorded as the letter.
+//! * Q3: substitutes for missing characters are cached with only the candidate-row count as
+//!   key, so `reset()` and new typing of the same length reuse stale ones.
+//! * Q4: the outlier filter's bounds are strict, so a list of equal values (SD 0) is emptied.
+//! * Q5: the outlier filter's centre is `sorted[ceil(n/2)]` and its lower bound is 0 below 20
+//!   values, so zeros are dropped.
+//! * Q6: the `caseSensitive` default is decided before the text may be read from an element.
+//! * Q7: the touch field is `maxTouchPoints + 1` (a 10-point touch laptop gives 11).
+//! * Q8: the reference's doc comments say otherwise than its code: `stop()` keeps the
+//!   histories, and type 0's `length` still applies with a `targetId`.
+//! * Q9: a mouse gesture's path length omits its last segment.
+//! * Q10: motion rotation differences omit the last gap, and positions are sorted as decimal
+//!   strings (JavaScript's default sort).
+//! * Q11: `kpGetAll` assigns undeclared globals and throws in strict mode (a crash, not
+//!   reproduced).
+//! * Q12: with `{type: 1, extended}` the header says extended only for `true`, while the rows
+//!   follow truthiness.
+//! * Q13: the Android handlers add a row for every input, deletions included (char code 0),
+//!   and Android Firefox's `input` event has no keyCode (an empty field).
+//! * Q14: `getPressType` reads a flag that is never set: a mobile pattern's press type is 2
+//!   once press times came from motion data, else 0.
+//! * Q15: key codes are not normalised, so Firefox's `;` `=` `-` (59, 61, 173) are not among
+//!   type 0's 44 keys.
+//! * Q16: listeners cannot be re-added after `removeEventListeners()`.
 
 mod any_text;
 mod diagram;
@@ -50,6 +84,7 @@ pub struct RecorderOptions {
 /// Which set of keyboard handlers the reference installs for this user agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Handlers {
+    /// Desktop browsers: keydown, keypress and keyup.
     Desktop,
     /// iOS and other non-Android mobile browsers.
     Mobile,
@@ -72,7 +107,7 @@ pub struct Recorder {
     keyboard: KeyboardState,
     mouse: MouseState,
     motion: MotionState,
-    /// Substitutes for missing characters, cached with the candidate-row count (§7.5).
+    /// Substitutes for missing characters, cached with the candidate-row count (quirk Q3).
     missing_cache: Option<MissingSubstitute>,
 }
 
@@ -90,6 +125,7 @@ impl Recorder {
         Self::with_options(env, now, RecorderOptions::default())
     }
 
+    /// A recorder like [`Recorder::new`] with non-default options (e.g. the quirk fixes).
     pub fn with_options(env: Environment, now: Millis, options: RecorderOptions) -> Self {
         let mobile = device::is_mobile(&env.user_agent);
         let lower_user_agent = env.user_agent.to_ascii_lowercase();
@@ -129,6 +165,7 @@ impl Recorder {
         &mut self.env
     }
 
+    /// The environment the recorder reads when it builds a pattern.
     pub fn environment(&self) -> &Environment {
         &self.env
     }

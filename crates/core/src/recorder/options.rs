@@ -10,10 +10,17 @@ use super::{Recorder, Value};
 pub struct TypingPatternOptions {
     /// 0 (any text), 1 (same text) or 2 (extended); anything else gives type 0.
     pub pattern_type: Value,
+    /// The text typed (types 1 and 2); when absent or empty it is read from the target element
+    /// (or the added targets), else `length` stands in for it.
     pub text: Value,
+    /// An explicit text id; otherwise the recorder derives it from the text.
     pub text_id: Value,
+    /// Type 0: how many recent keystrokes to use (`undefined` or 0: the default window); types 1
+    /// and 2: the row count to use when no text is given.
     pub length: Value,
+    /// The id of the element whose keystrokes count (`undefined` or empty: all of them).
     pub target_id: Value,
+    /// Types 1 and 2: whether typed characters must match the text's case (default: not).
     pub case_sensitive: Value,
     /// Type 1 only (deprecated in favour of type 2).
     pub extended: Value,
@@ -65,26 +72,31 @@ impl TypingPatternOptions {
         Self::of_type(2.0).with_text(text)
     }
 
+    /// Sets `text`.
     pub fn with_text(mut self, text: &str) -> Self {
         self.text = Value::from(text);
         self
     }
 
+    /// Sets `length`.
     pub fn with_length(mut self, length: f64) -> Self {
         self.length = Value::Number(length);
         self
     }
 
+    /// Sets `targetId`.
     pub fn with_target(mut self, target_id: &str) -> Self {
         self.target_id = Value::from(target_id);
         self
     }
 
+    /// Sets `textId` (any JS value: the reference coerces it).
     pub fn with_text_id(mut self, text_id: Value) -> Self {
         self.text_id = text_id;
         self
     }
 
+    /// Sets `caseSensitive`.
     pub fn with_case_sensitive(mut self, case_sensitive: bool) -> Self {
         self.case_sensitive = Value::Bool(case_sensitive);
         self

@@ -1,4 +1,4 @@
-//! The 15-number special-keys block (§5.1): Backspace, Enter and Space press statistics, then
+//! The 15-number special-keys block: Backspace, Enter and Space press statistics, then
 //! mouse click and stop statistics.
 
 use super::keyboard::HistoryRow;

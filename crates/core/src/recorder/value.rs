@@ -6,11 +6,16 @@ use crate::js;
 /// A JavaScript value as far as the recorder distinguishes them.
 #[derive(Clone, Debug, PartialEq, Default)]
 pub enum Value {
+    /// `undefined` (also a missing property).
     #[default]
     Undefined,
+    /// `null`.
     Null,
+    /// A boolean.
     Bool(bool),
+    /// A number (a JS double).
     Number(f64),
+    /// A string.
     String(String),
     /// An object (or array): its properties in order.
     Object(Vec<(String, Value)>),
@@ -28,10 +33,12 @@ impl Value {
         }
     }
 
+    /// `x === undefined`.
     pub fn is_undefined(&self) -> bool {
         matches!(self, Value::Undefined)
     }
 
+    /// The string, when the value is one.
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::String(s) => Some(s),
@@ -39,6 +46,7 @@ impl Value {
         }
     }
 
+    /// The number, when the value is one.
     pub fn as_number(&self) -> Option<f64> {
         match self {
             Value::Number(n) => Some(*n),

@@ -1,4 +1,4 @@
-//! The payload envelope (§2.2 steps 3-5): AES-256-CBC with PKCS#7 padding, written as
+//! The protocol 1.x payload envelope: AES-256-CBC with PKCS#7 padding, written as
 //! hex(ciphertext) immediately followed by hex(IV). No MAC: a wrong key shows up only as bad
 //! padding or as plaintext that is not a JSON object.
 
@@ -77,6 +77,7 @@ impl Envelope {
             .ok()
     }
 
+    /// The 16-byte IV carried after the ciphertext.
     pub fn iv(&self) -> [u8; BLOCK] {
         self.iv
     }

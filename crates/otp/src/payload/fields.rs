@@ -1,4 +1,4 @@
-//! The JSON inside a payload (§2.3) and its lenient reading (§2.4 step 4-5): `null` is absent,
+//! The JSON inside a payload and its lenient reading: `null` is absent,
 //! `flow` or its older name `mode` in any letter case, `ts` as epoch-ms number, as PHP's
 //! `microtime()` string `"fraction seconds"`, or missing; bytes that are not UTF-8 are read as
 //! Latin-1 (the Java client encrypts with the JVM's default charset).
@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use super::{Field, PayloadError};
 use crate::time::UnixMillis;
 
-/// Which Verify flow the window runs (§2.8).
+/// Which Verify flow the window runs: hand the code to the page, or show it for copying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Flow {
@@ -26,19 +26,26 @@ pub enum Flow {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VerifyPayload {
+    /// The user's e-mail address, as sent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The user's phone number as sent: international (`+` or `00`), or national with
+    /// `country_code`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone_number: Option<String>,
+    /// Country calling code for a national `phone_number`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
     /// The free identifier of applications with RoT disabled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// Language of the message sent, lower-cased (e.g. `en`, `pt-br`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
+    /// How the Verify window delivers the code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flow: Option<Flow>,
+    /// When the payload was made, epoch ms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ts: Option<UnixMillis>,
 }

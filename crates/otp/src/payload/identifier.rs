@@ -1,4 +1,4 @@
-//! Who a payload speaks for (§2.1, §2.4 step 6): an e-mail address, a phone number (with an
+//! Who a payload speaks for: an e-mail address, a phone number (with an
 //! optional separate country code) or, for applications with RoT disabled, a free `id`.
 //! Identifiers are validated and brought to one canonical form, because codes and limits are
 //! bound to them: `Alice@Example.com` and `alice@example.com` must be the same user.
@@ -20,14 +20,18 @@ pub struct UserIdentifiers {
     pub email: Option<String>,
     /// E.164: `+` and 8-15 digits.
     pub phone: Option<String>,
+    /// The integrator's free identifier.
     pub id: Option<String>,
 }
 
 /// The one identifier that codes, attempts and lock-outs are bound to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum UserIdentifier {
+    /// A lower-cased e-mail address.
     Email(String),
+    /// An E.164 phone number.
     Phone(String),
+    /// The integrator's free identifier.
     Id(String),
 }
 

@@ -1,4 +1,4 @@
-//! The Verify 2FA payload (§2.2-2.4): the encrypted JSON that travels from the integrator's
+//! The Verify 2FA payload: the encrypted JSON that travels from the integrator's
 //! backend through the browser and back. A body is authentic iff its payload decrypts with
 //! the application's key; there is no other authentication on `/otp/send` and
 //! `/otp/validate`.
@@ -30,11 +30,17 @@ use crate::time::UnixMillis;
 /// A payload field, for errors that say which one is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
+    /// `email`.
     Email,
+    /// `phoneNumber`.
     PhoneNumber,
+    /// `countryCode`.
     CountryCode,
+    /// `id`.
     Id,
+    /// `language`.
     Language,
+    /// `flow`.
     Flow,
 }
 
@@ -54,80 +60,138 @@ impl fmt::Display for Field {
 /// Everything that can be wrong with a payload or the `version` beside it. Each maps to one
 /// Verify error code in [`crate::verify_code`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum PayloadError {
+    /// No payload, or an empty one.
     #[error("the payload is missing or empty")]
     Missing,
+    /// The payload text is longer than accepted.
     #[error("the payload is {len} characters long; at most {max} are accepted")]
-    TooLong { len: usize, max: usize },
+    TooLong {
+        /// Characters received.
+        len: usize,
+        /// The most accepted.
+        max: usize,
+    },
+    /// A 1.x payload that is not hexadecimal.
     #[error("the payload is not hexadecimal")]
     NotHex,
+    /// A 1.x payload that is not whole AES blocks of ciphertext plus an IV.
     #[error(
         "the payload has {hex_len} hex characters; it must be whole 16-byte blocks, \
          at least one of ciphertext followed by the 16-byte IV"
     )]
-    BadLength { hex_len: usize },
+    BadLength {
+        /// Hex characters received.
+        hex_len: usize,
+    },
+    /// The `version` beside the payload is not one of the known endpoint versions.
     #[error("unsupported endpoint version {0}; expected 1.0 (scrypt) or 1.1 and later (PBKDF2)")]
     UnsupportedVersion(String),
+    /// No key of the application decrypts the payload to a JSON object.
     #[error(
         "the payload does not decrypt to a JSON object with this application's key \
          (wrong secret or application, or altered in transit)"
     )]
     Undecryptable,
+    /// A field has the wrong JSON type or an unusable value.
     #[error("field `{field}` must be {expected}")]
     FieldType {
+        /// The field at fault.
         field: Field,
+        /// What it must be.
         expected: &'static str,
     },
+    /// `flow` is neither `standard` nor `show_otp`.
     #[error("unknown flow {0:?}; expected standard or show_otp")]
     UnknownFlow(String),
+    /// `ts` is neither epoch milliseconds nor a PHP microtime string.
     #[error(
         "unreadable ts {0}; expected epoch milliseconds or PHP microtime \"fraction seconds\""
     )]
     BadTimestamp(String),
+    /// The payload is older than the route allows.
     #[error("the payload expired: it is {age_ms} ms old and at most {max_age_ms} ms are allowed")]
-    Expired { age_ms: u64, max_age_ms: u64 },
+    Expired {
+        /// Its age, ms.
+        age_ms: u64,
+        /// The most allowed, ms.
+        max_age_ms: u64,
+    },
+    /// `ts` lies further in the future than the allowed clock skew.
     #[error("the payload's ts is {ahead_ms} ms in the future, beyond the allowed clock skew of {max_skew_ms} ms")]
-    FromTheFuture { ahead_ms: u64, max_skew_ms: u64 },
+    FromTheFuture {
+        /// How far ahead, ms.
+        ahead_ms: u64,
+        /// The most tolerated, ms.
+        max_skew_ms: u64,
+    },
+    /// None of `email`, `phoneNumber` or `id` is present.
     #[error("no user identifier: email, phoneNumber or id is required")]
     MissingIdentifier,
+    /// The e-mail address does not parse.
     #[error("invalid e-mail address: {reason}")]
-    InvalidEmail { reason: &'static str },
+    InvalidEmail {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The phone number does not make an E.164 number.
     #[error("invalid phone number: {reason}")]
-    InvalidPhone { reason: &'static str },
+    InvalidPhone {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The id is longer than 256 characters or holds control characters.
     #[error("invalid id: at most 256 characters and no control characters")]
     InvalidId,
+    /// One field is given under both of its spellings (the text names it).
     #[error("the payload names one field under both of its spellings: {0}")]
     ConflictingFields(String),
+    /// Not a protocol 2.0 payload (no `v2.` prefix) where only 2.0 is accepted.
     #[error("not a protocol 2.0 payload (they start with \"v2.\")")]
     NotV2,
+    /// A 2.0 payload whose body is not base64url.
     #[error("the protocol 2.0 payload is not base64url")]
     NotBase64Url,
+    /// A 2.0 payload too short to hold a nonce and a tag.
     #[error("the protocol 2.0 payload is too short to hold a nonce and a tag")]
     Truncated,
+    /// A payload sealed for the other purpose.
     #[error("a {found} payload was sent where only {expected} payloads are accepted")]
-    WrongPurpose { expected: Purpose, found: Purpose },
+    WrongPurpose {
+        /// The purpose the route accepts.
+        expected: Purpose,
+        /// The purpose the payload was sealed for.
+        found: Purpose,
+    },
+    /// The `purpose` field inside a 2.0 payload is missing or disagrees with how it was sealed.
     #[error("the payload's `purpose` field is missing or does not match how it was sealed")]
     PurposeField,
+    /// The 2.0 payload's `jti` is missing or malformed.
     #[error("the payload's `jti` is missing or not 16-64 characters of A-Z a-z 0-9 - _")]
     BadJti,
+    /// No `ts`, where the route requires one.
     #[error("the payload has no `ts`; this application requires one")]
     MissingTimestamp,
+    /// A 1.x payload sent to an application that does not allow them.
     #[error(
         "protocol 1.x payloads are not accepted by this application (they are not \
          authenticated); use protocol 2.0, or allow legacy payloads for the application"
     )]
     LegacyNotAllowed,
+    /// The payload was already used once.
     #[error("this payload was already used; make a new one for each request")]
     Replayed,
 }
 
-/// The `version` a request states beside its payload (§2.4 step 3): a number (`1.1` from
-/// Node, PHP and C#), a string (`"1.1"` from Java), or absent (every data-attribute payload
-/// and every request of a version 1.0 client).
+/// The `version` a request states beside its payload, which picks the key derivation: a number
+/// (`1.1` from Node, PHP and C#), a string (`"1.1"` from Java), or absent (every data-attribute
+/// payload and every request of a version 1.0 client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestedVersion {
     /// Try PBKDF2, then scrypt.
     Unstated,
+    /// The endpoint version the request states; only its derivation is tried.
     Stated(KdfVersion),
 }
 
@@ -162,11 +226,14 @@ impl RequestedVersion {
 /// A decrypted payload and the key derivation that opened it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenedPayload {
+    /// The decrypted fields.
     pub payload: VerifyPayload,
+    /// The key derivation that opened it.
     pub version: KdfVersion,
 }
 
-/// Decrypts a payload of `application_id` with keys from `cache` (§2.4 steps 2-4).
+/// Decrypts a payload of `application_id` with keys from `cache`: derive the key, decrypt, read
+/// the fields.
 ///
 /// A stated version is tried alone; an unstated one tries PBKDF2, then scrypt. A key is taken
 /// as right when the padding is valid and the plaintext is a JSON object. Field errors of the
@@ -212,23 +279,29 @@ pub fn open_with_key(key: &PayloadKey, payload: &str) -> Result<VerifyPayload, P
 /// old a payload may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AcceptPolicy {
+    /// The purpose the route serves.
     pub purpose: Purpose,
     /// Protocol 1.0 and 1.1 payloads: unauthenticated, so off unless an application asks.
     pub legacy: bool,
+    /// How old a payload may be.
     pub freshness: FreshnessPolicy,
 }
 
 /// The protocol a payload was made with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
+    /// Protocol 2.0 (AES-256-GCM, purpose-bound, single-use).
     V2,
+    /// Protocol 1.0 or 1.1 (AES-256-CBC), with the key derivation that opened it.
     Legacy(KdfVersion),
 }
 
 /// A payload accepted by [`open_for`]: its fields, and what makes its use single.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcceptedPayload {
+    /// The decrypted fields.
     pub payload: VerifyPayload,
+    /// The protocol it was made with.
     pub protocol: Protocol,
     /// Stored by the server until [`AcceptedPayload::usable_until`]; a second use of the
     /// same token is refused ([`PayloadError::Replayed`]). The `jti` of a 2.0 payload, a
@@ -284,11 +357,13 @@ pub fn seal(
     encrypt(key, payload.to_json().as_bytes(), rng)
 }
 
-/// How old a payload may be (§2.4 step 5). The age limit is unpublished, so it is a setting;
+/// How old a payload may be, by its `ts`. The age limit is unpublished, so it is a setting;
 /// a `ts` ahead of the server's clock is tolerated up to `max_clock_skew`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FreshnessPolicy {
+    /// Oldest a payload's `ts` may be.
     pub max_age: Duration,
+    /// How far `ts` may lie ahead of the server's clock.
     pub max_clock_skew: Duration,
 }
 

@@ -49,6 +49,7 @@ pub enum Purpose {
 }
 
 impl Purpose {
+    /// The name sealed into the payload: `window` or `backend`.
     pub fn as_str(self) -> &'static str {
         match self {
             Purpose::Window => "window",
@@ -148,7 +149,9 @@ pub fn seal_object(
 /// An opened 2.0 payload: its fields and its single-use id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenedV2 {
+    /// The decrypted fields.
     pub payload: VerifyPayload,
+    /// The payload's single-use id.
     pub jti: String,
 }
 

@@ -1,4 +1,4 @@
-//! A TOTP factor's life (§3.3-3.5): created unverified with its secret sealed at rest (the
+//! A TOTP factor's life: created unverified with its secret sealed at rest (the
 //! secret, URI and QR code are handed out once, at creation); the first accepted code makes
 //! it verified. Every check refuses a code of a step at or before the last accepted one (RFC
 //! 6238 §5.2: a code is good once), counts wrong codes and locks the factor after too many.
@@ -15,11 +15,13 @@ use crate::at_rest::{AtRestError, SealedSecret, SecretSealer};
 use crate::limiter::{AttemptPolicy, AttemptState, FailureEffect};
 use crate::time::UnixMillis;
 
+/// Whether a factor has been proven with a first code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum FactorStatus {
     /// Created, no code accepted yet: not usable for challenges.
     Unverified,
+    /// A code was accepted once: usable for challenges.
     Verified,
 }
 
@@ -27,30 +29,43 @@ pub enum FactorStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TotpFactor {
+    /// Unverified or verified.
     pub status: FactorStatus,
+    /// Algorithm, digits, step and skew.
     pub config: TotpConfig,
+    /// The shared secret, sealed and bound to the factor's id.
     pub sealed_secret: SealedSecret,
     /// The step of the last accepted code; codes of this or earlier steps are refused.
     pub last_accepted_step: Option<u64>,
+    /// Wrong codes counted towards a lock-out.
     pub attempts: AttemptState,
 }
 
 /// A new factor and what is shown to the user once (never stored in the clear).
 #[derive(Debug, Clone)]
 pub struct NewFactor {
+    /// What to persist.
     pub factor: TotpFactor,
     /// Base32, for typing into an authenticator app.
     pub secret_base32: String,
+    /// The `otpauth://totp/...` URI authenticator apps read.
     pub uri: String,
+    /// The URI as a QR code, an SVG document.
     pub qr_svg: String,
 }
 
 /// The answer to a submitted code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TotpOutcome {
     /// Accepted for `step` (now stored as `last_accepted_step`); `newly_verified` when this
     /// code verified the factor.
-    Accepted { step: u64, newly_verified: bool },
+    Accepted {
+        /// The time step the code belongs to.
+        step: u64,
+        /// Whether this code verified the factor.
+        newly_verified: bool,
+    },
     /// Not the code of any step in the window. Counted.
     Wrong,
     /// The code of a step already used (or older than one used). Counted.
@@ -58,12 +73,19 @@ pub enum TotpOutcome {
     /// Not `digits` decimal digits. Not counted: it cannot be a guess.
     Malformed,
     /// This wrong code used the last allowed attempt.
-    TooManyFailures { limited_until: UnixMillis },
+    TooManyFailures {
+        /// When the lock-out ends.
+        limited_until: UnixMillis,
+    },
     /// Locked out; the code was not checked.
-    LockedOut { limited_until: UnixMillis },
+    LockedOut {
+        /// When the lock-out ends.
+        limited_until: UnixMillis,
+    },
 }
 
 impl TotpOutcome {
+    /// Whether the code was accepted.
     pub fn is_accepted(&self) -> bool {
         matches!(self, TotpOutcome::Accepted { .. })
     }
@@ -72,13 +94,17 @@ impl TotpOutcome {
 /// The result of [`TotpFactor::check`]: answer with `outcome`, persist `next`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FactorCheck {
+    /// What to answer.
     pub outcome: TotpOutcome,
+    /// The factor to persist.
     pub next: TotpFactor,
 }
 
 /// Why a factor could not be created.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FactorError {
+    /// The URI is too long for a QR code.
     #[error(transparent)]
     Qr(#[from] QrError),
 }

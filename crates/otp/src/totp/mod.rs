@@ -1,5 +1,5 @@
-//! TOTP (§3): the RFC 4226 HOTP and RFC 6238 TOTP algorithms, factor configuration within the
-//! Twilio Verify ranges (§3.3), secrets, the otpauth URI and its QR code ([`uri`]), and the
+//! TOTP: the RFC 4226 HOTP and RFC 6238 TOTP algorithms, factor configuration within the
+//! Twilio Verify ranges, secrets, the otpauth URI and its QR code ([`uri`]), and the
 //! factor state machine with replay refusal and attempt limiting ([`factor`]).
 
 pub mod factor;
@@ -20,8 +20,11 @@ use zeroize::Zeroizing;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
+    /// HMAC-SHA1 (RFC 6238's default, what most apps assume).
     Sha1,
+    /// HMAC-SHA256.
     Sha256,
+    /// HMAC-SHA512.
     Sha512,
 }
 
@@ -47,20 +50,27 @@ impl Algorithm {
     }
 }
 
-/// Ranges of §3.3 (Twilio Verify service and factor settings).
+/// Allowed code lengths, digits (the range Twilio Verify accepts for service and factor settings).
 pub const DIGITS: std::ops::RangeInclusive<u8> = 3..=8;
+/// Allowed time steps, seconds.
 pub const STEP_SECONDS: std::ops::RangeInclusive<u32> = 20..=60;
+/// Allowed skew: steps accepted on either side of the current one.
 pub const SKEW: std::ops::RangeInclusive<u8> = 0..=2;
 
-/// A setting outside the ranges of §3.3.
+/// A setting outside the ranges Twilio Verify accepts.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum TotpConfigError {
+    /// Not one of `sha1`, `sha256`, `sha512`.
     #[error("unknown algorithm {0:?}; expected sha1, sha256 or sha512")]
     UnknownAlgorithm(String),
+    /// Digits outside [`DIGITS`].
     #[error("code length {0} is outside 3-8 digits")]
     Digits(u8),
+    /// Time step outside [`STEP_SECONDS`].
     #[error("time step {0} s is outside 20-60 s")]
     Step(u32),
+    /// Skew outside [`SKEW`].
     #[error("skew {0} is outside 0-2 steps")]
     Skew(u8),
 }
@@ -116,6 +126,7 @@ impl Default for TotpConfig {
 }
 
 impl TotpConfig {
+    /// A config, or the first setting outside its range.
     pub fn new(
         algorithm: Algorithm,
         digits: u8,
@@ -139,15 +150,19 @@ impl TotpConfig {
         })
     }
 
+    /// The HMAC hash.
     pub fn algorithm(&self) -> Algorithm {
         self.algorithm
     }
+    /// Digits per code.
     pub fn digits(&self) -> u8 {
         self.digits
     }
+    /// Length of a time step, seconds.
     pub fn step_seconds(&self) -> u32 {
         self.step_seconds
     }
+    /// Steps accepted before and after the current one.
     pub fn skew(&self) -> u8 {
         self.skew
     }
@@ -167,11 +182,15 @@ pub const MAX_SECRET_LEN: usize = 128;
 
 /// A secret that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SecretError {
+    /// Not RFC 4648 Base32.
     #[error("the secret is not Base32 (RFC 4648 alphabet A-Z, 2-7)")]
     NotBase32,
+    /// Fewer than [`MIN_SECRET_LEN`] bytes (the number given).
     #[error("the secret has {0} bytes; at least 16 (128 bits) are required")]
     TooShort(usize),
+    /// More than [`MAX_SECRET_LEN`] bytes (the number given).
     #[error("the secret has {0} bytes; at most 128 are accepted")]
     TooLong(usize),
 }
@@ -188,6 +207,7 @@ impl TotpSecret {
         TotpSecret(bytes)
     }
 
+    /// A secret from raw bytes, [`MIN_SECRET_LEN`] to [`MAX_SECRET_LEN`] of them.
     pub fn from_bytes(bytes: &[u8]) -> Result<TotpSecret, SecretError> {
         if bytes.len() < MIN_SECRET_LEN {
             return Err(SecretError::TooShort(bytes.len()));
@@ -220,6 +240,7 @@ impl TotpSecret {
         BASE32_NOPAD.encode(&self.0)
     }
 
+    /// The raw secret bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
@@ -342,7 +363,7 @@ mod tests {
 
     #[test]
     fn base32_secrets_are_read_leniently_and_checked() {
-        // The Twilio quickstart's secret is the RFC test key "12345678901234567890" (§3.1).
+        // The Twilio quickstart's secret is the RFC test key "12345678901234567890".
         let s = TotpSecret::from_base32("gezd gnbv gy3t qojq gezd gnbv gy3t qojq").unwrap();
         assert_eq!(s.as_bytes(), b"12345678901234567890");
         assert_eq!(s.to_base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");

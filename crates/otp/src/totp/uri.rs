@@ -1,4 +1,5 @@
-//! The otpauth URI in Google's key-URI format (§3.3) and its QR code as SVG.
+//! The otpauth URI in Google's key-URI format (`otpauth://totp/issuer:account?secret=...`) and its
+//! QR code as SVG.
 //!
 //! `otpauth://totp/<issuer>:<account>?secret=<B32>&issuer=<issuer>&algorithm=SHA1&digits=6&period=30`
 //! with the label parts and the issuer percent-encoded (a space is `%20`).
@@ -13,15 +14,28 @@ pub const MAX_LABEL_CHARS: usize = 64;
 
 /// An issuer or account name that cannot go into the URI.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum LabelError {
+    /// The name is empty.
     #[error("the {part} is empty")]
-    Empty { part: &'static str },
+    Empty {
+        /// Which name: `issuer` or `account name`.
+        part: &'static str,
+    },
+    /// The name has more than [`MAX_LABEL_CHARS`] characters.
     #[error("the {part} has more than 64 characters")]
-    TooLong { part: &'static str },
+    TooLong {
+        /// Which name: `issuer` or `account name`.
+        part: &'static str,
+    },
+    /// The name holds a colon or a control character.
     #[error(
         "the {part} contains a colon or a control character, which authenticator apps cannot read"
     )]
-    ForbiddenCharacter { part: &'static str },
+    ForbiddenCharacter {
+        /// Which name: `issuer` or `account name`.
+        part: &'static str,
+    },
 }
 
 /// The two names an authenticator app shows: who issued the factor and for which account.
@@ -32,6 +46,8 @@ pub struct FactorLabel {
 }
 
 impl FactorLabel {
+    /// A label from an issuer and an account name, each 1-64 characters without colons or
+    /// control characters.
     pub fn new(issuer: &str, account: &str) -> Result<FactorLabel, LabelError> {
         Ok(FactorLabel {
             issuer: check_part("issuer", issuer)?,
@@ -39,10 +55,12 @@ impl FactorLabel {
         })
     }
 
+    /// Who issued the factor (the service's name).
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
 
+    /// The account the factor is for.
     pub fn account(&self) -> &str {
         &self.account
     }

@@ -11,8 +11,8 @@ use super::bookings::book_alone;
 use super::sealed_patterns::{open_row, PatternSealer, SEALED_COLUMNS};
 use super::{now_millis, Backend, Db};
 
-/// Where an enrolment is kept and what it is compared with (§1.6): device class, pattern type,
-/// text id (0 for type 0) and mobile typing position (0 when unknown).
+/// Where an enrolment is kept and what it is compared with (only patterns of one bucket match):
+/// device class, pattern type, text id (0 for type 0) and mobile typing position (0 when unknown).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Bucket {
     pub is_mobile: bool,
@@ -73,7 +73,7 @@ pub struct Enrolled {
     pub patterns: Arc<[Pattern]>,
 }
 
-/// Filters of `GET`/`DELETE /user` (§1.5.4–1.5.5); `None` means "any".
+/// Filters of `GET`/`DELETE /user` (pattern types, text id, device class); `None` means "any".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PatternFilter {
     pub kinds: Option<Vec<u8>>,

@@ -1,5 +1,5 @@
-//! The enrol/verify decision of §1.7, as a pure function of the endpoint, the bucket size and
-//! the tenant's settings.
+//! The enrol/verify decision (store the patterns, verify them, or both, by how many are
+//! enrolled), as a pure function of the endpoint, the bucket size and the tenant's settings.
 
 use crate::settings::TenantSettings;
 

@@ -1,5 +1,5 @@
 //! The bridge to the core matcher: stored patterns in, scores out, matcher refusals mapped to
-//! the API's codes (§1.11).
+//! the Authentication API's message codes.
 
 use keycadence_core::matcher::{self, MatchError, Quality};
 use keycadence_core::pattern::Pattern;
@@ -60,6 +60,8 @@ fn failure(error: &MatchError) -> MatchFailure {
         MatchError::NoProbe | MatchError::NotTyping | MatchError::NoKeystrokes => {
             ErrorCode::InvalidPattern
         }
+        // A refusal the matcher may add later: still a refusal, never a match.
+        _ => ErrorCode::InvalidPattern,
     })
 }
 

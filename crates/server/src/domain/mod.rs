@@ -53,7 +53,8 @@ pub async fn save(ctx: &Ctx<'_>, user: &str, tp: &str) -> Result<ApiResponse, Ap
     })
 }
 
-/// `POST /verify/{id}` and `POST /auto/{id}`: the decision of §1.7, then enrol, verify or both.
+/// `POST /verify/{id}` and `POST /auto/{id}`: the enrol/verify decision, then enrol, verify or
+/// both.
 pub async fn verify(
     ctx: &Ctx<'_>,
     endpoint: Endpoint,

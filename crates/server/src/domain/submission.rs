@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use crate::db::enrolments::{Bucket, NewPattern};
 use crate::error::ErrorCode;
 
-/// Mobile typing position for landscape orientation (§1.6).
+/// Mobile typing position reported for landscape orientation.
 pub const LANDSCAPE_POSITION: i64 = 6;
 
 #[derive(Clone, Debug)]
@@ -134,7 +134,7 @@ pub fn typing_position(pattern: &Pattern) -> i64 {
     }
 }
 
-/// The positions reported by `position_only` (ids 1–6 of §1.6 that could be detected).
+/// The positions reported by `position_only` (the typing positions 1–6 that could be detected).
 pub fn detected_positions(bucket: Bucket) -> Vec<u8> {
     if bucket.is_mobile && bucket.position > 0 {
         vec![bucket.position as u8]

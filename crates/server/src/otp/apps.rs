@@ -1,8 +1,8 @@
-//! Verify clients and applications (§2.1): a client has a `clientId` and a secret (which,
-//! with the `applicationId` as salt, derives the payload key); an application has its domain,
-//! its delivery gateways, its code settings and a reset-profile token. The client secret and
-//! the SMS gateway token are stored sealed under the at-rest key; the reset-profile token only
-//! as a SHA-256 (it is random and long, so a fast hash suffices).
+//! Verify clients and applications (the integrator's credentials): a client has a `clientId` and a
+//! secret (which, with the `applicationId` as salt, derives the payload key); an application has
+//! its domain, its delivery gateways, its code settings and a reset-profile token. The client
+//! secret and the SMS gateway token are stored sealed under the at-rest key; the reset-profile
+//! token only as a SHA-256 (it is random and long, so a fast hash suffices).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1,9 +1,10 @@
 //! One-time codes (issue 6) on top of the sans-IO `keycadence-otp` crate:
 //!
-//! * Verify 2FA (spec §2): `POST /otp/send`, `POST /otp/validate`, `POST /user/reset-profile`
-//!   ([`verify`]), with applications managed by `keycadence-server apps` ([`apps`], [`cli`])
-//!   and codes delivered by e-mail or SMS ([`delivery`]);
-//! * TOTP (spec §3): Twilio-shaped services, factors, challenges, plus backup codes ([`totp`]).
+//! * Verify 2FA (TypingDNA Verify's payload protocol and codes): `POST /otp/send`, `POST
+//!   /otp/validate`, `POST /user/reset-profile` ([`verify`]), with applications managed by
+//!   `keycadence-server apps` ([`apps`], [`cli`]) and codes delivered by e-mail or SMS
+//!   ([`delivery`]);
+//! * TOTP: Twilio-shaped services, factors, challenges, plus backup codes ([`totp`]).
 //!
 //! The crate decides; this module loads the state, calls the pure transition, delivers and
 //! persists what comes back (compare-and-swap on a version, see `db::otp`).

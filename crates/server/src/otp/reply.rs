@@ -1,5 +1,6 @@
 //! Answers of the Verify endpoints: `{"success", "status", "code", "message"}` plus `otp` or
-//! `limitedUntil`, and the one place where a failure becomes its §2.6 code.
+//! `limitedUntil`, and the one place where a failure becomes its Verify code (the table in
+//! `keycadence_otp::verify_code`).
 
 use std::time::Duration;
 
@@ -91,7 +92,7 @@ impl IntoResponse for VerifyReply {
     }
 }
 
-/// Why a Verify request did not get its normal answer. Each maps to one §2.6 code.
+/// Why a Verify request did not get its normal answer. Each maps to one Verify code.
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyFailure {
     #[error("the body is not a JSON object")]

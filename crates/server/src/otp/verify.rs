@@ -1,4 +1,4 @@
-//! The Verify 2FA endpoints (§2.5): `POST /otp/send`, `POST /otp/validate` and
+//! The Verify 2FA endpoints: `POST /otp/send`, `POST /otp/validate` and
 //! `POST /user/reset-profile`.
 //!
 //! A body is authentic iff its payload opens with the application's key: protocol 2.0 (AES-GCM,
@@ -353,6 +353,8 @@ pub async fn validate(
                 reply.with_limited_until(limited_until)
             }
             ValidateOutcome::Matched | ValidateOutcome::Invalid => reply,
+            // An outcome added later is not a match until this handler knows it.
+            _ => VerifyReply::new(VerifyCode::ErrorValidatingOtp),
         });
     }
     Err(VerifyFailure::Contended)
@@ -413,7 +415,7 @@ fn reset_answer(status: StatusCode, body: Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// `POST /user/reset-profile` (§2.5.4): forgets the user's code state in the application the
+/// `POST /user/reset-profile`: forgets the user's code state in the application the
 /// token belongs to (live code, failures, lock-out, send window).
 pub async fn reset_profile(
     State(state): State<AppState>,

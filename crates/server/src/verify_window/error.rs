@@ -1,6 +1,6 @@
-//! Every refusal of the window, and its one mapping: the documented Verify code (§2.6 of the
-//! server API), the HTTP status, and the window's message from the string table. The page the
-//! window reports to receives `{success: 0, error: <message>, code}`.
+//! Every refusal of the window, and its one mapping: the documented Verify code (the table in
+//! `keycadence_otp::verify_code`), the HTTP status, and the window's message from the string table.
+//! The page the window reports to receives `{success: 0, error: <message>, code}`.
 
 use axum::http::StatusCode;
 use keycadence_otp::{PayloadError, VerifyCode};

@@ -104,6 +104,8 @@ pub async fn redeem_backup_code(
             }
             BackupOutcome::Redeemed { .. } => true,
             BackupOutcome::Wrong | BackupOutcome::TooManyFailures { .. } => false,
+            // An outcome added later is not a redemption until this handler says so.
+            _ => false,
         };
         let swapped = state
             .db

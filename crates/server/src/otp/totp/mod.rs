@@ -1,8 +1,8 @@
-//! TOTP over HTTP (§3), shaped like Twilio Verify's v2 API (§3.3): services hold a tenant's
-//! issuer and factor defaults; an entity (`identity`) has factors and challenges; plus Clerk's
-//! backup codes (§3.4). Authentication is the Authentication API's HTTP Basic
-//! `apiKey:apiSecret`; a tenant sees only its own services. Bodies are form-encoded (or JSON)
-//! with Twilio's parameter names; answers are Twilio-shaped JSON.
+//! TOTP over HTTP, shaped like Twilio Verify's v2 API (its routes, fields and ranges): services
+//! hold a tenant's issuer and factor defaults; an entity (`identity`) has factors and challenges;
+//! plus Clerk's backup codes. Authentication is the Authentication API's HTTP Basic
+//! `apiKey:apiSecret`; a tenant sees only its own services. Bodies are form-encoded (or JSON) with
+//! Twilio's parameter names; answers are Twilio-shaped JSON.
 //!
 //! | route | does |
 //! |---|---|
