@@ -460,7 +460,7 @@ impl Reply {
             .unwrap_or_else(|| panic!("no code in {}", self.body))
     }
 
-    /// Asserts the §2.6 shape: `success`, `status` (= HTTP status), `code`, `message`.
+    /// Asserts the Verify answer shape: `success`, `status` (= HTTP status), `code`, `message`.
     pub fn expect(&self, code: i64, http: u16) -> &Reply {
         assert_eq!(self.code(), code, "{}", self.body);
         assert_eq!(self.status, http, "{}", self.body);

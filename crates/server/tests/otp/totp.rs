@@ -418,7 +418,7 @@ async fn imported_secrets_and_configurations_are_honoured() {
     }
     assert_eq!(answer.body["status"], "verified", "{}", answer.body);
 
-    // Outside the ranges of §3.3, or not a factor at all.
+    // Outside the ranges a service accepts (digits, time step, skew), or not a factor at all.
     for (name, value) in [
         ("Config.CodeLength", "9"),
         ("Config.CodeLength", "2"),
