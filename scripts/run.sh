@@ -10,7 +10,7 @@ bash scripts/bootstrap.sh
 
 npm run --silent build
 cargo build -q --release -p keycadence-server
-server=target/release/keycadence-server
+server=${CARGO_TARGET_DIR:-target}/release/keycadence-server
 export KEYCADENCE_DATABASE_URL="sqlite:data/keycadence.db"
 mkdir -p data
 
