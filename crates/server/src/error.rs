@@ -303,17 +303,22 @@ impl From<ErrorCode> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        let code = match &err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                ErrorCode::Unavailable
-            }
-            sqlx::Error::Database(db) if is_connection_lost(db.code().as_deref()) => {
-                ErrorCode::Unavailable
-            }
-            _ => ErrorCode::Internal,
-        };
         tracing::error!(error = %err, "database error");
-        ApiError::new(code)
+        ApiError::new(database_error_code(&err))
+    }
+}
+
+/// The answer to a request the database failed: 49 (a retry may succeed) while it cannot be
+/// reached or is restarting, 48 for anything else.
+pub fn database_error_code(err: &sqlx::Error) -> ErrorCode {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            ErrorCode::Unavailable
+        }
+        sqlx::Error::Database(db) if is_connection_lost(db.code().as_deref()) => {
+            ErrorCode::Unavailable
+        }
+        _ => ErrorCode::Internal,
     }
 }
 

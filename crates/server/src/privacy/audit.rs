@@ -21,7 +21,7 @@ use crate::auth::Tenant;
 use crate::call::ApiCall;
 use crate::db::audit::AuditEntry;
 use crate::db::{now_millis, Db};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::{database_error_code, ApiError, ErrorCode};
 use crate::response::ApiResponse;
 
 /// Records per transaction at most, and records waiting at most (callers then wait to queue).
@@ -59,8 +59,22 @@ impl Action {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("the audit record could not be written: {0}")]
-pub struct AuditError(String);
+#[error("the audit record could not be written: {message}")]
+pub struct AuditError {
+    message: String,
+    /// What the call answers instead: 49 while the database is away (a retry may succeed),
+    /// 48 otherwise.
+    pub code: ErrorCode,
+}
+
+impl AuditError {
+    fn writer_stopped() -> AuditError {
+        AuditError {
+            message: "the audit writer has stopped".into(),
+            code: ErrorCode::Unavailable,
+        }
+    }
+}
 
 struct Job {
     entry: AuditEntry,
@@ -119,10 +133,8 @@ impl Auditor {
         self.jobs
             .send(Job { entry, done })
             .await
-            .map_err(|_| AuditError("the audit writer has stopped".into()))?;
-        committed
-            .await
-            .map_err(|_| AuditError("the audit writer has stopped".into()))?
+            .map_err(|_| AuditError::writer_stopped())?;
+        committed.await.map_err(|_| AuditError::writer_stopped())?
     }
 }
 
@@ -137,7 +149,10 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<Job>) {
         for job in batch.drain(..) {
             let answer = match &written {
                 Ok(()) => Ok(()),
-                Err(err) => Err(AuditError(err.to_string())),
+                Err(err) => Err(AuditError {
+                    message: err.to_string(),
+                    code: database_error_code(err),
+                }),
             };
             // A caller that has gone away needs no answer.
             let _ = job.done.send(answer);
@@ -183,7 +198,7 @@ pub async fn audited(
         Ok(()) => result,
         Err(err) => {
             tracing::error!(error = %err, action = action.name(), "refusing a call that cannot be audited");
-            Err(ErrorCode::Internal.into())
+            Err(err.code.into())
         }
     }
 }

@@ -62,7 +62,7 @@ pub async fn export_user(
     );
     state.audit.record(entry).await.map_err(|err| {
         tracing::error!(error = %err, "refusing an export that cannot be audited");
-        ApiError::from(crate::error::ErrorCode::Internal)
+        ApiError::from(err.code)
     })?;
     Ok(done(json!({ "user": data })))
 }
