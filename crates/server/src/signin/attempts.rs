@@ -20,6 +20,24 @@ pub enum Submitted {
     Code(String),
 }
 
+impl Submitted {
+    /// The `pattern` or the `code` of a JSON body (a code may be a number); `None` when the body
+    /// has neither or both.
+    pub fn from_body(body: &serde_json::Map<String, serde_json::Value>) -> Option<Submitted> {
+        use serde_json::Value;
+        let text = |name| match body.get(name) {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        match (text("pattern"), text("code")) {
+            (Some(pattern), None) => Some(Submitted::Pattern(pattern)),
+            (None, Some(code)) => Some(Submitted::Code(code)),
+            _ => None,
+        }
+    }
+}
+
 /// A typing pattern checked for the sign-in: parsed, type 2, right device class.
 struct Probe {
     pattern: Pattern,

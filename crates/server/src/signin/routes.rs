@@ -241,19 +241,10 @@ pub async fn attempt(
         headers,
         body,
         |state, loaded, map, strategy| async move {
-            let text = |name| match map.get(name) {
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(Value::Number(n)) => Some(n.to_string()),
-                _ => None,
-            };
-            let submitted = match (text("pattern"), text("code")) {
-                (Some(pattern), None) => Submitted::Pattern(pattern),
-                (None, Some(code)) => Submitted::Code(code),
-                _ if strategy == Strategy::Typing => {
-                    return Err(SignInFailure::BadParameter("pattern"))
-                }
-                _ => return Err(SignInFailure::BadParameter("code")),
-            };
+            let submitted = Submitted::from_body(&map).ok_or(match strategy {
+                Strategy::Typing => SignInFailure::BadParameter("pattern"),
+                _ => SignInFailure::BadParameter("code"),
+            })?;
             super::attempt(&state, loaded, strategy, submitted).await
         },
     )

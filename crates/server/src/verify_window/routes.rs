@@ -12,9 +12,10 @@ use serde_json::Value;
 
 use super::error::WindowError;
 use super::page::{self, WINDOW_SCRIPT_PATH, WINDOW_STYLE_PATH};
-use super::service::{self, Audience, Given, OpenRequest};
+use super::service::{self, Audience, OpenRequest};
 use super::strings::{self, EN};
 use crate::app::AppState;
+use crate::signin::Submitted;
 
 /// Where the front-end script is served (a page written for TypingDNA's script works with
 /// this URL instead).
@@ -193,20 +194,9 @@ async fn attempt(
     let result = async {
         let token = bearer(&headers).ok_or(crate::signin::error::SignInFailure::TokenInvalid)?;
         let map = body_object(&body)?;
-        let text = |name| match map.get(name) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
-        let given = match (text("pattern"), text("code")) {
-            (Some(pattern), None) => Given::Pattern(pattern),
-            (None, Some(code)) => Given::Code(code),
-            _ => {
-                return Err(WindowError::SignIn(
-                    crate::signin::error::SignInFailure::BadParameter("pattern or code"),
-                ))
-            }
-        };
+        let given = Submitted::from_body(&map).ok_or(WindowError::SignIn(
+            crate::signin::error::SignInFailure::BadParameter("pattern or code"),
+        ))?;
         service::attempt(&state, &session, token, given).await
     }
     .await;

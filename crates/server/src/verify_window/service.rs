@@ -435,12 +435,6 @@ pub async fn next(
     ))
 }
 
-/// What the user gave.
-pub enum Given {
-    Pattern(String),
-    Code(String),
-}
-
 /// An attempt: a typed pattern or a code. A completed sign-in mints the Verify code the page
 /// receives (`{step: "done", otp}`); otherwise the next step, with `notice` saying why the
 /// attempt failed (`typing_not_matched`, `code_incorrect`).
@@ -448,26 +442,23 @@ pub async fn attempt(
     state: &AppState,
     session: &str,
     token: &str,
-    given: Given,
+    given: Submitted,
 ) -> WindowResult<Value> {
     let loaded = load(state, session, token).await?;
     let s = loaded.record.state.at(now());
-    let (strategy, submitted) = match given {
-        Given::Pattern(tp) => (Strategy::Typing, Submitted::Pattern(tp)),
-        Given::Code(code) => {
-            let strategy = s
-                .verification
-                .as_ref()
-                .map(|v| v.strategy)
-                .filter(|st| st.sends_code())
-                .or_else(|| s.codes_sent.first().map(|(st, _)| *st))
-                .ok_or(SignInError::NotPrepared)?;
-            (strategy, Submitted::Code(code))
-        }
+    let strategy = match &given {
+        Submitted::Pattern(_) => Strategy::Typing,
+        Submitted::Code(_) => s
+            .verification
+            .as_ref()
+            .map(|v| v.strategy)
+            .filter(|st| st.sends_code())
+            .or_else(|| s.codes_sent.first().map(|(st, _)| *st))
+            .ok_or(SignInError::NotPrepared)?,
     };
     let record = loaded.record.clone();
     let app = loaded.app.clone();
-    let view = signin::attempt(state, loaded, strategy, submitted).await?;
+    let view = signin::attempt(state, loaded, strategy, given).await?;
     match view["status"].as_str() {
         Some("complete") => {
             let otp = mint(state, &app, &record).await?;
