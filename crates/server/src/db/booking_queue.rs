@@ -156,18 +156,9 @@ mod tests {
     use sqlx::Row;
 
     use super::*;
+    use crate::db::bookings::tests::booking;
     use crate::db::bookings::{book_alone, ROWS_PER_STATEMENT};
     use crate::db::Db;
-
-    fn booking(user_id: i64, digests: &[&str], replay_protection: bool, cap: u32) -> Booking {
-        Booking {
-            user_id,
-            digests: digests.iter().map(|d| d.to_string()).collect(),
-            replay_protection,
-            daily_cap: cap,
-            record_use: false,
-        }
-    }
 
     async fn database(dir: &std::path::Path, name: &str) -> Db {
         let db = Db::connect(&format!("sqlite:{}", dir.join(name).display()), 2)

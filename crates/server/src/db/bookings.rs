@@ -300,10 +300,16 @@ pub(super) async fn book_alone(
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn booking(user_id: i64, digests: &[&str], replay_protection: bool, cap: u32) -> Booking {
+    /// A booking of `user_id`'s probes `digests` (the newest last), no use recorded.
+    pub(in crate::db) fn booking(
+        user_id: i64,
+        digests: &[&str],
+        replay_protection: bool,
+        cap: u32,
+    ) -> Booking {
         Booking {
             user_id,
             digests: digests.iter().map(|d| d.to_string()).collect(),
