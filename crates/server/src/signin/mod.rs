@@ -42,6 +42,7 @@ use keycadence_signin::{
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use crate::app::AppState;
 use crate::auth::Tenant;
@@ -396,17 +397,16 @@ impl Loaded {
     /// The request's token is this sign-in's (compared by its hash).
     pub fn check_token(&self, token: &str) -> SignInResult<()> {
         let presented = sha256_hex(token);
-        if subtle_eq(presented.as_bytes(), self.stored.token_hash.as_bytes()) {
+        if bool::from(
+            presented
+                .as_bytes()
+                .ct_eq(self.stored.token_hash.as_bytes()),
+        ) {
             Ok(())
         } else {
             Err(SignInFailure::TokenInvalid)
         }
     }
-}
-
-/// Equality of two hashes without an early exit.
-fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Stores the record if the row is unchanged since it was loaded.

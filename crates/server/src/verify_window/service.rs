@@ -15,6 +15,7 @@ use keycadence_otp::{
 use keycadence_signin::{Device, SignIn, SignInError, SignInStatus, Strategy, TextPurpose};
 use serde_json::{json, Value};
 use sha2::Sha256;
+use subtle::ConstantTimeEq;
 
 use super::error::WindowError;
 use crate::app::AppState;
@@ -281,13 +282,7 @@ async fn load(state: &AppState, session: &str, token: &str) -> WindowResult<Load
         .rsplit_once('.')
         .ok_or(signin::error::SignInFailure::TokenInvalid)?;
     let expected = window_proof(state, session);
-    let same = proof.len() == expected.len()
-        && proof
-            .bytes()
-            .zip(expected.bytes())
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if !same {
+    if !bool::from(proof.as_bytes().ct_eq(expected.as_bytes())) {
         return Err(signin::error::SignInFailure::TokenInvalid.into());
     }
     let loaded = signin::load_for_browser(state, session).await?;
