@@ -15,6 +15,7 @@ mod contention;
 pub mod db;
 pub mod domain;
 pub mod error;
+mod keyed_hash;
 pub mod limits;
 pub mod metrics;
 pub mod otp;

@@ -7,12 +7,11 @@
 
 use std::sync::Arc;
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use sqlx::Row;
 use zeroize::Zeroizing;
 
 use super::{now_millis, Db};
+use crate::keyed_hash::keyed_hex;
 
 /// Domain separation: the pepper keys other hashes too (Verify user keys, backup codes).
 const LABEL: &[u8] = b"keycadence-server/replay-digest/v1\0";
@@ -31,11 +30,7 @@ impl ReplayKey {
 
     /// The stored digest of a pattern whose SHA-256 is `sha256_hex` (lower-case hex).
     pub fn keyed(&self, sha256_hex: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
-            .expect("HMAC accepts keys of any length");
-        mac.update(LABEL);
-        mac.update(sha256_hex.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        keyed_hex(&self.0, &[LABEL, sha256_hex.as_bytes()])
     }
 }
 

@@ -23,15 +23,14 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use keycadence_otp::{
     BackupCodes, BackupConfigError, BackupHashCost, KeyCache, SecretSealer, UserIdentifier,
 };
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::config::ServeConfig;
 use crate::db::Db;
+use crate::keyed_hash::keyed_hex;
 use apps::AppCache;
 use delivery::{Delivery, DeliveryError};
 use settings::OtpKeyError;
@@ -152,13 +151,15 @@ impl OtpState {
     /// The key a user's code record is stored under: an HMAC of the application and the
     /// identifier, so stored rows name no e-mail address or phone number.
     pub fn user_key(&self, application_id: &str, user: &UserIdentifier) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.pepper)
-            .expect("HMAC accepts keys of any length");
-        mac.update(b"keycadence-server/verify-user/v1\0");
-        mac.update(application_id.as_bytes());
-        mac.update(b"\0");
-        mac.update(user.key().as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        keyed_hex(
+            &self.pepper,
+            &[
+                b"keycadence-server/verify-user/v1\0",
+                application_id.as_bytes(),
+                b"\0",
+                user.key().as_bytes(),
+            ],
+        )
     }
 
     /// Holds off other requests for the same user of the same application (and a few

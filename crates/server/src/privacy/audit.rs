@@ -10,9 +10,7 @@
 //! committed: a record that cannot be written fails the call (fail closed) instead of leaving
 //! an action off the record.
 
-use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
-use sha2::Sha256;
 use tokio::sync::{mpsc, oneshot};
 use zeroize::Zeroizing;
 
@@ -22,6 +20,7 @@ use crate::call::ApiCall;
 use crate::db::audit::AuditEntry;
 use crate::db::{now_millis, Db};
 use crate::error::{database_error_code, ApiError, ErrorCode};
+use crate::keyed_hash::keyed_hex;
 use crate::response::ApiResponse;
 
 /// Records per transaction at most, and records waiting at most (callers then wait to queue).
@@ -100,13 +99,15 @@ impl Auditor {
 
     /// The keyed hash naming `external_id` of `tenant_id` in the log.
     pub fn user_ref(&self, tenant_id: i64, external_id: &str) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.pepper)
-            .expect("HMAC accepts keys of any length");
-        mac.update(b"keycadence-server/audit-user/v1\0");
-        mac.update(tenant_id.to_string().as_bytes());
-        mac.update(b"\0");
-        mac.update(external_id.as_bytes());
-        hex::encode(mac.finalize().into_bytes())
+        keyed_hex(
+            &self.pepper,
+            &[
+                b"keycadence-server/audit-user/v1\0",
+                tenant_id.to_string().as_bytes(),
+                b"\0",
+                external_id.as_bytes(),
+            ],
+        )
     }
 
     /// A record of an action of `tenant`'s API key, about `user` when given, made now.

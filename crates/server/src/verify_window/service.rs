@@ -7,20 +7,19 @@
 //! from `POST /v1/sign_ins` cannot drive a window (and mint Verify codes): only sign-ins the
 //! window created can.
 
-use hmac::{Hmac, Mac};
 use keycadence_otp::payload::{self, AcceptPolicy, Flow, Purpose};
 use keycadence_otp::{
     CodeBinding, FreshnessPolicy, RequestedVersion, UnixMillis, UserIdentifier, VerifyPayload,
 };
 use keycadence_signin::{Device, SignIn, SignInError, SignInStatus, Strategy, TextPurpose};
 use serde_json::{json, Value};
-use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
 use super::error::WindowError;
 use crate::app::AppState;
 use crate::db::now_millis;
 use crate::db::payload_uses::PayloadUse;
+use crate::keyed_hash::keyed_hex;
 use crate::otp::apps::VerifyApp;
 use crate::signin::{self, CreateRequest, Loaded, Submitted};
 
@@ -122,16 +121,12 @@ pub fn page_origin(
     }
 }
 
-fn mac(state: &AppState) -> Hmac<Sha256> {
-    <Hmac<Sha256> as Mac>::new_from_slice(state.otp.pepper()).expect("HMAC takes any key length")
-}
-
 /// The window's half of a session token: a MAC of the sign-in id.
 fn window_proof(state: &AppState, session: &str) -> String {
-    let mut mac = mac(state);
-    mac.update(b"keycadence-server/verify-window/v1\0");
-    mac.update(session.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    keyed_hex(
+        state.otp.pepper(),
+        &[b"keycadence-server/verify-window/v1\0", session.as_bytes()],
+    )
 }
 
 /// The typing user of an e-mail address or phone number: a pseudonym, so enrolments name no
@@ -141,10 +136,14 @@ fn typing_user(state: &AppState, user: &UserIdentifier) -> String {
     match user {
         UserIdentifier::Id(id) => id.clone(),
         other => {
-            let mut mac = mac(state);
-            mac.update(b"keycadence-server/verify-window-user/v1\0");
-            mac.update(other.key().as_bytes());
-            format!("verify-{}", &hex::encode(mac.finalize().into_bytes())[..40])
+            let name = keyed_hex(
+                state.otp.pepper(),
+                &[
+                    b"keycadence-server/verify-window-user/v1\0",
+                    other.key().as_bytes(),
+                ],
+            );
+            format!("verify-{}", &name[..40])
         }
     }
 }
