@@ -94,6 +94,14 @@ pub struct SignInRecord {
     pub phone_code: OtpRecord,
 }
 
+/// A sign-in as it stands at `at`: what the services answer, shown by [`wire::view`].
+#[derive(Clone, Debug)]
+pub struct SignInSnapshot {
+    pub id: String,
+    pub record: SignInRecord,
+    pub at: UnixMillis,
+}
+
 /// What the back end asks for.
 pub struct CreateRequest {
     pub application_id: String,
@@ -156,15 +164,16 @@ fn can_sms(app: &VerifyApp) -> bool {
     app.sms_account().is_some() && !app.settings.disable_rot
 }
 
-/// `POST /v1/sign_ins`: the sign-in's view and the browser token (shown only here).
+/// `POST /v1/sign_ins`: the sign-in and the browser token (shown only here).
 pub async fn create(
     state: &AppState,
     tenant: &Tenant,
     request: CreateRequest,
-) -> SignInResult<(serde_json::Value, String)> {
+) -> SignInResult<(SignInSnapshot, String)> {
     let (id, record, token) =
         create_for(state, tenant.tenant_id, &tenant.settings, request).await?;
-    Ok((wire::view(&id, &record, now()), token))
+    let at = now();
+    Ok((SignInSnapshot { id, record, at }, token))
 }
 
 /// Creates a sign-in of `tenant_id`'s user (the application must be enabled for that tenant):
@@ -358,7 +367,7 @@ async fn verified_factors(
 }
 
 /// `GET /v1/sign_ins/{id}` for the tenant that created it.
-pub async fn read(state: &AppState, tenant: &Tenant, id: &str) -> SignInResult<serde_json::Value> {
+pub async fn read(state: &AppState, tenant: &Tenant, id: &str) -> SignInResult<SignInSnapshot> {
     let stored = state
         .db
         .find_sign_in(id)
@@ -366,7 +375,11 @@ pub async fn read(state: &AppState, tenant: &Tenant, id: &str) -> SignInResult<s
         .filter(|s| s.tenant_id == tenant.tenant_id)
         .ok_or(SignInFailure::NotFound)?;
     let record: SignInRecord = serde_json::from_str(&stored.record)?;
-    Ok(wire::view(&stored.id, &record, now()))
+    Ok(SignInSnapshot {
+        id: stored.id,
+        record,
+        at: now(),
+    })
 }
 
 /// A sign-in loaded for a browser request: its row, record and application.
@@ -394,6 +407,15 @@ pub async fn load_for_browser(state: &AppState, id: &str) -> SignInResult<Loaded
 }
 
 impl Loaded {
+    /// This sign-in with `record`, as it stands at `at`.
+    fn snapshot(self, record: SignInRecord, at: UnixMillis) -> SignInSnapshot {
+        SignInSnapshot {
+            id: self.stored.id,
+            record,
+            at,
+        }
+    }
+
     /// The request's token is this sign-in's (compared by its hash).
     pub fn check_token(&self, token: &str) -> SignInResult<()> {
         let presented = sha256_hex(token);
@@ -428,7 +450,7 @@ pub async fn prepare(
     state: &AppState,
     loaded: Loaded,
     strategy: Strategy,
-) -> SignInResult<serde_json::Value> {
+) -> SignInResult<SignInSnapshot> {
     let now = now();
     let mut record = loaded.record.clone();
     let prepared = match record.state.admit_prepare(now, strategy)? {
@@ -438,7 +460,7 @@ pub async fn prepare(
     };
     record.state = record.state.record_prepare(now, strategy, prepared)?;
     save(state, &loaded, &record).await?;
-    Ok(wire::view(&loaded.stored.id, &record, now))
+    Ok(loaded.snapshot(record, now))
 }
 
 /// A text nobody was given before, without the words of the user's recent texts.

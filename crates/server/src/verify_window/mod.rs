@@ -11,6 +11,7 @@
 //! | [`page`] | the HTML and its Content-Security-Policy |
 //! | [`error`] | every refusal, mapped once to a Verify code and a message |
 //! | [`strings`] | the window's texts, one table per language |
+//! | [`wire`] | the JSON of the window's steps |
 //!
 //! A window is a sign-in of the `crate::signin` domain, created for the tenant the application
 //! is bound to (`keycadence-server signin enable`) with the application's policy: first time
@@ -24,3 +25,4 @@ pub mod page;
 pub mod routes;
 pub mod service;
 pub mod strings;
+pub mod wire;

@@ -178,7 +178,8 @@ async fn next(
         let token = bearer(&headers).ok_or(crate::signin::error::SignInFailure::TokenInvalid)?;
         let map = body_object(&body)?;
         let want_code = map.get("want_code") == Some(&Value::Bool(true));
-        service::next(&state, &session, token, want_code).await
+        let next = service::next(&state, &session, token, want_code).await?;
+        Ok(super::wire::step(&next))
     }
     .await;
     json_answer(result)
@@ -197,7 +198,8 @@ async fn attempt(
         let given = Submitted::from_body(&map).ok_or(WindowError::SignIn(
             crate::signin::error::SignInFailure::BadParameter("pattern or code"),
         ))?;
-        service::attempt(&state, &session, token, given).await
+        let next = service::attempt(&state, &session, token, given).await?;
+        Ok(super::wire::step(&next))
     }
     .await;
     json_answer(result)

@@ -12,7 +12,6 @@ use keycadence_otp::{
     CodeBinding, FreshnessPolicy, RequestedVersion, UnixMillis, UserIdentifier, VerifyPayload,
 };
 use keycadence_signin::{Device, SignIn, SignInError, SignInStatus, Strategy, TextPurpose};
-use serde_json::{json, Value};
 use subtle::ConstantTimeEq;
 
 use super::error::WindowError;
@@ -21,7 +20,7 @@ use crate::db::now_millis;
 use crate::db::payload_uses::PayloadUse;
 use crate::keyed_hash::keyed_hex;
 use crate::otp::apps::VerifyApp;
-use crate::signin::{self, CreateRequest, Loaded, Submitted};
+use crate::signin::{self, CreateRequest, Loaded, SignInSnapshot, Submitted};
 
 pub type WindowResult<T> = Result<T, WindowError>;
 
@@ -302,7 +301,7 @@ fn code_alive(s: &SignIn, strategy: Strategy, now: UnixMillis) -> bool {
 
 /// The window's next move for a sign-in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Decision {
+pub enum Decision {
     Prepare(Strategy),
     Type,
     EnterCode,
@@ -364,42 +363,18 @@ fn decide(s: &SignIn, now: UnixMillis, want_code: bool) -> Result<Decision, Sign
     })
 }
 
-/// The step the window shows, from the sign-in's view.
-fn step_view(view: &Value, decision: Decision, device: Device) -> Value {
-    let verification = &view["second_factor_verification"];
-    let enrolment = &view["typing_enrolment"];
-    match decision {
-        Decision::Type => json!({
-            "step": "type",
-            "purpose": verification["purpose"],
-            "text": verification["text"],
-            "enrolment": enrolment,
-            "can_use_code": enrolment.is_null()
-                && view["supported_second_factors"].as_array().is_some_and(|all| {
-                    all.iter().any(|f| f["strategy"] != "typing")
-                }),
-        }),
-        _ => {
-            // The code's address: the strategy being verified, else (enrolment, where the
-            // texts came last) the first code strategy on offer.
-            let strategy = verification["strategy"].as_str().unwrap_or_default();
-            let factors = view["supported_second_factors"].as_array();
-            let to = factors
-                .and_then(|all| {
-                    all.iter()
-                        .find(|f| f["strategy"] == strategy && !f["safe_identifier"].is_null())
-                        .or_else(|| all.iter().find(|f| !f["safe_identifier"].is_null()))
-                })
-                .map(|f| f["safe_identifier"].clone())
-                .unwrap_or(Value::Null);
-            json!({
-                "step": "code",
-                "to": to,
-                "enrolment": !enrolment.is_null(),
-                "mobile": device == Device::Mobile,
-            })
-        }
-    }
+/// What the window shows next.
+#[derive(Clone, Debug)]
+pub enum WindowStep {
+    /// A text to type or a code to enter. After an attempt, `attempt` holds why it failed
+    /// (`None` when the step follows no attempt).
+    Show {
+        sign_in: SignInSnapshot,
+        decision: Decision,
+        attempt: Option<Option<SignInError>>,
+    },
+    /// The sign-in completed: the Verify code the page receives.
+    Done { otp: String },
 }
 
 /// The window's next step, preparing what it needs (a code sent, a text issued).
@@ -408,7 +383,7 @@ pub async fn next(
     session: &str,
     token: &str,
     want_code: bool,
-) -> WindowResult<Value> {
+) -> WindowResult<WindowStep> {
     // At most: send the code, issue a text, show it.
     for _ in 0..3 {
         let loaded = load(state, session, token).await?;
@@ -419,8 +394,15 @@ pub async fn next(
                 signin::prepare(state, loaded, strategy).await?;
             }
             shown => {
-                let view = signin::wire::view(session, &loaded.record, now);
-                return Ok(step_view(&view, shown, s.device));
+                return Ok(WindowStep::Show {
+                    sign_in: SignInSnapshot {
+                        id: session.to_string(),
+                        record: loaded.record,
+                        at: now,
+                    },
+                    decision: shown,
+                    attempt: None,
+                });
             }
         }
     }
@@ -430,14 +412,13 @@ pub async fn next(
 }
 
 /// An attempt: a typed pattern or a code. A completed sign-in mints the Verify code the page
-/// receives (`{step: "done", otp}`); otherwise the next step, with `notice` saying why the
-/// attempt failed (`typing_not_matched`, `code_incorrect`).
+/// receives; otherwise the next step, with `notice` saying why the attempt failed.
 pub async fn attempt(
     state: &AppState,
     session: &str,
     token: &str,
     given: Submitted,
-) -> WindowResult<Value> {
+) -> WindowResult<WindowStep> {
     let loaded = load(state, session, token).await?;
     let s = loaded.record.state.at(now());
     let strategy = match &given {
@@ -452,17 +433,25 @@ pub async fn attempt(
     };
     let record = loaded.record.clone();
     let app = loaded.app.clone();
-    let view = signin::attempt(state, loaded, strategy, given).await?;
-    match view["status"].as_str() {
-        Some("complete") => {
+    let attempted = signin::attempt(state, loaded, strategy, given).await?;
+    let after = attempted.record.state.at(attempted.at);
+    match after.status {
+        SignInStatus::Complete => {
             let otp = mint(state, &app, &record).await?;
-            Ok(json!({"step": "done", "otp": otp}))
+            Ok(WindowStep::Done { otp })
         }
-        Some("needs_second_factor") => {
-            let notice = view["second_factor_verification"]["error"]["code"].clone();
-            let mut next = next(state, session, token, false).await?;
-            next["notice"] = notice;
-            Ok(next)
+        SignInStatus::NeedsSecondFactor => {
+            let failed = after.verification.and_then(|v| v.error);
+            match next(state, session, token, false).await? {
+                WindowStep::Show {
+                    sign_in, decision, ..
+                } => Ok(WindowStep::Show {
+                    sign_in,
+                    decision,
+                    attempt: Some(failed),
+                }),
+                done => Ok(done),
+            }
         }
         _ => Err(SignInError::Failed.into()),
     }
