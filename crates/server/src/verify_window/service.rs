@@ -369,7 +369,7 @@ pub enum WindowStep {
     /// A text to type or a code to enter. After an attempt, `attempt` holds why it failed
     /// (`None` when the step follows no attempt).
     Show {
-        sign_in: SignInSnapshot,
+        sign_in: Box<SignInSnapshot>,
         decision: Decision,
         attempt: Option<Option<SignInError>>,
     },
@@ -395,11 +395,11 @@ pub async fn next(
             }
             shown => {
                 return Ok(WindowStep::Show {
-                    sign_in: SignInSnapshot {
+                    sign_in: Box::new(SignInSnapshot {
                         id: session.to_string(),
                         record: loaded.record,
                         at: now,
-                    },
+                    }),
                     decision: shown,
                     attempt: None,
                 });
