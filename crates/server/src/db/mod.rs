@@ -322,12 +322,8 @@ fn migrator(backend: Backend) -> Migrator {
     }
 }
 
-pub fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+/// The system clock's reading (the server's services read [`crate::clock::Clock`]).
+pub use crate::clock::now_millis;
 
 #[cfg(test)]
 mod tests {

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use keycadence_otp::payload;
 use keycadence_otp::PayloadError;
 use keycadence_otp::{
-    code_from_json, CodeBinding, OtpRecord, RequestedVersion, SendRefused, UnixMillis,
-    UserIdentifier, ValidateOutcome, VerifyPayload,
+    code_from_json, CodeBinding, OtpRecord, RequestedVersion, SendRefused, UserIdentifier,
+    ValidateOutcome, VerifyPayload,
 };
 use serde_json::{Map, Value};
 
@@ -22,7 +22,6 @@ use super::delivery::Email;
 use super::reply::VerifyFailure;
 use crate::app::AppState;
 use crate::contention::{self, SWAP_ATTEMPTS};
-use crate::db::now_millis;
 use crate::db::payload_uses::{PayloadUse, UseAndSwap};
 
 /// A request whose payload opened: the application, the user, the rest of the body and the
@@ -39,10 +38,6 @@ impl OpenedRequest {
     fn binding(&self) -> CodeBinding {
         CodeBinding::new(&self.app.application_id, &self.user)
     }
-}
-
-fn now() -> UnixMillis {
-    UnixMillis(u64::try_from(now_millis()).unwrap_or(0))
 }
 
 fn text_field<'a>(
@@ -84,6 +79,7 @@ async fn open_request(state: &AppState, bytes: &[u8]) -> Result<OpenedRequest, V
     // A legacy key-cache miss derives a key (PBKDF2 or scrypt: milliseconds of CPU): off the
     // async workers.
     let accepted = {
+        let now = state.clock.now();
         let state = state.otp.clone();
         let app = app.clone();
         tokio::task::spawn_blocking(move || {
@@ -94,7 +90,7 @@ async fn open_request(state: &AppState, bytes: &[u8]) -> Result<OpenedRequest, V
                 &sealed,
                 version,
                 &policy,
-                now(),
+                now,
             )
         })
         .await??
@@ -231,14 +227,15 @@ pub async fn send(
     for attempt in 0..SWAP_ATTEMPTS {
         contention::before_attempt(attempt).await;
         let (record, version) = load_record(state, &request).await?;
-        let issued =
-            match app
-                .codes
-                .issue(&record, &request.binding(), now(), &mut rand::rngs::OsRng)
-            {
-                Ok(issued) => issued,
-                Err(refused) => return Ok(SendOutcome::Refused(refused)),
-            };
+        let issued = match app.codes.issue(
+            &record,
+            &request.binding(),
+            state.clock.now(),
+            &mut rand::rngs::OsRng,
+        ) {
+            Ok(issued) => issued,
+            Err(refused) => return Ok(SendOutcome::Refused(refused)),
+        };
         let json = serde_json::to_string(&issued.next)?;
         if state
             .db
@@ -293,9 +290,9 @@ pub async fn validate(
     for attempt in 0..SWAP_ATTEMPTS {
         contention::before_attempt(attempt).await;
         let (record, version) = load_record(state, &request).await?;
-        let checked = app
-            .codes
-            .validate(&record, &request.binding(), &submitted, now());
+        let checked =
+            app.codes
+                .validate(&record, &request.binding(), &submitted, state.clock.now());
         let json = (checked.next != record)
             .then(|| serde_json::to_string(&checked.next))
             .transpose()?;

@@ -7,7 +7,7 @@ use keycadence_signin::{Attempt, AttemptResult, AttemptStep, Device, Strategy};
 use super::codes::check_code;
 use super::error::SignInFailure;
 use super::{
-    now, quality, save, sha256_hex, typing, Loaded, SignInRecord, SignInResult, SignInSnapshot,
+    quality, save, sha256_hex, typing, Loaded, SignInRecord, SignInResult, SignInSnapshot,
     MAX_CODE_CHARS,
 };
 use crate::app::AppState;
@@ -76,7 +76,7 @@ pub async fn attempt(
     strategy: Strategy,
     submitted: Submitted,
 ) -> SignInResult<SignInSnapshot> {
-    let now = now();
+    let now = state.clock.now();
     let mut record = loaded.record.clone();
     let tenant_id = loaded.stored.tenant_id;
     let settings = state

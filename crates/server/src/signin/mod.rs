@@ -47,7 +47,6 @@ use subtle::ConstantTimeEq;
 use crate::app::AppState;
 use crate::auth::Tenant;
 use crate::db::enrolments::Booking;
-use crate::db::now_millis;
 use crate::domain::{matching, submission};
 use crate::otp::apps::VerifyApp;
 use crate::settings::TenantSettings;
@@ -116,10 +115,6 @@ pub struct CreateRequest {
     pub first_factor_pattern: Option<String>,
 }
 
-fn now() -> UnixMillis {
-    UnixMillis(u64::try_from(now_millis()).unwrap_or(0))
-}
-
 fn random_hex(bytes: usize) -> String {
     let mut raw = vec![0u8; bytes];
     rand::rngs::OsRng.fill_bytes(&mut raw);
@@ -172,7 +167,7 @@ pub async fn create(
 ) -> SignInResult<(SignInSnapshot, String)> {
     let (id, record, token) =
         create_for(state, tenant.tenant_id, &tenant.settings, request).await?;
-    let at = now();
+    let at = state.clock.now();
     Ok((SignInSnapshot { id, record, at }, token))
 }
 
@@ -261,7 +256,7 @@ pub async fn create_for(
         }
         _ => FirstFactorTyping::NotGiven,
     };
-    let now = now();
+    let now = state.clock.now();
     let signin = SignIn::create(&policy, request.device, factors, first_factor, now)?;
     let id = format!("sia_{}", random_hex(16));
     let token = random_hex(32);
@@ -378,7 +373,7 @@ pub async fn read(state: &AppState, tenant: &Tenant, id: &str) -> SignInResult<S
     Ok(SignInSnapshot {
         id: stored.id,
         record,
-        at: now(),
+        at: state.clock.now(),
     })
 }
 
@@ -451,7 +446,7 @@ pub async fn prepare(
     loaded: Loaded,
     strategy: Strategy,
 ) -> SignInResult<SignInSnapshot> {
-    let now = now();
+    let now = state.clock.now();
     let mut record = loaded.record.clone();
     let prepared = match record.state.admit_prepare(now, strategy)? {
         PrepareStep::Text(_) => new_text(state, &loaded).await?,

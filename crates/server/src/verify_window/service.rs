@@ -16,17 +16,12 @@ use subtle::ConstantTimeEq;
 
 use super::error::WindowError;
 use crate::app::AppState;
-use crate::db::now_millis;
 use crate::db::payload_uses::PayloadUse;
 use crate::keyed_hash::keyed_hex;
 use crate::otp::apps::VerifyApp;
 use crate::signin::{self, CreateRequest, Loaded, SignInSnapshot, Submitted};
 
 pub type WindowResult<T> = Result<T, WindowError>;
-
-fn now() -> UnixMillis {
-    UnixMillis(u64::try_from(now_millis()).unwrap_or(0))
-}
 
 /// What opening the window was given (form fields or query parameters, and headers).
 #[derive(Debug, Default)]
@@ -205,6 +200,7 @@ pub async fn open(
     let accepted = {
         let otp = state.otp.clone();
         let app = app.clone();
+        let now = state.clock.now();
         tokio::task::spawn_blocking(move || {
             payload::open_for(
                 &otp.payload_keys,
@@ -213,7 +209,7 @@ pub async fn open(
                 &sealed,
                 RequestedVersion::Unstated,
                 &policy,
-                now(),
+                now,
             )
         })
         .await??
@@ -387,7 +383,7 @@ pub async fn next(
     // At most: send the code, issue a text, show it.
     for _ in 0..3 {
         let loaded = load(state, session, token).await?;
-        let now = now();
+        let now = state.clock.now();
         let s = loaded.record.state.at(now);
         match decide(&s, now, want_code)? {
             Decision::Prepare(strategy) => {
@@ -420,7 +416,7 @@ pub async fn attempt(
     given: Submitted,
 ) -> WindowResult<WindowStep> {
     let loaded = load(state, session, token).await?;
-    let s = loaded.record.state.at(now());
+    let s = loaded.record.state.at(state.clock.now());
     let strategy = match &given {
         Submitted::Pattern(_) => Strategy::Typing,
         Submitted::Code(_) => s
@@ -487,7 +483,7 @@ async fn mint(
     };
     let issued = app
         .codes
-        .issue(&unsent, &binding, now(), &mut rand::rngs::OsRng)
+        .issue(&unsent, &binding, state.clock.now(), &mut rand::rngs::OsRng)
         .map_err(|_| WindowError::TooManyCodes)?;
     let next = keycadence_otp::OtpRecord {
         sends: current.sends,

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::services::Service;
 use super::{
-    backup_code_policy, check_identity, created, now, ok, required, TotpCall, TotpError, TotpResult,
+    backup_code_policy, check_identity, created, ok, required, TotpCall, TotpError, TotpResult,
 };
 use crate::app::AppState;
 use crate::contention::{self, SWAP_ATTEMPTS};
@@ -86,9 +86,10 @@ pub async fn redeem_backup_code(
         let set: BackupCodeSet = serde_json::from_str(&stored.json)?;
         let redemption = {
             let (otp, set, code) = (Arc::clone(&state.otp), set.clone(), code.clone());
+            let now = state.clock.now();
             tokio::task::spawn_blocking(move || {
                 otp.backup_codes
-                    .redeem(&set, &code, &backup_code_policy(), now())
+                    .redeem(&set, &code, &backup_code_policy(), now)
             })
             .await?
         };
