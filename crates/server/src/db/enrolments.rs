@@ -148,7 +148,7 @@ impl Db {
             .bind(external_id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| r.try_get(0)).transpose()
+        row.map(|r| r.try_get("id")).transpose()
     }
 
     /// The user and the newest `limit` patterns of their bucket; `None` for an unknown user.
@@ -177,8 +177,8 @@ impl Db {
         let Some(row) = row else {
             return Ok(None);
         };
-        let user_id: i64 = row.try_get(0)?;
-        let ids = parse_id_list(row.try_get::<Option<String>, _>(1)?.as_deref())?;
+        let user_id: i64 = row.try_get("id")?;
+        let ids = parse_id_list(row.try_get::<Option<String>, _>("bucket_ids")?.as_deref())?;
         if let Some(patterns) = self.bucket_cache.get(user_id, bucket, &ids) {
             return Ok(Some(Enrolled { user_id, patterns }));
         }
@@ -247,14 +247,14 @@ impl Db {
         bucket: Bucket,
     ) -> Result<u64, sqlx::Error> {
         let count: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM patterns WHERE user_id = $1 AND is_mobile = 1 AND kind = $2 AND text_id = $3",
+            "SELECT COUNT(*) AS n FROM patterns WHERE user_id = $1 AND is_mobile = 1 AND kind = $2 AND text_id = $3",
         )
         .bind(user_id)
         .bind(bucket.kind)
         .bind(bucket.text_id)
         .fetch_one(self.pool())
         .await?
-        .try_get(0)?;
+        .try_get("n")?;
         Ok(count as u64)
     }
 
@@ -291,14 +291,15 @@ impl Db {
             .fetch_optional(&mut *w.tx)
             .await?;
         let user_id: i64 = match existing {
-            Some(row) => row.try_get(0)?,
+            Some(row) => row.try_get("id")?,
             None => {
                 if max_users > 0 {
-                    let users: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE tenant_id = $1")
-                        .bind(tenant_id)
-                        .fetch_one(&mut *w.tx)
-                        .await?
-                        .try_get(0)?;
+                    let users: i64 =
+                        sqlx::query("SELECT COUNT(*) AS n FROM users WHERE tenant_id = $1")
+                            .bind(tenant_id)
+                            .fetch_one(&mut *w.tx)
+                            .await?
+                            .try_get("n")?;
                     if users as u64 >= max_users {
                         w.rollback().await?;
                         return Ok(EnrolOutcome::UserLimitReached);
@@ -319,7 +320,7 @@ impl Db {
                     .bind(external_id)
                     .fetch_one(&mut *w.tx)
                     .await?
-                    .try_get(0)?
+                    .try_get("id")?
             }
         };
         sqlx::query("UPDATE users SET last_used_at = $1 WHERE id = $2")
@@ -371,13 +372,13 @@ impl Db {
             .execute(&mut *w.tx)
             .await?;
         let count: i64 = sqlx::query(&format!(
-            "SELECT COUNT(*) FROM patterns WHERE {BUCKET_WHERE}"
+            "SELECT COUNT(*) AS n FROM patterns WHERE {BUCKET_WHERE}"
         ))
         .bind(user_id)
         .bind_bucket(bucket)
         .fetch_one(&mut *w.tx)
         .await?
-        .try_get(0)?;
+        .try_get("n")?;
         w.commit().await?;
         Ok(EnrolOutcome::Stored {
             bucket_count: count as u64,
@@ -415,7 +416,7 @@ impl Db {
         filter: &PatternFilter,
     ) -> Result<PatternCounts, sqlx::Error> {
         let sql = format!(
-            "SELECT is_mobile, COUNT(*) FROM patterns WHERE user_id = $1{} GROUP BY is_mobile",
+            "SELECT is_mobile, COUNT(*) AS n FROM patterns WHERE user_id = $1{} GROUP BY is_mobile",
             filter.conditions()
         );
         let mut query = sqlx::query(&sql).bind(user_id);
@@ -424,8 +425,8 @@ impl Db {
         }
         let mut counts = PatternCounts::default();
         for row in query.fetch_all(self.pool()).await? {
-            let mobile: i64 = row.try_get(0)?;
-            let n: i64 = row.try_get(1)?;
+            let mobile: i64 = row.try_get("is_mobile")?;
+            let n: i64 = row.try_get("n")?;
             if mobile != 0 {
                 counts.mobile = n as u64;
             } else {
@@ -507,11 +508,11 @@ impl Db {
 /// (NULL when the bucket is empty): one row, one round trip.
 const USER_AND_BUCKET_IDS_SQLITE: &str = "SELECT u.id, (SELECT group_concat(b.id) FROM \
      (SELECT id FROM patterns WHERE user_id = u.id AND is_mobile = $3 AND kind = $4 \
-     AND text_id = $5 AND position = $6 ORDER BY id DESC LIMIT $7) b) \
+     AND text_id = $5 AND position = $6 ORDER BY id DESC LIMIT $7) b) AS bucket_ids \
      FROM users u WHERE u.tenant_id = $1 AND u.external_id = $2";
 const USER_AND_BUCKET_IDS_POSTGRES: &str = "SELECT u.id, (SELECT string_agg(b.id::text, ',') FROM \
      (SELECT id FROM patterns WHERE user_id = u.id AND is_mobile = $3 AND kind = $4 \
-     AND text_id = $5 AND position = $6 ORDER BY id DESC LIMIT $7) b) \
+     AND text_id = $5 AND position = $6 ORDER BY id DESC LIMIT $7) b) AS bucket_ids \
      FROM users u WHERE u.tenant_id = $1 AND u.external_id = $2";
 
 /// Stored patterns read newest first, opened, parsed and put oldest first.

@@ -76,7 +76,8 @@ impl Db {
             .fetch_all(&mut *w.tx)
             .await?;
         for row in &digests {
-            let (user_id, digest): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+            let (user_id, digest): (i64, String) =
+                (row.try_get("user_id")?, row.try_get("digest")?);
             sqlx::query(
                 "UPDATE pattern_digests SET digest = $1 WHERE user_id = $2 AND digest = $3",
             )
@@ -91,7 +92,7 @@ impl Db {
             .fetch_all(&mut *w.tx)
             .await?;
         for row in &patterns {
-            let (id, digest): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+            let (id, digest): (i64, String) = (row.try_get("id")?, row.try_get("digest")?);
             sqlx::query("UPDATE patterns SET digest = $1 WHERE id = $2")
                 .bind(self.keyed_digest(&digest)?)
                 .bind(id)
