@@ -6,6 +6,7 @@ pub mod audit;
 pub mod booking_queue;
 mod bookings;
 pub mod bucket_cache;
+pub mod enrolled_patterns;
 pub mod enrolments;
 pub mod keys;
 pub mod otp;
