@@ -12,6 +12,7 @@
 pub mod apps;
 pub mod delivery;
 pub mod floods;
+pub mod keys;
 pub mod reply;
 pub mod routes;
 pub mod settings;
@@ -34,7 +35,7 @@ use crate::db::Db;
 use crate::keyed_hash::keyed_hex;
 use apps::AppCache;
 use delivery::{Delivery, DeliveryError};
-use settings::OtpKeyError;
+use keys::OtpKeyError;
 
 /// Payload keys kept per active application beyond the two (PBKDF2, scrypt) each may use:
 /// room for applications created while the server runs.
