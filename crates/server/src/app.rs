@@ -74,7 +74,12 @@ impl AppState {
         let db = db
             .with_pattern_sealer(PatternSealer::new(otp.sealer.clone()))
             .with_replay_key(ReplayKey::new(otp.pepper()));
-        if let Some(keyed) = db.key_replay_digests().await.map_err(DbError::from)? {
+        let clock = Clock::system();
+        if let Some(keyed) = db
+            .key_replay_digests(clock.now_millis())
+            .await
+            .map_err(DbError::from)?
+        {
             tracing::info!(
                 digests = keyed,
                 "keyed the replay digests stored unkeyed before this version"
@@ -112,7 +117,7 @@ impl AppState {
             concurrency: Arc::default(),
             otp: Arc::new(otp),
             audit,
-            clock: Clock::system(),
+            clock,
         })
     }
 }

@@ -270,15 +270,18 @@ pub async fn create_for(
     };
     state
         .db
-        .insert_sign_in(&NewSignIn {
-            id: &id,
-            tenant_id,
-            app_ref: app.app_ref,
-            user_id: &record.user_id,
-            token_hash: &sha256_hex(&token),
-            record: &serde_json::to_string(&record)?,
-            expire_at: i64::try_from(record.state.expire_at.0).unwrap_or(i64::MAX),
-        })
+        .insert_sign_in(
+            &NewSignIn {
+                id: &id,
+                tenant_id,
+                app_ref: app.app_ref,
+                user_id: &record.user_id,
+                token_hash: &sha256_hex(&token),
+                record: &serde_json::to_string(&record)?,
+                expire_at: i64::try_from(record.state.expire_at.0).unwrap_or(i64::MAX),
+            },
+            i64::try_from(now.0).unwrap_or(i64::MAX),
+        )
         .await?;
     Ok((id, record, token))
 }

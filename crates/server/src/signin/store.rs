@@ -47,6 +47,7 @@ impl Db {
         app_ref: i64,
         tenant_id: i64,
         policy: &str,
+        now: i64,
     ) -> Result<(), sqlx::Error> {
         let mut w = self.begin_write().await?;
         sqlx::query(
@@ -58,7 +59,7 @@ impl Db {
         .bind(app_ref)
         .bind(tenant_id)
         .bind(policy)
-        .bind(now_millis())
+        .bind(now)
         .execute(&mut *w.tx)
         .await?;
         w.commit().await
@@ -116,8 +117,7 @@ impl Db {
     }
 
     /// Stores a new sign-in.
-    pub async fn insert_sign_in(&self, new: &NewSignIn<'_>) -> Result<(), sqlx::Error> {
-        let now = now_millis();
+    pub async fn insert_sign_in(&self, new: &NewSignIn<'_>, now: i64) -> Result<(), sqlx::Error> {
         let record = self.pattern_sealer()?.seal_sign_in(new.id, new.record);
         let mut w = self.begin_write().await?;
         sqlx::query(

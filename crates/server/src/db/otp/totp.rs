@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::Versioned;
-use crate::db::{now_millis, Db};
+use crate::db::Db;
 
 #[derive(Clone, Debug)]
 pub struct StoredService {
@@ -67,8 +67,8 @@ impl Db {
         sid: &str,
         friendly_name: &str,
         config: &str,
+        now: i64,
     ) -> Result<StoredService, sqlx::Error> {
-        let now = now_millis();
         let mut w = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO totp_services (tenant_id, sid, friendly_name, config, created_at, updated_at) \
@@ -123,8 +123,8 @@ impl Db {
         sid: &str,
         friendly_name: &str,
         state: &str,
+        now: i64,
     ) -> Result<StoredFactor, sqlx::Error> {
-        let now = now_millis();
         let mut w = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO totp_factors (service_ref, identity, sid, friendly_name, state, version, \
@@ -191,6 +191,7 @@ impl Db {
         expected_version: i64,
         state: &str,
         friendly_name: Option<&str>,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut w = self.begin_write().await?;
         let swapped = swap_factor(
@@ -199,6 +200,7 @@ impl Db {
             expected_version,
             state,
             friendly_name,
+            now,
         )
         .await?;
         w.commit().await?;
@@ -231,10 +233,19 @@ impl Db {
         factor_state: &str,
         sid: &str,
         state: &str,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
-        let now = now_millis();
         let mut w = self.begin_write().await?;
-        if !swap_factor(&mut w.tx, factor_ref, expected_version, factor_state, None).await? {
+        if !swap_factor(
+            &mut w.tx,
+            factor_ref,
+            expected_version,
+            factor_state,
+            None,
+            now,
+        )
+        .await?
+        {
             w.rollback().await?;
             return Ok(false);
         }
@@ -293,10 +304,20 @@ impl Db {
         expected_version: i64,
         state: &str,
         factor: Option<(i64, i64, &str)>,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut w = self.begin_write().await?;
         if let Some((factor_ref, factor_version, factor_state)) = factor {
-            if !swap_factor(&mut w.tx, factor_ref, factor_version, factor_state, None).await? {
+            if !swap_factor(
+                &mut w.tx,
+                factor_ref,
+                factor_version,
+                factor_state,
+                None,
+                now,
+            )
+            .await?
+            {
                 w.rollback().await?;
                 return Ok(false);
             }
@@ -306,7 +327,7 @@ impl Db {
              WHERE id = $3 AND version = $4",
         )
         .bind(state)
-        .bind(now_millis())
+        .bind(now)
         .bind(challenge_ref)
         .bind(expected_version)
         .execute(&mut *w.tx)
@@ -326,6 +347,7 @@ async fn swap_factor(
     expected_version: i64,
     state: &str,
     friendly_name: Option<&str>,
+    now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE totp_factors SET state = $1, friendly_name = COALESCE($2, friendly_name), \
@@ -333,7 +355,7 @@ async fn swap_factor(
     )
     .bind(state)
     .bind(friendly_name)
-    .bind(now_millis())
+    .bind(now)
     .bind(factor_ref)
     .bind(expected_version)
     .execute(&mut **tx)

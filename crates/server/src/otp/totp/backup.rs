@@ -37,6 +37,7 @@ pub async fn create_backup_codes(
             service.stored.service_ref,
             &identity,
             &serde_json::to_string(&new.set)?,
+            state.clock.now_millis(),
         )
         .await?;
     let codes: Vec<String> = new.codes.iter().map(|c| c.display()).collect();

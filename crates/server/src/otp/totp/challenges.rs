@@ -87,6 +87,7 @@ async fn refuse_locked(
                 factor.stored.state.version,
                 &serde_json::to_string(next)?,
                 None,
+                state.clock.now_millis(),
             )
             .await?;
         if !swapped {
@@ -132,6 +133,7 @@ pub async fn create_challenge(
                 &serde_json::to_string(&answer.factor)?,
                 &sid,
                 &serde_json::to_string(&answer.challenge)?,
+                state.clock.now_millis(),
             )
             .await?;
         if inserted {
@@ -195,6 +197,7 @@ pub async fn fetch_challenge(
                 found.version,
                 &serde_json::to_string(&current)?,
                 None,
+                state.clock.now_millis(),
             )
             .await?
         {
@@ -246,6 +249,7 @@ pub async fn update_challenge(
                     found.version,
                     &serde_json::to_string(&denied)?,
                     None,
+                    state.clock.now_millis(),
                 )
                 .await?;
             if swapped {
@@ -285,6 +289,7 @@ pub async fn update_challenge(
                     found.factor.stored.state.version,
                     &serde_json::to_string(&answer.factor)?,
                 )),
+                state.clock.now_millis(),
             )
             .await?;
         if updated {

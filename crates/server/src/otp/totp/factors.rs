@@ -147,6 +147,7 @@ pub async fn create_factor(
             &sid,
             name,
             &serde_json::to_string(&new.factor)?,
+            state.clock.now_millis(),
         )
         .await?;
     let factor = Factor {
@@ -242,6 +243,7 @@ pub async fn update_factor(
                     factor.stored.state.version,
                     &serde_json::to_string(&next)?,
                     name,
+                    state.clock.now_millis(),
                 )
                 .await?;
             if !swapped {
