@@ -22,6 +22,7 @@ use tower::ServiceExt;
 
 use crate::auth::{Authenticator, SecretCheckLimits};
 use crate::body_deadline::DeadlineBody;
+use crate::clock::Clock;
 use crate::config::ServeConfig;
 use crate::db::replay_digests::ReplayKey;
 use crate::db::sealed_patterns::PatternSealer;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub concurrency: Arc<ConcurrencyLimiter>,
     pub otp: Arc<OtpState>,
     pub audit: Arc<Auditor>,
+    /// The time the services read (tests move it forward).
+    pub clock: Clock,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -71,7 +74,12 @@ impl AppState {
         let db = db
             .with_pattern_sealer(PatternSealer::new(otp.sealer.clone()))
             .with_replay_key(ReplayKey::new(otp.pepper()));
-        if let Some(keyed) = db.key_replay_digests().await.map_err(DbError::from)? {
+        let clock = Clock::system();
+        if let Some(keyed) = db
+            .key_replay_digests(clock.now_millis())
+            .await
+            .map_err(DbError::from)?
+        {
             tracing::info!(
                 digests = keyed,
                 "keyed the replay digests stored unkeyed before this version"
@@ -109,6 +117,7 @@ impl AppState {
             concurrency: Arc::default(),
             otp: Arc::new(otp),
             audit,
+            clock,
         })
     }
 }
@@ -231,11 +240,11 @@ async fn observe(
 
 /// Once an hour: forgets uses of payloads now too old to accept. (Verify digests, sign-ins
 /// and unused enrolments go by [`crate::privacy::retention`].)
-async fn upkeep(db: Db) {
+async fn upkeep(db: Db, clock: Clock) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        match db.expire_payload_uses(crate::db::now_millis()).await {
+        match db.expire_payload_uses(clock.now_millis()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "upkeep: payload uses expired"),
             Err(err) => tracing::warn!(error = %err, "upkeep: payload use expiry failed"),
@@ -272,13 +281,14 @@ pub async fn serve(
     let config = state.config.clone();
     let grace = Duration::from_secs(config.shutdown_grace_seconds);
     let db = state.db.clone();
-    let upkeep_task = tokio::spawn(upkeep(db.clone()));
+    let upkeep_task = tokio::spawn(upkeep(db.clone(), state.clock.clone()));
     let retention_task = (config.retention_interval_seconds > 0).then(|| {
         tokio::spawn(crate::privacy::retention::run_every(
             Duration::from_secs(config.retention_interval_seconds),
             db.clone(),
             state.audit.clone(),
             state.metrics.clone(),
+            state.clock.clone(),
         ))
     });
     let limits_task = tokio::spawn(forget_idle_limits(state.clone()));

@@ -72,7 +72,7 @@ pub enum KeysCommand {
     /// serving meanwhile); drop the previous keys once this has finished.
     RotateAtRest {
         #[command(flatten)]
-        keys: crate::cli::apps::KeyArgs,
+        keys: crate::otp::keys::KeyArgs,
         /// Rows re-sealed per write transaction.
         #[arg(long, default_value_t = 500)]
         batch: u32,
@@ -151,10 +151,14 @@ pub struct ServeArgs {
     /// Database URL (also a global flag).
     #[arg(skip)]
     pub database_url: Option<String>,
-    /// One-time codes: keys, e-mail and SMS delivery (`[otp]` in the config file).
+    /// One-time codes: keys, e-mail and SMS delivery, as flags.
     #[command(flatten, next_help_heading = "One-time codes")]
-    #[serde(default)]
+    #[serde(skip)]
     pub otp: crate::otp::settings::OtpArgs,
+    /// The same, as the config file's `[otp]` table.
+    #[arg(skip)]
+    #[serde(default, rename = "otp")]
+    pub otp_file: crate::otp::settings::OtpFile,
 }
 
 /// The resolved configuration of a running server.
@@ -274,7 +278,7 @@ impl ServeConfig {
             log_format: setting!(log_format),
             shutdown_grace_seconds: setting!(shutdown_grace_seconds),
             retention_interval_seconds: setting!(retention_interval_seconds),
-            otp: crate::otp::settings::OtpSettings::resolve(args.otp, file.otp),
+            otp: crate::otp::settings::OtpSettings::resolve(args.otp, file.otp_file),
         }
     }
 }
@@ -327,6 +331,24 @@ mod tests {
     #[test]
     fn unknown_file_settings_are_errors() {
         assert!(toml::from_str::<ServeArgs>("lisen = \"x\"").is_err());
+    }
+
+    #[test]
+    fn the_otp_table_is_read_under_the_flags() {
+        let file: ServeArgs = toml::from_str(
+            "[otp]\nsmtp_host = \"relay.example\"\ndata_dir = \"/file\"\nsms_per_app_per_hour = 7",
+        )
+        .unwrap();
+        let mut args = ServeArgs::default();
+        args.otp.keys.data_dir = Some(PathBuf::from("/flag"));
+        let c = ServeConfig::resolve(args, None, Some(file));
+        assert_eq!(
+            c.otp.smtp.map(|smtp| smtp.host).as_deref(),
+            Some("relay.example")
+        );
+        assert_eq!(c.otp.keys.data_dir, Some(PathBuf::from("/flag")));
+        assert_eq!(c.otp.floods.sms_per_app_per_hour, 7);
+        assert!(toml::from_str::<ServeArgs>("[otp]\nsmtp_hots = \"x\"").is_err());
     }
 
     #[test]

@@ -301,10 +301,16 @@ impl From<ErrorCode> for ApiError {
     }
 }
 
-impl From<sqlx::Error> for ApiError {
+impl From<sqlx::Error> for ErrorCode {
     fn from(err: sqlx::Error) -> Self {
         tracing::error!(error = %err, "database error");
-        ApiError::new(database_error_code(&err))
+        database_error_code(&err)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        ApiError::new(ErrorCode::from(err))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod body_deadline;
 pub mod call;
 pub mod cli;
+pub mod clock;
 pub mod config;
 mod contention;
 pub mod db;

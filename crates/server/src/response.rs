@@ -1,10 +1,14 @@
 //! The HTTP 200 body shared by every Authentication API endpoint: the envelope (`status`,
 //! `message`, `message_code`) and whichever of the endpoint fields apply. Absent fields are
-//! omitted.
+//! omitted. The one place where the service's outcomes (`crate::domain`) become these bodies.
 
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::db::enrolments::{PatternCounts, PatternFilter};
+use crate::domain::decision::Endpoint;
+use crate::domain::submission::detected_positions;
+use crate::domain::{ChangeOutcome, EnrolOnly, MatchOutcome, SaveOutcome, Verified, VerifyOutcome};
 use crate::error::Outcome;
 
 /// Business outcomes: codes 1–10, always inside HTTP 200.
@@ -136,6 +140,161 @@ impl IntoResponse for ApiResponse {
         let code = self.message_code;
         let mut response = axum::Json(self).into_response();
         response.extensions_mut().insert(Outcome(code));
+        response
+    }
+}
+
+impl From<SaveOutcome> for ApiResponse {
+    fn from(outcome: SaveOutcome) -> Self {
+        match outcome {
+            SaveOutcome::Stored => ApiResponse::outcome(OutcomeCode::Done).with_success(true),
+            SaveOutcome::Duplicate => {
+                ApiResponse::outcome(OutcomeCode::DuplicatePattern).with_success(false)
+            }
+        }
+    }
+}
+
+impl From<ChangeOutcome> for ApiResponse {
+    fn from(outcome: ChangeOutcome) -> Self {
+        match outcome {
+            ChangeOutcome::Renamed => ApiResponse::outcome(OutcomeCode::Done).with_success(true),
+            ChangeOutcome::UnknownUser => {
+                ApiResponse::outcome(OutcomeCode::NoPreviousPatterns).with_success(false)
+            }
+        }
+    }
+}
+
+impl ApiResponse {
+    /// `/verify` shows the scores and the positions; `/auto` only the decision.
+    pub fn verify(endpoint: Endpoint, outcome: VerifyOutcome) -> Self {
+        match outcome {
+            VerifyOutcome::Positions(bucket) => {
+                let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
+                response.positions = Some(detected_positions(bucket));
+                response
+            }
+            VerifyOutcome::DeviceSimilarity(similarity) => {
+                let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
+                response.device_similarity = Some(whole(similarity));
+                response
+            }
+            VerifyOutcome::NothingToCompare { other_positions } => {
+                let code = if other_positions {
+                    OutcomeCode::NoPositionEnrolments
+                } else {
+                    OutcomeCode::NoPreviousPatterns
+                };
+                ApiResponse::outcome(code).with_success(false)
+            }
+            VerifyOutcome::Duplicate => {
+                ApiResponse::outcome(OutcomeCode::DuplicatePattern).with_success(false)
+            }
+            VerifyOutcome::PreviouslyVerified => {
+                ApiResponse::outcome(OutcomeCode::PreviouslyVerified).with_success(false)
+            }
+            VerifyOutcome::NotEnoughEnrolments => {
+                ApiResponse::outcome(OutcomeCode::NotEnrolledNotEnough).with_success(false)
+            }
+            VerifyOutcome::Enrolled(enrolled) => ApiResponse::enrolled(endpoint, enrolled),
+            VerifyOutcome::Verified(verified) => ApiResponse::verified(endpoint, &verified),
+        }
+    }
+
+    fn enrolled(endpoint: Endpoint, enrolled: EnrolOnly) -> Self {
+        let mut response = match enrolled {
+            EnrolOnly::Stored { ready } => {
+                let code = if ready {
+                    OutcomeCode::Done
+                } else {
+                    OutcomeCode::EnrolledNotEnough
+                };
+                let mut response =
+                    ApiResponse::outcome(code).with_success(endpoint == Endpoint::Auto);
+                response.enrollment = Some(1);
+                response.has_minimum_enrollments = Some(ready);
+                response
+            }
+            EnrolOnly::Duplicate => {
+                let mut response =
+                    ApiResponse::outcome(OutcomeCode::DuplicatePattern).with_success(false);
+                response.enrollment = Some(0);
+                response
+            }
+        };
+        response.action = Some("enroll");
+        response
+    }
+
+    fn verified(endpoint: Endpoint, verified: &Verified) -> Self {
+        let v = &verified.verification;
+        let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
+        response.result = Some(u8::from(verified.result));
+        response.high_confidence = Some(u8::from(v.high_confidence));
+        response.mode = Some(v.mode);
+        if verified.auto_enrol {
+            response.action = Some(if verified.enrolled_now {
+                "verify;enroll"
+            } else {
+                "verify"
+            });
+            response.enrollment = Some(u8::from(verified.enrolled_now));
+        }
+        if endpoint == Endpoint::Verify {
+            response.score = Some(whole(v.score));
+            response.confidence = Some(whole(v.confidence));
+            response.net_score = Some(whole(v.net_score));
+            response.compared_samples = Some(v.compared_samples);
+            response.previous_samples = Some(verified.previous as u64);
+            response.device_similarity = Some(whole(v.device_similarity));
+            response.positions = Some(detected_positions(verified.bucket));
+        }
+        response
+    }
+
+    /// `GET /user`: the counts and the types they are of.
+    pub fn user_patterns(counts: PatternCounts, filter: &PatternFilter) -> Self {
+        let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
+        response.count = Some(counts.desktop);
+        response.mobilecount = Some(counts.mobile);
+        response.pattern_type = Some(match &filter.kinds {
+            None => "All".to_string(),
+            Some(kinds) => kinds
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(","),
+        });
+        response
+    }
+
+    /// `DELETE /user`: how many patterns went.
+    pub fn deleted(deleted: u64) -> Self {
+        let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
+        response.deleted = Some(deleted);
+        response
+    }
+
+    /// `/match`: the device similarity alone, or the whole comparison.
+    pub fn matched(outcome: MatchOutcome, device_similarity_only: bool) -> Self {
+        let v = match outcome {
+            MatchOutcome::Compared(v) => v,
+            MatchOutcome::NothingComparable => {
+                return ApiResponse::outcome(OutcomeCode::NoPreviousPatterns).with_success(false)
+            }
+        };
+        let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
+        response.device_similarity = Some(whole(v.device_similarity));
+        if !device_similarity_only {
+            response.result = Some(u8::from(v.result));
+            response.score = Some(whole(v.score));
+            response.confidence = Some(whole(v.confidence));
+            response.net_score = Some(whole(v.net_score));
+            response.high_confidence = Some(u8::from(v.high_confidence));
+            response.compared_samples = Some(v.compared_samples);
+            response.mode = Some(v.mode);
+        }
         response
     }
 }

@@ -43,6 +43,7 @@ pub async fn save(State(state): State<AppState>, id: UserPath, call: ApiCall) ->
         let user = call.user_id(&id)?;
         let tp = required(&call, "tp")?;
         let answer = domain::save(&call.ctx(&state), &user, tp).await;
+        let answer = answer.map(ApiResponse::from).map_err(ApiError::from);
         audited(&state, &call, &user, Action::Enrol, answer).await
     }
     .await;
@@ -55,6 +56,9 @@ pub async fn verify(State(state): State<AppState>, id: UserPath, call: ApiCall) 
         let user = call.user_id(&id)?;
         let request = verify_request(&call)?;
         let answer = domain::verify(&call.ctx(&state), Endpoint::Verify, &user, &request).await;
+        let answer = answer
+            .map(|outcome| ApiResponse::verify(Endpoint::Verify, outcome))
+            .map_err(ApiError::from);
         audited(&state, &call, &user, Action::Verify, answer).await
     }
     .await;
@@ -66,6 +70,9 @@ pub async fn auto(State(state): State<AppState>, id: UserPath, call: ApiCall) ->
         let user = call.user_id(&id)?;
         let request = verify_request(&call)?;
         let answer = domain::verify(&call.ctx(&state), Endpoint::Auto, &user, &request).await;
+        let answer = answer
+            .map(|outcome| ApiResponse::verify(Endpoint::Auto, outcome))
+            .map_err(ApiError::from);
         audited(&state, &call, &user, Action::Auto, answer).await
     }
     .await;
@@ -116,7 +123,8 @@ pub async fn check_user(State(state): State<AppState>, id: UserPath, call: ApiCa
     let result = async {
         let user = call.user_id(&id)?;
         let filter = pattern_filter(&call)?;
-        domain::check_user(&call.ctx(&state), &user, &filter).await
+        let counts = domain::check_user(&call.ctx(&state), &user, &filter).await?;
+        Ok(ApiResponse::user_patterns(counts, &filter))
     }
     .await;
     call.finish(result)
@@ -127,6 +135,7 @@ pub async fn delete_user(State(state): State<AppState>, id: UserPath, call: ApiC
         let user = call.user_id(&id)?;
         let filter = pattern_filter(&call)?;
         let answer = domain::delete_user(&call.ctx(&state), &user, &filter).await;
+        let answer = answer.map(ApiResponse::deleted).map_err(ApiError::from);
         audited(&state, &call, &user, Action::DeletePatterns, answer).await
     }
     .await;
@@ -143,7 +152,8 @@ pub async fn change_user(State(state): State<AppState>, id: UserPath, call: ApiC
         let new_user =
             crate::user_id::validate(new_user, call.tenant.settings.reject_contact_like_user_ids)
                 .map_err(|code| call.error(code))?;
-        domain::change_user(&call.ctx(&state), &user, &new_user).await
+        let outcome = domain::change_user(&call.ctx(&state), &user, &new_user).await?;
+        Ok(outcome.into())
     }
     .await;
     call.finish(result)
@@ -161,11 +171,12 @@ pub async fn match_patterns(call: ApiCall) -> ApiResult {
         let quality = domain::effective_quality(quality, settings.default_quality);
         let similarity_only = call.params.flag(DEVICE_SIMILARITY_ONLY);
         let max_patterns = settings.max_patterns_per_verify;
-        tokio::task::spawn_blocking(move || {
-            domain::match_patterns(&tp1, &tp2, quality, similarity_only, max_patterns)
+        let outcome = tokio::task::spawn_blocking(move || {
+            domain::match_patterns(&tp1, &tp2, quality, max_patterns)
         })
         .await
-        .map_err(|_| ApiError::new(ErrorCode::Internal))?
+        .map_err(|_| ApiError::new(ErrorCode::Internal))??;
+        Ok(ApiResponse::matched(outcome, similarity_only))
     }
     .await;
     call.finish(result)

@@ -1,14 +1,13 @@
 //! `keycadence-server apps`: create, list and revoke Verify applications.
 
-use std::path::PathBuf;
-
 use clap::{Args, Subcommand};
 use keycadence_otp::SecretSealer;
 
 use super::CliError;
 use crate::db::Db;
 use crate::otp::apps::{create_app, AppSettings, CreateApp};
-use crate::otp::settings::{KeySources, OtpArgs, OtpKeys, Secret};
+use crate::otp::keys::{KeyArgs, KeySources, OtpKeys};
+use crate::otp::settings::OtpFile;
 
 // Parsed once per process: the size of the largest variant does not matter.
 #[allow(clippy::large_enum_variant)]
@@ -28,7 +27,7 @@ pub enum AppsCommand {
         #[arg(long, env = "KEYCADENCE_SMS_AUTH_TOKEN", hide_env_values = true)]
         sms_auth_token: Option<String>,
         #[command(flatten)]
-        settings: AppSettings,
+        settings: AppFlags,
         #[command(flatten)]
         keys: KeyArgs,
     },
@@ -38,22 +37,79 @@ pub enum AppsCommand {
     Revoke { application_id: String },
 }
 
-/// Where the at-rest key comes from (as for `serve`).
-#[derive(Debug, Args)]
-pub struct KeyArgs {
-    #[arg(long, env = "KEYCADENCE_DATA_DIR")]
-    pub data_dir: Option<PathBuf>,
-    #[arg(long, env = "KEYCADENCE_AT_REST_KEY", hide_env_values = true)]
-    pub at_rest_key: Option<Secret>,
-    #[arg(long, env = "KEYCADENCE_OTP_PEPPER", hide_env_values = true)]
-    pub otp_pepper: Option<Secret>,
-    #[arg(
-        long,
-        env = "KEYCADENCE_PREVIOUS_AT_REST_KEYS",
-        value_delimiter = ',',
-        hide_env_values = true
-    )]
-    pub previous_at_rest_keys: Option<Vec<Secret>>,
+/// The flags of `apps create` that choose the stored [`AppSettings`] (their defaults are
+/// the stored defaults).
+#[derive(Clone, Debug, PartialEq, Eq, Args)]
+pub struct AppFlags {
+    /// Sender of e-mailed codes; without it the application has no e-mail gateway (code 132).
+    #[arg(long)]
+    pub email_from: Option<String>,
+    /// Subject of e-mailed codes.
+    #[arg(long, default_value_t = AppSettings::default().email_subject)]
+    pub email_subject: String,
+    /// Account SID at the Twilio-compatible SMS gateway; with --sms-auth-token and --sms-from
+    /// it gives the application an SMS gateway (code 129 otherwise).
+    #[arg(long)]
+    pub sms_account_sid: Option<String>,
+    /// Sender number or id of code SMS.
+    #[arg(long)]
+    pub sms_from: Option<String>,
+    /// Root of trust disabled: `/otp/send` answers 126 (codes come from elsewhere).
+    #[arg(long)]
+    pub disable_rot: bool,
+    /// Digits per code (4-9).
+    #[arg(long, default_value_t = AppSettings::default().code_length)]
+    pub code_length: u8,
+    /// Seconds a code stays valid.
+    #[arg(long, default_value_t = AppSettings::default().code_lifetime_seconds)]
+    pub code_lifetime_seconds: u64,
+    /// Wrong codes per user before a lock-out (codes 11, then 12).
+    #[arg(long, default_value_t = AppSettings::default().max_failed_attempts)]
+    pub max_failed_attempts: u32,
+    /// Seconds a lock-out lasts.
+    #[arg(long, default_value_t = AppSettings::default().lockout_seconds)]
+    pub lockout_seconds: u64,
+    /// Codes sent to one user per send window before code 13.
+    #[arg(long, default_value_t = AppSettings::default().max_sends)]
+    pub max_sends: u32,
+    #[arg(long, default_value_t = AppSettings::default().send_window_seconds)]
+    pub send_window_seconds: u64,
+    /// Seconds a backend call's payload may be old (its `ts`) before code 108.
+    #[arg(long, default_value_t = AppSettings::default().payload_max_age_seconds)]
+    pub payload_max_age_seconds: u64,
+    /// Also accept protocol 1.0/1.1 payloads (TypingDNA's clients). RISK: they are encrypted
+    /// but not authenticated, so anyone holding one (every page with the Verify button shows
+    /// one) can alter the identifier inside and make the server send a code to another
+    /// address. Codes are never revealed in answers, payloads must carry a fresh `ts` and are
+    /// accepted once, but use protocol 2.0 clients where you can.
+    #[arg(long)]
+    pub legacy_payloads: bool,
+    /// SANDBOXES AND TESTS ONLY: answer `/otp/send` with the code it sent (`otp`), as
+    /// TypingDNA's sandbox does. Whoever calls `/otp/send` then has the user's code; the
+    /// server logs a warning at start for every application with this on.
+    #[arg(long)]
+    pub echo_codes: bool,
+}
+
+impl From<AppFlags> for AppSettings {
+    fn from(flags: AppFlags) -> Self {
+        AppSettings {
+            email_from: flags.email_from,
+            email_subject: flags.email_subject,
+            sms_account_sid: flags.sms_account_sid,
+            sms_from: flags.sms_from,
+            disable_rot: flags.disable_rot,
+            code_length: flags.code_length,
+            code_lifetime_seconds: flags.code_lifetime_seconds,
+            max_failed_attempts: flags.max_failed_attempts,
+            lockout_seconds: flags.lockout_seconds,
+            max_sends: flags.max_sends,
+            send_window_seconds: flags.send_window_seconds,
+            payload_max_age_seconds: flags.payload_max_age_seconds,
+            legacy_payloads: flags.legacy_payloads,
+            echo_codes: flags.echo_codes,
+        }
+    }
 }
 
 impl KeySources {
@@ -72,26 +128,11 @@ impl KeySources {
     }
 }
 
-impl KeyArgs {
-    /// These keys, each over the config file's `[otp]` one.
-    pub fn sources(self, file: OtpArgs) -> KeySources {
-        KeySources {
-            data_dir: self.data_dir.or(file.data_dir),
-            otp_pepper: self.otp_pepper.or(file.otp_pepper),
-            at_rest_key: self.at_rest_key.or(file.at_rest_key),
-            previous_at_rest_keys: self
-                .previous_at_rest_keys
-                .or(file.previous_at_rest_keys)
-                .unwrap_or_default(),
-        }
-    }
-}
-
 /// Runs an `apps` command against the database; `file` is the config file's `[otp]` table.
 pub async fn run(
     command: AppsCommand,
     database_url: &str,
-    file: Option<OtpArgs>,
+    file: Option<OtpFile>,
 ) -> Result<(), CliError> {
     let db = Db::connect(database_url, 1).await?;
     let result = run_with(&db, command, database_url, file.unwrap_or_default()).await;
@@ -103,7 +144,7 @@ async fn run_with(
     db: &Db,
     command: AppsCommand,
     database_url: &str,
-    file: OtpArgs,
+    file: OtpFile,
 ) -> Result<(), CliError> {
     match command {
         AppsCommand::Create {
@@ -113,7 +154,8 @@ async fn run_with(
             settings,
             keys,
         } => {
-            let keys = keys.sources(file).load(database_url)?;
+            let settings = AppSettings::from(settings);
+            let keys = keys.sources(&file).load(database_url)?;
             if settings.legacy_payloads {
                 eprintln!(
                     "Warning: this application accepts protocol 1.x payloads, which are not \
@@ -214,7 +256,7 @@ mod tests {
         let AppsCommand::Create { settings, .. } = cli.apps else {
             panic!("not create")
         };
-        assert_eq!(settings, AppSettings::default());
+        assert_eq!(AppSettings::from(settings), AppSettings::default());
     }
 
     #[test]

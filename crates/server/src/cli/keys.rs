@@ -8,7 +8,8 @@ use crate::auth::{generate_key_pair, hash_secret};
 use crate::config::KeysCommand;
 use crate::db::sealed_patterns::PatternSealer;
 use crate::db::Db;
-use crate::otp::settings::{KeySources, OtpArgs};
+use crate::otp::keys::KeySources;
+use crate::otp::settings::OtpFile;
 use crate::privacy::audit::{record_cli, Action};
 
 /// Runs a `keys` command against the database at `database_url`; `otp_file` is the config
@@ -16,7 +17,7 @@ use crate::privacy::audit::{record_cli, Action};
 pub async fn run(
     command: KeysCommand,
     database_url: &str,
-    otp_file: OtpArgs,
+    otp_file: OtpFile,
 ) -> Result<(), CliError> {
     let db = Db::connect(database_url, 1).await?;
     let result = run_with(&db, command, database_url, otp_file).await;
@@ -53,11 +54,11 @@ pub async fn run_with(
     db: &Db,
     command: KeysCommand,
     database_url: &str,
-    otp_file: OtpArgs,
+    otp_file: OtpFile,
 ) -> Result<(), CliError> {
     match command {
         KeysCommand::RotateAtRest { keys, batch } => {
-            rotate_at_rest(db, database_url, keys.sources(otp_file), batch).await?;
+            rotate_at_rest(db, database_url, keys.sources(&otp_file), batch).await?;
         }
         KeysCommand::Create { tenant, label } => {
             let (api_key, api_secret) = generate_key_pair();

@@ -9,7 +9,7 @@ pub mod signin;
 use crate::db::keys::KeyStoreError;
 use crate::db::otp::AppStoreError;
 use crate::otp::apps::AppError;
-use crate::otp::settings::OtpKeyError;
+use crate::otp::keys::OtpKeyError;
 use crate::settings::SettingsError;
 
 /// Why a command failed; printed as the command's last line.

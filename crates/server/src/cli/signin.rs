@@ -6,6 +6,7 @@ use clap::Subcommand;
 use keycadence_signin::Policy;
 
 use super::CliError;
+use crate::clock::now_millis;
 use crate::db::Db;
 
 #[derive(Debug, Subcommand)]
@@ -59,7 +60,8 @@ pub async fn enable(
         .ok_or_else(|| EnableError::UnknownTenant(tenant.to_string()))?;
     let policy: Policy = serde_json::from_str(policy)?;
     policy.validate()?;
-    db.set_sign_in_policy(app.app_ref, tenant_id, &serde_json::to_string(&policy)?)
+    let policy_json = serde_json::to_string(&policy)?;
+    db.set_sign_in_policy(app.app_ref, tenant_id, &policy_json, now_millis())
         .await?;
     Ok(policy)
 }

@@ -108,13 +108,13 @@ impl Db {
         let mut entries = rows
             .iter()
             .map(|row| {
-                let detail: String = row.try_get(3)?;
+                let detail: String = row.try_get("detail")?;
                 Ok(AuditEntry {
-                    at: row.try_get(0)?,
+                    at: row.try_get("at")?,
                     tenant_id: Some(tenant_id),
-                    actor: row.try_get(1)?,
+                    actor: row.try_get("actor")?,
                     user_ref: Some(user_ref.to_string()),
-                    action: row.try_get(2)?,
+                    action: row.try_get("action")?,
                     detail: serde_json::from_str(&detail).unwrap_or(Value::String(detail)),
                 })
             })

@@ -183,7 +183,7 @@ mod tests {
         .await
         .unwrap()
         .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .map(|r| (r.get("user_id"), r.get("digest"), r.get("source")))
         .collect();
         let users =
             sqlx::query("SELECT id, verify_day, verify_count, last_used_at FROM users ORDER BY id")
@@ -191,7 +191,14 @@ mod tests {
                 .await
                 .unwrap()
                 .iter()
-                .map(|r| (r.get(0), r.get(1), r.get(2), r.get::<i64, _>(3) > 0))
+                .map(|r| {
+                    (
+                        r.get("id"),
+                        r.get("verify_day"),
+                        r.get("verify_count"),
+                        r.get::<i64, _>("last_used_at") > 0,
+                    )
+                })
                 .collect();
         (digests, users)
     }

@@ -58,13 +58,15 @@ pub(super) async fn read_snapshot(
         let mut parts = Vec::new();
         if !users.is_empty() {
             parts.push(format!(
-                "SELECT id, verify_day, verify_count, NULL, NULL FROM users WHERE id IN ({})",
+                "SELECT id AS user_id, verify_day, verify_count, NULL AS digest, NULL AS source \
+                 FROM users WHERE id IN ({})",
                 placeholders(users.len(), 1, 0)
             ));
         }
         if !digests.is_empty() {
             parts.push(format!(
-                "SELECT p.user_id, 0, 0, p.digest, p.source FROM (VALUES {}) v \
+                "SELECT p.user_id, 0 AS verify_day, 0 AS verify_count, p.digest, p.source \
+                 FROM (VALUES {}) v \
                  JOIN pattern_digests p ON p.user_id = v.column1 AND p.digest = v.column2",
                 placeholders(digests.len(), 2, users.len())
             ));
@@ -78,14 +80,14 @@ pub(super) async fn read_snapshot(
             query = query.bind(*user_id).bind(*digest);
         }
         for row in query.fetch_all(&mut *conn).await? {
-            let user_id: i64 = row.try_get(0)?;
-            match row.try_get::<Option<String>, _>(3)? {
+            let user_id: i64 = row.try_get("user_id")?;
+            match row.try_get::<Option<String>, _>("digest")? {
                 None => {
-                    let counter = (row.try_get(1)?, row.try_get(2)?);
+                    let counter = (row.try_get("verify_day")?, row.try_get("verify_count")?);
                     snapshot.counters.insert(user_id, counter);
                 }
                 Some(digest) => {
-                    let source: String = row.try_get(4)?;
+                    let source: String = row.try_get("source")?;
                     snapshot
                         .digests
                         .insert((user_id, digest), source == "enrol");

@@ -1,4 +1,6 @@
-//! Users, their enrolled patterns (kept in buckets) and the replay-protection digests.
+//! Users, their enrolled patterns (kept in buckets) and the replay-protection digests: the
+//! types, and the writes (enrol, book a verification, delete, rename). The reads are in
+//! [`super::enrolled_patterns`].
 
 use std::sync::Arc;
 
@@ -8,7 +10,6 @@ use sqlx::query::Query;
 use sqlx::{Any, Row};
 
 use super::bookings::book_alone;
-use super::sealed_patterns::{open_row, PatternSealer, SEALED_COLUMNS};
 use super::{now_millis, Backend, Db};
 
 /// Where an enrolment is kept and what it is compared with (only patterns of one bucket match):
@@ -88,7 +89,7 @@ impl PatternFilter {
 
     /// The WHERE conditions after `user_id = $1`; kinds are small validated integers written
     /// inline, the text id is bound as `$2`.
-    fn conditions(&self) -> String {
+    pub(super) fn conditions(&self) -> String {
         let mut sql = String::new();
         if let Some(kinds) = &self.kinds {
             let list: Vec<String> = kinds.iter().map(|k| k.to_string()).collect();
@@ -115,12 +116,12 @@ pub struct PatternCounts {
     pub mobile: u64,
 }
 
-const BUCKET_WHERE: &str =
+pub(super) const BUCKET_WHERE: &str =
     "user_id = $1 AND is_mobile = $2 AND kind = $3 AND text_id = $4 AND position = $5";
 
 /// Binds a bucket's columns, in the order of [`BUCKET_WHERE`] (`is_mobile`, `kind`, `text_id`,
 /// `position`), as a query's next four parameters.
-trait BindBucket {
+pub(super) trait BindBucket {
     fn bind_bucket(self, bucket: Bucket) -> Self;
 }
 
@@ -148,114 +149,7 @@ impl Db {
             .bind(external_id)
             .fetch_optional(self.pool())
             .await?;
-        row.map(|r| r.try_get(0)).transpose()
-    }
-
-    /// The user and the newest `limit` patterns of their bucket; `None` for an unknown user.
-    /// One query reads the user and the bucket's row ids; the patterns come from the bucket
-    /// cache when it holds exactly those rows, otherwise they are read, opened and parsed (a
-    /// row that does not open is an error; an opened pattern that no longer parses is logged
-    /// and left out).
-    pub async fn enrolled_patterns(
-        &self,
-        tenant_id: i64,
-        external_id: &str,
-        bucket: Bucket,
-        limit: u32,
-    ) -> Result<Option<Enrolled>, sqlx::Error> {
-        let sql = match self.backend() {
-            Backend::Sqlite => USER_AND_BUCKET_IDS_SQLITE,
-            Backend::Postgres => USER_AND_BUCKET_IDS_POSTGRES,
-        };
-        let row = sqlx::query(sql)
-            .bind(tenant_id)
-            .bind(external_id)
-            .bind_bucket(bucket)
-            .bind(limit as i64)
-            .fetch_optional(self.pool())
-            .await?;
-        let Some(row) = row else {
-            return Ok(None);
-        };
-        let user_id: i64 = row.try_get(0)?;
-        let ids = parse_id_list(row.try_get::<Option<String>, _>(1)?.as_deref())?;
-        if let Some(patterns) = self.bucket_cache.get(user_id, bucket, &ids) {
-            return Ok(Some(Enrolled { user_id, patterns }));
-        }
-        let patterns = self.read_bucket(tenant_id, user_id, bucket, limit).await?;
-        Ok(Some(Enrolled { user_id, patterns }))
-    }
-
-    /// Reads, opens and parses a bucket's newest patterns and caches them under the ids read.
-    async fn read_bucket(
-        &self,
-        tenant_id: i64,
-        user_id: i64,
-        bucket: Bucket,
-        limit: u32,
-    ) -> Result<Arc<[Pattern]>, sqlx::Error> {
-        let sealer = self.pattern_sealer()?;
-        let sql = format!(
-            "SELECT {SEALED_COLUMNS} FROM patterns WHERE {BUCKET_WHERE} ORDER BY id DESC LIMIT $6"
-        );
-        let rows = sqlx::query(&sql)
-            .bind(user_id)
-            .bind_bucket(bucket)
-            .bind(limit as i64)
-            .fetch_all(self.pool())
-            .await?;
-        let Parsed {
-            ids,
-            patterns,
-            text_bytes,
-        } = parse_newest_first(sealer, tenant_id, user_id, &rows)?;
-        let patterns: Arc<[Pattern]> = patterns.into();
-        self.bucket_cache
-            .put(user_id, bucket, ids.into(), patterns.clone(), text_bytes);
-        Ok(patterns)
-    }
-
-    /// The newest `limit` type-2 patterns of a user in the bucket's device class and typing
-    /// position, of any text, oldest first: what a desktop type-2 probe of a text with few
-    /// enrolments is compared with in the short any-text mode. A row that does not open is
-    /// an error; an opened pattern that no longer parses is logged and left out.
-    pub async fn short_text_patterns(
-        &self,
-        tenant_id: i64,
-        user_id: i64,
-        bucket: Bucket,
-        limit: u32,
-    ) -> Result<Vec<Pattern>, sqlx::Error> {
-        let sealer = self.pattern_sealer()?;
-        let rows = sqlx::query(&format!(
-            "SELECT {SEALED_COLUMNS} FROM patterns WHERE user_id = $1 AND is_mobile = $2 \
-             AND kind = 2 AND position = $3 ORDER BY id DESC LIMIT $4"
-        ))
-        .bind(user_id)
-        .bind(bucket.is_mobile as i64)
-        .bind(bucket.position)
-        .bind(limit as i64)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(parse_newest_first(sealer, tenant_id, user_id, &rows)?.patterns)
-    }
-
-    /// How many mobile patterns of this type and text the user has in any position.
-    pub async fn mobile_patterns_any_position(
-        &self,
-        user_id: i64,
-        bucket: Bucket,
-    ) -> Result<u64, sqlx::Error> {
-        let count: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM patterns WHERE user_id = $1 AND is_mobile = 1 AND kind = $2 AND text_id = $3",
-        )
-        .bind(user_id)
-        .bind(bucket.kind)
-        .bind(bucket.text_id)
-        .fetch_one(self.pool())
-        .await?
-        .try_get(0)?;
-        Ok(count as u64)
+        row.map(|r| r.try_get("id")).transpose()
     }
 
     /// Stores patterns (all of one bucket) for a user, creating the user if needed, refusing
@@ -291,14 +185,15 @@ impl Db {
             .fetch_optional(&mut *w.tx)
             .await?;
         let user_id: i64 = match existing {
-            Some(row) => row.try_get(0)?,
+            Some(row) => row.try_get("id")?,
             None => {
                 if max_users > 0 {
-                    let users: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE tenant_id = $1")
-                        .bind(tenant_id)
-                        .fetch_one(&mut *w.tx)
-                        .await?
-                        .try_get(0)?;
+                    let users: i64 =
+                        sqlx::query("SELECT COUNT(*) AS n FROM users WHERE tenant_id = $1")
+                            .bind(tenant_id)
+                            .fetch_one(&mut *w.tx)
+                            .await?
+                            .try_get("n")?;
                     if users as u64 >= max_users {
                         w.rollback().await?;
                         return Ok(EnrolOutcome::UserLimitReached);
@@ -319,7 +214,7 @@ impl Db {
                     .bind(external_id)
                     .fetch_one(&mut *w.tx)
                     .await?
-                    .try_get(0)?
+                    .try_get("id")?
             }
         };
         sqlx::query("UPDATE users SET last_used_at = $1 WHERE id = $2")
@@ -371,13 +266,13 @@ impl Db {
             .execute(&mut *w.tx)
             .await?;
         let count: i64 = sqlx::query(&format!(
-            "SELECT COUNT(*) FROM patterns WHERE {BUCKET_WHERE}"
+            "SELECT COUNT(*) AS n FROM patterns WHERE {BUCKET_WHERE}"
         ))
         .bind(user_id)
         .bind_bucket(bucket)
         .fetch_one(&mut *w.tx)
         .await?
-        .try_get(0)?;
+        .try_get("n")?;
         w.commit().await?;
         Ok(EnrolOutcome::Stored {
             bucket_count: count as u64,
@@ -407,32 +302,6 @@ impl Db {
         let outcome = book_alone(&mut w.tx, &booking, now_millis(), true).await?;
         w.commit().await?;
         Ok(outcome)
-    }
-
-    pub async fn count_patterns(
-        &self,
-        user_id: i64,
-        filter: &PatternFilter,
-    ) -> Result<PatternCounts, sqlx::Error> {
-        let sql = format!(
-            "SELECT is_mobile, COUNT(*) FROM patterns WHERE user_id = $1{} GROUP BY is_mobile",
-            filter.conditions()
-        );
-        let mut query = sqlx::query(&sql).bind(user_id);
-        if let Some(text_id) = filter.text_id {
-            query = query.bind(text_id);
-        }
-        let mut counts = PatternCounts::default();
-        for row in query.fetch_all(self.pool()).await? {
-            let mobile: i64 = row.try_get(0)?;
-            let n: i64 = row.try_get(1)?;
-            if mobile != 0 {
-                counts.mobile = n as u64;
-            } else {
-                counts.desktop = n as u64;
-            }
-        }
-        Ok(counts)
     }
 
     /// Deletes the user's patterns matching `filter`; with no filter the user disappears
@@ -501,73 +370,6 @@ impl Db {
         w.commit().await?;
         Ok(true)
     }
-}
-
-/// The user's id and the row ids of a bucket's newest patterns as one comma-separated text
-/// (NULL when the bucket is empty): one row, one round trip.
-const USER_AND_BUCKET_IDS_SQLITE: &str = "SELECT u.id, (SELECT group_concat(b.id) FROM \
-     (SELECT id FROM patterns WHERE user_id = u.id AND is_mobile = $3 AND kind = $4 \
-     AND text_id = $5 AND position = $6 ORDER BY id DESC LIMIT $7) b) \
-     FROM users u WHERE u.tenant_id = $1 AND u.external_id = $2";
-const USER_AND_BUCKET_IDS_POSTGRES: &str = "SELECT u.id, (SELECT string_agg(b.id::text, ',') FROM \
-     (SELECT id FROM patterns WHERE user_id = u.id AND is_mobile = $3 AND kind = $4 \
-     AND text_id = $5 AND position = $6 ORDER BY id DESC LIMIT $7) b) \
-     FROM users u WHERE u.tenant_id = $1 AND u.external_id = $2";
-
-/// Stored patterns read newest first, opened, parsed and put oldest first.
-struct Parsed {
-    ids: Vec<i64>,
-    patterns: Vec<Pattern>,
-    /// Length of the opened texts, for the bucket cache's budget.
-    text_bytes: usize,
-}
-
-/// Opens and parses rows of [`SEALED_COLUMNS`] read newest first. A row that does not open
-/// fails the whole read; an opened pattern that no longer parses is logged and left out (its
-/// id is kept: it is still in the bucket).
-fn parse_newest_first(
-    sealer: &PatternSealer,
-    tenant_id: i64,
-    user_id: i64,
-    rows: &[sqlx::any::AnyRow],
-) -> Result<Parsed, sqlx::Error> {
-    let mut parsed = Parsed {
-        ids: Vec::with_capacity(rows.len()),
-        patterns: Vec::with_capacity(rows.len()),
-        text_bytes: 0,
-    };
-    for row in rows.iter().rev() {
-        let (id, text) = open_row(sealer, tenant_id, row)?;
-        parsed.ids.push(id);
-        parsed.text_bytes += text.len();
-        match Pattern::parse(&text) {
-            Ok(pattern) => parsed.patterns.push(pattern),
-            Err(err) => tracing::error!(
-                user_id,
-                pattern_id = id,
-                error = %err,
-                "a stored pattern no longer parses; skipped"
-            ),
-        }
-    }
-    Ok(parsed)
-}
-
-/// Row ids from a comma-separated list, ascending (oldest first, whatever order the
-/// aggregate produced).
-fn parse_id_list(list: Option<&str>) -> Result<Vec<i64>, sqlx::Error> {
-    let mut ids = list
-        .unwrap_or("")
-        .split(',')
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.trim()
-                .parse::<i64>()
-                .map_err(|e| sqlx::Error::Decode(format!("pattern id list `{s}`: {e}").into()))
-        })
-        .collect::<Result<Vec<i64>, _>>()?;
-    ids.sort_unstable();
-    Ok(ids)
 }
 
 /// How stale `users.last_used_at` may get before a booking updates it: retention counts in

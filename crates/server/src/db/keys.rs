@@ -60,7 +60,7 @@ impl Db {
             .bind(tenant)
             .fetch_one(&mut *w.tx)
             .await?
-            .try_get(0)?;
+            .try_get("id")?;
         sqlx::query(
             "INSERT INTO api_keys (tenant_id, api_key, secret_hash, label, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -83,14 +83,14 @@ impl Db {
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
-        let tenant_id: i64 = row.try_get(1)?;
-        let settings = TenantSettings::from_json(&row.try_get::<String, _>(4)?)
+        let tenant_id: i64 = row.try_get("tenant_id")?;
+        let settings = TenantSettings::from_json(&row.try_get::<String, _>("settings")?)
             .map_err(|source| KeyStoreError::BadStoredSettings { tenant_id, source })?;
         Ok(Some(KeyRecord {
-            key_id: row.try_get(0)?,
+            key_id: row.try_get("id")?,
             tenant_id,
-            secret_hash: row.try_get(2)?,
-            revoked: row.try_get::<Option<i64>, _>(3)?.is_some(),
+            secret_hash: row.try_get("secret_hash")?,
+            revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
             settings,
         }))
     }
@@ -105,11 +105,11 @@ impl Db {
         rows.into_iter()
             .map(|row| {
                 Ok(KeyListing {
-                    api_key: row.try_get(0)?,
-                    tenant: row.try_get(1)?,
-                    label: row.try_get(2)?,
-                    created_at: row.try_get(3)?,
-                    revoked_at: row.try_get(4)?,
+                    api_key: row.try_get("api_key")?,
+                    tenant: row.try_get("name")?,
+                    label: row.try_get("label")?,
+                    created_at: row.try_get("created_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
                 })
             })
             .collect()
@@ -166,8 +166,8 @@ impl Db {
             .await?;
         rows.into_iter()
             .map(|row| {
-                let tenant_id: i64 = row.try_get(0)?;
-                let settings = TenantSettings::from_json(&row.try_get::<String, _>(1)?)
+                let tenant_id: i64 = row.try_get("id")?;
+                let settings = TenantSettings::from_json(&row.try_get::<String, _>("settings")?)
                     .map_err(|source| KeyStoreError::BadStoredSettings { tenant_id, source })?;
                 Ok((tenant_id, settings))
             })

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod booking_queue;
 mod bookings;
 pub mod bucket_cache;
+pub mod enrolled_patterns;
 pub mod enrolments;
 pub mod keys;
 pub mod otp;
@@ -322,12 +323,8 @@ fn migrator(backend: Backend) -> Migrator {
     }
 }
 
-pub fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+/// The system clock's reading (the server's services read [`crate::clock::Clock`]).
+pub use crate::clock::now_millis;
 
 #[cfg(test)]
 mod tests {

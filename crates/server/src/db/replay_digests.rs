@@ -10,7 +10,7 @@ use std::sync::Arc;
 use sqlx::Row;
 use zeroize::Zeroizing;
 
-use super::{now_millis, Db};
+use super::Db;
 use crate::keyed_hash::keyed_hex;
 
 /// Domain separation: the pepper keys other hashes too (Verify user keys, backup codes).
@@ -55,14 +55,14 @@ impl Db {
     /// done, so that no digest is keyed twice: a second server starting meanwhile waits on the
     /// mark (PostgreSQL) or the writer lock (SQLite) and then finds it. Returns how many rows
     /// it converted; `None` when the conversion was done before.
-    pub async fn key_replay_digests(&self) -> Result<Option<u64>, sqlx::Error> {
+    pub async fn key_replay_digests(&self, now: i64) -> Result<Option<u64>, sqlx::Error> {
         let mut w = self.begin_write().await?;
         let first = sqlx::query(
             "INSERT INTO store_conversions (name, done_at) VALUES ($1, $2) \
              ON CONFLICT (name) DO NOTHING",
         )
         .bind(CONVERSION)
-        .bind(now_millis())
+        .bind(now)
         .execute(&mut *w.tx)
         .await?
         .rows_affected()
@@ -76,7 +76,8 @@ impl Db {
             .fetch_all(&mut *w.tx)
             .await?;
         for row in &digests {
-            let (user_id, digest): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+            let (user_id, digest): (i64, String) =
+                (row.try_get("user_id")?, row.try_get("digest")?);
             sqlx::query(
                 "UPDATE pattern_digests SET digest = $1 WHERE user_id = $2 AND digest = $3",
             )
@@ -91,7 +92,7 @@ impl Db {
             .fetch_all(&mut *w.tx)
             .await?;
         for row in &patterns {
-            let (id, digest): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+            let (id, digest): (i64, String) = (row.try_get("id")?, row.try_get("digest")?);
             sqlx::query("UPDATE patterns SET digest = $1 WHERE id = $2")
                 .bind(self.keyed_digest(&digest)?)
                 .bind(id)

@@ -119,7 +119,8 @@ impl Db {
         .await?;
         let (mut users, mut patterns) = (0, 0);
         for row in &due {
-            let (user_id, external_id): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
+            let (user_id, external_id): (i64, String) =
+                (row.try_get("id")?, row.try_get("external_id")?);
             let mut w = self.begin_write().await?;
             // Still unused? An enrolment or a booking may have come since the read; on
             // PostgreSQL the row stays locked against them until commit.

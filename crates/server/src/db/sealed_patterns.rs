@@ -92,7 +92,7 @@ fn context(tenant_id: i64, user_id: i64, bucket: Bucket) -> Vec<u8> {
     .into_bytes()
 }
 
-/// The columns of a `patterns` row that [`open_row`] reads, in its order.
+/// The columns of a `patterns` row that [`open_row`] reads (by name).
 pub(crate) const SEALED_COLUMNS: &str = "id, sealed, user_id, is_mobile, kind, text_id, position";
 
 /// The row id and the opened text of a row of `tenant_id` read with [`SEALED_COLUMNS`] (the
@@ -102,20 +102,20 @@ pub(crate) fn open_row(
     tenant_id: i64,
     row: &AnyRow,
 ) -> Result<(i64, Zeroizing<String>), sqlx::Error> {
-    let id: i64 = row.try_get(0)?;
-    let sealed: Option<Vec<u8>> = row.try_get(1)?;
-    let user_id: i64 = row.try_get(2)?;
-    let bucket = bucket_at(row, 3)?;
+    let id: i64 = row.try_get("id")?;
+    let sealed: Option<Vec<u8>> = row.try_get("sealed")?;
+    let user_id: i64 = row.try_get("user_id")?;
+    let bucket = bucket_of(row)?;
     Ok((id, sealer.open(sealed, tenant_id, user_id, bucket, id)?))
 }
 
-/// The bucket of a row whose `is_mobile, kind, text_id, position` start at column `first`.
-fn bucket_at(row: &AnyRow, first: usize) -> Result<Bucket, sqlx::Error> {
+/// The bucket of a row with the columns `is_mobile, kind, text_id, position`.
+pub(crate) fn bucket_of(row: &AnyRow) -> Result<Bucket, sqlx::Error> {
     Ok(Bucket {
-        is_mobile: row.try_get::<i64, _>(first)? != 0,
-        kind: row.try_get(first + 1)?,
-        text_id: row.try_get(first + 2)?,
-        position: row.try_get(first + 3)?,
+        is_mobile: row.try_get::<i64, _>("is_mobile")? != 0,
+        kind: row.try_get("kind")?,
+        text_id: row.try_get("text_id")?,
+        position: row.try_get("position")?,
     })
 }
 
@@ -146,10 +146,15 @@ impl Db {
                 break;
             }
             for row in &rows {
-                let id: i64 = row.try_get(0)?;
-                let text = Zeroizing::new(row.try_get::<String, _>(1)?);
-                let bucket = bucket_at(row, 4)?;
-                let sealed = sealer.seal(&text, row.try_get(2)?, row.try_get(3)?, bucket);
+                let id: i64 = row.try_get("id")?;
+                let text = Zeroizing::new(row.try_get::<String, _>("pattern")?);
+                let bucket = bucket_of(row)?;
+                let sealed = sealer.seal(
+                    &text,
+                    row.try_get("tenant_id")?,
+                    row.try_get("user_id")?,
+                    bucket,
+                );
                 sqlx::query(
                     "UPDATE patterns SET sealed = $1, key_id = $2, pattern = '' WHERE id = $3",
                 )
@@ -194,10 +199,11 @@ impl Db {
                 return Ok(resealed);
             }
             for row in &rows {
-                let tenant_id: i64 = row.try_get(7)?;
-                let old_key: String = row.try_get(8)?;
+                let tenant_id: i64 = row.try_get("tenant_id")?;
+                let old_key: String = row.try_get("key_id")?;
                 let (id, text) = open_row(sealer, tenant_id, row)?;
-                let sealed = sealer.seal(&text, tenant_id, row.try_get(2)?, bucket_at(row, 3)?);
+                let sealed =
+                    sealer.seal(&text, tenant_id, row.try_get("user_id")?, bucket_of(row)?);
                 // The old key id in the condition: on PostgreSQL another rotation may have
                 // re-sealed the row since the read; its value stays.
                 sqlx::query(

@@ -66,9 +66,9 @@ impl Db {
             .await?;
         let mut resealed = 0;
         for row in rows {
-            let id: String = row.try_get(0)?;
-            let version: i64 = row.try_get(2)?;
-            let record = sealer.open_sign_in(&id, &row.try_get::<String, _>(1)?)?;
+            let id: String = row.try_get("id")?;
+            let version: i64 = row.try_get("version")?;
+            let record = sealer.open_sign_in(&id, &row.try_get::<String, _>("record")?)?;
             if self.swap_sign_in(&id, version, &record).await? {
                 resealed += 1;
             }

@@ -12,8 +12,7 @@ use sqlx::{AnyConnection, Row};
 use zeroize::Zeroizing;
 
 use super::audit::AuditEntry;
-use super::enrolments::Bucket;
-use super::sealed_patterns::{open_row, SEALED_COLUMNS};
+use super::sealed_patterns::{bucket_of, open_row, SEALED_COLUMNS};
 use super::{Backend, Db};
 
 /// One enrolled pattern: where it is kept, when it was stored and, when asked for, its text.
@@ -137,9 +136,9 @@ impl Db {
             audit_records: 0,
         };
         if let Some(user) = user {
-            let user_id: i64 = user.try_get(0)?;
-            data.created_at = Some(user.try_get(1)?);
-            data.last_used_at = Some(user.try_get(2)?);
+            let user_id: i64 = user.try_get("id")?;
+            data.created_at = Some(user.try_get("created_at")?);
+            data.last_used_at = Some(user.try_get("last_used_at")?);
             let rows = sqlx::query(&format!(
                 "SELECT {SEALED_COLUMNS}, created_at FROM patterns WHERE user_id = $1 ORDER BY id"
             ))
@@ -151,20 +150,21 @@ impl Db {
                     .push(enrolment(self, tenant_id, row, with_patterns)?);
             }
             for row in sqlx::query(
-                "SELECT source, COUNT(*) FROM pattern_digests WHERE user_id = $1 GROUP BY source",
+                "SELECT source, COUNT(*) AS n FROM pattern_digests WHERE user_id = $1 GROUP BY source",
             )
             .bind(user_id)
             .fetch_all(pool)
             .await?
             {
-                let count: i64 = row.try_get(1)?;
+                let count: i64 = row.try_get("n")?;
                 data.replay_digests
-                    .insert(row.try_get(0)?, Value::from(count));
+                    .insert(row.try_get("source")?, Value::from(count));
             }
         }
         for row in sqlx::query(&format!(
-            "SELECT f.sid, s.sid, f.friendly_name, f.state, f.created_at, f.updated_at, \
-             (SELECT COUNT(*) FROM totp_challenges c WHERE c.factor_ref = f.id) \
+            "SELECT f.sid, s.sid AS service_sid, f.friendly_name, f.state, f.created_at, \
+             f.updated_at, \
+             (SELECT COUNT(*) FROM totp_challenges c WHERE c.factor_ref = f.id) AS challenges \
              FROM totp_factors f JOIN totp_services s ON s.id = f.service_ref \
              WHERE f.id IN ({USER_FACTORS}) ORDER BY f.id"
         ))
@@ -174,15 +174,15 @@ impl Db {
         .await?
         {
             let state: Value =
-                serde_json::from_str(&row.try_get::<String, _>(3)?).unwrap_or(Value::Null);
+                serde_json::from_str(&row.try_get::<String, _>("state")?).unwrap_or(Value::Null);
             data.totp_factors.push(FactorRecord {
-                sid: row.try_get(0)?,
-                service_sid: row.try_get(1)?,
-                friendly_name: row.try_get(2)?,
+                sid: row.try_get("sid")?,
+                service_sid: row.try_get("service_sid")?,
+                friendly_name: row.try_get("friendly_name")?,
                 status: state["status"].clone(),
-                created_at: row.try_get(4)?,
-                updated_at: row.try_get(5)?,
-                challenges: row.try_get(6)?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
+                challenges: row.try_get("challenges")?,
             });
         }
         data.backup_code_sets = sqlx::query(
@@ -194,7 +194,7 @@ impl Db {
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|row| row.try_get(0))
+        .map(|row| row.try_get("sid"))
         .collect::<Result<_, _>>()?;
         for row in sqlx::query(
             "SELECT id, record, created_at, expire_at FROM sign_ins \
@@ -205,15 +205,15 @@ impl Db {
         .fetch_all(pool)
         .await?
         {
-            let id: String = row.try_get(0)?;
+            let id: String = row.try_get("id")?;
             let record = self
                 .pattern_sealer()?
-                .open_sign_in(&id, &row.try_get::<String, _>(1)?)?;
+                .open_sign_in(&id, &row.try_get::<String, _>("record")?)?;
             let record: Value = serde_json::from_str(&record).unwrap_or(Value::Null);
             data.sign_ins.push(SignInRecordView {
                 id,
-                created_at: row.try_get(2)?,
-                expire_at: row.try_get(3)?,
+                created_at: row.try_get("created_at")?,
+                expire_at: row.try_get("expire_at")?,
                 summary: sign_in_summary(&record),
             });
         }
@@ -226,15 +226,16 @@ impl Db {
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .map(|row| Ok((row.try_get("text")?, row.try_get("created_at")?)))
         .collect::<Result<_, sqlx::Error>>()?;
-        data.audit_records =
-            sqlx::query("SELECT COUNT(*) FROM audit_log WHERE tenant_id = $1 AND user_ref = $2")
-                .bind(tenant_id)
-                .bind(user_ref)
-                .fetch_one(pool)
-                .await?
-                .try_get(0)?;
+        data.audit_records = sqlx::query(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = $1 AND user_ref = $2",
+        )
+        .bind(tenant_id)
+        .bind(user_ref)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
         Ok(data)
     }
 
@@ -284,7 +285,7 @@ async fn erase_in(
         .bind(external_id)
         .fetch_optional(&mut *conn)
         .await?
-        .map(|row| row.try_get(0))
+        .map(|row| row.try_get("id"))
         .transpose()?;
     if let Some(user_id) = user_id {
         let by_user = |table: &str| format!("DELETE FROM {table} WHERE user_id = $1");
@@ -356,12 +357,7 @@ fn enrolment(
     row: &AnyRow,
     with_pattern: bool,
 ) -> Result<EnrolmentRecord, sqlx::Error> {
-    let bucket = Bucket {
-        is_mobile: row.try_get::<i64, _>(3)? != 0,
-        kind: row.try_get(4)?,
-        text_id: row.try_get(5)?,
-        position: row.try_get(6)?,
-    };
+    let bucket = bucket_of(row)?;
     let pattern = if with_pattern {
         let (_, text): (i64, Zeroizing<String>) = open_row(db.pattern_sealer()?, tenant_id, row)?;
         Some(text.to_string())
@@ -369,7 +365,7 @@ fn enrolment(
         None
     };
     Ok(EnrolmentRecord {
-        id: row.try_get(0)?,
+        id: row.try_get("id")?,
         device: if bucket.is_mobile {
             "mobile"
         } else {
@@ -378,7 +374,7 @@ fn enrolment(
         kind: bucket.kind,
         text_id: bucket.text_id,
         position: bucket.position,
-        created_at: row.try_get(7)?,
+        created_at: row.try_get("created_at")?,
         pattern,
     })
 }

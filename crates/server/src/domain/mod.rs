@@ -1,5 +1,6 @@
-//! What the endpoints do, independent of HTTP: handlers parse the request, call one function
-//! here and send back what it returns.
+//! The Authentication API's service: what the endpoints do, over domain types and independent
+//! of HTTP. Handlers parse the request, call one function here and map the outcome it returns
+//! to the wire (`crate::response`); failures are the family's [`ErrorCode`]s.
 
 pub mod decision;
 pub mod matching;
@@ -12,13 +13,13 @@ use keycadence_core::pattern::Pattern;
 
 use crate::auth::Tenant;
 use crate::db::enrolments::{
-    Booking, Bucket, EnrolOutcome, Enrolled, PatternFilter, VerifyRefusal,
+    Booking, Bucket, EnrolOutcome, Enrolled, PatternCounts, PatternFilter, VerifyRefusal,
 };
 use crate::db::Db;
-use crate::error::{ApiError, ErrorCode};
-use crate::response::{whole, ApiResponse, OutcomeCode};
+use crate::error::ErrorCode;
 use decision::{decide, Decision, Endpoint};
-use matching::{MatchFailure, Verification};
+use matching::MatchFailure;
+pub use matching::Verification;
 use submission::Submission;
 
 /// The store and the authenticated tenant a call runs for.
@@ -40,16 +41,85 @@ pub fn effective_quality(requested: Option<i64>, default: i64) -> i64 {
     requested.map_or(default, |q| q.clamp(1, 3))
 }
 
-/// `POST /save/{id}`: store all patterns or none (code 2 when any was stored before).
-pub async fn save(ctx: &Ctx<'_>, user: &str, tp: &str) -> Result<ApiResponse, ApiError> {
+/// What `/save` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Stored,
+    /// A pattern was enrolled before (or repeated in the call): nothing stored.
+    Duplicate,
+}
+
+/// What `/verify` or `/auto` did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum VerifyOutcome {
+    /// `position_only`: the typing positions the probe was detected in.
+    Positions(Bucket),
+    /// `device_similarity_only`: how alike the devices are, nothing booked.
+    DeviceSimilarity(f64),
+    /// Nothing enrolled to compare with; `other_positions` when a mobile user has enrolments in
+    /// other typing positions.
+    NothingToCompare {
+        other_positions: bool,
+    },
+    /// The probe repeats a pattern of the same call or an enrolment.
+    Duplicate,
+    /// The probe was verified before (replay protection).
+    PreviouslyVerified,
+    /// Too few enrolments to verify, and this endpoint does not enrol.
+    NotEnoughEnrolments,
+    /// Enrolled instead of verified.
+    Enrolled(EnrolOnly),
+    Verified(Verified),
+}
+
+/// The enrolment of a call that only enrols.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrolOnly {
+    /// Stored; `ready` when the bucket now has the minimum enrolments to verify.
+    Stored {
+        ready: bool,
+    },
+    Duplicate,
+}
+
+/// A verification's result.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Verified {
+    pub verification: Verification,
+    /// The decision: the tenant's net-score threshold when set, the matcher's otherwise.
+    pub result: bool,
+    /// Enrolments compared with.
+    pub previous: usize,
+    /// The decision could enrol the probe (`/auto` past the minimum).
+    pub auto_enrol: bool,
+    pub enrolled_now: bool,
+    pub bucket: Bucket,
+}
+
+/// What `/changeuser` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeOutcome {
+    Renamed,
+    UnknownUser,
+}
+
+/// What `/match` found.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MatchOutcome {
+    Compared(Verification),
+    NothingComparable,
+}
+
+/// `POST /save/{id}`: store all patterns or none.
+pub async fn save(ctx: &Ctx<'_>, user: &str, tp: &str) -> Result<SaveOutcome, ErrorCode> {
     let max = ctx.tenant.settings.max_patterns_per_bucket as usize;
     if submission::count_patterns(tp) > max {
-        return Err(ErrorCode::TooManyPatterns.into());
+        return Err(ErrorCode::TooManyPatterns);
     }
     let sub = submission::parse(tp)?;
     Ok(match enrol(ctx, user, &sub).await? {
-        EnrolOutcome::Stored { .. } => ApiResponse::outcome(OutcomeCode::Done).with_success(true),
-        _ => ApiResponse::outcome(OutcomeCode::DuplicatePattern).with_success(false),
+        EnrolOutcome::Stored { .. } => SaveOutcome::Stored,
+        _ => SaveOutcome::Duplicate,
     })
 }
 
@@ -60,17 +130,15 @@ pub async fn verify(
     endpoint: Endpoint,
     user: &str,
     req: &VerifyRequest,
-) -> Result<ApiResponse, ApiError> {
+) -> Result<VerifyOutcome, ErrorCode> {
     let settings = &ctx.tenant.settings;
     if submission::count_patterns(&req.tp) > settings.max_patterns_per_verify as usize {
-        return Err(ErrorCode::TooManyPatterns.into());
+        return Err(ErrorCode::TooManyPatterns);
     }
     let sub = submission::parse(&req.tp)?;
     let quality = effective_quality(req.quality, settings.default_quality);
     if endpoint == Endpoint::Verify && req.position_only {
-        let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
-        response.positions = Some(submission::detected_positions(sub.bucket));
-        return Ok(response);
+        return Ok(VerifyOutcome::Positions(sub.bucket));
     }
     let (user_id, enrolled) = match ctx
         .db
@@ -90,17 +158,13 @@ pub async fn verify(
         if enrolled.is_empty() {
             return nothing_to_compare(ctx, user_id, sub.bucket).await;
         }
-        return Ok(match matching::compare(&enrolled, &sub.patterns, quality) {
-            Ok(v) => {
-                let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
-                response.device_similarity = Some(whole(v.device_similarity));
-                response
-            }
+        return match matching::compare(&enrolled, &sub.patterns, quality) {
+            Ok(v) => Ok(VerifyOutcome::DeviceSimilarity(v.device_similarity)),
             Err(MatchFailure::NothingComparable) => {
-                nothing_to_compare(ctx, user_id, sub.bucket).await?
+                nothing_to_compare(ctx, user_id, sub.bucket).await
             }
-            Err(MatchFailure::Refused(code)) => return Err(code.into()),
-        });
+            Err(MatchFailure::Refused(code)) => Err(code),
+        };
     }
     match decide(endpoint, enrolled.len() as u64, settings) {
         Decision::Verify { enrol_at_score } => {
@@ -125,22 +189,14 @@ pub async fn verify(
                 .await?;
             match booked {
                 Ok(()) => {}
-                Err(VerifyRefusal::Duplicate) => {
-                    return Ok(
-                        ApiResponse::outcome(OutcomeCode::DuplicatePattern).with_success(false)
-                    )
-                }
-                Err(VerifyRefusal::Repeat) => {
-                    return Ok(
-                        ApiResponse::outcome(OutcomeCode::PreviouslyVerified).with_success(false)
-                    )
-                }
-                Err(VerifyRefusal::LimitReached) => return Err(ErrorCode::VerificationLimit.into()),
+                Err(VerifyRefusal::Duplicate) => return Ok(VerifyOutcome::Duplicate),
+                Err(VerifyRefusal::Repeat) => return Ok(VerifyOutcome::PreviouslyVerified),
+                Err(VerifyRefusal::LimitReached) => return Err(ErrorCode::VerificationLimit),
                 Err(VerifyRefusal::UnknownUser) => {
                     // Deleted since its enrolments were read: the answer of a request that
                     // arrived after the delete.
                     let decision = decide(endpoint, 0, settings);
-                    return without_verifying(ctx, endpoint, user, &sub, decision, None).await;
+                    return without_verifying(ctx, user, &sub, decision, None).await;
                 }
             }
             let verification = match matching::compare(&enrolled, &sub.patterns, quality) {
@@ -148,7 +204,7 @@ pub async fn verify(
                 Err(MatchFailure::NothingComparable) => {
                     return nothing_to_compare(ctx, Some(user_id), sub.bucket).await
                 }
-                Err(MatchFailure::Refused(code)) => return Err(code.into()),
+                Err(MatchFailure::Refused(code)) => return Err(code),
             };
             let result = match settings.result_threshold {
                 Some(threshold) => verification.net_score >= threshold,
@@ -160,17 +216,16 @@ pub async fn verify(
                 }
                 _ => false,
             };
-            Ok(verified_response(
-                endpoint,
-                &verification,
+            Ok(VerifyOutcome::Verified(Verified {
+                verification,
                 result,
-                enrolled.len(),
-                enrol_at_score.is_some(),
+                previous: enrolled.len(),
+                auto_enrol: enrol_at_score.is_some(),
                 enrolled_now,
-                sub.bucket,
-            ))
+                bucket: sub.bucket,
+            }))
         }
-        decision => without_verifying(ctx, endpoint, user, &sub, decision, user_id).await,
+        decision => without_verifying(ctx, user, &sub, decision, user_id).await,
     }
 }
 
@@ -184,7 +239,7 @@ async fn comparable_enrolments(
     user_id: Option<i64>,
     bucket: Bucket,
     same_text: Arc<[Pattern]>,
-) -> Result<Arc<[Pattern]>, ApiError> {
+) -> Result<Arc<[Pattern]>, ErrorCode> {
     let Some(user_id) = user_id else {
         return Ok(same_text);
     };
@@ -207,17 +262,14 @@ async fn comparable_enrolments(
 /// enrolments (9), or enrol.
 async fn without_verifying(
     ctx: &Ctx<'_>,
-    endpoint: Endpoint,
     user: &str,
     sub: &Submission,
     decision: Decision,
     user_id: Option<i64>,
-) -> Result<ApiResponse, ApiError> {
+) -> Result<VerifyOutcome, ErrorCode> {
     match decision {
-        Decision::RefuseNotEnough => {
-            Ok(ApiResponse::outcome(OutcomeCode::NotEnrolledNotEnough).with_success(false))
-        }
-        Decision::Enrol => enrol_only(ctx, endpoint, user, sub).await,
+        Decision::RefuseNotEnough => Ok(VerifyOutcome::NotEnoughEnrolments),
+        Decision::Enrol => Ok(VerifyOutcome::Enrolled(enrol_only(ctx, user, sub).await?)),
         // Verify is not decided without enrolments (the minimum is at least 1).
         Decision::NothingToCompare | Decision::Verify { .. } => {
             nothing_to_compare(ctx, user_id, sub.bucket).await
@@ -225,71 +277,17 @@ async fn without_verifying(
     }
 }
 
-fn verified_response(
-    endpoint: Endpoint,
-    v: &Verification,
-    result: bool,
-    previous: usize,
-    auto_enrol: bool,
-    enrolled_now: bool,
-    bucket: Bucket,
-) -> ApiResponse {
-    let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
-    response.result = Some(u8::from(result));
-    response.high_confidence = Some(u8::from(v.high_confidence));
-    response.mode = Some(v.mode);
-    if auto_enrol {
-        response.action = Some(if enrolled_now {
-            "verify;enroll"
-        } else {
-            "verify"
-        });
-        response.enrollment = Some(u8::from(enrolled_now));
-    }
-    if endpoint == Endpoint::Verify {
-        response.score = Some(whole(v.score));
-        response.confidence = Some(whole(v.confidence));
-        response.net_score = Some(whole(v.net_score));
-        response.compared_samples = Some(v.compared_samples);
-        response.previous_samples = Some(previous as u64);
-        response.device_similarity = Some(whole(v.device_similarity));
-        response.positions = Some(submission::detected_positions(bucket));
-    }
-    response
-}
-
-async fn enrol_only(
-    ctx: &Ctx<'_>,
-    endpoint: Endpoint,
-    user: &str,
-    sub: &Submission,
-) -> Result<ApiResponse, ApiError> {
+async fn enrol_only(ctx: &Ctx<'_>, user: &str, sub: &Submission) -> Result<EnrolOnly, ErrorCode> {
     let minimum = u64::from(ctx.tenant.settings.min_initial_enrollments);
-    let mut response = match enrol(ctx, user, sub).await? {
-        EnrolOutcome::Stored { bucket_count } => {
-            let ready = bucket_count >= minimum;
-            let code = if ready {
-                OutcomeCode::Done
-            } else {
-                OutcomeCode::EnrolledNotEnough
-            };
-            let mut response = ApiResponse::outcome(code).with_success(endpoint == Endpoint::Auto);
-            response.enrollment = Some(1);
-            response.has_minimum_enrollments = Some(ready);
-            response
-        }
-        _ => {
-            let mut response =
-                ApiResponse::outcome(OutcomeCode::DuplicatePattern).with_success(false);
-            response.enrollment = Some(0);
-            response
-        }
-    };
-    response.action = Some("enroll");
-    Ok(response)
+    Ok(match enrol(ctx, user, sub).await? {
+        EnrolOutcome::Stored { bucket_count } => EnrolOnly::Stored {
+            ready: bucket_count >= minimum,
+        },
+        _ => EnrolOnly::Duplicate,
+    })
 }
 
-async fn enrol(ctx: &Ctx<'_>, user: &str, sub: &Submission) -> Result<EnrolOutcome, ApiError> {
+async fn enrol(ctx: &Ctx<'_>, user: &str, sub: &Submission) -> Result<EnrolOutcome, ErrorCode> {
     let settings = &ctx.tenant.settings;
     let outcome = ctx
         .db
@@ -302,27 +300,22 @@ async fn enrol(ctx: &Ctx<'_>, user: &str, sub: &Submission) -> Result<EnrolOutco
         )
         .await?;
     if outcome == EnrolOutcome::UserLimitReached {
-        return Err(ErrorCode::UserLimit.into());
+        return Err(ErrorCode::UserLimit);
     }
     Ok(outcome)
 }
 
-/// Code 3 when a mobile user has enrolments in other typing positions, code 4 otherwise.
+/// Whether a mobile user has enrolments in other typing positions (code 3) or not (code 4).
 async fn nothing_to_compare(
     ctx: &Ctx<'_>,
     user_id: Option<i64>,
     bucket: Bucket,
-) -> Result<ApiResponse, ApiError> {
+) -> Result<VerifyOutcome, ErrorCode> {
     let other_positions = match user_id {
         Some(id) if bucket.is_mobile => ctx.db.mobile_patterns_any_position(id, bucket).await? > 0,
         _ => false,
     };
-    let code = if other_positions {
-        OutcomeCode::NoPositionEnrolments
-    } else {
-        OutcomeCode::NoPreviousPatterns
-    };
-    Ok(ApiResponse::outcome(code).with_success(false))
+    Ok(VerifyOutcome::NothingToCompare { other_positions })
 }
 
 /// `GET /user/{id}`: pattern counts per device class; an unknown user has none.
@@ -330,102 +323,68 @@ pub async fn check_user(
     ctx: &Ctx<'_>,
     user: &str,
     filter: &PatternFilter,
-) -> Result<ApiResponse, ApiError> {
-    let counts = match ctx.db.find_user(ctx.tenant.tenant_id, user).await? {
+) -> Result<PatternCounts, ErrorCode> {
+    Ok(match ctx.db.find_user(ctx.tenant.tenant_id, user).await? {
         Some(id) => ctx.db.count_patterns(id, filter).await?,
-        None => Default::default(),
-    };
-    let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
-    response.count = Some(counts.desktop);
-    response.mobilecount = Some(counts.mobile);
-    response.pattern_type = Some(type_label(filter));
-    Ok(response)
+        None => PatternCounts::default(),
+    })
 }
 
-fn type_label(filter: &PatternFilter) -> String {
-    match &filter.kinds {
-        None => "All".to_string(),
-        Some(kinds) => kinds
-            .iter()
-            .map(u8::to_string)
-            .collect::<Vec<_>>()
-            .join(","),
-    }
-}
-
-/// `DELETE /user/{id}`: removes the matching patterns (the whole user without filters).
+/// `DELETE /user/{id}`: removes the matching patterns (the whole user without filters);
+/// answers how many went.
 pub async fn delete_user(
     ctx: &Ctx<'_>,
     user: &str,
     filter: &PatternFilter,
-) -> Result<ApiResponse, ApiError> {
-    let deleted = match ctx.db.find_user(ctx.tenant.tenant_id, user).await? {
+) -> Result<u64, ErrorCode> {
+    Ok(match ctx.db.find_user(ctx.tenant.tenant_id, user).await? {
         Some(id) => ctx.db.delete_patterns(id, filter).await?,
         None => 0,
-    };
-    let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
-    response.deleted = Some(deleted);
-    Ok(response)
+    })
 }
 
-/// `POST /changeuser/{id}`: code 50 when the new id is taken, code 4 when the user is unknown.
+/// `POST /changeuser/{id}`: code 50 when the new id is taken.
 pub async fn change_user(
     ctx: &Ctx<'_>,
     user: &str,
     new_user: &str,
-) -> Result<ApiResponse, ApiError> {
+) -> Result<ChangeOutcome, ErrorCode> {
     let Some(id) = ctx.db.find_user(ctx.tenant.tenant_id, user).await? else {
-        return Ok(ApiResponse::outcome(OutcomeCode::NoPreviousPatterns).with_success(false));
+        return Ok(ChangeOutcome::UnknownUser);
     };
     if user == new_user {
-        return Ok(ApiResponse::outcome(OutcomeCode::Done).with_success(true));
+        return Ok(ChangeOutcome::Renamed);
     }
     if !ctx
         .db
         .rename_user(id, ctx.tenant.tenant_id, new_user)
         .await?
     {
-        return Err(ErrorCode::UserIdTaken.into());
+        return Err(ErrorCode::UserIdTaken);
     }
-    Ok(ApiResponse::outcome(OutcomeCode::Done).with_success(true))
+    Ok(ChangeOutcome::Renamed)
 }
 
-/// `POST /match`: compares `tp2` with `tp1` without storing anything.
-/// `POST /match`. Each side may hold at most `max_patterns` patterns (code 56), as a
-/// verification may: the comparison's cost grows with their product. CPU-bound: call it off
-/// the async workers.
+/// `POST /match`: compares `tp2` with `tp1` without storing anything. Each side may hold at
+/// most `max_patterns` patterns (code 56), as a verification may: the comparison's cost grows
+/// with their product. CPU-bound: call it off the async workers.
 pub fn match_patterns(
     tp1: &str,
     tp2: &str,
     quality: i64,
-    device_similarity_only: bool,
     max_patterns: u32,
-) -> Result<ApiResponse, ApiError> {
+) -> Result<MatchOutcome, ErrorCode> {
     let cap = max_patterns as usize;
     if submission::count_patterns(tp1) > cap || submission::count_patterns(tp2) > cap {
-        return Err(ErrorCode::TooManyPatterns.into());
+        return Err(ErrorCode::TooManyPatterns);
     }
     let reference = submission::parse(tp1)?;
     let probe = submission::parse(tp2)?;
-    let v = match matching::compare(&reference.patterns, &probe.patterns, quality) {
-        Ok(v) => v,
-        Err(MatchFailure::NothingComparable) => {
-            return Ok(ApiResponse::outcome(OutcomeCode::NoPreviousPatterns).with_success(false))
-        }
-        Err(MatchFailure::Refused(code)) => return Err(code.into()),
-    };
-    let mut response = ApiResponse::outcome(OutcomeCode::Done).with_success(true);
-    response.device_similarity = Some(whole(v.device_similarity));
-    if !device_similarity_only {
-        response.result = Some(u8::from(v.result));
-        response.score = Some(whole(v.score));
-        response.confidence = Some(whole(v.confidence));
-        response.net_score = Some(whole(v.net_score));
-        response.high_confidence = Some(u8::from(v.high_confidence));
-        response.compared_samples = Some(v.compared_samples);
-        response.mode = Some(v.mode);
+    match matching::compare(&reference.patterns, &probe.patterns, quality) {
+        Ok(v) => Ok(MatchOutcome::Compared(v)),
+        Err(MatchFailure::NothingComparable) => Ok(MatchOutcome::NothingComparable),
+        Err(MatchFailure::Refused(code)) => Err(code),
     }
-    Ok(response)
 }
 
 #[cfg(test)]

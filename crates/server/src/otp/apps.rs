@@ -8,7 +8,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use keycadence_otp::payload::{AcceptPolicy, Purpose};
 use keycadence_otp::{AttemptPolicy, FreshnessPolicy, OtpPolicy, OtpService, SealedSecret};
 use keycadence_otp::{OtpConfigError, SecretSealer};
@@ -22,57 +21,24 @@ use crate::db::Db;
 
 const DEFAULT_SUBJECT: &str = "Your verification code";
 
-/// Per-application settings, chosen at `apps create` and stored as JSON.
-#[derive(Clone, Debug, PartialEq, Eq, Args, Serialize, Deserialize)]
+/// Per-application settings, stored as JSON (chosen by the flags of `apps create`,
+/// `crate::cli::apps::AppFlags`, described there).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AppSettings {
-    /// Sender of e-mailed codes; without it the application has no e-mail gateway (code 132).
-    #[arg(long)]
     pub email_from: Option<String>,
-    /// Subject of e-mailed codes.
-    #[arg(long, default_value = DEFAULT_SUBJECT)]
     pub email_subject: String,
-    /// Account SID at the Twilio-compatible SMS gateway; with --sms-auth-token and --sms-from
-    /// it gives the application an SMS gateway (code 129 otherwise).
-    #[arg(long)]
     pub sms_account_sid: Option<String>,
-    /// Sender number or id of code SMS.
-    #[arg(long)]
     pub sms_from: Option<String>,
-    /// Root of trust disabled: `/otp/send` answers 126 (codes come from elsewhere).
-    #[arg(long)]
     pub disable_rot: bool,
-    /// Digits per code (4-9).
-    #[arg(long, default_value_t = 6)]
     pub code_length: u8,
-    /// Seconds a code stays valid.
-    #[arg(long, default_value_t = 600)]
     pub code_lifetime_seconds: u64,
-    /// Wrong codes per user before a lock-out (codes 11, then 12).
-    #[arg(long, default_value_t = 5)]
     pub max_failed_attempts: u32,
-    /// Seconds a lock-out lasts.
-    #[arg(long, default_value_t = 900)]
     pub lockout_seconds: u64,
-    /// Codes sent to one user per send window before code 13.
-    #[arg(long, default_value_t = 5)]
     pub max_sends: u32,
-    #[arg(long, default_value_t = 3600)]
     pub send_window_seconds: u64,
-    /// Seconds a backend call's payload may be old (its `ts`) before code 108.
-    #[arg(long, default_value_t = 300)]
     pub payload_max_age_seconds: u64,
-    /// Also accept protocol 1.0/1.1 payloads (TypingDNA's clients). RISK: they are encrypted
-    /// but not authenticated, so anyone holding one (every page with the Verify button shows
-    /// one) can alter the identifier inside and make the server send a code to another
-    /// address. Codes are never revealed in answers, payloads must carry a fresh `ts` and are
-    /// accepted once, but use protocol 2.0 clients where you can.
-    #[arg(long)]
     pub legacy_payloads: bool,
-    /// SANDBOXES AND TESTS ONLY: answer `/otp/send` with the code it sent (`otp`), as
-    /// TypingDNA's sandbox does. Whoever calls `/otp/send` then has the user's code; the
-    /// server logs a warning at start for every application with this on.
-    #[arg(long)]
     pub echo_codes: bool,
 }
 

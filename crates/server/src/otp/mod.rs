@@ -1,9 +1,9 @@
 //! One-time codes (issue 6) on top of the sans-IO `keycadence-otp` crate:
 //!
 //! * Verify 2FA (TypingDNA Verify's payload protocol and codes): `POST /otp/send`, `POST
-//!   /otp/validate`, `POST /user/reset-profile` ([`verify`]), with applications managed by
-//!   `keycadence-server apps` ([`apps`], [`cli`]) and codes delivered by e-mail or SMS
-//!   ([`delivery`]);
+//!   /otp/validate`, `POST /user/reset-profile` ([`verify`], over HTTP in [`verify_http`]), with
+//!   applications managed by `keycadence-server apps` ([`apps`], [`cli`]) and codes delivered
+//!   by e-mail or SMS ([`delivery`]);
 //! * TOTP: Twilio-shaped services, factors, challenges, plus backup codes ([`totp`]).
 //!
 //! The crate decides; this module loads the state, calls the pure transition, delivers and
@@ -12,11 +12,13 @@
 pub mod apps;
 pub mod delivery;
 pub mod floods;
+pub mod keys;
 pub mod reply;
 pub mod routes;
 pub mod settings;
 pub mod totp;
 pub mod verify;
+pub mod verify_http;
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -33,7 +35,7 @@ use crate::db::Db;
 use crate::keyed_hash::keyed_hex;
 use apps::AppCache;
 use delivery::{Delivery, DeliveryError};
-use settings::OtpKeyError;
+use keys::OtpKeyError;
 
 /// Payload keys kept per active application beyond the two (PBKDF2, scrypt) each may use:
 /// room for applications created while the server runs.

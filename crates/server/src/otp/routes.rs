@@ -2,7 +2,7 @@
 
 use axum::routing::{get, post, MethodRouter};
 
-use super::{totp, verify};
+use super::{totp, verify_http};
 use crate::app::AppState;
 
 const ENTITY: &str = "/v2/Services/{service}/Entities/{identity}";
@@ -11,9 +11,12 @@ const ENTITY: &str = "/v2/Services/{service}/Entities/{identity}";
 /// list, and the OpenAPI test reads the same list.
 pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
     vec![
-        ("/otp/send".into(), post(verify::send)),
-        ("/otp/validate".into(), post(verify::validate)),
-        ("/user/reset-profile".into(), post(verify::reset_profile)),
+        ("/otp/send".into(), post(verify_http::send)),
+        ("/otp/validate".into(), post(verify_http::validate)),
+        (
+            "/user/reset-profile".into(),
+            post(verify_http::reset_profile),
+        ),
         ("/v2/Services".into(), post(totp::create_service)),
         ("/v2/Services/{service}".into(), get(totp::fetch_service)),
         (

@@ -1,38 +1,28 @@
-//! The Verify 2FA endpoints: `POST /otp/send`, `POST /otp/validate` and
-//! `POST /user/reset-profile`.
+//! The Verify 2FA service behind `POST /otp/send`, `POST /otp/validate` and
+//! `POST /user/reset-profile` (handlers in [`super::verify_http`]).
 //!
 //! A body is authentic iff its payload opens with the application's key: protocol 2.0 (AES-GCM,
 //! purpose `backend`, used once), or 1.x where the application allows it; the payload names
 //! the user. Each user's code record is read, passed through keycadence-otp and written back
 //! under the user's lock, with a compare-and-swap on its version against other instances.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
-use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
 use keycadence_otp::payload;
 use keycadence_otp::PayloadError;
 use keycadence_otp::{
-    code_from_json, CodeBinding, OtpRecord, RequestedVersion, UnixMillis, UserIdentifier,
-    ValidateOutcome, VerifyCode, VerifyPayload,
+    code_from_json, CodeBinding, OtpRecord, RequestedVersion, SendRefused, UserIdentifier,
+    ValidateOutcome, VerifyPayload,
 };
 use serde_json::{Map, Value};
 
 use super::apps::{reset_token_hash, VerifyApp};
 use super::delivery::Email;
-use super::reply::{VerifyFailure, VerifyReply};
+use super::reply::VerifyFailure;
 use crate::app::AppState;
-use crate::call::client_ip;
 use crate::contention::{self, SWAP_ATTEMPTS};
-use crate::db::now_millis;
 use crate::db::payload_uses::{PayloadUse, UseAndSwap};
-
-type VerifyResult = Result<VerifyReply, VerifyFailure>;
 
 /// A request whose payload opened: the application, the user, the rest of the body and the
 /// payload's use, which the handler records (a payload is accepted once).
@@ -50,10 +40,6 @@ impl OpenedRequest {
     }
 }
 
-fn now() -> UnixMillis {
-    UnixMillis(u64::try_from(now_millis()).unwrap_or(0))
-}
-
 fn text_field<'a>(
     body: &'a Map<String, Value>,
     name: &'static str,
@@ -61,29 +47,6 @@ fn text_field<'a>(
     match body.get(name) {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim()),
         _ => Err(VerifyFailure::MissingField(name)),
-    }
-}
-
-/// The client's address, as the per-address flood limits see it (behind trusted proxies, the
-/// address they saw).
-pub struct ClientAddress(Option<IpAddr>);
-
-impl FromRequestParts<AppState> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0);
-        Ok(ClientAddress(client_ip(
-            &parts.headers,
-            peer,
-            state.config.trusted_proxy_hops,
-        )))
     }
 }
 
@@ -116,6 +79,7 @@ async fn open_request(state: &AppState, bytes: &[u8]) -> Result<OpenedRequest, V
     // A legacy key-cache miss derives a key (PBKDF2 or scrypt: milliseconds of CPU): off the
     // async workers.
     let accepted = {
+        let now = state.clock.now();
         let state = state.otp.clone();
         let app = app.clone();
         tokio::task::spawn_blocking(move || {
@@ -126,7 +90,7 @@ async fn open_request(state: &AppState, bytes: &[u8]) -> Result<OpenedRequest, V
                 &sealed,
                 version,
                 &policy,
-                now(),
+                now,
             )
         })
         .await??
@@ -212,18 +176,24 @@ async fn deliver(
     Ok(())
 }
 
-/// `POST /otp/send`: a new code to the user's e-mail address or phone (code 9). The answer
-/// never carries the code, unless the application echoes codes (sandboxes only). Nothing is
-/// kept unless the delivery succeeded.
+/// What `/otp/send` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Delivered (code 9); the code itself only when the application echoes codes (sandboxes).
+    Sent { echoed_code: Option<u64> },
+    /// Too many codes sent, or the user is locked out: nothing sent.
+    Refused(SendRefused),
+}
+
+/// `POST /otp/send`: a new code to the user's e-mail address or phone, from a client at
+/// `address`. Nothing is kept unless the delivery succeeded.
 pub async fn send(
-    State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
-    body: Result<Bytes, BytesRejection>,
-) -> VerifyResult {
-    // A body that does not arrive in time (or too large) is answered in this family's shape.
-    let body = body.map_err(VerifyFailure::BodyUnreadable)?;
+    state: &AppState,
+    address: Option<IpAddr>,
+    body: &[u8],
+) -> Result<SendOutcome, VerifyFailure> {
     state.otp.floods.send_from(address)?;
-    let request = open_request(&state, &body).await?;
+    let request = open_request(state, body).await?;
     // Before anything is sent: a replayed payload must not make a second delivery.
     if !state.db.record_payload_use(&request.payload_use).await? {
         return Err(PayloadError::Replayed.into());
@@ -256,18 +226,16 @@ pub async fn send(
     let mut booked = None;
     for attempt in 0..SWAP_ATTEMPTS {
         contention::before_attempt(attempt).await;
-        let (record, version) = load_record(&state, &request).await?;
-        let issued =
-            match app
-                .codes
-                .issue(&record, &request.binding(), now(), &mut rand::rngs::OsRng)
-            {
-                Ok(issued) => issued,
-                Err(refused) => {
-                    return Ok(VerifyReply::new(refused.verify_code())
-                        .with_limited_until(refused.limited_until()))
-                }
-            };
+        let (record, version) = load_record(state, &request).await?;
+        let issued = match app.codes.issue(
+            &record,
+            &request.binding(),
+            state.clock.now(),
+            &mut rand::rngs::OsRng,
+        ) {
+            Ok(issued) => issued,
+            Err(refused) => return Ok(SendOutcome::Refused(refused)),
+        };
         let json = serde_json::to_string(&issued.next)?;
         if state
             .db
@@ -281,7 +249,7 @@ pub async fn send(
     let Some((issued, previous, version)) = booked else {
         return Err(VerifyFailure::Contended);
     };
-    if let Err(failure) = deliver(&state, &request, issued.code.as_str()).await {
+    if let Err(failure) = deliver(state, &request, issued.code.as_str()).await {
         // Nothing is kept of a code that did not go out: the previous record (or none) is put
         // back, unless another request changed the record meanwhile.
         let previous = version
@@ -299,24 +267,20 @@ pub async fn send(
             .await?;
         return Err(failure);
     }
-    let reply = VerifyReply::new(VerifyCode::OtpSent);
-    Ok(if app.settings.echo_codes {
-        reply.with_otp(issued.code.as_number())
-    } else {
-        reply
+    Ok(SendOutcome::Sent {
+        echoed_code: app.settings.echo_codes.then(|| issued.code.as_number()),
     })
 }
 
-/// `POST /otp/validate`: codes 19 (match, the code is used up), 10, 11 and 12.
+/// `POST /otp/validate` from a client at `address`: matched (the code is used up), invalid,
+/// or a lock-out.
 pub async fn validate(
-    State(state): State<AppState>,
-    ClientAddress(address): ClientAddress,
-    body: Result<Bytes, BytesRejection>,
-) -> VerifyResult {
-    // A body that does not arrive in time (or too large) is answered in this family's shape.
-    let body = body.map_err(VerifyFailure::BodyUnreadable)?;
+    state: &AppState,
+    address: Option<IpAddr>,
+    body: &[u8],
+) -> Result<ValidateOutcome, VerifyFailure> {
     state.otp.floods.validation_from(address)?;
-    let request = open_request(&state, &body).await?;
+    let request = open_request(state, body).await?;
     let submitted = match request.body.get("code") {
         None | Some(Value::Null) => return Err(VerifyFailure::MissingCode),
         Some(value) => code_from_json(value)?,
@@ -325,10 +289,10 @@ pub async fn validate(
     let _user = state.otp.lock_user(app.app_ref, &request.user_key).await;
     for attempt in 0..SWAP_ATTEMPTS {
         contention::before_attempt(attempt).await;
-        let (record, version) = load_record(&state, &request).await?;
-        let checked = app
-            .codes
-            .validate(&record, &request.binding(), &submitted, now());
+        let (record, version) = load_record(state, &request).await?;
+        let checked =
+            app.codes
+                .validate(&record, &request.binding(), &submitted, state.clock.now());
         let json = (checked.next != record)
             .then(|| serde_json::to_string(&checked.next))
             .transpose()?;
@@ -346,49 +310,9 @@ pub async fn validate(
             UseAndSwap::Stale => continue,
             UseAndSwap::Replayed => return Err(PayloadError::Replayed.into()),
         }
-        let reply = VerifyReply::new(checked.outcome.verify_code());
-        return Ok(match checked.outcome {
-            ValidateOutcome::TooManyFailures { limited_until }
-            | ValidateOutcome::LockedOut { limited_until } => {
-                reply.with_limited_until(limited_until)
-            }
-            ValidateOutcome::Matched | ValidateOutcome::Invalid => reply,
-            // An outcome added later is not a match until this handler knows it.
-            _ => VerifyReply::new(VerifyCode::ErrorValidatingOtp),
-        });
+        return Ok(checked.outcome);
     }
     Err(VerifyFailure::Contended)
-}
-
-/// The reset-profile token: the `Authorization` value, with or without a scheme word.
-fn reset_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let token = match value.split_once(' ') {
-        Some((scheme, rest))
-            if scheme.eq_ignore_ascii_case("basic") || scheme.eq_ignore_ascii_case("bearer") =>
-        {
-            rest.trim()
-        }
-        _ => value,
-    };
-    (!token.is_empty()).then_some(token)
-}
-
-/// `user_id` from a JSON or form body.
-fn reset_user_id(body: &[u8]) -> Option<String> {
-    let from_json = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => match map.get("user_id") {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        },
-        _ => form_urlencoded::parse(body)
-            .find(|(k, _)| k == "user_id")
-            .map(|(_, v)| v.into_owned()),
-    };
-    from_json
-        .map(|id| id.trim().to_string())
-        .filter(|id| !id.is_empty())
 }
 
 /// The keys the identifier may be stored under: as an e-mail address, a phone number or an id.
@@ -411,90 +335,46 @@ fn candidate_users(identifier: &str) -> Vec<UserIdentifier> {
         .collect()
 }
 
-fn reset_answer(status: StatusCode, body: Value) -> Response {
-    (status, axum::Json(body)).into_response()
+/// What `/user/reset-profile` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResetOutcome {
+    /// No application has this reset-profile token.
+    UnknownToken,
+    /// The token is known but the request names no user.
+    NoUser,
+    /// The user's code records removed (0 when there were none).
+    Deleted(u64),
 }
 
-/// `POST /user/reset-profile`: forgets the user's code state in the application the
-/// token belongs to (live code, failures, lock-out, send window).
+/// `POST /user/reset-profile`: forgets `user_id`'s code state in the application `token`
+/// belongs to (live code, failures, lock-out, send window).
 pub async fn reset_profile(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let unauthorized = || {
-        reset_answer(
-            StatusCode::UNAUTHORIZED,
-            serde_json::json!({"success": 0, "message": "unauthorized"}),
-        )
-    };
-    let internal = |err: &dyn std::fmt::Display| {
-        tracing::error!(error = %err, "reset-profile failed");
-        reset_answer(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            serde_json::json!({"success": 0, "message": "internal server error"}),
-        )
-    };
-    let Some(token) = reset_token(&headers) else {
-        return unauthorized();
-    };
-    let app = match state
+    state: &AppState,
+    token: &str,
+    user_id: Option<&str>,
+) -> Result<ResetOutcome, sqlx::Error> {
+    let Some(app) = state
         .db
         .find_verify_app_by_reset_token(&reset_token_hash(token))
-        .await
-    {
-        Ok(Some(app)) => app,
-        Ok(None) => return unauthorized(),
-        Err(err) => return internal(&err),
+        .await?
+    else {
+        return Ok(ResetOutcome::UnknownToken);
     };
-    let Some(user_id) = reset_user_id(&body) else {
-        return reset_answer(
-            StatusCode::BAD_REQUEST,
-            serde_json::json!({"success": 0, "message": "identifier missing"}),
-        );
+    let Some(user_id) = user_id else {
+        return Ok(ResetOutcome::NoUser);
     };
-    let keys: Vec<String> = candidate_users(&user_id)
+    let keys: Vec<String> = candidate_users(user_id)
         .iter()
         .map(|user| state.otp.user_key(&app.application_id, user))
         .collect();
-    match state.db.delete_otp_records(app.app_ref, &keys).await {
-        Ok(deleted) => reset_answer(
-            StatusCode::OK,
-            serde_json::json!({"success": 1, "deleted": deleted, "message": "Done"}),
-        ),
-        Err(err) => internal(&err),
-    }
+    Ok(ResetOutcome::Deleted(
+        state.db.delete_otp_records(app.app_ref, &keys).await?,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reset_tokens_are_read_with_or_without_a_scheme() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(reset_token(&headers), None);
-        headers.insert(header::AUTHORIZATION, "abc123".parse().unwrap());
-        assert_eq!(reset_token(&headers), Some("abc123"));
-        headers.insert(header::AUTHORIZATION, "Basic abc123".parse().unwrap());
-        assert_eq!(reset_token(&headers), Some("abc123"));
-        headers.insert(header::AUTHORIZATION, "bearer  abc123 ".parse().unwrap());
-        assert_eq!(reset_token(&headers), Some("abc123"));
-    }
-
-    #[test]
-    fn reset_user_ids_come_from_json_or_forms() {
-        assert_eq!(
-            reset_user_id(br#"{"user_id":" a@b.co "}"#).as_deref(),
-            Some("a@b.co")
-        );
-        assert_eq!(
-            reset_user_id(b"user_id=%2B40722000000").as_deref(),
-            Some("+40722000000")
-        );
-        assert_eq!(reset_user_id(br#"{"user_id":""}"#), None);
-        assert_eq!(reset_user_id(b"{}"), None);
-    }
 
     #[test]
     fn an_identifier_is_tried_as_each_kind_it_can_be() {

@@ -110,16 +110,17 @@ impl Auditor {
         )
     }
 
-    /// A record of an action of `tenant`'s API key, about `user` when given, made now.
+    /// A record of an action of `tenant`'s API key, about `user` when given, made `at`.
     pub fn entry(
         &self,
         tenant: &Tenant,
         user: Option<&str>,
         action: Action,
         detail: Value,
+        at: i64,
     ) -> AuditEntry {
         AuditEntry {
-            at: now_millis(),
+            at,
             tenant_id: Some(tenant.tenant_id),
             actor: tenant.api_key.clone(),
             user_ref: user.map(|user| self.user_ref(tenant.tenant_id, user)),
@@ -192,9 +193,13 @@ pub async fn audited(
     action: Action,
     result: Result<ApiResponse, ApiError>,
 ) -> Result<ApiResponse, ApiError> {
-    let entry = state
-        .audit
-        .entry(&call.tenant, Some(user), action, call_detail(&result));
+    let entry = state.audit.entry(
+        &call.tenant,
+        Some(user),
+        action,
+        call_detail(&result),
+        state.clock.now_millis(),
+    );
     match state.audit.record(entry).await {
         Ok(()) => result,
         Err(err) => {

@@ -124,11 +124,12 @@ pub async fn run_every(
     db: Db,
     auditor: std::sync::Arc<Auditor>,
     metrics: std::sync::Arc<Metrics>,
+    clock: crate::clock::Clock,
 ) {
     let mut tick = tokio::time::interval(period);
     loop {
         tick.tick().await;
-        match run_once(&db, &auditor, crate::db::now_millis(), BATCH).await {
+        match run_once(&db, &auditor, clock.now_millis(), BATCH).await {
             Ok(removed) => {
                 for (kind, count) in removed.kinds() {
                     metrics.retention_removed(kind, count);

@@ -59,6 +59,7 @@ pub async fn export_user(
         Some(&user),
         Action::Export,
         json!({ "patterns": with_patterns, "enrolments": data.enrolments.len() }),
+        state.clock.now_millis(),
     );
     state.audit.record(entry).await.map_err(|err| {
         tracing::error!(error = %err, "refusing an export that cannot be audited");
@@ -87,6 +88,7 @@ pub async fn erase_user(
                 Some(&user),
                 Action::Erase,
                 serde_json::to_value(erased).unwrap_or(Value::Null),
+                state.clock.now_millis(),
             )
         })
         .await?;

@@ -7,7 +7,7 @@ use keycadence_signin::{Attempt, AttemptResult, AttemptStep, Device, Strategy};
 use super::codes::check_code;
 use super::error::SignInFailure;
 use super::{
-    now, quality, save, sha256_hex, typing, wire, Loaded, SignInRecord, SignInResult,
+    quality, save, sha256_hex, typing, Loaded, SignInRecord, SignInResult, SignInSnapshot,
     MAX_CODE_CHARS,
 };
 use crate::app::AppState;
@@ -75,8 +75,8 @@ pub async fn attempt(
     loaded: Loaded,
     strategy: Strategy,
     submitted: Submitted,
-) -> SignInResult<serde_json::Value> {
-    let now = now();
+) -> SignInResult<SignInSnapshot> {
+    let now = state.clock.now();
     let mut record = loaded.record.clone();
     let tenant_id = loaded.stored.tenant_id;
     let settings = state
@@ -153,7 +153,7 @@ pub async fn attempt(
     if let Some(pattern) = auto_enrol {
         enrol(state, tenant_id, &record.user_id, &pattern, &settings, cap).await?;
     }
-    Ok(wire::view(&loaded.stored.id, &record, now))
+    Ok(loaded.snapshot(record, now))
 }
 
 /// Runs the typing check against the user's type 2 enrolments of the device class (`None`:

@@ -137,7 +137,7 @@ pub(super) async fn check_code(
                 let json = serde_json::to_string(&checked.next)?;
                 if !state
                     .db
-                    .swap_totp_factor(factor_ref, version, &json, None)
+                    .swap_totp_factor(factor_ref, version, &json, None, state.clock.now_millis())
                     .await?
                 {
                     return Err(SignInFailure::Contended);

@@ -47,7 +47,6 @@ use subtle::ConstantTimeEq;
 use crate::app::AppState;
 use crate::auth::Tenant;
 use crate::db::enrolments::Booking;
-use crate::db::now_millis;
 use crate::domain::{matching, submission};
 use crate::otp::apps::VerifyApp;
 use crate::settings::TenantSettings;
@@ -94,6 +93,14 @@ pub struct SignInRecord {
     pub phone_code: OtpRecord,
 }
 
+/// A sign-in as it stands at `at`: what the services answer, shown by [`wire::view`].
+#[derive(Clone, Debug)]
+pub struct SignInSnapshot {
+    pub id: String,
+    pub record: SignInRecord,
+    pub at: UnixMillis,
+}
+
 /// What the back end asks for.
 pub struct CreateRequest {
     pub application_id: String,
@@ -106,10 +113,6 @@ pub struct CreateRequest {
     pub device: Device,
     /// The type 1 pattern of the first factor's text (the invisible second factor).
     pub first_factor_pattern: Option<String>,
-}
-
-fn now() -> UnixMillis {
-    UnixMillis(u64::try_from(now_millis()).unwrap_or(0))
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -156,15 +159,16 @@ fn can_sms(app: &VerifyApp) -> bool {
     app.sms_account().is_some() && !app.settings.disable_rot
 }
 
-/// `POST /v1/sign_ins`: the sign-in's view and the browser token (shown only here).
+/// `POST /v1/sign_ins`: the sign-in and the browser token (shown only here).
 pub async fn create(
     state: &AppState,
     tenant: &Tenant,
     request: CreateRequest,
-) -> SignInResult<(serde_json::Value, String)> {
+) -> SignInResult<(SignInSnapshot, String)> {
     let (id, record, token) =
         create_for(state, tenant.tenant_id, &tenant.settings, request).await?;
-    Ok((wire::view(&id, &record, now()), token))
+    let at = state.clock.now();
+    Ok((SignInSnapshot { id, record, at }, token))
 }
 
 /// Creates a sign-in of `tenant_id`'s user (the application must be enabled for that tenant):
@@ -252,7 +256,7 @@ pub async fn create_for(
         }
         _ => FirstFactorTyping::NotGiven,
     };
-    let now = now();
+    let now = state.clock.now();
     let signin = SignIn::create(&policy, request.device, factors, first_factor, now)?;
     let id = format!("sia_{}", random_hex(16));
     let token = random_hex(32);
@@ -266,15 +270,18 @@ pub async fn create_for(
     };
     state
         .db
-        .insert_sign_in(&NewSignIn {
-            id: &id,
-            tenant_id,
-            app_ref: app.app_ref,
-            user_id: &record.user_id,
-            token_hash: &sha256_hex(&token),
-            record: &serde_json::to_string(&record)?,
-            expire_at: i64::try_from(record.state.expire_at.0).unwrap_or(i64::MAX),
-        })
+        .insert_sign_in(
+            &NewSignIn {
+                id: &id,
+                tenant_id,
+                app_ref: app.app_ref,
+                user_id: &record.user_id,
+                token_hash: &sha256_hex(&token),
+                record: &serde_json::to_string(&record)?,
+                expire_at: i64::try_from(record.state.expire_at.0).unwrap_or(i64::MAX),
+            },
+            i64::try_from(now.0).unwrap_or(i64::MAX),
+        )
         .await?;
     Ok((id, record, token))
 }
@@ -358,7 +365,7 @@ async fn verified_factors(
 }
 
 /// `GET /v1/sign_ins/{id}` for the tenant that created it.
-pub async fn read(state: &AppState, tenant: &Tenant, id: &str) -> SignInResult<serde_json::Value> {
+pub async fn read(state: &AppState, tenant: &Tenant, id: &str) -> SignInResult<SignInSnapshot> {
     let stored = state
         .db
         .find_sign_in(id)
@@ -366,7 +373,11 @@ pub async fn read(state: &AppState, tenant: &Tenant, id: &str) -> SignInResult<s
         .filter(|s| s.tenant_id == tenant.tenant_id)
         .ok_or(SignInFailure::NotFound)?;
     let record: SignInRecord = serde_json::from_str(&stored.record)?;
-    Ok(wire::view(&stored.id, &record, now()))
+    Ok(SignInSnapshot {
+        id: stored.id,
+        record,
+        at: state.clock.now(),
+    })
 }
 
 /// A sign-in loaded for a browser request: its row, record and application.
@@ -394,6 +405,15 @@ pub async fn load_for_browser(state: &AppState, id: &str) -> SignInResult<Loaded
 }
 
 impl Loaded {
+    /// This sign-in with `record`, as it stands at `at`.
+    fn snapshot(self, record: SignInRecord, at: UnixMillis) -> SignInSnapshot {
+        SignInSnapshot {
+            id: self.stored.id,
+            record,
+            at,
+        }
+    }
+
     /// The request's token is this sign-in's (compared by its hash).
     pub fn check_token(&self, token: &str) -> SignInResult<()> {
         let presented = sha256_hex(token);
@@ -428,8 +448,8 @@ pub async fn prepare(
     state: &AppState,
     loaded: Loaded,
     strategy: Strategy,
-) -> SignInResult<serde_json::Value> {
-    let now = now();
+) -> SignInResult<SignInSnapshot> {
+    let now = state.clock.now();
     let mut record = loaded.record.clone();
     let prepared = match record.state.admit_prepare(now, strategy)? {
         PrepareStep::Text(_) => new_text(state, &loaded).await?,
@@ -438,7 +458,7 @@ pub async fn prepare(
     };
     record.state = record.state.record_prepare(now, strategy, prepared)?;
     save(state, &loaded, &record).await?;
-    Ok(wire::view(&loaded.stored.id, &record, now))
+    Ok(loaded.snapshot(record, now))
 }
 
 /// A text nobody was given before, without the words of the user's recent texts.

@@ -12,7 +12,7 @@ use keycadence_signin::{Device, Strategy};
 use serde_json::{Map, Value};
 
 use super::error::SignInFailure;
-use super::{CreateRequest, Loaded, SignInResult, Submitted};
+use super::{CreateRequest, Loaded, SignInResult, SignInSnapshot, Submitted};
 use crate::app::AppState;
 use crate::call::ApiCall;
 
@@ -60,7 +60,8 @@ pub async fn create(State(state): State<AppState>, call: ApiCall) -> Response {
     }
     .await;
     match result {
-        Ok((mut view, token)) => {
+        Ok((sign_in, token)) => {
+            let mut view = super::wire::view(&sign_in);
             view["client_token"] = Value::String(token);
             (StatusCode::CREATED, axum::Json(view)).into_response()
         }
@@ -75,7 +76,7 @@ pub async fn read(
     call: ApiCall,
 ) -> Response {
     match super::read(&state, &call.tenant, &id).await {
-        Ok(view) => axum::Json(view).into_response(),
+        Ok(sign_in) => axum::Json(super::wire::view(&sign_in)).into_response(),
         Err(failure) => failure.into_response(),
     }
 }
@@ -184,7 +185,7 @@ async fn browser<F, Fut>(
 ) -> Response
 where
     F: FnOnce(AppState, Loaded, Map<String, Value>, Strategy) -> Fut,
-    Fut: std::future::Future<Output = SignInResult<Value>>,
+    Fut: std::future::Future<Output = SignInResult<SignInSnapshot>>,
 {
     // Without a token there is nothing to look up for.
     let Some(token) = bearer(&headers) else {
@@ -205,7 +206,7 @@ where
     }
     .await;
     let response = match result {
-        Ok(view) => axum::Json(view).into_response(),
+        Ok(sign_in) => axum::Json(super::wire::view(&sign_in)).into_response(),
         Err(failure) => failure.into_response(),
     };
     with_cors(response, origin)

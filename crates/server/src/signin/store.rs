@@ -47,6 +47,7 @@ impl Db {
         app_ref: i64,
         tenant_id: i64,
         policy: &str,
+        now: i64,
     ) -> Result<(), sqlx::Error> {
         let mut w = self.begin_write().await?;
         sqlx::query(
@@ -58,7 +59,7 @@ impl Db {
         .bind(app_ref)
         .bind(tenant_id)
         .bind(policy)
-        .bind(now_millis())
+        .bind(now)
         .execute(&mut *w.tx)
         .await?;
         w.commit().await
@@ -74,8 +75,8 @@ impl Db {
             .await?
             .map(|row| {
                 Ok(StoredPolicy {
-                    tenant_id: row.try_get(0)?,
-                    policy: row.try_get(1)?,
+                    tenant_id: row.try_get("tenant_id")?,
+                    policy: row.try_get("policy")?,
                 })
             })
             .transpose()
@@ -86,7 +87,7 @@ impl Db {
             .bind(name)
             .fetch_optional(self.pool())
             .await?
-            .map(|row| row.try_get(0))
+            .map(|row| row.try_get("id"))
             .transpose()
     }
 
@@ -102,7 +103,7 @@ impl Db {
         else {
             return Ok(None);
         };
-        let text: String = row.try_get(0)?;
+        let text: String = row.try_get("settings")?;
         serde_json::from_str(&text)
             .map(Some)
             .map_err(|err| sqlx::Error::Decode(Box::new(err)))
@@ -116,8 +117,7 @@ impl Db {
     }
 
     /// Stores a new sign-in.
-    pub async fn insert_sign_in(&self, new: &NewSignIn<'_>) -> Result<(), sqlx::Error> {
-        let now = now_millis();
+    pub async fn insert_sign_in(&self, new: &NewSignIn<'_>, now: i64) -> Result<(), sqlx::Error> {
         let record = self.pattern_sealer()?.seal_sign_in(new.id, new.record);
         let mut w = self.begin_write().await?;
         sqlx::query(
@@ -147,15 +147,15 @@ impl Db {
         .fetch_optional(self.pool())
         .await?
         .map(|row| {
-            let id: String = row.try_get(0)?;
-            let record = sealer.open_sign_in(&id, &row.try_get::<String, _>(4)?)?;
+            let id: String = row.try_get("id")?;
+            let record = sealer.open_sign_in(&id, &row.try_get::<String, _>("record")?)?;
             Ok(StoredSignIn {
                 id,
-                tenant_id: row.try_get(1)?,
-                app_ref: row.try_get(2)?,
-                token_hash: row.try_get(3)?,
+                tenant_id: row.try_get("tenant_id")?,
+                app_ref: row.try_get("app_ref")?,
+                token_hash: row.try_get("token_hash")?,
                 record,
-                version: row.try_get(5)?,
+                version: row.try_get("version")?,
             })
         })
         .transpose()
@@ -223,7 +223,7 @@ impl Db {
         .fetch_all(self.pool())
         .await?
         .iter()
-        .map(|row| row.try_get(0))
+        .map(|row| row.try_get("text"))
         .collect()
     }
 

@@ -1,12 +1,11 @@
 //! The sign-in as the API shows it (Clerk's SignIn, snake_case). Codes and tokens never
 //! appear; addresses only masked.
 
-use keycadence_otp::UnixMillis;
 use keycadence_signin::{Strategy, TextPurpose, VerificationStatus};
 use serde_json::{json, Value};
 
 use super::error::error_object;
-use super::SignInRecord;
+use super::{SignInRecord, SignInSnapshot};
 
 /// `a***@example.com`.
 fn masked_email(address: &str) -> String {
@@ -48,8 +47,10 @@ fn status_name(status: VerificationStatus) -> &'static str {
     }
 }
 
-pub(crate) fn view(id: &str, record: &SignInRecord, now: UnixMillis) -> Value {
-    let s = record.state.at(now);
+/// The sign-in's JSON (Clerk's SignIn).
+pub(crate) fn view(snapshot: &SignInSnapshot) -> Value {
+    let SignInSnapshot { id, record, at } = snapshot;
+    let s = record.state.at(*at);
     let verification = s.verification.as_ref().map(|v| {
         let mut object = json!({
             "status": status_name(v.status),

@@ -7,10 +7,12 @@
 //! | module | job |
 //! |---|---|
 //! | [`routes`] | handlers: window page (GET/POST), the window's `next` / `attempt` calls, scripts |
-//! | [`service`] | opens the payload into a sign-in, picks the next step, mints the page's code |
+//! | [`open`] | opens the payload into a sign-in of the user |
+//! | [`service`] | picks the window's next step, runs attempts, mints the page's code |
 //! | [`page`] | the HTML and its Content-Security-Policy |
 //! | [`error`] | every refusal, mapped once to a Verify code and a message |
 //! | [`strings`] | the window's texts, one table per language |
+//! | [`wire`] | the JSON of the window's steps |
 //!
 //! A window is a sign-in of the `crate::signin` domain, created for the tenant the application
 //! is bound to (`keycadence-server signin enable`) with the application's policy: first time
@@ -20,7 +22,9 @@
 //! back end checks with `/otp/validate` (once, as every Verify code).
 
 pub mod error;
+pub mod open;
 pub mod page;
 pub mod routes;
 pub mod service;
 pub mod strings;
+pub mod wire;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use keycadence_otp::payload::Flow;
 use keycadence_signin::Device;
 
-use super::service::{Audience, OpenedWindow};
+use super::open::{Audience, OpenedWindow};
 use super::strings::{fill, Strings};
 use crate::routes::RECORDER_SCRIPT_PATH;
 

@@ -11,8 +11,9 @@ use axum::Router;
 use serde_json::Value;
 
 use super::error::WindowError;
+use super::open::{self, Audience, OpenRequest};
 use super::page::{self, WINDOW_SCRIPT_PATH, WINDOW_STYLE_PATH};
-use super::service::{self, Audience, OpenRequest};
+use super::service;
 use super::strings::{self, EN};
 use crate::app::AppState;
 use crate::signin::Submitted;
@@ -102,7 +103,7 @@ async fn open(state: AppState, fields: &[u8], headers: HeaderMap) -> Response {
     let (request, compact) = open_request(fields, &headers);
     let embedded = request.embedded;
     let mut audience = Audience::default();
-    match service::open(&state, request, &mut audience).await {
+    match open::open(&state, request, &mut audience).await {
         Ok(opened) => {
             let s = strings::for_language(opened.language.as_deref());
             page::window(s, &opened, &audience, compact, embedded)
@@ -178,7 +179,8 @@ async fn next(
         let token = bearer(&headers).ok_or(crate::signin::error::SignInFailure::TokenInvalid)?;
         let map = body_object(&body)?;
         let want_code = map.get("want_code") == Some(&Value::Bool(true));
-        service::next(&state, &session, token, want_code).await
+        let next = service::next(&state, &session, token, want_code).await?;
+        Ok(super::wire::step(&next))
     }
     .await;
     json_answer(result)
@@ -197,7 +199,8 @@ async fn attempt(
         let given = Submitted::from_body(&map).ok_or(WindowError::SignIn(
             crate::signin::error::SignInFailure::BadParameter("pattern or code"),
         ))?;
-        service::attempt(&state, &session, token, given).await
+        let next = service::attempt(&state, &session, token, given).await?;
+        Ok(super::wire::step(&next))
     }
     .await;
     json_answer(result)

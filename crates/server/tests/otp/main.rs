@@ -4,6 +4,7 @@
 //! module per surface; `support` starts the server and the delivery endpoints.
 
 mod cli;
+mod clock;
 mod security;
 mod smtp_tls;
 mod support;

@@ -63,14 +63,14 @@ const APP_COLUMNS: &str = "a.id, c.client_id, c.sealed_secret, a.application_id,
 
 fn stored_app(row: &sqlx::any::AnyRow) -> Result<StoredApp, sqlx::Error> {
     Ok(StoredApp {
-        app_ref: row.try_get(0)?,
-        client_id: row.try_get(1)?,
-        sealed_client_secret: row.try_get(2)?,
-        application_id: row.try_get(3)?,
-        domain: row.try_get(4)?,
-        settings: row.try_get(5)?,
-        sealed_sms_token: row.try_get(6)?,
-        revoked: row.try_get::<Option<i64>, _>(7)?.is_some(),
+        app_ref: row.try_get("id")?,
+        client_id: row.try_get("client_id")?,
+        sealed_client_secret: row.try_get("sealed_secret")?,
+        application_id: row.try_get("application_id")?,
+        domain: row.try_get("domain")?,
+        settings: row.try_get("settings")?,
+        sealed_sms_token: row.try_get("sealed_sms_token")?,
+        revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
     })
 }
 
@@ -100,7 +100,7 @@ impl Db {
                 .bind(client_id)
                 .fetch_optional(&mut *w.tx)
                 .await?
-                .map(|row| row.try_get(0))
+                .map(|row| row.try_get("id"))
                 .transpose()?;
         let Some(client_ref) = client_ref else {
             w.rollback().await?;
@@ -172,7 +172,7 @@ impl Db {
             .bind(client_id)
             .fetch_optional(self.pool())
             .await?
-            .map(|row| row.try_get(0))
+            .map(|row| row.try_get("sealed_secret"))
             .transpose()
     }
 
@@ -186,12 +186,12 @@ impl Db {
         rows.iter()
             .map(|row| {
                 Ok(AppListing {
-                    client_id: row.try_get(0)?,
-                    application_id: row.try_get(1)?,
-                    domain: row.try_get(2)?,
-                    settings: row.try_get(3)?,
-                    created_at: row.try_get(4)?,
-                    revoked_at: row.try_get(5)?,
+                    client_id: row.try_get("client_id")?,
+                    application_id: row.try_get("application_id")?,
+                    domain: row.try_get("domain")?,
+                    settings: row.try_get("settings")?,
+                    created_at: row.try_get("created_at")?,
+                    revoked_at: row.try_get("revoked_at")?,
                 })
             })
             .collect()
@@ -199,10 +199,10 @@ impl Db {
 
     /// Active applications (sizes the payload key cache).
     pub async fn count_active_verify_apps(&self) -> Result<i64, sqlx::Error> {
-        sqlx::query("SELECT COUNT(*) FROM verify_apps WHERE revoked_at IS NULL")
+        sqlx::query("SELECT COUNT(*) AS n FROM verify_apps WHERE revoked_at IS NULL")
             .fetch_one(self.pool())
             .await?
-            .try_get(0)
+            .try_get("n")
     }
 
     /// Revokes an application; revoking twice keeps the first time.

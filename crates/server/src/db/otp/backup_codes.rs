@@ -1,7 +1,7 @@
 //! TOTP backup codes: one versioned set per service and identity.
 
 use super::{Versioned, VersionedTable};
-use crate::db::{now_millis, Db};
+use crate::db::Db;
 
 const BACKUP_CODES: VersionedTable = VersionedTable {
     table: "totp_backup_codes",
@@ -25,6 +25,7 @@ impl Db {
         service_ref: i64,
         identity: &str,
         state: &str,
+        now: i64,
     ) -> Result<(), sqlx::Error> {
         let mut w = self.begin_write().await?;
         sqlx::query(
@@ -36,7 +37,7 @@ impl Db {
         .bind(service_ref)
         .bind(identity)
         .bind(state)
-        .bind(now_millis())
+        .bind(now)
         .execute(&mut *w.tx)
         .await?;
         w.commit().await

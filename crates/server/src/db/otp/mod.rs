@@ -50,7 +50,7 @@ impl Db {
             json_column,
         } = records;
         let sql = format!(
-            "SELECT {json_column}, version FROM {table} \
+            "SELECT {json_column} AS json, version FROM {table} \
              WHERE {owner_column} = $1 AND {name_column} = $2"
         );
         sqlx::query(&sql)
@@ -60,8 +60,8 @@ impl Db {
             .await?
             .map(|row| {
                 Ok(Versioned {
-                    json: row.try_get(0)?,
-                    version: row.try_get(1)?,
+                    json: row.try_get("json")?,
+                    version: row.try_get("version")?,
                 })
             })
             .transpose()

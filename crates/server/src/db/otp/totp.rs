@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::Versioned;
-use crate::db::{now_millis, Db};
+use crate::db::Db;
 
 #[derive(Clone, Debug)]
 pub struct StoredService {
@@ -38,21 +38,25 @@ pub struct StoredChallenge {
     pub factor: StoredFactor,
 }
 
+/// A factor's columns, named apart from those of a challenge read beside them.
 const FACTOR_COLUMNS: &str =
-    "f.id, f.sid, f.identity, f.friendly_name, f.state, f.version, f.created_at, f.updated_at";
+    "f.id AS factor_id, f.sid AS factor_sid, f.identity AS factor_identity, \
+     f.friendly_name AS factor_friendly_name, f.state AS factor_state, \
+     f.version AS factor_version, f.created_at AS factor_created_at, \
+     f.updated_at AS factor_updated_at";
 
-fn stored_factor(row: &sqlx::any::AnyRow, offset: usize) -> Result<StoredFactor, sqlx::Error> {
+fn stored_factor(row: &sqlx::any::AnyRow) -> Result<StoredFactor, sqlx::Error> {
     Ok(StoredFactor {
-        factor_ref: row.try_get(offset)?,
-        sid: row.try_get(offset + 1)?,
-        identity: row.try_get(offset + 2)?,
-        friendly_name: row.try_get(offset + 3)?,
+        factor_ref: row.try_get("factor_id")?,
+        sid: row.try_get("factor_sid")?,
+        identity: row.try_get("factor_identity")?,
+        friendly_name: row.try_get("factor_friendly_name")?,
         state: Versioned {
-            json: row.try_get(offset + 4)?,
-            version: row.try_get(offset + 5)?,
+            json: row.try_get("factor_state")?,
+            version: row.try_get("factor_version")?,
         },
-        created_at: row.try_get(offset + 6)?,
-        updated_at: row.try_get(offset + 7)?,
+        created_at: row.try_get("factor_created_at")?,
+        updated_at: row.try_get("factor_updated_at")?,
     })
 }
 
@@ -63,8 +67,8 @@ impl Db {
         sid: &str,
         friendly_name: &str,
         config: &str,
+        now: i64,
     ) -> Result<StoredService, sqlx::Error> {
-        let now = now_millis();
         let mut w = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO totp_services (tenant_id, sid, friendly_name, config, created_at, updated_at) \
@@ -99,12 +103,12 @@ impl Db {
         .await?
         .map(|row| {
             Ok(StoredService {
-                service_ref: row.try_get(0)?,
-                sid: row.try_get(1)?,
-                friendly_name: row.try_get(2)?,
-                config: row.try_get(3)?,
-                created_at: row.try_get(4)?,
-                updated_at: row.try_get(5)?,
+                service_ref: row.try_get("id")?,
+                sid: row.try_get("sid")?,
+                friendly_name: row.try_get("friendly_name")?,
+                config: row.try_get("config")?,
+                created_at: row.try_get("created_at")?,
+                updated_at: row.try_get("updated_at")?,
             })
         })
         .transpose()
@@ -119,8 +123,8 @@ impl Db {
         sid: &str,
         friendly_name: &str,
         state: &str,
+        now: i64,
     ) -> Result<StoredFactor, sqlx::Error> {
-        let now = now_millis();
         let mut w = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO totp_factors (service_ref, identity, sid, friendly_name, state, version, \
@@ -156,7 +160,7 @@ impl Db {
             .bind(sid)
             .fetch_optional(self.pool())
             .await?
-            .map(|row| stored_factor(&row, 0))
+            .map(|row| stored_factor(&row))
             .transpose()
     }
 
@@ -175,7 +179,7 @@ impl Db {
             .fetch_all(self.pool())
             .await?
             .iter()
-            .map(|row| stored_factor(row, 0))
+            .map(stored_factor)
             .collect()
     }
 
@@ -187,6 +191,7 @@ impl Db {
         expected_version: i64,
         state: &str,
         friendly_name: Option<&str>,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut w = self.begin_write().await?;
         let swapped = swap_factor(
@@ -195,6 +200,7 @@ impl Db {
             expected_version,
             state,
             friendly_name,
+            now,
         )
         .await?;
         w.commit().await?;
@@ -227,10 +233,19 @@ impl Db {
         factor_state: &str,
         sid: &str,
         state: &str,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
-        let now = now_millis();
         let mut w = self.begin_write().await?;
-        if !swap_factor(&mut w.tx, factor_ref, expected_version, factor_state, None).await? {
+        if !swap_factor(
+            &mut w.tx,
+            factor_ref,
+            expected_version,
+            factor_state,
+            None,
+            now,
+        )
+        .await?
+        {
             w.rollback().await?;
             return Ok(false);
         }
@@ -267,13 +282,13 @@ impl Db {
             .await?
             .map(|row| {
                 Ok(StoredChallenge {
-                    challenge_ref: row.try_get(0)?,
-                    sid: row.try_get(1)?,
-                    state: row.try_get(2)?,
-                    created_at: row.try_get(3)?,
-                    updated_at: row.try_get(4)?,
-                    version: row.try_get(5)?,
-                    factor: stored_factor(&row, 6)?,
+                    challenge_ref: row.try_get("id")?,
+                    sid: row.try_get("sid")?,
+                    state: row.try_get("state")?,
+                    created_at: row.try_get("created_at")?,
+                    updated_at: row.try_get("updated_at")?,
+                    version: row.try_get("version")?,
+                    factor: stored_factor(&row)?,
                 })
             })
             .transpose()
@@ -289,10 +304,20 @@ impl Db {
         expected_version: i64,
         state: &str,
         factor: Option<(i64, i64, &str)>,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut w = self.begin_write().await?;
         if let Some((factor_ref, factor_version, factor_state)) = factor {
-            if !swap_factor(&mut w.tx, factor_ref, factor_version, factor_state, None).await? {
+            if !swap_factor(
+                &mut w.tx,
+                factor_ref,
+                factor_version,
+                factor_state,
+                None,
+                now,
+            )
+            .await?
+            {
                 w.rollback().await?;
                 return Ok(false);
             }
@@ -302,7 +327,7 @@ impl Db {
              WHERE id = $3 AND version = $4",
         )
         .bind(state)
-        .bind(now_millis())
+        .bind(now)
         .bind(challenge_ref)
         .bind(expected_version)
         .execute(&mut *w.tx)
@@ -322,6 +347,7 @@ async fn swap_factor(
     expected_version: i64,
     state: &str,
     friendly_name: Option<&str>,
+    now: i64,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE totp_factors SET state = $1, friendly_name = COALESCE($2, friendly_name), \
@@ -329,7 +355,7 @@ async fn swap_factor(
     )
     .bind(state)
     .bind(friendly_name)
-    .bind(now_millis())
+    .bind(now)
     .bind(factor_ref)
     .bind(expected_version)
     .execute(&mut **tx)

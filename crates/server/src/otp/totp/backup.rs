@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::services::Service;
 use super::{
-    backup_code_policy, check_identity, created, now, ok, required, TotpCall, TotpError, TotpResult,
+    backup_code_policy, check_identity, created, ok, required, TotpCall, TotpError, TotpResult,
 };
 use crate::app::AppState;
 use crate::contention::{self, SWAP_ATTEMPTS};
@@ -37,6 +37,7 @@ pub async fn create_backup_codes(
             service.stored.service_ref,
             &identity,
             &serde_json::to_string(&new.set)?,
+            state.clock.now_millis(),
         )
         .await?;
     let codes: Vec<String> = new.codes.iter().map(|c| c.display()).collect();
@@ -86,9 +87,10 @@ pub async fn redeem_backup_code(
         let set: BackupCodeSet = serde_json::from_str(&stored.json)?;
         let redemption = {
             let (otp, set, code) = (Arc::clone(&state.otp), set.clone(), code.clone());
+            let now = state.clock.now();
             tokio::task::spawn_blocking(move || {
                 otp.backup_codes
-                    .redeem(&set, &code, &backup_code_policy(), now())
+                    .redeem(&set, &code, &backup_code_policy(), now)
             })
             .await?
         };

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 use super::factors::Factor;
 use super::services::Service;
 use super::{
-    account_sid, attempt_policy, auth_payload, created, entity_sid, new_sid, now, ok, param,
-    required, rfc3339, TotpCall, TotpError, TotpResult,
+    account_sid, attempt_policy, auth_payload, created, entity_sid, new_sid, ok, param, required,
+    rfc3339, TotpCall, TotpError, TotpResult,
 };
 use crate::app::AppState;
 use crate::call::ApiCall;
@@ -87,6 +87,7 @@ async fn refuse_locked(
                 factor.stored.state.version,
                 &serde_json::to_string(next)?,
                 None,
+                state.clock.now_millis(),
             )
             .await?;
         if !swapped {
@@ -110,7 +111,7 @@ pub async fn create_challenge(
         contention::before_attempt(attempt).await;
         let factor = Factor::find(&state, &service, &identity, factor_sid).await?;
         let policy = attempt_policy(&factor.state.config);
-        let at = now();
+        let at = state.clock.now();
         let access = FactorAccess {
             factor: &factor.state,
             factor_id: &factor.stored.sid,
@@ -132,6 +133,7 @@ pub async fn create_challenge(
                 &serde_json::to_string(&answer.factor)?,
                 &sid,
                 &serde_json::to_string(&answer.challenge)?,
+                state.clock.now_millis(),
             )
             .await?;
         if inserted {
@@ -184,7 +186,7 @@ pub async fn fetch_challenge(
     for attempt in 0..SWAP_ATTEMPTS {
         contention::before_attempt(attempt).await;
         let found = find_challenge(&state, &service, &identity, &sid).await?;
-        let at = now();
+        let at = state.clock.now();
         let current = found.challenge.at(at);
         let updated_at = if current == found.challenge {
             found.updated_at
@@ -195,6 +197,7 @@ pub async fn fetch_challenge(
                 found.version,
                 &serde_json::to_string(&current)?,
                 None,
+                state.clock.now_millis(),
             )
             .await?
         {
@@ -236,7 +239,7 @@ pub async fn update_challenge(
         contention::before_attempt(attempt).await;
         let found = find_challenge(&state, &service, &identity, &sid).await?;
         let policy = attempt_policy(&found.factor.state.config);
-        let at = now();
+        let at = state.clock.now();
         let Some(code) = code else {
             let denied = found.challenge.deny(at).map_err(TotpError::Challenge)?;
             let swapped = state
@@ -246,6 +249,7 @@ pub async fn update_challenge(
                     found.version,
                     &serde_json::to_string(&denied)?,
                     None,
+                    state.clock.now_millis(),
                 )
                 .await?;
             if swapped {
@@ -285,6 +289,7 @@ pub async fn update_challenge(
                     found.factor.stored.state.version,
                     &serde_json::to_string(&answer.factor)?,
                 )),
+                state.clock.now_millis(),
             )
             .await?;
         if updated {

@@ -10,12 +10,11 @@ use serde_json::{json, Value};
 use super::services::Service;
 use super::{
     account_sid, attempt_policy, auth_payload, check_identity, check_strength, created, entity_sid,
-    new_sid, now, number, ok, param, required, stored_time, TotpCall, TotpError, TotpResult,
+    new_sid, number, ok, param, required, stored_time, TotpCall, TotpError, TotpResult,
 };
 use crate::app::AppState;
 use crate::call::ApiCall;
 use crate::contention::{self, SWAP_ATTEMPTS};
-use crate::db::now_millis;
 use crate::db::otp::StoredFactor;
 
 /// Twilio's limit on `FriendlyName`, which becomes the account name in the URI.
@@ -50,9 +49,9 @@ impl Factor {
     }
 
     /// The factor as persisted after a successful swap to `next`.
-    fn after(self, next: TotpFactor, friendly_name: Option<&str>) -> Factor {
+    fn after(self, next: TotpFactor, friendly_name: Option<&str>, at: i64) -> Factor {
         let mut stored = self.stored;
-        stored.updated_at = now_millis();
+        stored.updated_at = at;
         stored.state.version += 1;
         if let Some(name) = friendly_name {
             stored.friendly_name = name.to_string();
@@ -148,6 +147,7 @@ pub async fn create_factor(
             &sid,
             name,
             &serde_json::to_string(&new.factor)?,
+            state.clock.now_millis(),
         )
         .await?;
     let factor = Factor {
@@ -221,6 +221,7 @@ pub async fn update_factor(
         contention::before_attempt(attempt).await;
         let factor = Factor::find(&state, &service, &identity, &sid).await?;
         let policy = attempt_policy(&factor.state.config);
+        let now = state.clock.now();
         let (next, outcome) = match code {
             Some(code) => {
                 let check = factor.state.check(
@@ -228,7 +229,7 @@ pub async fn update_factor(
                     &state.otp.sealer,
                     &factor.stored.sid,
                     &policy,
-                    now(),
+                    now,
                 )?;
                 (check.next, Some(check.outcome))
             }
@@ -242,6 +243,7 @@ pub async fn update_factor(
                     factor.stored.state.version,
                     &serde_json::to_string(&next)?,
                     name,
+                    state.clock.now_millis(),
                 )
                 .await?;
             if !swapped {
@@ -255,7 +257,7 @@ pub async fn update_factor(
         {
             return Err(TotpError::LockedOut(limited_until));
         }
-        let updated = factor.after(next, name);
+        let updated = factor.after(next, name, i64::try_from(now.0).unwrap_or(i64::MAX));
         return ok(view(&call, &service, &updated));
     }
     Err(TotpError::Contended)

@@ -42,7 +42,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
 use crate::call::ApiCall;
-use crate::db::now_millis;
+use crate::clock::now_millis;
 use crate::error::{ApiError, Outcome};
 
 /// Wrong codes per backup-code set before a lock-out, and its length.
@@ -186,7 +186,9 @@ impl IntoResponse for TotpError {
         let mut response_headers = Vec::new();
         if let TotpError::LockedOut(until) = &self {
             body["limited_until"] = Value::String(rfc3339(until.0));
-            let wait = until.0.saturating_sub(now().0).div_ceil(1000).max(1);
+            // Relative to the system clock: an answer is made without the application state.
+            let now = u64::try_from(now_millis()).unwrap_or(0);
+            let wait = until.0.saturating_sub(now).div_ceil(1000).max(1);
             response_headers.push((header::RETRY_AFTER, HeaderValue::from(wait)));
         }
         if let TotpError::Refused(ApiError {
@@ -228,10 +230,6 @@ fn created(body: Value) -> TotpResult {
 
 fn ok(body: Value) -> TotpResult {
     Ok(axum::Json(body).into_response())
-}
-
-fn now() -> UnixMillis {
-    UnixMillis(u64::try_from(now_millis()).unwrap_or(0))
 }
 
 /// ISO 8601 / RFC 3339 in UTC, whole seconds, as Twilio writes dates.

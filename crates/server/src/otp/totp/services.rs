@@ -136,6 +136,7 @@ pub async fn create_service(State(state): State<AppState>, TotpCall(call): TotpC
             &new_sid("VA"),
             name,
             &serde_json::to_string(&totp)?,
+            state.clock.now_millis(),
         )
         .await?;
     created(view(&call, &Service { stored, totp }))
