@@ -1,9 +1,10 @@
-// The reference's static helpers that read a pattern string or hash a text: `getQuality`,
-// `getLength`, `checkMobileValidity` and `getTextId`. They need nothing of the recorder, and
-// the browser's own `split`, `Number()` and `toLowerCase()` are the reference's primitives, so
-// they are plain JavaScript: in the wasm module they cost the page more to download. The
-// Rust core has the same helpers (keycadence_core::recorder::pattern_info, text_id) for its
-// golden vectors; the browser tests compare the two.
+// The reference's helpers that read a pattern string, hash a text or look at the browser:
+// `getQuality`, `getLength`, `checkMobileValidity`, `getTextId` and `checkEnvironment`. They
+// need nothing of the recorder's state, and the browser's own `split`, `Number()`,
+// `toLowerCase()` and objects are the reference's primitives, so they are plain JavaScript: in
+// the wasm module they cost the page more to download. The Rust core has the same helpers
+// (keycadence_core::recorder::pattern_info, text_id, device::check_environment) for its golden
+// vectors; the browser tests compare the two.
 
 /** `Number()` of the 44 per-key counts of a type 0 pattern (comma fields 11 to 54). */
 const keyCounts = (pattern) => pattern.split(',').slice(11, 55).map(Number);
@@ -51,4 +52,35 @@ export function textId(text) {
   let hash = 0x721b5ad4;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   return hash >>> 0;
+}
+
+/**
+ * `checkEnvironment()` for a recorder whose `isMobile()` is `isMobile` (0 or 1): the browser
+ * type, the first whose markers this browser has (keycadence_core::device::check_environment's
+ * chain over the expressions of its BrowserMarkers), and on mobile whether motion sensors exist
+ * and need the page to ask for them (iOS 13+).
+ */
+export function checkEnvironment(isMobile) {
+  const w = window;
+  const ua = navigator.userAgent;
+  const chrome = w.chrome;
+  const chromeApi = !!(chrome?.webstore || chrome?.runtime || chrome?.loadTimes);
+  const opera = !!w.opr?.addons || !!w.opera || ua.includes(' OPR/');
+  const motion = !!isMobile && w.DeviceMotionEvent !== undefined;
+  return {
+    browserType: (chromeApi || opera) && w.CSS ? 'blink'
+      : opera ? 'opera'
+      : typeof w.InstallTrigger != 'undefined' ? 'firefox'
+      : document.documentMode ? 'internet explorer'
+      : w.StyleMedia ? 'edge'
+      : chromeApi && ua.includes('Edg') ? 'edge chromium'
+      : chromeApi ? 'chrome'
+      : /constructor/i.test(w.HTMLElement)
+        || String(w.safari?.pushNotification) == '[object SafariRemoteNotification]'
+        || (ua.includes('Safari') && !ua.includes('Chrome')) ? 'safari'
+      : '',
+    isMobile: !!isMobile,
+    hasMotionSensors: motion,
+    needsPermissionForMotionSensors: motion && typeof w.DeviceMotionEvent.requestPermission == 'function',
+  };
 }

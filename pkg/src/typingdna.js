@@ -19,12 +19,11 @@ import {
   stopMouse,
   addTarget,
   removeTarget,
-  checkEnvironment,
   removeEventListeners,
   isMobileUserAgent,
 } from './keycadence_wasm.js';
 import { EventQueue } from './queue.js';
-import { quality, patternLength, mobileValidity, textId } from './helpers.js';
+import { quality, patternLength, mobileValidity, textId, checkEnvironment } from './helpers.js';
 
 // The keyboard events of every handler set; the recorder picks its own once the wasm is loaded.
 // Until then the queue listens to these, with the fields' values and carets (which only the
@@ -40,7 +39,8 @@ let fixQuirks = false;
 // The module's functions over its one recorder, by method name.
 const wasmRecorder = {
   getTypingPattern, getMouseDiagram, start, stop, reset, resetMouse, startMouse, stopMouse,
-  addTarget, removeTarget, checkEnvironment, removeEventListeners,
+  addTarget, removeTarget, removeEventListeners,
+  checkEnvironment: () => checkEnvironment(isMobileUserAgent()),
 };
 
 function createRecorder() {

@@ -38,13 +38,4 @@ extern "C" {
         index: u32,
         out: &mut [f64],
     ) -> Result<Option<String>, JsValue>;
-
-    /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
-    #[wasm_bindgen(js_name = environmentCheck)]
-    pub fn environment_check(
-        browser_type: &str,
-        is_mobile: bool,
-        has_motion_sensors: bool,
-        needs_permission_for_motion_sensors: bool,
-    ) -> JsValue;
 }

@@ -91,11 +91,6 @@ pub fn remove_target(id: JsValue) {
     with(|recorder| recorder.remove_target(id))
 }
 
-#[wasm_bindgen(js_name = checkEnvironment)]
-pub fn check_environment() -> JsValue {
-    with(Recorder::check_environment)
-}
-
 #[wasm_bindgen(js_name = removeEventListeners)]
 pub fn remove_event_listeners() {
     with(Recorder::remove_event_listeners)

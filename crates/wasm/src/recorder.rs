@@ -157,21 +157,6 @@ impl Recorder {
         self.current().remove_target(&id);
     }
 
-    /// `checkEnvironment()`:
-    /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
-    pub fn check_environment(&self) -> JsValue {
-        let mut recorder = self.caught_up();
-        // `checkEnvironment` evaluates its browser markers at each call.
-        recorder.environment_mut().browser = environment::markers();
-        let check = recorder.check_environment();
-        browser::environment_check(
-            check.browser_type,
-            check.is_mobile,
-            check.has_motion_sensors,
-            check.needs_permission_for_motion_sensors,
-        )
-    }
-
     /// `removeEventListeners()`: stops listening for good (the shim never listens again); the
     /// events queued before still count.
     pub fn remove_event_listeners(&self) {
