@@ -19,6 +19,38 @@ const MOBILE_PREFIX_EXPRESSION: &str = r"/1207|6310|6590|3gso|4thp|50[1-6]i|770s
 /// device type).
 const TABLET_EXPRESSION: &str = r"/(ipad|tablet|(android(?!.*mobile))|(windows(?!.*phone)(.*touch))|kindle|playbook|silk|(puffin(?!.*(IP|AP|WP))))/i";
 
+/// The reference recorder's user-agent expressions (JavaScript regular-expression literals).
+/// With `browser-js` the browser's `RegExp` runs them: `js/primitives.js` holds the same
+/// literals, by index (a test checks that they are the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserAgentExpression {
+    /// The detectmobilebrowsers.com expression plus `android|ipad|playbook|silk`, tested
+    /// against the whole user agent.
+    Mobile = 0,
+    /// The second mobile expression, tested against the first four UTF-16 units only.
+    MobilePrefix = 1,
+    /// "tablet" in the device signature (`getOSBrowserMobile`'s device type).
+    Tablet = 2,
+}
+
+impl UserAgentExpression {
+    /// Every expression, in index order.
+    pub const ALL: [UserAgentExpression; 3] = [
+        UserAgentExpression::Mobile,
+        UserAgentExpression::MobilePrefix,
+        UserAgentExpression::Tablet,
+    ];
+
+    /// The expression as the JavaScript literal the reference writes (`/body/flags`).
+    pub const fn literal(self) -> &'static str {
+        match self {
+            UserAgentExpression::Mobile => MOBILE_EXPRESSION,
+            UserAgentExpression::MobilePrefix => MOBILE_PREFIX_EXPRESSION,
+            UserAgentExpression::Tablet => TABLET_EXPRESSION,
+        }
+    }
+}
+
 /// Browser-object markers `checkEnvironment` looks at (read by the wasm shell from `window`,
 /// `document` and `navigator`). Each field documents the JavaScript expression it stands for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -68,9 +100,9 @@ pub struct EnvironmentCheck {
 /// The reference tests `navigator.userAgent || navigator.vendor || window.opera`: callers pass
 /// the first of those that is a non-empty string.
 pub fn is_mobile(user_agent: &str) -> bool {
-    js::regex_test(MOBILE_EXPRESSION, user_agent)
+    js::regex_test(UserAgentExpression::Mobile, user_agent)
         || js::regex_test(
-            MOBILE_PREFIX_EXPRESSION,
+            UserAgentExpression::MobilePrefix,
             &first_four_utf16_units(user_agent),
         )
 }
@@ -196,7 +228,9 @@ impl CapturedDevice {
             browser,
             browser_version: number_from_digits(version),
             device_type,
-            tablet_user_agent: device_type != 3 && mobile && js::regex_test(TABLET_EXPRESSION, ua),
+            tablet_user_agent: device_type != 3
+                && mobile
+                && js::regex_test(UserAgentExpression::Tablet, ua),
             iemobile: js::includes(ua, "IEMobile"),
         }
     }
@@ -461,13 +495,31 @@ mod tests {
 
     #[test]
     fn the_expressions_compile() {
-        for literal in [
-            MOBILE_EXPRESSION,
-            MOBILE_PREFIX_EXPRESSION,
-            TABLET_EXPRESSION,
-        ] {
+        for expression in UserAgentExpression::ALL {
+            let literal = expression.literal();
             assert!(crate::ua_regex::Regex::new(literal).is_ok(), "{literal}");
         }
+    }
+
+    /// The browser build's table (`js/primitives.js`) holds the same literals, in index order.
+    #[test]
+    fn the_browser_table_holds_the_same_expressions() {
+        let script = include_str!("../js/primitives.js");
+        let table = script
+            .split_once("const USER_AGENT_EXPRESSIONS = [")
+            .and_then(|(_, rest)| rest.split_once("];"))
+            .expect("primitives.js has the USER_AGENT_EXPRESSIONS table")
+            .0;
+        let literals: Vec<&str> = table
+            .lines()
+            .map(|line| line.trim().trim_end_matches(','))
+            .filter(|line| line.starts_with('/') && !line.starts_with("//"))
+            .collect();
+        let expected: Vec<&str> = UserAgentExpression::ALL
+            .iter()
+            .map(|e| e.literal())
+            .collect();
+        assert_eq!(literals, expected);
     }
 
     #[test]
@@ -751,7 +803,7 @@ mod tests {
             "Mozilla/5.0 (Linux; U; Android 2.3.4; en-us; Kindle Fire Build/GINGERBREAD) Mobile Safari/533.1 Silk/3.0",
         ];
         for ua in yes {
-            assert!(js::regex_test(TABLET_EXPRESSION, ua), "{ua}");
+            assert!(js::regex_test(UserAgentExpression::Tablet, ua), "{ua}");
         }
         let no = [
             PIXEL_CHROME,
@@ -762,7 +814,7 @@ mod tests {
             "Mozilla/5.0 (iPhone; CPU iPhone OS 12_5 like Mac OS X) Puffin/4.8.0.2965IP",
         ];
         for ua in no {
-            assert!(!js::regex_test(TABLET_EXPRESSION, ua), "{ua}");
+            assert!(!js::regex_test(UserAgentExpression::Tablet, ua), "{ua}");
         }
     }
 

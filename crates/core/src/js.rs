@@ -11,6 +11,8 @@
 //! are implemented in Rust; with `browser-js` instead (the wasm build) they are the browser's
 //! own, which also makes them exactly the reference's.
 
+use crate::device::UserAgentExpression;
+
 /// `Math.round`: nearest integer, exact ties toward +infinity (`-2.5 -> -2`, `2.5 -> 3`).
 /// `f64::round` rounds ties away from zero, which differs for negative halves.
 pub fn round(x: f64) -> f64 {
@@ -191,10 +193,9 @@ pub fn hypot(x: f64, y: f64) -> f64 {
     primitives::hypot(x, y)
 }
 
-/// `RegExp.prototype.test` for one of the crate's constant expressions, written as a JavaScript
-/// literal (`/body/flags`): the reference recorder's user-agent tests.
-pub fn regex_test(literal: &'static str, subject: &str) -> bool {
-    primitives::regex_test(literal, subject)
+/// `RegExp.prototype.test` for one of the reference recorder's user-agent expressions.
+pub fn regex_test(expression: UserAgentExpression, subject: &str) -> bool {
+    primitives::regex_test(expression, subject)
 }
 
 /// The JavaScript primitives that are large to implement in Rust. Each is exactly the
@@ -463,7 +464,7 @@ mod primitives {
         #[wasm_bindgen(js_name = toUpperCase)]
         fn to_upper_case(s: &str) -> String;
         #[wasm_bindgen(js_name = regexTest)]
-        pub fn regex_test(literal: &str, subject: &str) -> bool;
+        fn regex_test_by_index(expression: u32, subject: &str) -> bool;
     }
 
     #[wasm_bindgen(js_namespace = Math)]
@@ -475,6 +476,11 @@ mod primitives {
 
     pub(crate) fn push_shortest(out: &mut String, x: f64) {
         out.push_str(&number_to_string(x));
+    }
+
+    /// The expression's index in `primitives.js`'s table of the same literals.
+    pub(crate) fn regex_test(expression: super::UserAgentExpression, subject: &str) -> bool {
+        regex_test_by_index(expression as u32, subject)
     }
 
     // Case mapping keeps a well-formed string well-formed, so the mapped text comes back into

@@ -24,9 +24,11 @@
 //! Repetition of a single character is a loop, not a recursion, so the stack depth depends on the
 //! pattern only, never on the length of the input.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::OnceLock;
 
 use thiserror::Error;
+
+use crate::device::UserAgentExpression;
 
 /// Why a pattern was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -170,26 +172,18 @@ impl Node {
     }
 }
 
-/// `literal.test(haystack)` for one of the crate's constant literals, each compiled once per
-/// process (kept for the life of the process: there are three).
-pub(crate) fn test(literal: &'static str, haystack: &str) -> bool {
-    static COMPILED: Mutex<Vec<(&'static str, &'static Regex)>> = Mutex::new(Vec::new());
-    let regex = {
-        let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
-        match compiled.iter().find(|(known, _)| *known == literal) {
-            Some((_, regex)) => *regex,
-            None => {
-                // The literals are constants covered by the tests, so failing here is a build
-                // defect.
-                let regex = Regex::new(literal)
-                    .unwrap_or_else(|error| panic!("{literal} does not compile: {error}"));
-                let regex: &'static Regex = Box::leak(Box::new(regex));
-                compiled.push((literal, regex));
-                regex
-            }
-        }
-    };
-    regex.is_match(haystack)
+/// `expression.test(haystack)`, each expression compiled once per process, on first use.
+pub(crate) fn test(expression: UserAgentExpression, haystack: &str) -> bool {
+    static COMPILED: [OnceLock<Regex>; UserAgentExpression::ALL.len()] =
+        [const { OnceLock::new() }; UserAgentExpression::ALL.len()];
+    COMPILED[expression as usize]
+        .get_or_init(|| {
+            // The literals are constants covered by the tests, so failing here is a build
+            // defect.
+            Regex::new(expression.literal())
+                .unwrap_or_else(|error| panic!("{expression:?} does not compile: {error}"))
+        })
+        .is_match(haystack)
 }
 
 /// A compiled expression.
