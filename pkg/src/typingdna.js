@@ -36,10 +36,13 @@ let queue = null; // its event queue, from construction on
 let recorder = null; // its wasm recorder's methods, once constructed and loaded
 let fixQuirks = false;
 
-// The module's functions over its one recorder, by method name.
+// The module's functions over its one recorder, by method name. (`reset(all)` and
+// `resetMouse(all)` test `all === true`, as the reference does, here.)
 const wasmRecorder = {
-  getTypingPattern, getMouseDiagram, start, stop, reset, resetMouse, startMouse, stopMouse,
+  getTypingPattern, getMouseDiagram, start, stop, startMouse, stopMouse,
   addTarget, removeTarget, removeEventListeners,
+  reset: (all) => reset(all === true),
+  resetMouse: (all) => resetMouse(all === true),
   checkEnvironment: () => checkEnvironment(isMobileUserAgent()),
 };
 

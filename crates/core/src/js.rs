@@ -7,9 +7,11 @@
 //!
 //! Some primitives need large machinery in Rust (Unicode case tables, decimal-to-float parsing,
 //! shortest round-trip float printing, a regular-expression engine, the `Math` functions) that
-//! a JavaScript engine already has: see `primitives`. With the default `rust-js` feature they
-//! are implemented in Rust; with `browser-js` instead (the wasm build) they are the browser's
-//! own, which also makes them exactly the reference's.
+//! a JavaScript engine already has: see `primitives`. On wasm targets with the `browser-js`
+//! feature they are the browser's own (the wasm build), which also makes them exactly the
+//! reference's; everywhere else they are `rust-js`'s, implemented in Rust. The features only
+//! add: with both on a wasm target the browser's are used, with both on any other target
+//! Rust's (the browser's cannot run there).
 
 use crate::device::UserAgentExpression;
 
@@ -201,7 +203,10 @@ pub fn regex_test(expression: UserAgentExpression, subject: &str) -> bool {
 /// The JavaScript primitives that are large to implement in Rust. Each is exactly the
 /// ECMAScript operation named in its documentation; `push_shortest` is only called for finite,
 /// non-zero `x`.
-#[cfg(feature = "rust-js")]
+#[cfg(all(
+    feature = "rust-js",
+    not(all(feature = "browser-js", target_family = "wasm"))
+))]
 mod primitives {
     /// ECMAScript white space and line terminators, as `parseInt` trims them.
     fn is_js_whitespace(c: char) -> bool {
@@ -440,13 +445,13 @@ mod primitives {
     }
 }
 
-/// With `browser-js` (and not `rust-js`), the primitives are the browser's own (`js/primitives.js`
+/// With `browser-js` on a wasm target, the primitives are the browser's own (`js/primitives.js`
 /// and `Math`): its `Number`, `String`, case mapping, `RegExp` and `Math` are the very
 /// operations the reference recorder calls, so they are exact by construction, and the wasm
 /// module carries none of the Rust machinery above. Only numbers and strings cross: no
 /// JavaScript object is handed to the module, which keeps the module and its glue small and
 /// each primitive one call.
-#[cfg(all(feature = "browser-js", not(feature = "rust-js")))]
+#[cfg(all(feature = "browser-js", target_family = "wasm"))]
 mod primitives {
     use wasm_bindgen::prelude::*;
 
@@ -494,8 +499,14 @@ mod primitives {
     }
 }
 
-#[cfg(not(any(feature = "rust-js", feature = "browser-js")))]
-compile_error!("keycadence-core needs the `rust-js` or the `browser-js` feature");
+#[cfg(not(any(
+    feature = "rust-js",
+    all(feature = "browser-js", target_family = "wasm")
+)))]
+compile_error!(
+    "keycadence-core needs JavaScript primitives: the `rust-js` feature (any target) or the \
+     `browser-js` feature on a wasm target (the browser's primitives cannot run elsewhere)"
+);
 
 #[cfg(test)]
 mod tests {

@@ -17,12 +17,18 @@ thread_local! {
 }
 
 /// Calls `method` on the recorder. The shim calls nothing before `createRecorder`, which
-/// throws or creates it. The borrow is shared: a method that runs page code (an option getter,
-/// an event dispatched synchronously) may be called into again; [`Recorder`] guards its state.
+/// throws or creates it, so there is always one (a call without one would be a defect of the
+/// shim: the module aborts, as on any panic). The borrow is shared: a method that runs page
+/// code (an option getter, an event dispatched synchronously) may be called into again;
+/// [`Recorder`] guards its state.
 fn with<T>(method: impl FnOnce(&Recorder) -> T) -> T {
-    RECORDER.with(|recorder| match &*recorder.borrow() {
-        Some(recorder) => method(recorder),
-        None => wasm_bindgen::throw_str("keycadence: no recorder"),
+    RECORDER.with(|recorder| {
+        method(
+            recorder
+                .borrow()
+                .as_ref()
+                .expect("keycadence: no recorder before createRecorder"),
+        )
     })
 }
 
@@ -61,13 +67,15 @@ pub fn stop() -> bool {
     with(Recorder::stop)
 }
 
+/// `reset(all)`; the shim passes `all === true`.
 #[wasm_bindgen]
-pub fn reset(all: JsValue) {
+pub fn reset(all: bool) {
     with(|recorder| recorder.reset(all))
 }
 
+/// `resetMouse(all)`; the shim passes `all === true`.
 #[wasm_bindgen(js_name = resetMouse)]
-pub fn reset_mouse(all: JsValue) {
+pub fn reset_mouse(all: bool) {
     with(|recorder| recorder.reset_mouse(all))
 }
 

@@ -3,7 +3,7 @@
 //! value is classified by one call into `js/browser.js`: a general-purpose deserializer would
 //! fold `undefined` and `null` together, and a type test per call costs a crossing each.
 
-use keycadence_core::recorder::{PatternArgument, TypingPatternOptions, Value};
+use keycadence_core::recorder::js_api::{JsTypingPatternOptions, PatternArgument, Value};
 use wasm_bindgen::JsValue;
 
 use crate::browser;
@@ -55,7 +55,7 @@ pub(crate) fn pattern_argument(argument: &JsValue) -> Result<PatternArgument, Js
         let string = browser::option(argument, index, &mut described)?;
         Ok(value(described, string))
     };
-    Ok(PatternArgument::Options(TypingPatternOptions {
+    Ok(PatternArgument::Options(JsTypingPatternOptions {
         pattern_type: option(0)?,
         text: option(1)?,
         text_id: option(2)?,

@@ -5,7 +5,7 @@
 
 use std::cell::{RefCell, RefMut};
 
-use keycadence_core::recorder::{self as core, Handlers, RecorderOptions};
+use keycadence_core::recorder::{self as core, js_api, Handlers, RecorderOptions};
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
@@ -19,11 +19,6 @@ use crate::queue::{self, EventQueue};
 pub struct Recorder {
     recorder: RefCell<core::Recorder>,
     queue: EventQueue,
-}
-
-/// `x === true`, as `reset(all)` and `resetMouse(all)` test their argument.
-fn is_true(value: &JsValue) -> bool {
-    value.as_bool() == Some(true)
 }
 
 /// A target id: strings as they are, anything else as `String(x)`. (The reference keeps a
@@ -103,11 +98,11 @@ impl Recorder {
     pub fn typing_pattern(&self, options: JsValue) -> Result<Option<String>, JsValue> {
         // Read the options before borrowing: their getters are page code.
         let argument = js_value::pattern_argument(&options)?;
-        self.before_pattern()
-            .typing_pattern_from_argument(&argument, &Page)
-            .map_err(|_: core::TypingPatternError| {
-                js_sys::TypeError::new(core::TypingPatternError::MESSAGE).into()
-            })
+        js_api::typing_pattern(&mut self.before_pattern(), &argument, &Page).map_err(
+            |_: js_api::TypingPatternError| {
+                js_sys::TypeError::new(js_api::TypingPatternError::MESSAGE).into()
+            },
+        )
     }
 
     /// `getMouseDiagram()`: the "type 9" mouse pattern.
@@ -125,14 +120,16 @@ impl Recorder {
         self.current().stop()
     }
 
-    /// `reset(all)`: clears the key histories (and with `all === true` the mouse gestures).
-    pub fn reset(&self, all: JsValue) {
-        self.caught_up().reset(is_true(&all));
+    /// `reset(all)`: clears the key histories (and with `all` the mouse gestures). The
+    /// reference tests `all === true`, which the shim does: a boolean crosses more cheaply than
+    /// a JavaScript value.
+    pub fn reset(&self, all: bool) {
+        self.caught_up().reset(all);
     }
 
-    /// `TypingDNA.resetMouse(all)`.
-    pub fn reset_mouse(&self, all: JsValue) {
-        self.caught_up().reset_mouse(is_true(&all));
+    /// `TypingDNA.resetMouse(all)` (`all === true`, tested by the shim).
+    pub fn reset_mouse(&self, all: bool) {
+        self.caught_up().reset_mouse(all);
     }
 
     /// `startMouse()`: returns `true`.

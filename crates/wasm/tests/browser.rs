@@ -253,7 +253,7 @@ fn stop_pauses_and_start_resumes() {
     assert!(rec.start());
     type_text(&input, "ab");
     assert_eq!(keystrokes(&rec), 2);
-    rec.reset(true.into());
+    rec.reset(true);
     assert_eq!(keystrokes(&rec), 0);
 }
 

@@ -47,6 +47,7 @@ mod any_text;
 mod diagram;
 mod document;
 mod events;
+pub mod js_api;
 mod keyboard;
 mod motion;
 mod mouse;
@@ -57,8 +58,7 @@ mod value;
 
 pub use document::{Document, ElementValue, NoDocument};
 pub use events::{FieldState, KeyEvent, KeyKind, Millis, MotionEvent, MouseEvent, MouseKind};
-pub use options::{PatternArgument, TypingPatternError, TypingPatternOptions};
-pub use value::Value;
+pub use options::{PatternType, TypingPatternOptions};
 
 use crate::env::Environment;
 use crate::{device, js};
