@@ -26,7 +26,9 @@ const USER_AGENT_EXPRESSIONS = [
 ];
 
 /**
- * `USER_AGENT_EXPRESSIONS[index].test(subject)` (`test` of an expression without the g or y
- * flag starts at 0 whatever came before).
+ * The reference's test of `USER_AGENT_EXPRESSIONS[index]` against a user agent: the whole of it,
+ * or its first four UTF-16 units for the mobile prefix expression (index 1). (`test` of an
+ * expression without the g or y flag starts at 0 whatever came before.)
  */
-export const regexTest = (index, subject) => USER_AGENT_EXPRESSIONS[index].test(subject);
+export const userAgentTest = (index, userAgent) =>
+  USER_AGENT_EXPRESSIONS[index].test(index == 1 ? userAgent.substr(0, 4) : userAgent);

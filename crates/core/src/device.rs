@@ -2,8 +2,6 @@
 //! (`getDeviceSignature` and `getOSBrowserMobile`) and `checkEnvironment`,
 //! reproducing typingdna.js v3.2 field for field, quirks included.
 
-use std::borrow::Cow;
-
 use crate::env::Environment;
 use crate::js::{self, push_number};
 use crate::text_id::text_id;
@@ -27,7 +25,8 @@ pub enum UserAgentExpression {
     /// The detectmobilebrowsers.com expression plus `android|ipad|playbook|silk`, tested
     /// against the whole user agent.
     Mobile = 0,
-    /// The second mobile expression, tested against the first four UTF-16 units only.
+    /// The second mobile expression, tested against the first four UTF-16 units only
+    /// (`ua.substr(0, 4)`).
     MobilePrefix = 1,
     /// "tablet" in the device signature (`getOSBrowserMobile`'s device type).
     Tablet = 2,
@@ -100,31 +99,8 @@ pub struct EnvironmentCheck {
 /// The reference tests `navigator.userAgent || navigator.vendor || window.opera`: callers pass
 /// the first of those that is a non-empty string.
 pub fn is_mobile(user_agent: &str) -> bool {
-    js::regex_test(UserAgentExpression::Mobile, user_agent)
-        || js::regex_test(
-            UserAgentExpression::MobilePrefix,
-            &first_four_utf16_units(user_agent),
-        )
-}
-
-/// `ua.substr(0, 4)`: the first four UTF-16 code units. When that cuts a surrogate pair in half,
-/// the lone high surrogate left at the end is written as U+FFFD: like the lone surrogate, it is
-/// a non-ASCII character that only `.` could match.
-fn first_four_utf16_units(text: &str) -> Cow<'_, str> {
-    let mut units = 0;
-    for (index, c) in text.char_indices() {
-        let width = c.len_utf16();
-        if units + width > 4 {
-            if units < 4 {
-                let mut cut = text[..index].to_owned();
-                cut.push('\u{FFFD}');
-                return Cow::Owned(cut);
-            }
-            return Cow::Borrowed(&text[..index]);
-        }
-        units += width;
-    }
-    Cow::Borrowed(text)
+    js::user_agent_test(UserAgentExpression::Mobile, user_agent)
+        || js::user_agent_test(UserAgentExpression::MobilePrefix, user_agent)
 }
 
 /// What the device signature reads from the user agent and platform captured at construction,
@@ -230,7 +206,7 @@ impl CapturedDevice {
             device_type,
             tablet_user_agent: device_type != 3
                 && mobile
-                && js::regex_test(UserAgentExpression::Tablet, ua),
+                && js::user_agent_test(UserAgentExpression::Tablet, ua),
             iemobile: js::includes(ua, "IEMobile"),
         }
     }
@@ -782,12 +758,7 @@ mod tests {
 
     #[test]
     fn prefix_is_four_utf16_units() {
-        assert_eq!(first_four_utf16_units("Nokia6230"), "Noki");
-        assert_eq!(first_four_utf16_units("abc"), "abc");
-        assert_eq!(first_four_utf16_units("\u{e9}t\u{e9}s"), "\u{e9}t\u{e9}s");
-        // A pair counts as two units; one cut in half leaves a non-matching stand-in.
-        assert_eq!(first_four_utf16_units("a\u{1F600}bc"), "a\u{1F600}b");
-        assert_eq!(first_four_utf16_units("abc\u{1F600}"), "abc\u{FFFD}");
+        // A pair counts as two units; one cut in half matches nothing.
         assert!(!is_mobile("sgh\u{1F600}"));
         assert!(is_mobile("sgh-\u{1F600}"));
     }
@@ -803,7 +774,7 @@ mod tests {
             "Mozilla/5.0 (Linux; U; Android 2.3.4; en-us; Kindle Fire Build/GINGERBREAD) Mobile Safari/533.1 Silk/3.0",
         ];
         for ua in yes {
-            assert!(js::regex_test(UserAgentExpression::Tablet, ua), "{ua}");
+            assert!(js::user_agent_test(UserAgentExpression::Tablet, ua), "{ua}");
         }
         let no = [
             PIXEL_CHROME,
@@ -814,7 +785,10 @@ mod tests {
             "Mozilla/5.0 (iPhone; CPU iPhone OS 12_5 like Mac OS X) Puffin/4.8.0.2965IP",
         ];
         for ua in no {
-            assert!(!js::regex_test(UserAgentExpression::Tablet, ua), "{ua}");
+            assert!(
+                !js::user_agent_test(UserAgentExpression::Tablet, ua),
+                "{ua}"
+            );
         }
     }
 

@@ -195,9 +195,11 @@ pub fn hypot(x: f64, y: f64) -> f64 {
     primitives::hypot(x, y)
 }
 
-/// `RegExp.prototype.test` for one of the reference recorder's user-agent expressions.
-pub fn regex_test(expression: UserAgentExpression, subject: &str) -> bool {
-    primitives::regex_test(expression, subject)
+/// The reference recorder's `RegExp.prototype.test` of one of its user-agent expressions
+/// against a user agent: the whole of it, or its first four UTF-16 units for
+/// [`UserAgentExpression::MobilePrefix`].
+pub fn user_agent_test(expression: UserAgentExpression, user_agent: &str) -> bool {
+    primitives::user_agent_test(expression, user_agent)
 }
 
 /// The JavaScript primitives that are large to implement in Rust. Each is exactly the
@@ -331,7 +333,7 @@ mod primitives {
         format!("{sign}{whole}.{decimals}")
     }
 
-    pub(crate) use crate::ua_regex::test as regex_test;
+    pub(crate) use crate::ua_regex::test as user_agent_test;
 
     // Rust's `f64` functions come from a port of the fdlibm that V8 also uses (so
     // `Math.atan` and friends agree bit for bit); the wasm build uses the browser's own.
@@ -468,8 +470,8 @@ mod primitives {
         fn to_lower_case(s: &str) -> String;
         #[wasm_bindgen(js_name = toUpperCase)]
         fn to_upper_case(s: &str) -> String;
-        #[wasm_bindgen(js_name = regexTest)]
-        fn regex_test_by_index(expression: u32, subject: &str) -> bool;
+        #[wasm_bindgen(js_name = userAgentTest)]
+        fn user_agent_test_by_index(expression: u32, user_agent: &str) -> bool;
     }
 
     #[wasm_bindgen(js_namespace = Math)]
@@ -484,8 +486,11 @@ mod primitives {
     }
 
     /// The expression's index in `primitives.js`'s table of the same literals.
-    pub(crate) fn regex_test(expression: super::UserAgentExpression, subject: &str) -> bool {
-        regex_test_by_index(expression as u32, subject)
+    pub(crate) fn user_agent_test(
+        expression: super::UserAgentExpression,
+        user_agent: &str,
+    ) -> bool {
+        user_agent_test_by_index(expression as u32, user_agent)
     }
 
     // Case mapping keeps a well-formed string well-formed, so the mapped text comes back into

@@ -24,6 +24,7 @@
 //! Repetition of a single character is a loop, not a recursion, so the stack depth depends on the
 //! pattern only, never on the length of the input.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use thiserror::Error;
@@ -172,8 +173,9 @@ impl Node {
     }
 }
 
-/// `expression.test(haystack)`, each expression compiled once per process, on first use.
-pub(crate) fn test(expression: UserAgentExpression, haystack: &str) -> bool {
+/// The reference's test of `expression` against a user agent (see [`UserAgentExpression`]),
+/// each expression compiled once per process, on first use.
+pub(crate) fn test(expression: UserAgentExpression, user_agent: &str) -> bool {
     static COMPILED: [OnceLock<Regex>; UserAgentExpression::ALL.len()] =
         [const { OnceLock::new() }; UserAgentExpression::ALL.len()];
     COMPILED[expression as usize]
@@ -183,7 +185,30 @@ pub(crate) fn test(expression: UserAgentExpression, haystack: &str) -> bool {
             Regex::new(expression.literal())
                 .unwrap_or_else(|error| panic!("{expression:?} does not compile: {error}"))
         })
-        .is_match(haystack)
+        .is_match(&match expression {
+            UserAgentExpression::MobilePrefix => first_four_utf16_units(user_agent),
+            _ => Cow::Borrowed(user_agent),
+        })
+}
+
+/// `ua.substr(0, 4)`: the first four UTF-16 code units. When that cuts a surrogate pair in half,
+/// the lone high surrogate left at the end is written as U+FFFD: like the lone surrogate, it is
+/// a non-ASCII character that only `.` could match.
+fn first_four_utf16_units(text: &str) -> Cow<'_, str> {
+    let mut units = 0;
+    for (index, c) in text.char_indices() {
+        let width = c.len_utf16();
+        if units + width > 4 {
+            if units < 4 {
+                let mut cut = text[..index].to_owned();
+                cut.push('\u{FFFD}');
+                return Cow::Owned(cut);
+            }
+            return Cow::Borrowed(&text[..index]);
+        }
+        units += width;
+    }
+    Cow::Borrowed(text)
 }
 
 /// A compiled expression.
@@ -541,6 +566,16 @@ mod tests {
 
     fn re(literal: &str) -> Regex {
         Regex::new(literal).unwrap_or_else(|e| panic!("{literal} should compile: {e}"))
+    }
+
+    #[test]
+    fn prefix_is_four_utf16_units() {
+        assert_eq!(first_four_utf16_units("Nokia6230"), "Noki");
+        assert_eq!(first_four_utf16_units("abc"), "abc");
+        assert_eq!(first_four_utf16_units("\u{e9}t\u{e9}s"), "\u{e9}t\u{e9}s");
+        // A pair counts as two units; one cut in half leaves a non-matching stand-in.
+        assert_eq!(first_four_utf16_units("a\u{1F600}bc"), "a\u{1F600}b");
+        assert_eq!(first_four_utf16_units("abc\u{1F600}"), "abc\u{FFFD}");
     }
 
     #[test]
