@@ -160,9 +160,10 @@ pub fn to_upper_utf16(s: &str) -> Vec<u16> {
 
 /// `toUpperCase` (`upper`) or `toLowerCase`. An ASCII text stays within ASCII, one unit per
 /// byte, and is mapped here (no Unicode tables, no browser call); other texts by
-/// [`primitives`].
+/// [`primitives`]. (The browser's primitives take every text: one call is cheap there, and the
+/// module carries no mapping of its own.)
 fn case_mapped(s: &str, upper: bool) -> Vec<u16> {
-    if s.bytes().any(|b| b >= 0x80) {
+    if cfg!(all(feature = "browser-js", target_family = "wasm")) || s.bytes().any(|b| b >= 0x80) {
         return if upper {
             primitives::to_upper_utf16(s)
         } else {
