@@ -466,11 +466,11 @@ mod primitives {
         #[wasm_bindgen(js_name = stringToNumber)]
         pub fn string_to_number(s: &str) -> f64;
         #[wasm_bindgen(js_name = numberToString)]
-        fn number_to_string(x: f64) -> String;
+        fn number_to_string(x: f64) -> JsValue;
         #[wasm_bindgen(js_name = toLowerCase)]
-        fn to_lower_case(s: &str) -> String;
+        fn to_lower_case(s: &str) -> JsValue;
         #[wasm_bindgen(js_name = toUpperCase)]
-        fn to_upper_case(s: &str) -> String;
+        fn to_upper_case(s: &str) -> JsValue;
         #[wasm_bindgen(js_name = userAgentTest)]
         fn user_agent_test_by_index(expression: u32, user_agent: &str) -> bool;
     }
@@ -483,7 +483,7 @@ mod primitives {
     }
 
     pub(crate) fn push_shortest(out: &mut String, x: f64) {
-        out.push_str(&number_to_string(x));
+        out.push_str(&number_to_string(x).as_string().unwrap_or_default());
     }
 
     /// The expression's index in `primitives.js`'s table of the same literals.
@@ -497,11 +497,19 @@ mod primitives {
     // Case mapping keeps a well-formed string well-formed, so the mapped text comes back into
     // Rust as a `String` without loss (one bulk copy instead of a `charCodeAt` call per unit).
     pub(crate) fn to_lower_utf16(s: &str) -> Vec<u16> {
-        to_lower_case(s).encode_utf16().collect()
+        to_lower_case(s)
+            .as_string()
+            .unwrap_or_default()
+            .encode_utf16()
+            .collect()
     }
 
     pub(crate) fn to_upper_utf16(s: &str) -> Vec<u16> {
-        to_upper_case(s).encode_utf16().collect()
+        to_upper_case(s)
+            .as_string()
+            .unwrap_or_default()
+            .encode_utf16()
+            .collect()
     }
 }
 

@@ -104,8 +104,7 @@ impl TypingPatternOptions {
         let extended = match self.pattern_type {
             PatternType::AnyText => {
                 let length = match self.length {
-                    None => DEFAULT_HISTORY_LENGTH,
-                    Some(length) if length == 0.0 => DEFAULT_HISTORY_LENGTH,
+                    None | Some(0.0) => DEFAULT_HISTORY_LENGTH,
                     Some(length) => length,
                 };
                 return Some(recorder.any_text_pattern_from(length, &target));
