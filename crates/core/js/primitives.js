@@ -32,3 +32,76 @@ const USER_AGENT_EXPRESSIONS = [
  */
 export const userAgentTest = (index, userAgent) =>
   USER_AGENT_EXPRESSIONS[index].test(index == 1 ? userAgent.substr(0, 4) : userAgent);
+
+/**
+ * The reference's `getOSBrowserMobile` up to its device-type step, for the user agent and
+ * platform read at construction (`mobile`: its cached `isMobile()`), into `out`: `[os,
+ * osVersion, browser, browserVersion, deviceType, tablet user agent, IEMobile]`.
+ * keycadence_core::device::CapturedDevice::detect_in_rust is the same in Rust, step by step (a
+ * wasm test compares the two).
+ */
+export function detectDevice(ua, platform, mobile, out) {
+  const has = (text) => ua.includes(text);
+  // `/<prefix>[\d.]+/.exec(ua)[0].split('/')[1].split('.')[0]`, undefined without a match.
+  const major = (prefix) => new RegExp(prefix + '[\\d.]+').exec(ua)?.[0].slice(prefix.length).split('.')[0];
+  let os = 0;
+  let browser = 0;
+  // A string, as the reference keeps it ('' when none was found).
+  let version = '';
+  let deviceType = 1; // 1 pc, 2 phone, 3 tablet
+  // The browser: the first of the chain whose name the user agent has (case-sensitive).
+  if (has('MSIE')) {
+    browser = 4;
+    if (has('IEMobile')) deviceType = 2;
+    version = /MSIE \d+[.]\d+/.exec(ua)?.[0].split(' ')[1].split('.')[0] ?? version;
+  } else if (has('Edge')) {
+    browser = 6;
+    version = major('Edge/') ?? version;
+  } else if (has('Chrome')) {
+    if (has('CrOS')) platform = 'CrOS';
+    browser = 1;
+    version = major('Chrome/') ?? version;
+  } else if (has('Opera')) {
+    browser = 3;
+    if (has('mini') || has('Mobile')) deviceType = 2;
+  } else if (has('Android')) {
+    browser = 7;
+    deviceType = 2;
+    os = 6;
+  } else if (has('Firefox')) {
+    browser = 2;
+    if (has('Fennec')) deviceType = 2;
+    version = major('Firefox/') ?? version;
+  } else if (has('Safari')) {
+    browser = 5;
+    if (has('iPhone') || has('iPad') || has('iPod')) {
+      os = 5;
+      deviceType = has('iPad') ? 3 : 2;
+    }
+  }
+  if (!version) version = major('Version/') ?? major('Opera/') ?? version;
+  // The OS, from the platform.
+  let osVersion = 0;
+  if (platform == 'MacIntel' || platform == 'MacPPC') {
+    os = 2;
+    const mac = /10[._\d]+/.exec(ua);
+    if (mac) {
+      let digits = mac[0].split('.', 2).join('');
+      if (digits.includes('_')) digits = digits.split('_').slice(0, 2).join('');
+      osVersion = Number(digits);
+    }
+  } else if (platform == 'CrOS') os = 4;
+  else if (platform == 'Win32' || platform == 'Win64') os = 1;
+  else if (os == 0 && has('Android')) os = 6;
+  else if (os == 0 && platform.includes('Linux')) os = 3;
+  else if (os == 0 && has('Windows')) os = 1;
+  out.set([
+    os,
+    osVersion,
+    browser,
+    Number(version),
+    deviceType,
+    deviceType != 3 && mobile && USER_AGENT_EXPRESSIONS[2].test(ua),
+    has('IEMobile'),
+  ]);
+}

@@ -103,6 +103,14 @@ pub fn is_mobile(user_agent: &str) -> bool {
         || js::user_agent_test(UserAgentExpression::MobilePrefix, user_agent)
 }
 
+/// [`is_mobile`] by the core's own expression matcher (`rust-js`), whatever the build's
+/// primitives are.
+#[cfg(feature = "rust-js")]
+pub fn is_mobile_in_rust(user_agent: &str) -> bool {
+    crate::ua_regex::test(UserAgentExpression::Mobile, user_agent)
+        || crate::ua_regex::test(UserAgentExpression::MobilePrefix, user_agent)
+}
+
 /// What the device signature reads from the user agent and platform captured at construction,
 /// worked out once: `getOSBrowserMobile` up to its device-type step, which also reads the screen as
 /// it is when a pattern is made.
@@ -124,7 +132,34 @@ pub struct CapturedDevice {
 impl CapturedDevice {
     /// `getOSBrowserMobile`'s OS, browser and version steps for `navigator.userAgent` and
     /// `navigator.platform` as read at construction; `mobile` is the cached `isMobile()`.
+    ///
+    /// With `browser-js` on a wasm target, the browser runs these steps as the reference wrote
+    /// them, with its own `includes`, `RegExp` and `split` (`detectDevice` in js/primitives.js,
+    /// which a wasm test compares with [`CapturedDevice::detect_in_rust`]): they are a kilobyte
+    /// less to download that way. Elsewhere they are [`CapturedDevice::detect_in_rust`].
     pub fn detect(ua: &str, platform: &str, mobile: bool) -> CapturedDevice {
+        #[cfg(all(feature = "browser-js", target_family = "wasm"))]
+        {
+            let [os, os_version, browser, browser_version, device_type, tablet, iemobile] =
+                js::detect_device(ua, platform, mobile);
+            CapturedDevice {
+                os: os as u32,
+                os_version,
+                browser: browser as u32,
+                browser_version,
+                device_type: device_type as u32,
+                tablet_user_agent: tablet != 0.0,
+                iemobile: iemobile != 0.0,
+            }
+        }
+        #[cfg(not(all(feature = "browser-js", target_family = "wasm")))]
+        Self::detect_in_rust(ua, platform, mobile)
+    }
+
+    /// [`CapturedDevice::detect`] implemented in Rust, its expression matcher included
+    /// (`rust-js`).
+    #[cfg(feature = "rust-js")]
+    pub fn detect_in_rust(ua: &str, platform: &str, mobile: bool) -> CapturedDevice {
         let mut platform = platform;
         let mut os = 0;
         let mut browser = 0;
@@ -206,7 +241,7 @@ impl CapturedDevice {
             device_type,
             tablet_user_agent: device_type != 3
                 && mobile
-                && js::user_agent_test(UserAgentExpression::Tablet, ua),
+                && crate::ua_regex::test(UserAgentExpression::Tablet, ua),
             iemobile: js::includes(ua, "IEMobile"),
         }
     }
@@ -300,6 +335,7 @@ fn portrait(env: &Environment) -> bool {
 
 /// `Number(s)` for the ASCII-digit strings the detection produces ("" gives 0, very long runs
 /// give large numbers or Infinity, as in JavaScript).
+#[cfg(feature = "rust-js")]
 fn number_from_digits(digits: &str) -> f64 {
     if digits.is_empty() {
         0.0
@@ -311,6 +347,7 @@ fn number_from_digits(digits: &str) -> f64 {
 /// `/<prefix>[\d.]+/.exec(ua)[0].split('/')[1].split('.')[0]`: the digits after the leftmost
 /// `prefix` that is followed by at least one digit or dot, up to the first dot (possibly empty).
 /// `prefix` ends with '/', so occurrences cannot overlap.
+#[cfg(feature = "rust-js")]
 fn major_after<'a>(ua: &'a str, prefix: &str) -> Option<&'a str> {
     let mut from = 0;
     while let Some(found) = js::index_of(ua, prefix, from) {
@@ -324,6 +361,7 @@ fn major_after<'a>(ua: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// `/MSIE \d+[.]\d+/.exec(ua)[0].split(' ')[1].split('.')[0]`.
+#[cfg(feature = "rust-js")]
 fn msie_major(ua: &str) -> Option<&str> {
     let mut from = 0;
     while let Some(found) = js::index_of(ua, "MSIE ", from) {
@@ -343,6 +381,7 @@ fn msie_major(ua: &str) -> Option<&str> {
 /// macOS version digits: the leftmost `/10[\.\_\d]+/` match, `.split('.', 2).join('')`, then,
 /// if it has an underscore, `.split('_').slice(0, 2).join('')` ("10_15_7" and "10.15" give
 /// "1015").
+#[cfg(feature = "rust-js")]
 fn mac_os_version(ua: &str) -> Option<String> {
     let mut from = 0;
     let found = loop {
@@ -361,6 +400,7 @@ fn mac_os_version(ua: &str) -> Option<String> {
 }
 
 /// `text.split(separator).slice(0, 2).join('')`.
+#[cfg(feature = "rust-js")]
 fn first_two_parts(text: &str, separator: char) -> String {
     let mut joined = String::new();
     let mut separators = 0;
@@ -378,6 +418,7 @@ fn first_two_parts(text: &str, separator: char) -> String {
 }
 
 /// Where the run of ASCII digits (and bytes of `also`) starting at byte `start` of `text` ends.
+#[cfg(feature = "rust-js")]
 fn run_end(text: &str, start: usize, also: &[u8]) -> usize {
     let bytes = text.as_bytes();
     let mut end = start;

@@ -203,6 +203,9 @@ pub fn user_agent_test(expression: UserAgentExpression, user_agent: &str) -> boo
     primitives::user_agent_test(expression, user_agent)
 }
 
+#[cfg(all(feature = "browser-js", target_family = "wasm"))]
+pub(crate) use primitives::detect_device;
+
 /// The JavaScript primitives that are large to implement in Rust. Each is exactly the
 /// ECMAScript operation named in its documentation; `push_shortest` is only called for finite,
 /// non-zero `x`.
@@ -473,6 +476,17 @@ mod primitives {
         fn to_upper_case(s: &str) -> JsValue;
         #[wasm_bindgen(js_name = userAgentTest)]
         fn user_agent_test_by_index(expression: u32, user_agent: &str) -> bool;
+        #[wasm_bindgen(js_name = detectDevice)]
+        fn detect_device_into(ua: &str, platform: &str, mobile: bool, out: &mut [f64]);
+    }
+
+    /// `getOSBrowserMobile` up to its device type, by the browser (see
+    /// `crate::device::CapturedDevice::detect`): `[os, osVersion, browser, browserVersion,
+    /// deviceType, tablet user agent, IEMobile]`.
+    pub(crate) fn detect_device(ua: &str, platform: &str, mobile: bool) -> [f64; 7] {
+        let mut out = [0.0; 7];
+        detect_device_into(ua, platform, mobile, &mut out);
+        out
     }
 
     #[wasm_bindgen(js_namespace = Math)]

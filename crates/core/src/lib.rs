@@ -18,7 +18,6 @@ pub mod stats;
 pub mod text_id;
 // The user-agent expressions in Rust; with `browser-js` on wasm the browser's `RegExp` runs them.
 #[cfg(feature = "rust-js")]
-#[cfg_attr(all(feature = "browser-js", target_family = "wasm"), allow(dead_code))]
 mod ua_regex;
 
 pub use env::Environment;
