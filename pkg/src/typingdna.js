@@ -11,12 +11,10 @@ import {
   consume,
   getTypingPattern,
   getMouseDiagram,
-  start,
-  stop,
+  setRecording,
+  setMouseRecording,
   reset,
   resetMouse,
-  startMouse,
-  stopMouse,
   addTarget,
   removeTarget,
   removeEventListeners,
@@ -37,10 +35,14 @@ let recorder = null; // its wasm recorder's methods, once constructed and loaded
 let fixQuirks = false;
 
 // The module's functions over its one recorder, by method name. (`reset(all)` and
-// `resetMouse(all)` test `all === true`, as the reference does, here.)
+// `resetMouse(all)` test `all === true`, as the reference does, here; the start and stop
+// methods return the reference's constants.)
 const wasmRecorder = {
-  getTypingPattern, getMouseDiagram, start, stop, startMouse, stopMouse,
-  addTarget, removeTarget, removeEventListeners,
+  getTypingPattern, getMouseDiagram, addTarget, removeTarget, removeEventListeners,
+  start: () => (setRecording(true), true),
+  stop: () => (setRecording(false), false),
+  startMouse: () => (setMouseRecording(true), true),
+  stopMouse: () => (setMouseRecording(false), false),
   reset: (all) => reset(all === true),
   resetMouse: (all) => resetMouse(all === true),
   checkEnvironment: () => checkEnvironment(isMobileUserAgent()),

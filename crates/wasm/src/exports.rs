@@ -57,14 +57,16 @@ pub fn mouse_diagram() -> String {
     with(Recorder::mouse_diagram)
 }
 
-#[wasm_bindgen]
-pub fn start() -> bool {
-    with(Recorder::start)
-}
-
-#[wasm_bindgen]
-pub fn stop() -> bool {
-    with(Recorder::stop)
+/// `start()` (`on`) or `stop()`; the shim returns their constant results.
+#[wasm_bindgen(js_name = setRecording)]
+pub fn set_recording(on: bool) {
+    with(|recorder| {
+        if on {
+            recorder.start()
+        } else {
+            recorder.stop()
+        }
+    });
 }
 
 /// `reset(all)`; the shim passes `all === true`.
@@ -79,14 +81,16 @@ pub fn reset_mouse(all: bool) {
     with(|recorder| recorder.reset_mouse(all))
 }
 
-#[wasm_bindgen(js_name = startMouse)]
-pub fn start_mouse() -> bool {
-    with(Recorder::start_mouse)
-}
-
-#[wasm_bindgen(js_name = stopMouse)]
-pub fn stop_mouse() -> bool {
-    with(Recorder::stop_mouse)
+/// `startMouse()` (`on`) or `stopMouse()`; the shim returns their constant results.
+#[wasm_bindgen(js_name = setMouseRecording)]
+pub fn set_mouse_recording(on: bool) {
+    with(|recorder| {
+        if on {
+            recorder.start_mouse()
+        } else {
+            recorder.stop_mouse()
+        }
+    });
 }
 
 #[wasm_bindgen(js_name = addTarget)]
