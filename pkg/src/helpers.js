@@ -84,3 +84,16 @@ export function checkEnvironment(isMobile) {
     needsPermissionForMotionSensors: motion && typeof w.DeviceMotionEvent.requestPermission == 'function',
   };
 }
+
+// The options `getTypingPattern` reads, in the reference's order (crates/wasm/src/js_value.rs
+// takes them by index).
+const OPTIONS = ['type', 'text', 'textId', 'length', 'targetId', 'caseSensitive', 'extended'];
+
+/**
+ * `getTypingPattern`'s argument as the module takes it: an object's options read here, as
+ * property accesses in the reference's order (getters and inherited properties count, and a
+ * getter's exception is thrown here, before the module runs), into an array; anything else as
+ * it is.
+ */
+export const patternArgument = (options) =>
+  typeof options == 'object' && options !== null ? OPTIONS.map((name) => options[name]) : options;

@@ -21,7 +21,7 @@ import {
   isMobileUserAgent,
 } from './keycadence_wasm.js';
 import { EventQueue } from './queue.js';
-import { quality, patternLength, mobileValidity, textId, checkEnvironment } from './helpers.js';
+import { quality, patternLength, mobileValidity, textId, checkEnvironment, patternArgument } from './helpers.js';
 
 // The keyboard events of every handler set; the recorder picks its own once the wasm is loaded.
 // Until then the queue listens to these, with the fields' values and carets (which only the
@@ -132,7 +132,7 @@ export default class TypingDNA {
 // The deprecated `get(length)`, `getDiagram(str, textId)` and `getExtendedDiagram(str, textId)`
 // are the patterns `getTypingPattern` gives for these options (the core's legacy entry points
 // read their arguments exactly as it reads the options).
-const pattern = (method, options) => live(method).getTypingPattern(options) ?? null;
+const pattern = (method, options) => live(method).getTypingPattern(patternArgument(options)) ?? null;
 const statics = {
   getTypingPattern: (options) => pattern('getTypingPattern', options),
   get: (length) => pattern('get', { type: 0, length }),

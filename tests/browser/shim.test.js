@@ -54,6 +54,20 @@ test('static helpers and argument handling follow the reference', async () => {
       validity: T.checkMobileValidity('10,' + Array(10).fill(0).join(',') + ',' + Array(44).fill(1).join(',')),
       isMobile: [T.isMobile(), tdna.isMobile()],
       nullOptions: outcome(() => tdna.getTypingPattern(null)),
+      // Options are property reads, in the reference's order: getters and inherited ones count,
+      // and a getter's exception leaves the recorder working.
+      throwingGetter: outcome(() => tdna.getTypingPattern({ type: 1, get text() { throw new RangeError('page code'); } })),
+      afterThrow: tdna.getTypingPattern().split(',').length,
+      inherited: tdna.getTypingPattern(Object.create({ type: 1, text: 'zzzz' })),
+      getterOrder: (() => {
+        const read = [];
+        const options = {};
+        for (const name of ['extended', 'caseSensitive', 'targetId', 'length', 'textId', 'text', 'type']) {
+          Object.defineProperty(options, name, { get: () => { read.push(name); } });
+        }
+        tdna.getTypingPattern(options);
+        return read;
+      })(),
       noOptions: tdna.getTypingPattern().split(',').length,
       stringType: tdna.getTypingPattern({ type: '1' }) === tdna.getTypingPattern(),
       untyped: tdna.getTypingPattern({ type: 1, text: 'zzzz' }),
@@ -74,6 +88,10 @@ test('static helpers and argument handling follow the reference', async () => {
   assert.equal(results.validity, 4.4);
   assert.deepEqual(results.isMobile, [0, 0]);
   assert.deepEqual(results.nullOptions, { error: 'TypeError' });
+  assert.deepEqual(results.throwingGetter, { error: 'RangeError' });
+  assert.equal(results.afterThrow, 360);
+  assert.equal(results.inherited, null, 'an inherited text that was not typed: null');
+  assert.deepEqual(results.getterOrder, ['type', 'text', 'textId', 'length', 'targetId', 'caseSensitive', 'extended']);
   assert.equal(results.noOptions, 360);
   assert.equal(results.stringType, true);
   assert.equal(results.untyped, null);

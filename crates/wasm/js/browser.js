@@ -67,8 +67,8 @@ export function primitive(value, out) {
   return type == 'string' ? value : undefined;
 }
 
-// The options `getTypingPattern` reads, by index (js_value.rs's order).
-const OPTIONS = ['type', 'text', 'textId', 'length', 'targetId', 'caseSensitive', 'extended'];
-
-/** `primitive(options[name], out)` for the option at `index`; a throwing getter throws. */
-export const option = (options, index, out) => primitive(options[OPTIONS[index]], out);
+/**
+ * `primitive(values[index], out)`: option number `index` of `getTypingPattern`, from the
+ * values the shim read (pkg/src/helpers.js's `patternArgument`).
+ */
+export const option = (values, index, out) => primitive(values[index], out);

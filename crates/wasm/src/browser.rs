@@ -30,10 +30,8 @@ extern "C" {
     /// value when it is a string.
     #[wasm_bindgen(js_name = primitive)]
     fn primitive_value(value: &JsValue, out: &mut [f64]) -> JsValue;
-    /// [`primitive`] of the `getTypingPattern` option number `index`, read as `options[name]`
-    /// (a getter's exception is the error).
-    #[wasm_bindgen(catch, js_name = option)]
-    fn option_value(options: &JsValue, index: u32, out: &mut [f64]) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_name = option)]
+    fn option_value(values: &JsValue, index: u32, out: &mut [f64]) -> JsValue;
 }
 
 /// `navigator.userAgent`; `None` outside a page.
@@ -63,12 +61,8 @@ pub(crate) fn primitive(value: &JsValue, out: &mut [f64]) -> Option<String> {
     primitive_value(value, out).as_string()
 }
 
-/// [`primitive`] of the `getTypingPattern` option number `index`, read as `options[name]` (a
-/// getter's exception is the error).
-pub(crate) fn option(
-    options: &JsValue,
-    index: u32,
-    out: &mut [f64],
-) -> Result<Option<String>, JsValue> {
-    Ok(option_value(options, index, out)?.as_string())
+/// [`primitive`] of the `getTypingPattern` option number `index`, from the array of the
+/// options' values the shim read (`patternArgument` in `pkg/src/helpers.js`).
+pub(crate) fn option(values: &JsValue, index: u32, out: &mut [f64]) -> Option<String> {
+    option_value(values, index, out).as_string()
 }

@@ -93,11 +93,11 @@ impl Recorder {
         }
     }
 
-    /// `getTypingPattern(options)`: a string, `null` (type 1/2 with more than 7 % of the text
-    /// not typed), or a `TypeError` for a `null` argument.
+    /// `getTypingPattern(options)`, with an object's options already read by the shim
+    /// (`patternArgument` in `pkg/src/helpers.js`): a string, `null` (type 1/2 with more than
+    /// 7 % of the text not typed), or a `TypeError` for a `null` argument.
     pub fn typing_pattern(&self, options: JsValue) -> Result<Option<String>, JsValue> {
-        // Read the options before borrowing: their getters are page code.
-        let argument = js_value::pattern_argument(&options)?;
+        let argument = js_value::pattern_argument(&options);
         js_api::typing_pattern(&mut self.before_pattern(), &argument, &Page).map_err(
             |_: js_api::TypingPatternError| {
                 js_sys::TypeError::new(js_api::TypingPatternError::MESSAGE).into()

@@ -90,12 +90,20 @@ fn type_text(target: &EventTarget, text: &str) {
     }
 }
 
+#[wasm_bindgen(module = "/../../pkg/src/helpers.js")]
+extern "C" {
+    /// The shim's reading of `getTypingPattern`'s argument.
+    #[wasm_bindgen(js_name = patternArgument)]
+    fn pattern_argument(options: &JsValue) -> JsValue;
+}
+
+/// The options object, as the shim hands it to the recorder.
 fn options(pairs: &[(&str, JsValue)]) -> JsValue {
     let object = Object::new();
     for (name, value) in pairs {
         Reflect::set(&object, &JsValue::from_str(name), value).unwrap();
     }
-    object.into()
+    pattern_argument(&object)
 }
 
 fn pattern(recorder: &Recorder, pairs: &[(&str, JsValue)]) -> Option<String> {
