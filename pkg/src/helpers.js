@@ -93,7 +93,7 @@ const OPTIONS = ['type', 'text', 'textId', 'length', 'targetId', 'caseSensitive'
  * `getTypingPattern`'s argument as the module takes it: an object's options read here, as
  * property accesses in the reference's order (getters and inherited properties count, and a
  * getter's exception is thrown here, before the module runs), into an array; anything else as
- * it is.
+ * it is. For `null`, reading `options.type` throws the reference's `TypeError`.
  */
 export const patternArgument = (options) =>
-  typeof options == 'object' && options !== null ? OPTIONS.map((name) => options[name]) : options;
+  typeof options == 'object' ? OPTIONS.map((name) => options[name]) : options;

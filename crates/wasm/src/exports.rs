@@ -35,11 +35,10 @@ fn with<T>(method: impl FnOnce(&Recorder) -> T) -> T {
 /// Creates the page's recorder, fed by `queue` (see [`Recorder::new`]); it replaces (and stops)
 /// any recorder created before.
 #[wasm_bindgen(js_name = createRecorder)]
-pub fn create_recorder(queue: EventQueue, fix_quirks: bool) -> Result<(), JsValue> {
-    let recorder = Recorder::new(queue, fix_quirks)?;
+pub fn create_recorder(queue: EventQueue, fix_quirks: bool) {
+    let recorder = Recorder::new(queue, fix_quirks);
     let previous = RECORDER.with(|cell| cell.replace(Some(recorder)));
     drop(previous);
-    Ok(())
 }
 
 #[wasm_bindgen]
@@ -48,7 +47,7 @@ pub fn consume() -> bool {
 }
 
 #[wasm_bindgen(js_name = getTypingPattern)]
-pub fn typing_pattern(options: JsValue) -> Result<Option<String>, JsValue> {
+pub fn typing_pattern(options: JsValue) -> Option<String> {
     with(|recorder| recorder.typing_pattern(options))
 }
 

@@ -58,10 +58,11 @@ impl Recorder {
     /// module loaded, and possibly listening already): it starts at the queue's `createdAt`,
     /// and from now on the queue listens to the events of this browser's handler set.
     /// `fix_quirks` corrects the reference's bugs Q1 to Q3 (listed in `keycadence_core::recorder`).
-    pub fn new(queue: EventQueue, fix_quirks: bool) -> Result<Recorder, JsValue> {
+    /// Outside a page (no `window`, or no `document`) it throws an `Error` saying so.
+    pub fn new(queue: EventQueue, fix_quirks: bool) -> Recorder {
         match browser::page() {
-            0 => return Err("keycadence: no window: the recorder runs in a page".into()),
-            1 => return Err("keycadence: no document: the recorder runs in a page".into()),
+            0 => wasm_bindgen::throw_str("keycadence: no window: the recorder runs in a page"),
+            1 => wasm_bindgen::throw_str("keycadence: no document: the recorder runs in a page"),
             _ => {}
         }
         let recorder = core::Recorder::with_options(
@@ -74,10 +75,10 @@ impl Recorder {
             queue::listened(handlers, recorder.environment().device_motion_event),
             matches!(handlers, Handlers::Android | Handlers::AndroidFirefox),
         );
-        Ok(Recorder {
+        Recorder {
             recorder: RefCell::new(recorder),
             queue,
-        })
+        }
     }
 
     /// Consumes the queued events now (the queue calls it when full). `false` when a method
@@ -94,15 +95,17 @@ impl Recorder {
     }
 
     /// `getTypingPattern(options)`, with an object's options already read by the shim
-    /// (`patternArgument` in `pkg/src/helpers.js`): a string, `null` (type 1/2 with more than
-    /// 7 % of the text not typed), or a `TypeError` for a `null` argument.
-    pub fn typing_pattern(&self, options: JsValue) -> Result<Option<String>, JsValue> {
+    /// (`patternArgument` in `pkg/src/helpers.js`, where reading `null`'s options throws the
+    /// reference's `TypeError`): a string, or `null` (type 1/2 with more than 7 % of the text
+    /// not typed). A `null` that reaches the module anyway throws an `Error`.
+    pub fn typing_pattern(&self, options: JsValue) -> Option<String> {
         let argument = js_value::pattern_argument(&options);
-        js_api::typing_pattern(&mut self.before_pattern(), &argument, &Page).map_err(
-            |_: js_api::TypingPatternError| {
-                js_sys::TypeError::new(js_api::TypingPatternError::MESSAGE).into()
-            },
-        )
+        // Thrown before the recorder is borrowed, so it stays usable.
+        if matches!(argument, js_api::PatternArgument::Null) {
+            wasm_bindgen::throw_str(js_api::TypingPatternError::MESSAGE);
+        }
+        // (`Null`, the only error, is out of the way.)
+        js_api::typing_pattern(&mut self.before_pattern(), &argument, &Page).unwrap_or_default()
     }
 
     /// `getMouseDiagram()`: the "type 9" mouse pattern.
