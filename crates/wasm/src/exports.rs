@@ -46,14 +46,21 @@ pub fn consume() -> bool {
     with(Recorder::consume)
 }
 
+/// `getTypingPattern(options)`: the pattern, or `undefined` for none (the shim gives `null`).
+/// Strings leave the module as JavaScript strings made from its memory (one conversion in the
+/// glue, no buffer handed over to be freed).
 #[wasm_bindgen(js_name = getTypingPattern)]
-pub fn typing_pattern(options: JsValue) -> Option<String> {
-    with(|recorder| recorder.typing_pattern(options))
+pub fn typing_pattern(options: JsValue) -> JsValue {
+    match with(|recorder| recorder.typing_pattern(options)) {
+        Some(pattern) => JsValue::from_str(&pattern),
+        None => JsValue::UNDEFINED,
+    }
 }
 
+/// `getMouseDiagram()`.
 #[wasm_bindgen(js_name = getMouseDiagram)]
-pub fn mouse_diagram() -> String {
-    with(Recorder::mouse_diagram)
+pub fn mouse_diagram() -> JsValue {
+    JsValue::from_str(&with(Recorder::mouse_diagram))
 }
 
 /// `start()` (`on`) or `stop()`; the shim returns their constant results.
