@@ -15,8 +15,7 @@ import {
   setMouseRecording,
   reset,
   resetMouse,
-  addTarget,
-  removeTarget,
+  changeTarget,
   removeEventListeners,
   isMobileUserAgent,
 } from './keycadence_wasm.js';
@@ -38,7 +37,9 @@ let fixQuirks = false;
 // `resetMouse(all)` test `all === true`, as the reference does, here; the start and stop
 // methods return the reference's constants.)
 const wasmRecorder = {
-  getTypingPattern, getMouseDiagram, addTarget, removeTarget, removeEventListeners,
+  getTypingPattern, getMouseDiagram, removeEventListeners,
+  addTarget: (id) => changeTarget(id, true),
+  removeTarget: (id) => changeTarget(id, false),
   start: () => (setRecording(true), true),
   stop: () => (setRecording(false), false),
   startMouse: () => (setMouseRecording(true), true),

@@ -107,6 +107,27 @@ test('static helpers and argument handling follow the reference', async () => {
   assert.deepEqual(errors, []);
 });
 
+test('addTarget and removeTarget decide which fields are recorded', async () => {
+  const keystrokes = () => page.evaluate(() => Number(new window.TypingDNA().getTypingPattern({ type: 0, length: 2000 }).split(',')[0]));
+  await page.evaluate(() => new window.TypingDNA().reset());
+  // A key pressed on the page's body between changes: the target check caches its last answer
+  // until an event comes from another element (quirk Q1).
+  const elsewhereThenField = async () => {
+    await page.evaluate(() => document.activeElement.blur());
+    await page.keyboard.press('x');
+    await page.click('#field');
+    await page.keyboard.type('abc', { delay: 30 });
+  };
+  await page.evaluate(() => new window.TypingDNA().addTarget('elsewhere'));
+  await elsewhereThenField();
+  const whileElsewhere = await keystrokes();
+  await page.evaluate(() => new window.TypingDNA().removeTarget('elsewhere'));
+  await elsewhereThenField();
+  assert.equal(whileElsewhere, 0, 'a field that is not a target is not recorded');
+  assert.ok(await keystrokes() >= 3, 'with no target left every field is');
+  assert.deepEqual(errors, []);
+});
+
 test('reset(all) clears the mouse gestures only for a strict true', async () => {
   const rows = await page.evaluate(async () => {
     const tdna = new window.TypingDNA();

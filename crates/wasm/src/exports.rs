@@ -99,14 +99,10 @@ pub fn set_mouse_recording(on: bool) {
     });
 }
 
-#[wasm_bindgen(js_name = addTarget)]
-pub fn add_target(id: JsValue) {
-    with(|recorder| recorder.add_target(id))
-}
-
-#[wasm_bindgen(js_name = removeTarget)]
-pub fn remove_target(id: JsValue) {
-    with(|recorder| recorder.remove_target(id))
+/// `addTarget(id)` (`add`) or `removeTarget(id)`: one export for both, which share their code.
+#[wasm_bindgen(js_name = changeTarget)]
+pub fn change_target(id: JsValue, add: bool) {
+    with(|recorder| recorder.change_target(id, add))
 }
 
 #[wasm_bindgen(js_name = removeEventListeners)]

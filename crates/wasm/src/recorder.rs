@@ -147,14 +147,23 @@ impl Recorder {
 
     /// `addTarget(id)`.
     pub fn add_target(&self, id: JsValue) {
-        let id = target_id(&id);
-        self.current().add_target(&id);
+        self.change_target(id, true);
     }
 
     /// `removeTarget(id)`.
     pub fn remove_target(&self, id: JsValue) {
+        self.change_target(id, false);
+    }
+
+    /// `addTarget(id)` (`add`) or `removeTarget(id)`.
+    pub fn change_target(&self, id: JsValue, add: bool) {
         let id = target_id(&id);
-        self.current().remove_target(&id);
+        let mut recorder = self.current();
+        if add {
+            recorder.add_target(&id);
+        } else {
+            recorder.remove_target(&id);
+        }
     }
 
     /// `removeEventListeners()`: stops listening for good (the shim never listens again); the
