@@ -16,7 +16,6 @@ import {
   reset,
   resetMouse,
   changeTarget,
-  removeEventListeners,
   isMobileUserAgent,
 } from './keycadence_wasm.js';
 import { EventQueue } from './queue.js';
@@ -37,7 +36,9 @@ let fixQuirks = false;
 // `resetMouse(all)` test `all === true`, as the reference does, here; the start and stop
 // methods return the reference's constants.)
 const wasmRecorder = {
-  getTypingPattern, getMouseDiagram, removeEventListeners,
+  getTypingPattern, getMouseDiagram,
+  // The listeners are the queue's: it stops listening for good (nothing listens again).
+  removeEventListeners: () => queue.listen(0, false),
   addTarget: (id) => changeTarget(id, true),
   removeTarget: (id) => changeTarget(id, false),
   start: () => (setRecording(true), true),

@@ -199,3 +199,18 @@ test('a module that fails to load leaves no listeners behind', async () => {
   assert.deepEqual(listeners.map((listener) => listener.type), []);
   await broken.context().close();
 });
+
+// Last: it leaves the shared page's recorder deaf.
+test('removeEventListeners stops the recording for good', async () => {
+  const keystrokes = () => page.evaluate(() => Number(new window.TypingDNA().getTypingPattern({ type: 0, length: 2000 }).split(',')[0]));
+  await page.click('#field');
+  await page.keyboard.type('ab', { delay: 30 });
+  const before = await keystrokes();
+  await page.evaluate(() => new window.TypingDNA().removeEventListeners());
+  await page.keyboard.type('cde', { delay: 30 });
+  await page.evaluate(() => new window.TypingDNA().start());
+  await page.keyboard.type('fg', { delay: 30 });
+  assert.ok(before >= 2, `recorded before: ${before}`);
+  assert.equal(await keystrokes(), before, 'nothing recorded after removeEventListeners, start() included');
+  assert.deepEqual(errors, []);
+});

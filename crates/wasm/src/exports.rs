@@ -104,8 +104,3 @@ pub fn set_mouse_recording(on: bool) {
 pub fn change_target(id: JsValue, add: bool) {
     with(|recorder| recorder.change_target(id, add))
 }
-
-#[wasm_bindgen(js_name = removeEventListeners)]
-pub fn remove_event_listeners() {
-    with(Recorder::remove_event_listeners)
-}
