@@ -11,20 +11,15 @@ import {
   consume,
   getTypingPattern,
   getMouseDiagram,
-  start,
-  stop,
+  setRecording,
+  setMouseRecording,
   reset,
   resetMouse,
-  startMouse,
-  stopMouse,
-  addTarget,
-  removeTarget,
-  checkEnvironment,
-  removeEventListeners,
+  changeTarget,
   isMobileUserAgent,
 } from './keycadence_wasm.js';
 import { EventQueue } from './queue.js';
-import { quality, patternLength, mobileValidity, textId } from './helpers.js';
+import { quality, patternLength, mobileValidity, textId, checkEnvironment, patternArgument } from './helpers.js';
 
 // The keyboard events of every handler set; the recorder picks its own once the wasm is loaded.
 // Until then the queue listens to these, with the fields' values and carets (which only the
@@ -37,10 +32,22 @@ let queue = null; // its event queue, from construction on
 let recorder = null; // its wasm recorder's methods, once constructed and loaded
 let fixQuirks = false;
 
-// The module's functions over its one recorder, by method name.
+// The module's functions over its one recorder, by method name. (`reset(all)` and
+// `resetMouse(all)` test `all === true`, as the reference does, here; the start and stop
+// methods return the reference's constants.)
 const wasmRecorder = {
-  getTypingPattern, getMouseDiagram, start, stop, reset, resetMouse, startMouse, stopMouse,
-  addTarget, removeTarget, checkEnvironment, removeEventListeners,
+  getTypingPattern, getMouseDiagram,
+  // The listeners are the queue's: it stops listening for good (nothing listens again).
+  removeEventListeners: () => queue.listen(0, false),
+  addTarget: (id) => changeTarget(id, true),
+  removeTarget: (id) => changeTarget(id, false),
+  start: () => (setRecording(true), true),
+  stop: () => (setRecording(false), false),
+  startMouse: () => (setMouseRecording(true), true),
+  stopMouse: () => (setMouseRecording(false), false),
+  reset: (all) => reset(all === true),
+  resetMouse: (all) => resetMouse(all === true),
+  checkEnvironment: () => checkEnvironment(isMobileUserAgent()),
 };
 
 function createRecorder() {
@@ -127,7 +134,7 @@ export default class TypingDNA {
 // The deprecated `get(length)`, `getDiagram(str, textId)` and `getExtendedDiagram(str, textId)`
 // are the patterns `getTypingPattern` gives for these options (the core's legacy entry points
 // read their arguments exactly as it reads the options).
-const pattern = (method, options) => live(method).getTypingPattern(options) ?? null;
+const pattern = (method, options) => live(method).getTypingPattern(patternArgument(options)) ?? null;
 const statics = {
   getTypingPattern: (options) => pattern('getTypingPattern', options),
   get: (length) => pattern('get', { type: 0, length }),

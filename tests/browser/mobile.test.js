@@ -70,6 +70,11 @@ test('iPhone: mobile handlers, keyup-to-keyup seeks, motion-derived presses', as
   const [type0, type1] = await compareWithReplay(page, 'mobile-iphone', errors);
   assert.ok(type1.includes('#'), 'type 1 carries the motion trailer');
   assert.equal(type0.split(',')[319], '1', 'type 0 marks a mobile pattern');
+  // Chromium's objects under an iPhone's user agent: blink, with DeviceMotionEvent (whose
+  // `requestPermission`, as iOS 13+ Safari's, recent Chromium has too).
+  assert.deepEqual(await page.evaluate(() => [
+    new window.TypingDNA().checkEnvironment(), typeof DeviceMotionEvent.requestPermission == 'function',
+  ]), [{ browserType: 'blink', isMobile: true, hasMotionSensors: true, needsPermissionForMotionSensors: true }, true]);
 });
 
 test('Android Chrome: keyCode 229, the character read from the field', async () => {

@@ -54,6 +54,20 @@ test('static helpers and argument handling follow the reference', async () => {
       validity: T.checkMobileValidity('10,' + Array(10).fill(0).join(',') + ',' + Array(44).fill(1).join(',')),
       isMobile: [T.isMobile(), tdna.isMobile()],
       nullOptions: outcome(() => tdna.getTypingPattern(null)),
+      // Options are property reads, in the reference's order: getters and inherited ones count,
+      // and a getter's exception leaves the recorder working.
+      throwingGetter: outcome(() => tdna.getTypingPattern({ type: 1, get text() { throw new RangeError('page code'); } })),
+      afterThrow: tdna.getTypingPattern().split(',').length,
+      inherited: tdna.getTypingPattern(Object.create({ type: 1, text: 'zzzz' })),
+      getterOrder: (() => {
+        const read = [];
+        const options = {};
+        for (const name of ['extended', 'caseSensitive', 'targetId', 'length', 'textId', 'text', 'type']) {
+          Object.defineProperty(options, name, { get: () => { read.push(name); } });
+        }
+        tdna.getTypingPattern(options);
+        return read;
+      })(),
       noOptions: tdna.getTypingPattern().split(',').length,
       stringType: tdna.getTypingPattern({ type: '1' }) === tdna.getTypingPattern(),
       untyped: tdna.getTypingPattern({ type: 1, text: 'zzzz' }),
@@ -74,6 +88,10 @@ test('static helpers and argument handling follow the reference', async () => {
   assert.equal(results.validity, 4.4);
   assert.deepEqual(results.isMobile, [0, 0]);
   assert.deepEqual(results.nullOptions, { error: 'TypeError' });
+  assert.deepEqual(results.throwingGetter, { error: 'RangeError' });
+  assert.equal(results.afterThrow, 360);
+  assert.equal(results.inherited, null, 'an inherited text that was not typed: null');
+  assert.deepEqual(results.getterOrder, ['type', 'text', 'textId', 'length', 'targetId', 'caseSensitive', 'extended']);
   assert.equal(results.noOptions, 360);
   assert.equal(results.stringType, true);
   assert.equal(results.untyped, null);
@@ -81,9 +99,32 @@ test('static helpers and argument handling follow the reference', async () => {
   assert.deepEqual(results.noOps, [undefined, undefined]);
   assert.deepEqual(results.flags, [false, true, false, true, false, true]);
   assert.deepEqual(results.resets, [undefined, undefined, undefined, undefined]);
-  assert.equal(results.environment.isMobile, false);
-  assert.equal(typeof results.environment.browserType, 'string');
+  // Chromium has `window.chrome.loadTimes` and `window.CSS`: blink; no sensors off mobile.
+  assert.deepEqual(results.environment, {
+    browserType: 'blink', isMobile: false, hasMotionSensors: false, needsPermissionForMotionSensors: false,
+  });
   assert.deepEqual(results.constants, [3.2, 0]);
+  assert.deepEqual(errors, []);
+});
+
+test('addTarget and removeTarget decide which fields are recorded', async () => {
+  const keystrokes = () => page.evaluate(() => Number(new window.TypingDNA().getTypingPattern({ type: 0, length: 2000 }).split(',')[0]));
+  await page.evaluate(() => new window.TypingDNA().reset());
+  // A key pressed on the page's body between changes: the target check caches its last answer
+  // until an event comes from another element (quirk Q1).
+  const elsewhereThenField = async () => {
+    await page.evaluate(() => document.activeElement.blur());
+    await page.keyboard.press('x');
+    await page.click('#field');
+    await page.keyboard.type('abc', { delay: 30 });
+  };
+  await page.evaluate(() => new window.TypingDNA().addTarget('elsewhere'));
+  await elsewhereThenField();
+  const whileElsewhere = await keystrokes();
+  await page.evaluate(() => new window.TypingDNA().removeTarget('elsewhere'));
+  await elsewhereThenField();
+  assert.equal(whileElsewhere, 0, 'a field that is not a target is not recorded');
+  assert.ok(await keystrokes() >= 3, 'with no target left every field is');
   assert.deepEqual(errors, []);
 });
 
@@ -157,4 +198,19 @@ test('a module that fails to load leaves no listeners behind', async () => {
   const { listeners } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId });
   assert.deepEqual(listeners.map((listener) => listener.type), []);
   await broken.context().close();
+});
+
+// Last: it leaves the shared page's recorder deaf.
+test('removeEventListeners stops the recording for good', async () => {
+  const keystrokes = () => page.evaluate(() => Number(new window.TypingDNA().getTypingPattern({ type: 0, length: 2000 }).split(',')[0]));
+  await page.click('#field');
+  await page.keyboard.type('ab', { delay: 30 });
+  const before = await keystrokes();
+  await page.evaluate(() => new window.TypingDNA().removeEventListeners());
+  await page.keyboard.type('cde', { delay: 30 });
+  await page.evaluate(() => new window.TypingDNA().start());
+  await page.keyboard.type('fg', { delay: 30 });
+  assert.ok(before >= 2, `recorded before: ${before}`);
+  assert.equal(await keystrokes(), before, 'nothing recorded after removeEventListeners, start() included');
+  assert.deepEqual(errors, []);
 });

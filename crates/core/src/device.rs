@@ -2,8 +2,6 @@
 //! (`getDeviceSignature` and `getOSBrowserMobile`) and `checkEnvironment`,
 //! reproducing typingdna.js v3.2 field for field, quirks included.
 
-use std::borrow::Cow;
-
 use crate::env::Environment;
 use crate::js::{self, push_number};
 use crate::text_id::text_id;
@@ -18,6 +16,39 @@ const MOBILE_PREFIX_EXPRESSION: &str = r"/1207|6310|6590|3gso|4thp|50[1-6]i|770s
 /// The reference's tablet expression: "tablet" in the device signature (`getOSBrowserMobile`'s
 /// device type).
 const TABLET_EXPRESSION: &str = r"/(ipad|tablet|(android(?!.*mobile))|(windows(?!.*phone)(.*touch))|kindle|playbook|silk|(puffin(?!.*(IP|AP|WP))))/i";
+
+/// The reference recorder's user-agent expressions (JavaScript regular-expression literals).
+/// With `browser-js` the browser's `RegExp` runs them: `js/primitives.js` holds the same
+/// literals, by index (a test checks that they are the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UserAgentExpression {
+    /// The detectmobilebrowsers.com expression plus `android|ipad|playbook|silk`, tested
+    /// against the whole user agent.
+    Mobile = 0,
+    /// The second mobile expression, tested against the first four UTF-16 units only
+    /// (`ua.substr(0, 4)`).
+    MobilePrefix = 1,
+    /// "tablet" in the device signature (`getOSBrowserMobile`'s device type).
+    Tablet = 2,
+}
+
+impl UserAgentExpression {
+    /// Every expression, in index order.
+    pub const ALL: [UserAgentExpression; 3] = [
+        UserAgentExpression::Mobile,
+        UserAgentExpression::MobilePrefix,
+        UserAgentExpression::Tablet,
+    ];
+
+    /// The expression as the JavaScript literal the reference writes (`/body/flags`).
+    pub const fn literal(self) -> &'static str {
+        match self {
+            UserAgentExpression::Mobile => MOBILE_EXPRESSION,
+            UserAgentExpression::MobilePrefix => MOBILE_PREFIX_EXPRESSION,
+            UserAgentExpression::Tablet => TABLET_EXPRESSION,
+        }
+    }
+}
 
 /// Browser-object markers `checkEnvironment` looks at (read by the wasm shell from `window`,
 /// `document` and `navigator`). Each field documents the JavaScript expression it stands for.
@@ -68,31 +99,16 @@ pub struct EnvironmentCheck {
 /// The reference tests `navigator.userAgent || navigator.vendor || window.opera`: callers pass
 /// the first of those that is a non-empty string.
 pub fn is_mobile(user_agent: &str) -> bool {
-    js::regex_test(MOBILE_EXPRESSION, user_agent)
-        || js::regex_test(
-            MOBILE_PREFIX_EXPRESSION,
-            &first_four_utf16_units(user_agent),
-        )
+    js::user_agent_test(UserAgentExpression::Mobile, user_agent)
+        || js::user_agent_test(UserAgentExpression::MobilePrefix, user_agent)
 }
 
-/// `ua.substr(0, 4)`: the first four UTF-16 code units. When that cuts a surrogate pair in half,
-/// the lone high surrogate left at the end is written as U+FFFD: like the lone surrogate, it is
-/// a non-ASCII character that only `.` could match.
-fn first_four_utf16_units(text: &str) -> Cow<'_, str> {
-    let mut units = 0;
-    for (index, c) in text.char_indices() {
-        let width = c.len_utf16();
-        if units + width > 4 {
-            if units < 4 {
-                let mut cut = text[..index].to_owned();
-                cut.push('\u{FFFD}');
-                return Cow::Owned(cut);
-            }
-            return Cow::Borrowed(&text[..index]);
-        }
-        units += width;
-    }
-    Cow::Borrowed(text)
+/// [`is_mobile`] by the core's own expression matcher (`rust-js`), whatever the build's
+/// primitives are.
+#[cfg(feature = "rust-js")]
+pub fn is_mobile_in_rust(user_agent: &str) -> bool {
+    crate::ua_regex::test(UserAgentExpression::Mobile, user_agent)
+        || crate::ua_regex::test(UserAgentExpression::MobilePrefix, user_agent)
 }
 
 /// What the device signature reads from the user agent and platform captured at construction,
@@ -116,7 +132,34 @@ pub struct CapturedDevice {
 impl CapturedDevice {
     /// `getOSBrowserMobile`'s OS, browser and version steps for `navigator.userAgent` and
     /// `navigator.platform` as read at construction; `mobile` is the cached `isMobile()`.
+    ///
+    /// With `browser-js` on a wasm target, the browser runs these steps as the reference wrote
+    /// them, with its own `includes`, `RegExp` and `split` (`detectDevice` in js/primitives.js,
+    /// which a wasm test compares with [`CapturedDevice::detect_in_rust`]): they are a kilobyte
+    /// less to download that way. Elsewhere they are [`CapturedDevice::detect_in_rust`].
     pub fn detect(ua: &str, platform: &str, mobile: bool) -> CapturedDevice {
+        #[cfg(all(feature = "browser-js", target_family = "wasm"))]
+        {
+            let [os, os_version, browser, browser_version, device_type, tablet, iemobile] =
+                js::detect_device(ua, platform, mobile);
+            CapturedDevice {
+                os: os as u32,
+                os_version,
+                browser: browser as u32,
+                browser_version,
+                device_type: device_type as u32,
+                tablet_user_agent: tablet != 0.0,
+                iemobile: iemobile != 0.0,
+            }
+        }
+        #[cfg(not(all(feature = "browser-js", target_family = "wasm")))]
+        Self::detect_in_rust(ua, platform, mobile)
+    }
+
+    /// [`CapturedDevice::detect`] implemented in Rust, its expression matcher included
+    /// (`rust-js`).
+    #[cfg(feature = "rust-js")]
+    pub fn detect_in_rust(ua: &str, platform: &str, mobile: bool) -> CapturedDevice {
         let mut platform = platform;
         let mut os = 0;
         let mut browser = 0;
@@ -196,7 +239,9 @@ impl CapturedDevice {
             browser,
             browser_version: number_from_digits(version),
             device_type,
-            tablet_user_agent: device_type != 3 && mobile && js::regex_test(TABLET_EXPRESSION, ua),
+            tablet_user_agent: device_type != 3
+                && mobile
+                && crate::ua_regex::test(UserAgentExpression::Tablet, ua),
             iemobile: js::includes(ua, "IEMobile"),
         }
     }
@@ -290,6 +335,7 @@ fn portrait(env: &Environment) -> bool {
 
 /// `Number(s)` for the ASCII-digit strings the detection produces ("" gives 0, very long runs
 /// give large numbers or Infinity, as in JavaScript).
+#[cfg(feature = "rust-js")]
 fn number_from_digits(digits: &str) -> f64 {
     if digits.is_empty() {
         0.0
@@ -301,6 +347,7 @@ fn number_from_digits(digits: &str) -> f64 {
 /// `/<prefix>[\d.]+/.exec(ua)[0].split('/')[1].split('.')[0]`: the digits after the leftmost
 /// `prefix` that is followed by at least one digit or dot, up to the first dot (possibly empty).
 /// `prefix` ends with '/', so occurrences cannot overlap.
+#[cfg(feature = "rust-js")]
 fn major_after<'a>(ua: &'a str, prefix: &str) -> Option<&'a str> {
     let mut from = 0;
     while let Some(found) = js::index_of(ua, prefix, from) {
@@ -314,6 +361,7 @@ fn major_after<'a>(ua: &'a str, prefix: &str) -> Option<&'a str> {
 }
 
 /// `/MSIE \d+[.]\d+/.exec(ua)[0].split(' ')[1].split('.')[0]`.
+#[cfg(feature = "rust-js")]
 fn msie_major(ua: &str) -> Option<&str> {
     let mut from = 0;
     while let Some(found) = js::index_of(ua, "MSIE ", from) {
@@ -333,6 +381,7 @@ fn msie_major(ua: &str) -> Option<&str> {
 /// macOS version digits: the leftmost `/10[\.\_\d]+/` match, `.split('.', 2).join('')`, then,
 /// if it has an underscore, `.split('_').slice(0, 2).join('')` ("10_15_7" and "10.15" give
 /// "1015").
+#[cfg(feature = "rust-js")]
 fn mac_os_version(ua: &str) -> Option<String> {
     let mut from = 0;
     let found = loop {
@@ -351,6 +400,7 @@ fn mac_os_version(ua: &str) -> Option<String> {
 }
 
 /// `text.split(separator).slice(0, 2).join('')`.
+#[cfg(feature = "rust-js")]
 fn first_two_parts(text: &str, separator: char) -> String {
     let mut joined = String::new();
     let mut separators = 0;
@@ -368,6 +418,7 @@ fn first_two_parts(text: &str, separator: char) -> String {
 }
 
 /// Where the run of ASCII digits (and bytes of `also`) starting at byte `start` of `text` ends.
+#[cfg(feature = "rust-js")]
 fn run_end(text: &str, start: usize, also: &[u8]) -> usize {
     let bytes = text.as_bytes();
     let mut end = start;
@@ -461,13 +512,31 @@ mod tests {
 
     #[test]
     fn the_expressions_compile() {
-        for literal in [
-            MOBILE_EXPRESSION,
-            MOBILE_PREFIX_EXPRESSION,
-            TABLET_EXPRESSION,
-        ] {
+        for expression in UserAgentExpression::ALL {
+            let literal = expression.literal();
             assert!(crate::ua_regex::Regex::new(literal).is_ok(), "{literal}");
         }
+    }
+
+    /// The browser build's table (`js/primitives.js`) holds the same literals, in index order.
+    #[test]
+    fn the_browser_table_holds_the_same_expressions() {
+        let script = include_str!("../js/primitives.js");
+        let table = script
+            .split_once("const USER_AGENT_EXPRESSIONS = [")
+            .and_then(|(_, rest)| rest.split_once("];"))
+            .expect("primitives.js has the USER_AGENT_EXPRESSIONS table")
+            .0;
+        let literals: Vec<&str> = table
+            .lines()
+            .map(|line| line.trim().trim_end_matches(','))
+            .filter(|line| line.starts_with('/') && !line.starts_with("//"))
+            .collect();
+        let expected: Vec<&str> = UserAgentExpression::ALL
+            .iter()
+            .map(|e| e.literal())
+            .collect();
+        assert_eq!(literals, expected);
     }
 
     #[test]
@@ -730,12 +799,7 @@ mod tests {
 
     #[test]
     fn prefix_is_four_utf16_units() {
-        assert_eq!(first_four_utf16_units("Nokia6230"), "Noki");
-        assert_eq!(first_four_utf16_units("abc"), "abc");
-        assert_eq!(first_four_utf16_units("\u{e9}t\u{e9}s"), "\u{e9}t\u{e9}s");
-        // A pair counts as two units; one cut in half leaves a non-matching stand-in.
-        assert_eq!(first_four_utf16_units("a\u{1F600}bc"), "a\u{1F600}b");
-        assert_eq!(first_four_utf16_units("abc\u{1F600}"), "abc\u{FFFD}");
+        // A pair counts as two units; one cut in half matches nothing.
         assert!(!is_mobile("sgh\u{1F600}"));
         assert!(is_mobile("sgh-\u{1F600}"));
     }
@@ -751,7 +815,7 @@ mod tests {
             "Mozilla/5.0 (Linux; U; Android 2.3.4; en-us; Kindle Fire Build/GINGERBREAD) Mobile Safari/533.1 Silk/3.0",
         ];
         for ua in yes {
-            assert!(js::regex_test(TABLET_EXPRESSION, ua), "{ua}");
+            assert!(js::user_agent_test(UserAgentExpression::Tablet, ua), "{ua}");
         }
         let no = [
             PIXEL_CHROME,
@@ -762,7 +826,10 @@ mod tests {
             "Mozilla/5.0 (iPhone; CPU iPhone OS 12_5 like Mac OS X) Puffin/4.8.0.2965IP",
         ];
         for ua in no {
-            assert!(!js::regex_test(TABLET_EXPRESSION, ua), "{ua}");
+            assert!(
+                !js::user_agent_test(UserAgentExpression::Tablet, ua),
+                "{ua}"
+            );
         }
     }
 

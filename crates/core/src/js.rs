@@ -7,9 +7,13 @@
 //!
 //! Some primitives need large machinery in Rust (Unicode case tables, decimal-to-float parsing,
 //! shortest round-trip float printing, a regular-expression engine, the `Math` functions) that
-//! a JavaScript engine already has: see `primitives`. With the default `rust-js` feature they
-//! are implemented in Rust; with `browser-js` instead (the wasm build) they are the browser's
-//! own, which also makes them exactly the reference's.
+//! a JavaScript engine already has: see `primitives`. On wasm targets with the `browser-js`
+//! feature they are the browser's own (the wasm build), which also makes them exactly the
+//! reference's; everywhere else they are `rust-js`'s, implemented in Rust. The features only
+//! add: with both on a wasm target the browser's are used, with both on any other target
+//! Rust's (the browser's cannot run there).
+
+use crate::device::UserAgentExpression;
 
 /// `Math.round`: nearest integer, exact ties toward +infinity (`-2.5 -> -2`, `2.5 -> 3`).
 /// `f64::round` rounds ties away from zero, which differs for negative halves.
@@ -156,9 +160,10 @@ pub fn to_upper_utf16(s: &str) -> Vec<u16> {
 
 /// `toUpperCase` (`upper`) or `toLowerCase`. An ASCII text stays within ASCII, one unit per
 /// byte, and is mapped here (no Unicode tables, no browser call); other texts by
-/// [`primitives`].
+/// [`primitives`]. (The browser's primitives take every text: one call is cheap there, and the
+/// module carries no mapping of its own.)
 fn case_mapped(s: &str, upper: bool) -> Vec<u16> {
-    if s.bytes().any(|b| b >= 0x80) {
+    if cfg!(all(feature = "browser-js", target_family = "wasm")) || s.bytes().any(|b| b >= 0x80) {
         return if upper {
             primitives::to_upper_utf16(s)
         } else {
@@ -191,16 +196,23 @@ pub fn hypot(x: f64, y: f64) -> f64 {
     primitives::hypot(x, y)
 }
 
-/// `RegExp.prototype.test` for one of the crate's constant expressions, written as a JavaScript
-/// literal (`/body/flags`): the reference recorder's user-agent tests.
-pub fn regex_test(literal: &'static str, subject: &str) -> bool {
-    primitives::regex_test(literal, subject)
+/// The reference recorder's `RegExp.prototype.test` of one of its user-agent expressions
+/// against a user agent: the whole of it, or its first four UTF-16 units for
+/// [`UserAgentExpression::MobilePrefix`].
+pub fn user_agent_test(expression: UserAgentExpression, user_agent: &str) -> bool {
+    primitives::user_agent_test(expression, user_agent)
 }
+
+#[cfg(all(feature = "browser-js", target_family = "wasm"))]
+pub(crate) use primitives::detect_device;
 
 /// The JavaScript primitives that are large to implement in Rust. Each is exactly the
 /// ECMAScript operation named in its documentation; `push_shortest` is only called for finite,
 /// non-zero `x`.
-#[cfg(feature = "rust-js")]
+#[cfg(all(
+    feature = "rust-js",
+    not(all(feature = "browser-js", target_family = "wasm"))
+))]
 mod primitives {
     /// ECMAScript white space and line terminators, as `parseInt` trims them.
     fn is_js_whitespace(c: char) -> bool {
@@ -325,7 +337,7 @@ mod primitives {
         format!("{sign}{whole}.{decimals}")
     }
 
-    pub(crate) use crate::ua_regex::test as regex_test;
+    pub(crate) use crate::ua_regex::test as user_agent_test;
 
     // Rust's `f64` functions come from a port of the fdlibm that V8 also uses (so
     // `Math.atan` and friends agree bit for bit); the wasm build uses the browser's own.
@@ -439,13 +451,13 @@ mod primitives {
     }
 }
 
-/// With `browser-js` (and not `rust-js`), the primitives are the browser's own (`js/primitives.js`
+/// With `browser-js` on a wasm target, the primitives are the browser's own (`js/primitives.js`
 /// and `Math`): its `Number`, `String`, case mapping, `RegExp` and `Math` are the very
 /// operations the reference recorder calls, so they are exact by construction, and the wasm
 /// module carries none of the Rust machinery above. Only numbers and strings cross: no
 /// JavaScript object is handed to the module, which keeps the module and its glue small and
 /// each primitive one call.
-#[cfg(all(feature = "browser-js", not(feature = "rust-js")))]
+#[cfg(all(feature = "browser-js", target_family = "wasm"))]
 mod primitives {
     use wasm_bindgen::prelude::*;
 
@@ -457,13 +469,24 @@ mod primitives {
         #[wasm_bindgen(js_name = stringToNumber)]
         pub fn string_to_number(s: &str) -> f64;
         #[wasm_bindgen(js_name = numberToString)]
-        fn number_to_string(x: f64) -> String;
+        fn number_to_string(x: f64) -> JsValue;
         #[wasm_bindgen(js_name = toLowerCase)]
-        fn to_lower_case(s: &str) -> String;
+        fn to_lower_case(s: &str) -> JsValue;
         #[wasm_bindgen(js_name = toUpperCase)]
-        fn to_upper_case(s: &str) -> String;
-        #[wasm_bindgen(js_name = regexTest)]
-        pub fn regex_test(literal: &str, subject: &str) -> bool;
+        fn to_upper_case(s: &str) -> JsValue;
+        #[wasm_bindgen(js_name = userAgentTest)]
+        fn user_agent_test_by_index(expression: u32, user_agent: &str) -> bool;
+        #[wasm_bindgen(js_name = detectDevice)]
+        fn detect_device_into(ua: &str, platform: &str, mobile: bool, out: &mut [f64]);
+    }
+
+    /// `getOSBrowserMobile` up to its device type, by the browser (see
+    /// `crate::device::CapturedDevice::detect`): `[os, osVersion, browser, browserVersion,
+    /// deviceType, tablet user agent, IEMobile]`.
+    pub(crate) fn detect_device(ua: &str, platform: &str, mobile: bool) -> [f64; 7] {
+        let mut out = [0.0; 7];
+        detect_device_into(ua, platform, mobile, &mut out);
+        out
     }
 
     #[wasm_bindgen(js_namespace = Math)]
@@ -474,22 +497,44 @@ mod primitives {
     }
 
     pub(crate) fn push_shortest(out: &mut String, x: f64) {
-        out.push_str(&number_to_string(x));
+        out.push_str(&number_to_string(x).as_string().unwrap_or_default());
+    }
+
+    /// The expression's index in `primitives.js`'s table of the same literals.
+    pub(crate) fn user_agent_test(
+        expression: super::UserAgentExpression,
+        user_agent: &str,
+    ) -> bool {
+        user_agent_test_by_index(expression as u32, user_agent)
     }
 
     // Case mapping keeps a well-formed string well-formed, so the mapped text comes back into
     // Rust as a `String` without loss (one bulk copy instead of a `charCodeAt` call per unit).
     pub(crate) fn to_lower_utf16(s: &str) -> Vec<u16> {
-        to_lower_case(s).encode_utf16().collect()
+        to_lower_case(s)
+            .as_string()
+            .unwrap_or_default()
+            .encode_utf16()
+            .collect()
     }
 
     pub(crate) fn to_upper_utf16(s: &str) -> Vec<u16> {
-        to_upper_case(s).encode_utf16().collect()
+        to_upper_case(s)
+            .as_string()
+            .unwrap_or_default()
+            .encode_utf16()
+            .collect()
     }
 }
 
-#[cfg(not(any(feature = "rust-js", feature = "browser-js")))]
-compile_error!("keycadence-core needs the `rust-js` or the `browser-js` feature");
+#[cfg(not(any(
+    feature = "rust-js",
+    all(feature = "browser-js", target_family = "wasm")
+)))]
+compile_error!(
+    "keycadence-core needs JavaScript primitives: the `rust-js` feature (any target) or the \
+     `browser-js` feature on a wasm target (the browser's primitives cannot run elsewhere)"
+);
 
 #[cfg(test)]
 mod tests {

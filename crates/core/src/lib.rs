@@ -16,7 +16,7 @@ pub mod env;
 pub mod js;
 pub mod stats;
 pub mod text_id;
-// The user-agent expressions in Rust; with `browser-js` the browser's `RegExp` runs them.
+// The user-agent expressions in Rust; with `browser-js` on wasm the browser's `RegExp` runs them.
 #[cfg(feature = "rust-js")]
 mod ua_regex;
 

@@ -24,9 +24,12 @@
 //! Repetition of a single character is a loop, not a recursion, so the stack depth depends on the
 //! pattern only, never on the length of the input.
 
-use std::sync::{Mutex, PoisonError};
+use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use thiserror::Error;
+
+use crate::device::UserAgentExpression;
 
 /// Why a pattern was rejected.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -170,26 +173,42 @@ impl Node {
     }
 }
 
-/// `literal.test(haystack)` for one of the crate's constant literals, each compiled once per
-/// process (kept for the life of the process: there are three).
-pub(crate) fn test(literal: &'static str, haystack: &str) -> bool {
-    static COMPILED: Mutex<Vec<(&'static str, &'static Regex)>> = Mutex::new(Vec::new());
-    let regex = {
-        let mut compiled = COMPILED.lock().unwrap_or_else(PoisonError::into_inner);
-        match compiled.iter().find(|(known, _)| *known == literal) {
-            Some((_, regex)) => *regex,
-            None => {
-                // The literals are constants covered by the tests, so failing here is a build
-                // defect.
-                let regex = Regex::new(literal)
-                    .unwrap_or_else(|error| panic!("{literal} does not compile: {error}"));
-                let regex: &'static Regex = Box::leak(Box::new(regex));
-                compiled.push((literal, regex));
-                regex
+/// The reference's test of `expression` against a user agent (see [`UserAgentExpression`]),
+/// each expression compiled once per process, on first use.
+pub(crate) fn test(expression: UserAgentExpression, user_agent: &str) -> bool {
+    static COMPILED: [OnceLock<Regex>; UserAgentExpression::ALL.len()] =
+        [const { OnceLock::new() }; UserAgentExpression::ALL.len()];
+    COMPILED[expression as usize]
+        .get_or_init(|| {
+            // The literals are constants covered by the tests, so failing here is a build
+            // defect.
+            Regex::new(expression.literal())
+                .unwrap_or_else(|error| panic!("{expression:?} does not compile: {error}"))
+        })
+        .is_match(&match expression {
+            UserAgentExpression::MobilePrefix => first_four_utf16_units(user_agent),
+            _ => Cow::Borrowed(user_agent),
+        })
+}
+
+/// `ua.substr(0, 4)`: the first four UTF-16 code units. When that cuts a surrogate pair in half,
+/// the lone high surrogate left at the end is written as U+FFFD: like the lone surrogate, it is
+/// a non-ASCII character that only `.` could match.
+fn first_four_utf16_units(text: &str) -> Cow<'_, str> {
+    let mut units = 0;
+    for (index, c) in text.char_indices() {
+        let width = c.len_utf16();
+        if units + width > 4 {
+            if units < 4 {
+                let mut cut = text[..index].to_owned();
+                cut.push('\u{FFFD}');
+                return Cow::Owned(cut);
             }
+            return Cow::Borrowed(&text[..index]);
         }
-    };
-    regex.is_match(haystack)
+        units += width;
+    }
+    Cow::Borrowed(text)
 }
 
 /// A compiled expression.
@@ -547,6 +566,16 @@ mod tests {
 
     fn re(literal: &str) -> Regex {
         Regex::new(literal).unwrap_or_else(|e| panic!("{literal} should compile: {e}"))
+    }
+
+    #[test]
+    fn prefix_is_four_utf16_units() {
+        assert_eq!(first_four_utf16_units("Nokia6230"), "Noki");
+        assert_eq!(first_four_utf16_units("abc"), "abc");
+        assert_eq!(first_four_utf16_units("\u{e9}t\u{e9}s"), "\u{e9}t\u{e9}s");
+        // A pair counts as two units; one cut in half leaves a non-matching stand-in.
+        assert_eq!(first_four_utf16_units("a\u{1F600}bc"), "a\u{1F600}b");
+        assert_eq!(first_four_utf16_units("abc\u{1F600}"), "abc\u{FFFD}");
     }
 
     #[test]

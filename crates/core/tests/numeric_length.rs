@@ -1,9 +1,8 @@
 //! `getTypingPattern({type: 1 or 2, length})` without a text: the last `length` rows of the
 //! same-text history (the text alignment of type 1/2), with JS number semantics for odd lengths.
 
-use keycadence_core::recorder::{
-    KeyEvent, KeyKind, NoDocument, Recorder, RecorderOptions, TypingPatternOptions, Value,
-};
+use keycadence_core::recorder::js_api::{self, JsTypingPatternOptions, PatternArgument, Value};
+use keycadence_core::recorder::{KeyEvent, KeyKind, NoDocument, Recorder, RecorderOptions};
 use keycadence_core::Environment;
 
 const T0: i64 = 1_700_000_000_000;
@@ -28,13 +27,13 @@ fn recorder_with_five_rows() -> Recorder {
 
 /// (strLength header field, number of rows) of a type 1 pattern with `length` and no text.
 fn window(length: f64) -> (String, usize) {
-    let options = TypingPatternOptions {
+    let options = PatternArgument::Options(JsTypingPatternOptions {
         pattern_type: Value::Number(1.0),
         length: Value::Number(length),
-        ..TypingPatternOptions::default()
-    };
-    let pattern = recorder_with_five_rows()
-        .typing_pattern(&options, &NoDocument)
+        ..JsTypingPatternOptions::default()
+    });
+    let pattern = js_api::typing_pattern(&mut recorder_with_five_rows(), &options, &NoDocument)
+        .expect("an object argument")
         .expect("no text: never null");
     let str_length = pattern.split(',').nth(4).expect("a header").to_owned();
     (str_length, pattern.split('|').count() - 1)

@@ -1,9 +1,9 @@
 //! Properties of the recorder over random input: no event stream makes it panic, every
 //! pattern it prints has the documented shape, and text ids are FNV-1a over UTF-16 units.
 
+use keycadence_core::recorder::js_api::{self, JsTypingPatternOptions, PatternArgument, Value};
 use keycadence_core::recorder::{
     KeyEvent, KeyKind, MotionEvent, MouseEvent, MouseKind, NoDocument, Recorder, RecorderOptions,
-    TypingPatternOptions, Value,
 };
 use keycadence_core::{text_id, Environment};
 use proptest::prelude::*;
@@ -115,15 +115,17 @@ proptest! {
                 Op::RemoveTarget(i) => rec.remove_target(targets[i as usize]),
                 Op::StartMouse => { rec.start_mouse(); }
                 Op::Pattern(pattern_type, text, target) => {
-                    let mut options = TypingPatternOptions {
+                    // As a page passes them (type 3 is no type: type 0 without a target).
+                    let mut options = JsTypingPatternOptions {
                         pattern_type: Value::Number(pattern_type.into()),
                         text: Value::String(text),
-                        ..TypingPatternOptions::default()
+                        ..JsTypingPatternOptions::default()
                     };
                     if let Some(i) = target {
                         options.target_id = Value::from(targets[i as usize]);
                     }
-                    if let Some(p) = rec.typing_pattern(&options, &NoDocument) {
+                    let options = PatternArgument::Options(options);
+                    if let Some(p) = js_api::typing_pattern(&mut rec, &options, &NoDocument).unwrap() {
                         check_shape(&p, pattern_type);
                     }
                     let mouse = rec.mouse_diagram();

@@ -5,12 +5,11 @@
 // what the values mean is decided in Rust.
 
 /**
- * The facts of keycadence_core::Environment and BrowserMarkers that are not strings, each the
- * JavaScript expression documented on its field, into `out`: `[flags, screen.width,
+ * The facts of keycadence_core::Environment that are not strings, each the JavaScript
+ * expression documented on its field, into `out`: `[flags, screen.width,
  * screen.height, navigator.maxTouchPoints]`, the flags one bit each in the order of the bits in
  * crates/wasm/src/environment.rs. `part` 0 reads the live facts only (read for every pattern),
- * 1 also the ones read once at construction (bits 0 to 2), 2 also the browser markers (the bits
- * from 6 on, which only `checkEnvironment` needs); the bits not read stay 0.
+ * 1 also the ones read once at construction (bits 0 to 2); the bits not read stay 0.
  */
 export function environment(out, part) {
   const motion = window.DeviceMotionEvent;
@@ -24,20 +23,6 @@ export function environment(out, part) {
     Object(window.DocumentTouch?.prototype).isPrototypeOf(document),
     typeof window.orientation != 'undefined',
   ];
-  if (part == 2) {
-    const chrome = window.chrome;
-    flags.push(
-      !!(chrome?.webstore || chrome?.runtime || chrome?.loadTimes),
-      !!window.opr?.addons,
-      !!window.opera,
-      !!window.CSS,
-      typeof window.InstallTrigger != 'undefined',
-      !!document.documentMode,
-      !!window.StyleMedia,
-      /constructor/i.test(window.HTMLElement),
-      String(window.safari?.pushNotification) == '[object SafariRemoteNotification]',
-    );
-  }
   // (`screen` and `navigator` always hold numbers there.)
   out.set([
     flags.reduce((mask, flag, bit) => mask | (flag << bit), 0),
@@ -70,14 +55,6 @@ export function elementValue(id, found) {
   return text(element?.value);
 }
 
-/** The object `checkEnvironment()` returns. */
-export const environmentCheck = (browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors) => ({
-  browserType,
-  isMobile,
-  hasMotionSensors,
-  needsPermissionForMotionSensors,
-});
-
 /**
  * `value` as crates/wasm/src/js_value.rs reads it: its kind into `out[0]` (0 undefined, 1 null,
  * 2 boolean, 3 number, 4 string, 5 object, 6 anything else: function, symbol, bigint) and a
@@ -90,8 +67,8 @@ export function primitive(value, out) {
   return type == 'string' ? value : undefined;
 }
 
-// The options `getTypingPattern` reads, by index (js_value.rs's order).
-const OPTIONS = ['type', 'text', 'textId', 'length', 'targetId', 'caseSensitive', 'extended'];
-
-/** `primitive(options[name], out)` for the option at `index`; a throwing getter throws. */
-export const option = (options, index, out) => primitive(options[OPTIONS[index]], out);
+/**
+ * `primitive(values[index], out)`: option number `index` of `getTypingPattern`, from the
+ * values the shim read (pkg/src/helpers.js's `patternArgument`).
+ */
+export const option = (values, index, out) => primitive(values[index], out);

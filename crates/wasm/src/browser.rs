@@ -14,37 +14,55 @@ extern "C" {
     /// Where the module runs: 0 outside a page (no `window`), 1 in a window without a
     /// document, 2 in a page.
     pub fn page() -> u32;
-    /// `navigator.userAgent`; `None` outside a page.
     #[wasm_bindgen(js_name = userAgent)]
-    pub fn user_agent() -> Option<String>;
-    /// `navigator.platform`.
-    pub fn platform() -> Option<String>;
-    /// `navigator.language`.
-    pub fn language() -> Option<String>;
+    fn user_agent_value() -> JsValue;
+    #[wasm_bindgen(js_name = platform)]
+    fn platform_value() -> JsValue;
+    #[wasm_bindgen(js_name = language)]
+    fn language_value() -> JsValue;
 
     /// `document.getElementById(id).value` when it is a string; `found` is set to 1 when the
     /// element exists (whatever its value).
     #[wasm_bindgen(js_name = elementValue)]
-    pub fn element_value(id: &str, found: &mut [f64]) -> Option<String>;
+    fn element_value_value(id: &str, found: &mut [f64]) -> JsValue;
 
     /// Describes `value` into `out`: `[kind, number]`, see [`crate::js_value`]; returns the
     /// value when it is a string.
-    pub fn primitive(value: &JsValue, out: &mut [f64]) -> Option<String>;
-    /// [`primitive`] of the `getTypingPattern` option number `index`, read as `options[name]`
-    /// (a getter's exception is the error).
-    #[wasm_bindgen(catch)]
-    pub fn option(
-        options: &JsValue,
-        index: u32,
-        out: &mut [f64],
-    ) -> Result<Option<String>, JsValue>;
+    #[wasm_bindgen(js_name = primitive)]
+    fn primitive_value(value: &JsValue, out: &mut [f64]) -> JsValue;
+    #[wasm_bindgen(js_name = option)]
+    fn option_value(values: &JsValue, index: u32, out: &mut [f64]) -> JsValue;
+}
 
-    /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
-    #[wasm_bindgen(js_name = environmentCheck)]
-    pub fn environment_check(
-        browser_type: &str,
-        is_mobile: bool,
-        has_motion_sensors: bool,
-        needs_permission_for_motion_sensors: bool,
-    ) -> JsValue;
+/// `navigator.userAgent`; `None` outside a page.
+pub(crate) fn user_agent() -> Option<String> {
+    user_agent_value().as_string()
+}
+
+/// `navigator.platform`.
+pub(crate) fn platform() -> Option<String> {
+    platform_value().as_string()
+}
+
+/// `navigator.language`.
+pub(crate) fn language() -> Option<String> {
+    language_value().as_string()
+}
+
+/// `document.getElementById(id).value` when it is a string; `found` is set to 1 when the
+/// element exists (whatever its value).
+pub(crate) fn element_value(id: &str, found: &mut [f64]) -> Option<String> {
+    element_value_value(id, found).as_string()
+}
+
+/// Describes `value` into `out`: `[kind, number]`, see [`crate::js_value`]; returns the value
+/// when it is a string.
+pub(crate) fn primitive(value: &JsValue, out: &mut [f64]) -> Option<String> {
+    primitive_value(value, out).as_string()
+}
+
+/// [`primitive`] of the `getTypingPattern` option number `index`, from the array of the
+/// options' values the shim read (`patternArgument` in `pkg/src/helpers.js`).
+pub(crate) fn option(values: &JsValue, index: u32, out: &mut [f64]) -> Option<String> {
+    option_value(values, index, out).as_string()
 }

@@ -2,7 +2,6 @@
 //! [`Environment`]. `js/browser.js` evaluates the JavaScript expression the core documents for
 //! each field.
 
-use keycadence_core::device::BrowserMarkers;
 use keycadence_core::Environment;
 
 use crate::browser;
@@ -14,15 +13,6 @@ const MS_POINTER_TOUCH: u32 = 1 << 2;
 const ONTOUCHSTART: u32 = 1 << 3;
 const DOCUMENT_TOUCH: u32 = 1 << 4;
 const HAS_ORIENTATION: u32 = 1 << 5;
-const CHROME_API: u32 = 1 << 6;
-const OPERA_ADDONS: u32 = 1 << 7;
-const WINDOW_OPERA: u32 = 1 << 8;
-const WINDOW_CSS: u32 = 1 << 9;
-const INSTALL_TRIGGER: u32 = 1 << 10;
-const DOCUMENT_MODE: u32 = 1 << 11;
-const STYLE_MEDIA: u32 = 1 << 12;
-const HTML_ELEMENT_CONSTRUCTOR: u32 = 1 << 13;
-const SAFARI_PUSH_NOTIFICATION: u32 = 1 << 14;
 
 /// What `browser::environment` reads besides the live facts (screen, touch, orientation).
 #[derive(Clone, Copy)]
@@ -30,8 +20,6 @@ enum Part {
     Live = 0,
     /// The facts read once, at construction (motion sensors, old Windows touch).
     Construction = 1,
-    /// The browser markers of `checkEnvironment`.
-    Markers = 2,
 }
 
 /// One reading of `browser::environment`.
@@ -70,20 +58,6 @@ impl Facts {
         env.document_touch = self.has(DOCUMENT_TOUCH);
         env.has_orientation = self.has(HAS_ORIENTATION);
     }
-
-    fn markers(&self) -> BrowserMarkers {
-        BrowserMarkers {
-            chrome_api: self.has(CHROME_API),
-            opera_addons: self.has(OPERA_ADDONS),
-            window_opera: self.has(WINDOW_OPERA),
-            window_css: self.has(WINDOW_CSS),
-            install_trigger: self.has(INSTALL_TRIGGER),
-            document_mode: self.has(DOCUMENT_MODE),
-            style_media: self.has(STYLE_MEDIA),
-            html_element_constructor: self.has(HTML_ELEMENT_CONSTRUCTOR),
-            safari_push_notification: self.has(SAFARI_PUSH_NOTIFICATION),
-        }
-    }
 }
 
 /// `Number(x) || 0` for the integer facts (screen size, touch points).
@@ -95,8 +69,9 @@ fn count(value: f64) -> u32 {
     }
 }
 
-/// Everything the recorder reads about the browser, now, but the browser markers:
-/// `checkEnvironment` reads those afresh when it is called ([`markers`]).
+/// Everything the recorder reads about the browser, now. (The browser markers of
+/// `checkEnvironment` stay unset: the package's `checkEnvironment` is plain JavaScript, see
+/// `pkg/src/helpers.js`.)
 pub(crate) fn read() -> Environment {
     let facts = Facts::read(Part::Construction);
     let mut env = Environment {
@@ -114,9 +89,4 @@ pub(crate) fn read() -> Environment {
 /// The live part of `env` (language, screen, touch, orientation) read afresh.
 pub(crate) fn refresh_live(env: &mut Environment) {
     Facts::read(Part::Live).set_live(env);
-}
-
-/// The browser-object markers of `checkEnvironment`, read afresh.
-pub(crate) fn markers() -> BrowserMarkers {
-    Facts::read(Part::Markers).markers()
 }

@@ -17,23 +17,28 @@ thread_local! {
 }
 
 /// Calls `method` on the recorder. The shim calls nothing before `createRecorder`, which
-/// throws or creates it. The borrow is shared: a method that runs page code (an option getter,
-/// an event dispatched synchronously) may be called into again; [`Recorder`] guards its state.
+/// throws or creates it, so there is always one (a call without one would be a defect of the
+/// shim: the module aborts, as on any panic). The borrow is shared: a method that runs page
+/// code (an option getter, an event dispatched synchronously) may be called into again;
+/// [`Recorder`] guards its state.
 fn with<T>(method: impl FnOnce(&Recorder) -> T) -> T {
-    RECORDER.with(|recorder| match &*recorder.borrow() {
-        Some(recorder) => method(recorder),
-        None => wasm_bindgen::throw_str("keycadence: no recorder"),
+    RECORDER.with(|recorder| {
+        method(
+            recorder
+                .borrow()
+                .as_ref()
+                .expect("keycadence: no recorder before createRecorder"),
+        )
     })
 }
 
 /// Creates the page's recorder, fed by `queue` (see [`Recorder::new`]); it replaces (and stops)
 /// any recorder created before.
 #[wasm_bindgen(js_name = createRecorder)]
-pub fn create_recorder(queue: EventQueue, fix_quirks: bool) -> Result<(), JsValue> {
-    let recorder = Recorder::new(queue, fix_quirks)?;
+pub fn create_recorder(queue: EventQueue, fix_quirks: bool) {
+    let recorder = Recorder::new(queue, fix_quirks);
     let previous = RECORDER.with(|cell| cell.replace(Some(recorder)));
     drop(previous);
-    Ok(())
 }
 
 #[wasm_bindgen]
@@ -41,62 +46,61 @@ pub fn consume() -> bool {
     with(Recorder::consume)
 }
 
+/// `getTypingPattern(options)`: the pattern, or `undefined` for none (the shim gives `null`).
+/// Strings leave the module as JavaScript strings made from its memory (one conversion in the
+/// glue, no buffer handed over to be freed).
 #[wasm_bindgen(js_name = getTypingPattern)]
-pub fn typing_pattern(options: JsValue) -> Result<Option<String>, JsValue> {
-    with(|recorder| recorder.typing_pattern(options))
+pub fn typing_pattern(options: JsValue) -> JsValue {
+    match with(|recorder| recorder.typing_pattern(options)) {
+        Some(pattern) => JsValue::from_str(&pattern),
+        None => JsValue::UNDEFINED,
+    }
 }
 
+/// `getMouseDiagram()`.
 #[wasm_bindgen(js_name = getMouseDiagram)]
-pub fn mouse_diagram() -> String {
-    with(Recorder::mouse_diagram)
+pub fn mouse_diagram() -> JsValue {
+    JsValue::from_str(&with(Recorder::mouse_diagram))
 }
 
-#[wasm_bindgen]
-pub fn start() -> bool {
-    with(Recorder::start)
+/// `start()` (`on`) or `stop()`; the shim returns their constant results.
+#[wasm_bindgen(js_name = setRecording)]
+pub fn set_recording(on: bool) {
+    with(|recorder| {
+        if on {
+            recorder.start()
+        } else {
+            recorder.stop()
+        }
+    });
 }
 
+/// `reset(all)`; the shim passes `all === true`.
 #[wasm_bindgen]
-pub fn stop() -> bool {
-    with(Recorder::stop)
-}
-
-#[wasm_bindgen]
-pub fn reset(all: JsValue) {
+pub fn reset(all: bool) {
     with(|recorder| recorder.reset(all))
 }
 
+/// `resetMouse(all)`; the shim passes `all === true`.
 #[wasm_bindgen(js_name = resetMouse)]
-pub fn reset_mouse(all: JsValue) {
+pub fn reset_mouse(all: bool) {
     with(|recorder| recorder.reset_mouse(all))
 }
 
-#[wasm_bindgen(js_name = startMouse)]
-pub fn start_mouse() -> bool {
-    with(Recorder::start_mouse)
+/// `startMouse()` (`on`) or `stopMouse()`; the shim returns their constant results.
+#[wasm_bindgen(js_name = setMouseRecording)]
+pub fn set_mouse_recording(on: bool) {
+    with(|recorder| {
+        if on {
+            recorder.start_mouse()
+        } else {
+            recorder.stop_mouse()
+        }
+    });
 }
 
-#[wasm_bindgen(js_name = stopMouse)]
-pub fn stop_mouse() -> bool {
-    with(Recorder::stop_mouse)
-}
-
-#[wasm_bindgen(js_name = addTarget)]
-pub fn add_target(id: JsValue) {
-    with(|recorder| recorder.add_target(id))
-}
-
-#[wasm_bindgen(js_name = removeTarget)]
-pub fn remove_target(id: JsValue) {
-    with(|recorder| recorder.remove_target(id))
-}
-
-#[wasm_bindgen(js_name = checkEnvironment)]
-pub fn check_environment() -> JsValue {
-    with(Recorder::check_environment)
-}
-
-#[wasm_bindgen(js_name = removeEventListeners)]
-pub fn remove_event_listeners() {
-    with(Recorder::remove_event_listeners)
+/// `addTarget(id)` (`add`) or `removeTarget(id)`: one export for both, which share their code.
+#[wasm_bindgen(js_name = changeTarget)]
+pub fn change_target(id: JsValue, add: bool) {
+    with(|recorder| recorder.change_target(id, add))
 }

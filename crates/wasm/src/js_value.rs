@@ -3,7 +3,7 @@
 //! value is classified by one call into `js/browser.js`: a general-purpose deserializer would
 //! fold `undefined` and `null` together, and a type test per call costs a crossing each.
 
-use keycadence_core::recorder::{PatternArgument, TypingPatternOptions, Value};
+use keycadence_core::recorder::js_api::{JsTypingPatternOptions, PatternArgument, Value};
 use wasm_bindgen::JsValue;
 
 use crate::browser;
@@ -38,30 +38,30 @@ pub(crate) fn primitive(argument: &JsValue) -> Value {
     value(described, string)
 }
 
-/// The argument of `getTypingPattern`, sorted by its type; for an object, its options read as
-/// property accesses in the reference's order (so getters and inherited properties count, as
-/// in the reference). A getter that throws propagates its exception.
-pub(crate) fn pattern_argument(argument: &JsValue) -> Result<PatternArgument, JsValue> {
+/// The argument of `getTypingPattern`, sorted by its type; for an object, its options from the
+/// array of their values the shim read (`patternArgument` in `pkg/src/helpers.js`: property
+/// accesses in the reference's order, whose getters run there, before the module does).
+pub(crate) fn pattern_argument(argument: &JsValue) -> PatternArgument {
     let mut described = [0.0; 2];
     browser::primitive(argument, &mut described);
     match described[0] {
-        NULL => return Ok(PatternArgument::Null),
+        NULL => return PatternArgument::Null,
         OBJECT => {}
-        _ => return Ok(PatternArgument::Other),
+        _ => return PatternArgument::Other,
     }
-    // `browser::option`'s indices: type, text, textId, length, targetId, caseSensitive,
-    // extended.
-    let mut option = |index| -> Result<Value, JsValue> {
-        let string = browser::option(argument, index, &mut described)?;
-        Ok(value(described, string))
+    // The indices of `patternArgument`'s array: type, text, textId, length, targetId,
+    // caseSensitive, extended.
+    let mut option = |index| {
+        let string = browser::option(argument, index, &mut described);
+        value(described, string)
     };
-    Ok(PatternArgument::Options(TypingPatternOptions {
-        pattern_type: option(0)?,
-        text: option(1)?,
-        text_id: option(2)?,
-        length: option(3)?,
-        target_id: option(4)?,
-        case_sensitive: option(5)?,
-        extended: option(6)?,
-    }))
+    PatternArgument::Options(JsTypingPatternOptions {
+        pattern_type: option(0),
+        text: option(1),
+        text_id: option(2),
+        length: option(3),
+        target_id: option(4),
+        case_sensitive: option(5),
+        extended: option(6),
+    })
 }

@@ -30,7 +30,7 @@ extern "C" {
     #[wasm_bindgen(method, js_name = stringCount)]
     fn string_count(this: &EventQueue) -> u32;
     #[wasm_bindgen(method)]
-    fn string(this: &EventQueue, index: u32) -> String;
+    fn string(this: &EventQueue, index: u32) -> JsValue;
     #[wasm_bindgen(method)]
     fn clear(this: &EventQueue);
 }
@@ -105,7 +105,9 @@ pub(crate) fn consume(queue: &EventQueue, recorder: &mut Recorder) {
     }
     let mut records = vec![0.0; length];
     queue.copy_to(&mut records);
-    let strings: Vec<String> = (0..queue.string_count()).map(|i| queue.string(i)).collect();
+    let strings: Vec<String> = (0..queue.string_count())
+        .map(|i| queue.string(i).as_string().unwrap_or_default())
+        .collect();
     // One key event, refilled for each record: its target id is copied into the same buffer.
     let mut key = KeyEvent::default();
     for record in records.chunks_exact(STRIDE) {

@@ -5,7 +5,7 @@
 
 use std::cell::{RefCell, RefMut};
 
-use keycadence_core::recorder::{self as core, Handlers, RecorderOptions};
+use keycadence_core::recorder::{self as core, js_api, Handlers, RecorderOptions};
 use wasm_bindgen::prelude::*;
 
 use crate::browser;
@@ -19,11 +19,6 @@ use crate::queue::{self, EventQueue};
 pub struct Recorder {
     recorder: RefCell<core::Recorder>,
     queue: EventQueue,
-}
-
-/// `x === true`, as `reset(all)` and `resetMouse(all)` test their argument.
-fn is_true(value: &JsValue) -> bool {
-    value.as_bool() == Some(true)
 }
 
 /// A target id: strings as they are, anything else as `String(x)`. (The reference keeps a
@@ -63,10 +58,11 @@ impl Recorder {
     /// module loaded, and possibly listening already): it starts at the queue's `createdAt`,
     /// and from now on the queue listens to the events of this browser's handler set.
     /// `fix_quirks` corrects the reference's bugs Q1 to Q3 (listed in `keycadence_core::recorder`).
-    pub fn new(queue: EventQueue, fix_quirks: bool) -> Result<Recorder, JsValue> {
+    /// Outside a page (no `window`, or no `document`) it throws an `Error` saying so.
+    pub fn new(queue: EventQueue, fix_quirks: bool) -> Recorder {
         match browser::page() {
-            0 => return Err("keycadence: no window: the recorder runs in a page".into()),
-            1 => return Err("keycadence: no document: the recorder runs in a page".into()),
+            0 => wasm_bindgen::throw_str("keycadence: no window: the recorder runs in a page"),
+            1 => wasm_bindgen::throw_str("keycadence: no document: the recorder runs in a page"),
             _ => {}
         }
         let recorder = core::Recorder::with_options(
@@ -79,10 +75,10 @@ impl Recorder {
             queue::listened(handlers, recorder.environment().device_motion_event),
             matches!(handlers, Handlers::Android | Handlers::AndroidFirefox),
         );
-        Ok(Recorder {
+        Recorder {
             recorder: RefCell::new(recorder),
             queue,
-        })
+        }
     }
 
     /// Consumes the queued events now (the queue calls it when full). `false` when a method
@@ -98,16 +94,18 @@ impl Recorder {
         }
     }
 
-    /// `getTypingPattern(options)`: a string, `null` (type 1/2 with more than 7 % of the text
-    /// not typed), or a `TypeError` for a `null` argument.
-    pub fn typing_pattern(&self, options: JsValue) -> Result<Option<String>, JsValue> {
-        // Read the options before borrowing: their getters are page code.
-        let argument = js_value::pattern_argument(&options)?;
-        self.before_pattern()
-            .typing_pattern_from_argument(&argument, &Page)
-            .map_err(|_: core::TypingPatternError| {
-                js_sys::TypeError::new(core::TypingPatternError::MESSAGE).into()
-            })
+    /// `getTypingPattern(options)`, with an object's options already read by the shim
+    /// (`patternArgument` in `pkg/src/helpers.js`, where reading `null`'s options throws the
+    /// reference's `TypeError`): a string, or `null` (type 1/2 with more than 7 % of the text
+    /// not typed). A `null` that reaches the module anyway throws an `Error`.
+    pub fn typing_pattern(&self, options: JsValue) -> Option<String> {
+        let argument = js_value::pattern_argument(&options);
+        // Thrown before the recorder is borrowed, so it stays usable.
+        if matches!(argument, js_api::PatternArgument::Null) {
+            wasm_bindgen::throw_str(js_api::TypingPatternError::MESSAGE);
+        }
+        // (`Null`, the only error, is out of the way.)
+        js_api::typing_pattern(&mut self.before_pattern(), &argument, &Page).unwrap_or_default()
     }
 
     /// `getMouseDiagram()`: the "type 9" mouse pattern.
@@ -125,14 +123,16 @@ impl Recorder {
         self.current().stop()
     }
 
-    /// `reset(all)`: clears the key histories (and with `all === true` the mouse gestures).
-    pub fn reset(&self, all: JsValue) {
-        self.caught_up().reset(is_true(&all));
+    /// `reset(all)`: clears the key histories (and with `all` the mouse gestures). The
+    /// reference tests `all === true`, which the shim does: a boolean crosses more cheaply than
+    /// a JavaScript value.
+    pub fn reset(&self, all: bool) {
+        self.caught_up().reset(all);
     }
 
-    /// `TypingDNA.resetMouse(all)`.
-    pub fn reset_mouse(&self, all: JsValue) {
-        self.caught_up().reset_mouse(is_true(&all));
+    /// `TypingDNA.resetMouse(all)` (`all === true`, tested by the shim).
+    pub fn reset_mouse(&self, all: bool) {
+        self.caught_up().reset_mouse(all);
     }
 
     /// `startMouse()`: returns `true`.
@@ -147,29 +147,23 @@ impl Recorder {
 
     /// `addTarget(id)`.
     pub fn add_target(&self, id: JsValue) {
-        let id = target_id(&id);
-        self.current().add_target(&id);
+        self.change_target(id, true);
     }
 
     /// `removeTarget(id)`.
     pub fn remove_target(&self, id: JsValue) {
-        let id = target_id(&id);
-        self.current().remove_target(&id);
+        self.change_target(id, false);
     }
 
-    /// `checkEnvironment()`:
-    /// `{browserType, isMobile, hasMotionSensors, needsPermissionForMotionSensors}`.
-    pub fn check_environment(&self) -> JsValue {
-        let mut recorder = self.caught_up();
-        // `checkEnvironment` evaluates its browser markers at each call.
-        recorder.environment_mut().browser = environment::markers();
-        let check = recorder.check_environment();
-        browser::environment_check(
-            check.browser_type,
-            check.is_mobile,
-            check.has_motion_sensors,
-            check.needs_permission_for_motion_sensors,
-        )
+    /// `addTarget(id)` (`add`) or `removeTarget(id)`.
+    pub fn change_target(&self, id: JsValue, add: bool) {
+        let id = target_id(&id);
+        let mut recorder = self.current();
+        if add {
+            recorder.add_target(&id);
+        } else {
+            recorder.remove_target(&id);
+        }
     }
 
     /// `removeEventListeners()`: stops listening for good (the shim never listens again); the

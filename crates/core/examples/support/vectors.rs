@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 
+use keycadence_core::recorder::js_api::{self, Value};
 use keycadence_core::recorder::{
     pattern_info, Document, ElementValue, KeyEvent, KeyKind, MotionEvent, MouseEvent, MouseKind,
-    Recorder, RecorderOptions, Value,
+    Recorder, RecorderOptions,
 };
 use keycadence_core::{text_id, Environment};
 use serde_json::{json, Value as Json};
@@ -210,13 +211,13 @@ fn call(rec: &mut Recorder, page: &Page, method: &str, args: &[Json]) -> Result<
     let string_arg = |i: usize| args.get(i).and_then(Json::as_str).unwrap_or_default();
     Ok(match method {
         "getTypingPattern" => {
-            let pattern = rec
-                .typing_pattern_from_value(&arg(args, 0), page)
+            let pattern = js_api::typing_pattern_from_value(rec, &arg(args, 0), page)
                 .map_err(|e| e.to_string())?;
             optional_string(pattern)
         }
-        "get" => json!(rec.get(&arg(args, 0))),
-        "getDiagram" | "getExtendedDiagram" => optional_string(rec.legacy_diagram(
+        "get" => json!(js_api::get(rec, &arg(args, 0))),
+        "getDiagram" | "getExtendedDiagram" => optional_string(js_api::legacy_diagram(
+            rec,
             method == "getExtendedDiagram",
             &arg(args, 0),
             &arg(args, 1),

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::pattern::Pattern;
-use crate::recorder::{KeyEvent, KeyKind, NoDocument, Recorder, TypingPatternOptions, Value};
+use crate::recorder::{KeyEvent, KeyKind, NoDocument, PatternType, Recorder, TypingPatternOptions};
 use crate::Environment;
 
 /// A deterministic generator (xorshift64*), so every run types the same keystrokes.
@@ -352,8 +352,8 @@ fn incompatible_inputs_are_typed_errors() {
     );
 
     let no_rows = TypingPatternOptions {
-        pattern_type: Value::Number(1.0),
-        length: Value::Number(0.0),
+        pattern_type: PatternType::SameText,
+        length: Some(0.0),
         ..TypingPatternOptions::default()
     };
     let empty = parse(rec.typing_pattern(&no_rows, &NoDocument));

@@ -2,12 +2,12 @@
 //! keystrokes of the type-0 history.
 
 use super::keyboard::{HistoryRow, KeyCode};
-use super::{Recorder, Value, FLAGS, VERSION};
+use super::options::{Target, DEFAULT_HISTORY_LENGTH};
+use super::{Recorder, FLAGS, VERSION};
 use crate::js::{rd4, round};
 use crate::pattern::KEY_CODES;
 use crate::stats::{filter, mean4, sd};
 
-pub(crate) const DEFAULT_HISTORY_LENGTH: f64 = 160.0;
 const MAX_SEEK_TIME: f64 = 1500.0;
 const MAX_PRESS_TIME: f64 = 300.0;
 /// Added to numerator and denominator of every ratio.
@@ -53,27 +53,22 @@ pub(crate) fn filtered_timings(window: &[HistoryRow]) -> (Vec<f64>, Vec<f64>) {
 }
 
 impl Recorder {
-    /// `get(length, targetId)`: the type 0 pattern.
-    pub(crate) fn any_text_pattern_from(&self, length: &Value, target_id: &Value) -> String {
+    /// `get(length, targetId)`: the type 0 pattern over the last `length` keystrokes (the
+    /// default window already resolved by the caller) of `target`.
+    pub(crate) fn any_text_pattern_from(&self, length: f64, target: &Target<'_>) -> String {
         let history = self.keyboard.history();
         let total = history.len() as f64;
-        // `length === undefined || length === 0` selects the default window.
-        let mut length = match length {
-            Value::Undefined => DEFAULT_HISTORY_LENGTH,
-            Value::Number(n) if *n == 0.0 => DEFAULT_HISTORY_LENGTH,
-            other => other.to_number(),
-        };
+        let mut length = length;
         if length > total {
             length = total;
         }
-        // `targetId !== undefined && targetId !== ""`; ids compare strictly, so a non-string
-        // target matches no row. Quirk Q8: the window length still applies with a target,
-        // although the reference's doc comment says it is ignored.
+        // Quirk Q8: the window length still applies with a target, although the reference's
+        // doc comment says it is ignored.
         let target_rows: Vec<HistoryRow>;
-        let filtered = if target_id.is_undefined_or_empty_string() {
+        let filtered = if *target == Target::All {
             history
         } else {
-            let target = self.keyboard.rows_of(target_id.as_str());
+            let target = self.keyboard.rows_of(target.row_id());
             target_rows = history
                 .iter()
                 .filter(|r| Some(r.target) == target)

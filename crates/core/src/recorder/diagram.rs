@@ -5,7 +5,8 @@ use super::any_text::filtered_timings;
 use super::document::{Document, ElementValue};
 use super::keyboard::{DiagramRow, HistoryRow, KeyCode};
 use super::motion::PART_SEPARATOR;
-use super::{push_numbers, MissingSubstitute, Recorder, Value};
+use super::options::{DiagramRequest, RequestText, Target};
+use super::{push_numbers, MissingSubstitute, Recorder};
 use crate::js::{self, round};
 use crate::stats::mean4;
 use crate::text_id::text_id;
@@ -14,15 +15,6 @@ use crate::text_id::text_id;
 const MAX_MISSING_PERCENT: f64 = 7.0;
 /// Window of the type-0 history the missing-key substitutes are computed from.
 const SUBSTITUTE_WINDOW: usize = 160;
-
-/// The request, after the reference's argument handling (type, `extended`, text or length).
-pub(crate) struct DiagramRequest<'a> {
-    pub extended: &'a Value,
-    pub text: &'a Value,
-    pub text_id: &'a Value,
-    pub target_id: &'a Value,
-    pub case_sensitive: &'a Value,
-}
 
 /// The mobile `#` trailer: four lists, one entry per emitted row with motion data and per
 /// missing character, each joined by `|` as the entries come.
@@ -97,58 +89,52 @@ fn push_row(
 }
 
 impl Recorder {
+    /// A type 1 or 2 pattern: the text resolved (read from the page if need be), then printed.
     pub(crate) fn diagram_pattern(
         &mut self,
-        request: DiagramRequest<'_>,
+        request: &DiagramRequest<'_>,
         document: &dyn Document,
     ) -> Option<String> {
-        let DiagramRequest {
-            extended,
-            text,
-            text_id: text_id_option,
-            target_id,
-            case_sensitive,
-        } = request;
-        // Quirk Q6: the default is decided before the text may be read from an element.
-        let case_sensitive = if case_sensitive.is_undefined() {
-            text.is_undefined_or_empty_string()
-        } else {
-            case_sensitive.truthy()
-        };
-        // Quirk Q12: the header says extended only for `true`; rows follow truthiness.
-        let diagram_type = if matches!(extended, Value::Bool(true)) {
-            1.0
-        } else {
-            0.0
-        };
-        let extended = extended.truthy();
-
         let all_rows = &self.keyboard.diagram;
-        let by_target = !target_id.is_undefined_or_empty_string() && !all_rows.is_empty();
-        // The text read from the page's elements instead of the one asked for, if any.
+        let by_target = request.target != Target::All && !all_rows.is_empty();
+        // Without a text, the one read from the page's elements, if any.
+        let mut text = request.text;
         let mut read = None;
-        if by_target {
-            if text.is_undefined_or_empty_string() {
-                match document.element_value(&target_id.to_js_string()) {
+        if let RequestText::FromPage { empty } = text {
+            // What the text stays when nothing is read: `""` or `undefined`.
+            text = if empty {
+                RequestText::Text("")
+            } else {
+                RequestText::AllRows
+            };
+            if by_target {
+                let value = match request.target {
+                    Target::NotAString(id) => document.element_value(&id.to_js_string()),
+                    Target::Id(id) => document.element_value(id),
+                    Target::All => ElementValue::Missing,
+                };
+                match value {
                     ElementValue::Missing => {}
-                    ElementValue::NoValue => read = Some(Value::Undefined),
-                    ElementValue::Text(s) => read = Some(Value::String(s)),
+                    ElementValue::NoValue => text = RequestText::AllRows,
+                    ElementValue::Text(s) => read = Some(s),
                 }
-            }
-        } else if text.is_undefined_or_empty_string() && !self.keyboard.targets.ids.is_empty() {
-            let mut joined = String::new();
-            for id in &self.keyboard.targets.ids {
-                match document.element_value(id) {
-                    ElementValue::Missing => {}
-                    ElementValue::NoValue => joined.push_str("undefined"),
-                    ElementValue::Text(s) => joined.push_str(&s),
+            } else if !by_target && !self.keyboard.targets.ids.is_empty() {
+                let mut joined = String::new();
+                for id in &self.keyboard.targets.ids {
+                    match document.element_value(id) {
+                        ElementValue::Missing => {}
+                        ElementValue::NoValue => joined.push_str("undefined"),
+                        ElementValue::Text(s) => joined.push_str(&s),
+                    }
                 }
+                read = Some(joined);
             }
-            read = Some(Value::String(joined));
         }
-        let text = read.as_ref().unwrap_or(text);
+        if let Some(s) = &read {
+            text = RequestText::Text(s);
+        }
         // Ids compare strictly: a non-string target matches no row.
-        let target = self.keyboard.rows_of(target_id.as_str());
+        let target = self.keyboard.rows_of(request.target.row_id());
         let mut rows: Vec<&DiagramRow> = Vec::with_capacity(all_rows.len());
         for row in all_rows {
             if !by_target || Some(row.target) == target {
@@ -157,26 +143,18 @@ impl Recorder {
         }
 
         let row_count = rows.len();
-        let str_length = match &text {
-            Value::String(s) => s.encode_utf16().count() as f64,
-            Value::Number(n) if *n < row_count as f64 => *n,
+        let str_length = match text {
+            RequestText::Text(s) => s.encode_utf16().count() as f64,
+            RequestText::LastRows(n) if n < row_count as f64 => n,
             _ => row_count as f64,
         };
-        let text_id_value = if text_id_option.is_undefined() {
-            match text {
-                Value::String(s) => f64::from(text_id(s)),
-                _ => 0.0,
-            }
-        } else {
-            let parsed = js::parse_int(&text_id_option.to_js_string());
-            if parsed.is_nan() {
-                text_id_option
-                    .as_str()
-                    .map_or(0.0, |s| f64::from(text_id(s)))
-            } else {
-                parsed
-            }
+        let text_id_value = match (request.text_id, text) {
+            (Some(given), _) => given,
+            (None, RequestText::Text(s)) => f64::from(text_id(s)),
+            (None, _) => 0.0,
         };
+        let diagram_type = if request.header_extended { 1.0 } else { 0.0 };
+        let extended = request.rows_extended;
 
         let mut out = String::with_capacity(512 + 16 * row_count);
         self.push_common_header(&mut out, diagram_type);
@@ -187,7 +165,7 @@ impl Recorder {
 
         let mut trailer = Trailer::default();
         match text {
-            Value::String(s) if !s.is_empty() => {
+            RequestText::Text(s) if !s.is_empty() => {
                 let mut substitutes = Substitutes {
                     cache: &mut self.missing_cache,
                     history: self.keyboard.history(),
@@ -195,7 +173,7 @@ impl Recorder {
                 };
                 let alignment = Alignment {
                     rows: &rows,
-                    case_sensitive,
+                    case_sensitive: request.case_sensitive,
                     str_length,
                     extended,
                     mobile: self.mobile,
@@ -204,12 +182,19 @@ impl Recorder {
                 alignment.write(s, &mut substitutes, &mut out, &mut trailer)?;
             }
             _ => {
-                let start = match text.as_number().map(|n| row_count as f64 - n) {
-                    // JS `Math.max(0, NaN)` is NaN (Rust's `f64::max` would give 0), and a NaN
-                    // start visits no row: `NaN < n` is false. So `{length: NaN}` prints none.
-                    Some(start) if start.is_nan() => row_count,
-                    Some(start) => start.max(0.0).ceil() as usize,
-                    None => 0,
+                let start = match text {
+                    RequestText::LastRows(n) => {
+                        let start = row_count as f64 - n;
+                        // JS `Math.max(0, NaN)` is NaN (Rust's `f64::max` would give 0), and a
+                        // NaN start visits no row: `NaN < n` is false. So `{length: NaN}`
+                        // prints none.
+                        if start.is_nan() {
+                            row_count
+                        } else {
+                            start.max(0.0).ceil() as usize
+                        }
+                    }
+                    _ => 0,
                 };
                 for row in rows.iter().skip(start) {
                     push_row(

@@ -47,6 +47,7 @@ mod any_text;
 mod diagram;
 mod document;
 mod events;
+pub mod js_api;
 mod keyboard;
 mod motion;
 mod mouse;
@@ -57,11 +58,10 @@ mod value;
 
 pub use document::{Document, ElementValue, NoDocument};
 pub use events::{FieldState, KeyEvent, KeyKind, Millis, MotionEvent, MouseEvent, MouseKind};
-pub use options::{PatternArgument, TypingPatternError, TypingPatternOptions};
-pub use value::Value;
+pub use options::{PatternType, TypingPatternOptions};
 
+use crate::device;
 use crate::env::Environment;
-use crate::{device, js};
 use keyboard::KeyboardState;
 use motion::MotionState;
 use mouse::MouseState;
@@ -128,11 +128,19 @@ impl Recorder {
     /// A recorder like [`Recorder::new`] with non-default options (e.g. the quirk fixes).
     pub fn with_options(env: Environment, now: Millis, options: RecorderOptions) -> Self {
         let mobile = device::is_mobile(&env.user_agent);
-        let lower_user_agent = env.user_agent.to_ascii_lowercase();
+        // `ua.toLowerCase().indexOf(name) > -1`: only ASCII letters can lower-case into these
+        // ASCII names (a non-ASCII letter that maps to one, such as U+0130, brings a combining
+        // mark along), so an ASCII case-insensitive search finds the same.
+        let has = |name: &str| {
+            env.user_agent
+                .as_bytes()
+                .windows(name.len())
+                .any(|window| window.eq_ignore_ascii_case(name.as_bytes()))
+        };
         let handlers = if !mobile {
             Handlers::Desktop
-        } else if js::includes(&lower_user_agent, "android") {
-            if js::includes(&lower_user_agent, "firefox") {
+        } else if has("android") {
+            if has("firefox") {
                 Handlers::AndroidFirefox
             } else {
                 Handlers::Android

@@ -1,119 +1,189 @@
-//! `getTypingPattern(options)`: the options object and the reference's argument handling.
+//! `getTypingPattern(options)` for Rust callers: typed options, and the request they resolve
+//! to, which the pattern builders print. (JavaScript's loosely typed options and their quirks
+//! are [`super::js_api`]'s, which resolves them to the same request.)
 
-use super::diagram::DiagramRequest;
 use super::document::Document;
-use super::{Recorder, Value};
+use super::value::Value;
+use super::Recorder;
 
-/// The options of `getTypingPattern`, as JS values (the reference compares some strictly and
-/// coerces others, so the exact value matters).
+/// Which pattern to build.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PatternType {
+    /// Type 0 ("any text"): statistics over the last keystrokes.
+    #[default]
+    AnyText,
+    /// Type 1 ("same text"): a seek and a press time per character of the text.
+    SameText,
+    /// Type 2 ("extended"): type 1 with each row's character and key codes.
+    Extended,
+}
+
+/// The options of `getTypingPattern`, typed.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypingPatternOptions {
-    /// 0 (any text), 1 (same text) or 2 (extended); anything else gives type 0.
-    pub pattern_type: Value,
-    /// The text typed (types 1 and 2); when absent or empty it is read from the target element
-    /// (or the added targets), else `length` stands in for it.
-    pub text: Value,
-    /// An explicit text id; otherwise the recorder derives it from the text.
-    pub text_id: Value,
-    /// Type 0: how many recent keystrokes to use (`undefined` or 0: the default window); types 1
-    /// and 2: the row count to use when no text is given.
-    pub length: Value,
-    /// The id of the element whose keystrokes count (`undefined` or empty: all of them).
-    pub target_id: Value,
-    /// Types 1 and 2: whether typed characters must match the text's case (default: not).
-    pub case_sensitive: Value,
-    /// Type 1 only (deprecated in favour of type 2).
-    pub extended: Value,
-}
-
-/// The argument of `getTypingPattern`, by its JS type.
-// One short-lived value per call: boxing the options would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq)]
-pub enum PatternArgument {
-    /// An object (`typeof x === 'object'`, not `null`): its options, read as property accesses.
-    Options(TypingPatternOptions),
-    /// `null`: the reference throws reading `null.type`.
-    Null,
-    /// Anything else (`undefined`, a primitive, a function): the default type 0 pattern.
-    Other,
-}
-
-/// `getTypingPattern(null)`: the reference throws a `TypeError` reading `null.type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}", TypingPatternError::MESSAGE)]
-pub struct TypingPatternError;
-
-impl TypingPatternError {
-    /// The error's message, as a constant (the wasm build throws it without formatting code).
-    pub const MESSAGE: &'static str = "getTypingPattern: the options argument is null";
+    /// The pattern to build.
+    pub pattern_type: PatternType,
+    /// Types 1 and 2: the text typed. `None` or empty: the value of the target element (or the
+    /// added targets' values joined) when there is one, else `length`'s rows (`None` only).
+    pub text: Option<String>,
+    /// An explicit text id; `None`: derived from the text (0 without one).
+    pub text_id: Option<u32>,
+    /// Type 0: how many recent keystrokes to use (`None` or 0: the default window of 160).
+    /// Types 1 and 2 without a text: how many of the newest rows to print (`None`: all).
+    /// A count, as JavaScript's numbers give it: a fraction counts its whole part (type 0) or
+    /// one more row (types 1 and 2).
+    pub length: Option<f64>,
+    /// The id of the element whose keystrokes count (`None` or empty: all of them).
+    pub target_id: Option<String>,
+    /// Types 1 and 2: whether typed characters must match the text's case. `None`: the
+    /// reference's default, case-insensitive for a given text and case-sensitive for a text
+    /// read from the page (quirk Q6).
+    pub case_sensitive: Option<bool>,
 }
 
 impl TypingPatternOptions {
-    fn of_type(pattern_type: f64) -> Self {
+    fn of_type(pattern_type: PatternType) -> Self {
         TypingPatternOptions {
-            pattern_type: Value::Number(pattern_type),
+            pattern_type,
             ..Self::default()
         }
     }
 
     /// `{type: 0}`.
     pub fn any_text() -> Self {
-        Self::of_type(0.0)
+        Self::of_type(PatternType::AnyText)
     }
 
     /// `{type: 1, text}`.
     pub fn same_text(text: &str) -> Self {
-        Self::of_type(1.0).with_text(text)
+        Self::of_type(PatternType::SameText).with_text(text)
     }
 
     /// `{type: 2, text}`.
     pub fn extended(text: &str) -> Self {
-        Self::of_type(2.0).with_text(text)
+        Self::of_type(PatternType::Extended).with_text(text)
     }
 
     /// Sets `text`.
     pub fn with_text(mut self, text: &str) -> Self {
-        self.text = Value::from(text);
+        self.text = Some(text.to_owned());
         self
     }
 
     /// Sets `length`.
     pub fn with_length(mut self, length: f64) -> Self {
-        self.length = Value::Number(length);
+        self.length = Some(length);
         self
     }
 
     /// Sets `targetId`.
     pub fn with_target(mut self, target_id: &str) -> Self {
-        self.target_id = Value::from(target_id);
+        self.target_id = Some(target_id.to_owned());
         self
     }
 
-    /// Sets `textId` (any JS value: the reference coerces it).
-    pub fn with_text_id(mut self, text_id: Value) -> Self {
-        self.text_id = text_id;
+    /// Sets `textId`.
+    pub fn with_text_id(mut self, text_id: u32) -> Self {
+        self.text_id = Some(text_id);
         self
     }
 
     /// Sets `caseSensitive`.
     pub fn with_case_sensitive(mut self, case_sensitive: bool) -> Self {
-        self.case_sensitive = Value::Bool(case_sensitive);
+        self.case_sensitive = Some(case_sensitive);
         self
     }
 
-    /// Reads the options from a JS object value (missing properties are `undefined`).
-    pub fn from_object(object: &Value) -> Self {
-        TypingPatternOptions {
-            pattern_type: object.get("type").clone(),
-            text: object.get("text").clone(),
-            text_id: object.get("textId").clone(),
-            length: object.get("length").clone(),
-            target_id: object.get("targetId").clone(),
-            case_sensitive: object.get("caseSensitive").clone(),
-            extended: object.get("extended").clone(),
+    /// The pattern these options ask for: type 0's window and target, or the type 1 or 2
+    /// request they resolve to.
+    fn pattern(&self, recorder: &mut Recorder, document: &dyn Document) -> Option<String> {
+        let target = match self.target_id.as_deref() {
+            None | Some("") => Target::All,
+            Some(id) => Target::Id(id),
+        };
+        let extended = match self.pattern_type {
+            PatternType::AnyText => {
+                let length = match self.length {
+                    None | Some(0.0) => DEFAULT_HISTORY_LENGTH,
+                    Some(length) => length,
+                };
+                return Some(recorder.any_text_pattern_from(length, &target));
+            }
+            PatternType::SameText => false,
+            PatternType::Extended => true,
+        };
+        let text = match (self.text.as_deref(), self.length) {
+            (Some(""), _) => RequestText::FromPage { empty: true },
+            (Some(text), _) => RequestText::Text(text),
+            (None, Some(length)) => RequestText::LastRows(length),
+            (None, None) => RequestText::FromPage { empty: false },
+        };
+        let request = DiagramRequest {
+            header_extended: extended,
+            rows_extended: extended,
+            case_sensitive: self
+                .case_sensitive
+                .unwrap_or(matches!(text, RequestText::FromPage { .. })),
+            text,
+            text_id: self.text_id.map(f64::from),
+            target,
+        };
+        recorder.diagram_pattern(&request, document)
+    }
+}
+
+/// The default type 0 window: the last 160 keystrokes.
+pub(crate) const DEFAULT_HISTORY_LENGTH: f64 = 160.0;
+
+/// Which rows a pattern reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Target<'a> {
+    /// Every row (`targetId` undefined or empty).
+    All,
+    /// The rows typed in the element with this id, and its value.
+    Id(&'a str),
+    /// A `targetId` that is not a string: its rows compare strictly, so none matches, but its
+    /// `String()` still finds the element.
+    NotAString(&'a Value),
+}
+
+impl Target<'_> {
+    /// The id rows are compared with (`None`: no row matches).
+    pub(crate) fn row_id(&self) -> Option<&str> {
+        match self {
+            Target::Id(id) => Some(id),
+            _ => None,
         }
     }
+}
+
+/// A type 1 or 2 pattern to print, with every option resolved but what only the page can tell
+/// (the target element's value).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct DiagramRequest<'a> {
+    /// The header says extended (type 1 with `extended === true`, or type 2).
+    pub header_extended: bool,
+    /// The rows carry character and key codes (quirk Q12: truthiness, for type 1).
+    pub rows_extended: bool,
+    pub text: RequestText<'a>,
+    /// The text id, when one was given; else derived from the text.
+    pub text_id: Option<f64>,
+    pub target: Target<'a>,
+    pub case_sensitive: bool,
+}
+
+/// What a type 1 or 2 pattern aligns its rows with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum RequestText<'a> {
+    /// No text (`undefined`, or `""` when `empty`): the target element's value or the added
+    /// targets' values, when there are any; else every row.
+    FromPage { empty: bool },
+    /// A text (non-empty in a request; the empty text once a page was read without it).
+    Text(&'a str),
+    /// No text, a number of newest rows instead.
+    LastRows(f64),
+    /// Something else (`null`, a boolean, an object): every row, no text id.
+    AllRows,
 }
 
 impl Recorder {
@@ -124,90 +194,11 @@ impl Recorder {
         options: &TypingPatternOptions,
         document: &dyn Document,
     ) -> Option<String> {
-        // `type` is compared strictly: the string "1" is not 1.
-        let extended_true = Value::Bool(true);
-        let extended = match options.pattern_type {
-            Value::Number(0.0) => {
-                return Some(self.any_text_pattern_from(&options.length, &options.target_id))
-            }
-            Value::Number(1.0) => &options.extended,
-            Value::Number(2.0) => &extended_true,
-            _ => return Some(self.any_text_pattern_from(&options.length, &Value::Undefined)),
-        };
-        let text = if options.text.is_undefined() {
-            &options.length
-        } else {
-            &options.text
-        };
-        self.diagram_pattern(
-            DiagramRequest {
-                extended,
-                text,
-                text_id: &options.text_id,
-                target_id: &options.target_id,
-                case_sensitive: &options.case_sensitive,
-            },
-            document,
-        )
-    }
-
-    /// `getTypingPattern(argument)` with any JS value, as the reference handles it: an object
-    /// is read as options, `null` throws, anything else gives the default type 0 pattern.
-    pub fn typing_pattern_from_value(
-        &mut self,
-        argument: &Value,
-        document: &dyn Document,
-    ) -> Result<Option<String>, TypingPatternError> {
-        let argument = match argument {
-            Value::Object(_) => {
-                PatternArgument::Options(TypingPatternOptions::from_object(argument))
-            }
-            Value::Null => PatternArgument::Null,
-            _ => PatternArgument::Other,
-        };
-        self.typing_pattern_from_argument(&argument, document)
-    }
-
-    /// `getTypingPattern(argument)` for an argument already sorted by its JS type.
-    pub fn typing_pattern_from_argument(
-        &mut self,
-        argument: &PatternArgument,
-        document: &dyn Document,
-    ) -> Result<Option<String>, TypingPatternError> {
-        match argument {
-            PatternArgument::Options(options) => Ok(self.typing_pattern(options, document)),
-            PatternArgument::Null => Err(TypingPatternError),
-            PatternArgument::Other => Ok(Some(self.any_text_pattern())),
-        }
+        options.pattern(self, document)
     }
 
     /// The default type 0 pattern (`get()`): the last 160 keystrokes.
     pub fn any_text_pattern(&self) -> String {
-        self.any_text_pattern_from(&Value::Undefined, &Value::Undefined)
-    }
-
-    /// Deprecated `get(length)`.
-    pub fn get(&self, length: &Value) -> String {
-        self.any_text_pattern_from(length, &Value::Undefined)
-    }
-
-    /// Deprecated `getDiagram(str, textId)` (`extended` true: `getExtendedDiagram`).
-    pub fn legacy_diagram(
-        &mut self,
-        extended: bool,
-        text: &Value,
-        text_id: &Value,
-        document: &dyn Document,
-    ) -> Option<String> {
-        self.diagram_pattern(
-            DiagramRequest {
-                extended: &Value::Bool(extended),
-                text,
-                text_id,
-                target_id: &Value::Undefined,
-                case_sensitive: &Value::Bool(false),
-            },
-            document,
-        )
+        self.any_text_pattern_from(DEFAULT_HISTORY_LENGTH, &Target::All)
     }
 }
