@@ -396,7 +396,12 @@ async fn export_then_erasure_leaves_no_row_for_the_user() {
         .get(0);
     assert!(server
         .db
-        .claim_sign_in_text(&format!("quiet river {}", c.key), tenant_id, &alice)
+        .claim_sign_in_text(
+            &format!("quiet river {}", c.key),
+            tenant_id,
+            &alice,
+            now_millis()
+        )
         .await
         .unwrap());
     let alice_id = internal_id(&server.db, &c.key, &alice).await;

@@ -4,6 +4,7 @@ use clap::{Args, Subcommand};
 use keycadence_otp::SecretSealer;
 
 use super::CliError;
+use crate::clock::now_millis;
 use crate::db::Db;
 use crate::otp::apps::{create_app, AppSettings, CreateApp};
 use crate::otp::keys::{KeyArgs, KeySources, OtpKeys};
@@ -232,7 +233,7 @@ async fn run_with(
             }
         }
         AppsCommand::Revoke { application_id } => {
-            db.revoke_verify_app(&application_id).await?;
+            db.revoke_verify_app(&application_id, now_millis()).await?;
             println!("revoked {application_id}");
         }
     }

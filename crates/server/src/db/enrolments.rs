@@ -10,7 +10,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Row};
 
 use super::bookings::book_alone;
-use super::{now_millis, Backend, Db};
+use super::{Backend, Db};
 
 /// Where an enrolment is kept and what it is compared with (only patterns of one bucket match):
 /// device class, pattern type, text id (0 for type 0) and mobile typing position (0 when unknown).
@@ -154,7 +154,7 @@ impl Db {
 
     /// Stores patterns (all of one bucket) for a user, creating the user if needed, refusing
     /// the whole call when any pattern was enrolled before, and rotating the oldest patterns
-    /// out of the bucket beyond `cap`. All or nothing.
+    /// out of the bucket beyond `cap`. All or nothing; the rows are stamped `now`.
     pub async fn enrol(
         &self,
         tenant_id: i64,
@@ -162,13 +162,13 @@ impl Db {
         patterns: &[NewPattern],
         cap: u32,
         max_users: u64,
+        now: i64,
     ) -> Result<EnrolOutcome, sqlx::Error> {
         let Some(first) = patterns.first() else {
             return Ok(EnrolOutcome::Stored { bucket_count: 0 });
         };
         let bucket = first.bucket;
         let sealer = self.pattern_sealer()?;
-        let now = now_millis();
         let mut w = self.begin_write().await?;
         // On PostgreSQL the user row stays locked against a concurrent delete until commit (a
         // delete that got there first has locked it: the lookup waits and finds no user). A
@@ -286,6 +286,7 @@ impl Db {
     pub async fn book_verification(
         &self,
         mut booking: Booking,
+        now: i64,
     ) -> Result<Result<(), VerifyRefusal>, sqlx::Error> {
         if !booking.replay_protection && booking.daily_cap == 0 && !booking.record_use {
             return Ok(Ok(()));
@@ -296,10 +297,10 @@ impl Db {
             .map(|digest| self.keyed_digest(digest))
             .collect::<Result<_, _>>()?;
         if let Some(sqlite) = &self.sqlite {
-            return sqlite.bookings.book(booking).await;
+            return sqlite.bookings.book(booking, now).await;
         }
         let mut w = self.begin_write().await?;
-        let outcome = book_alone(&mut w.tx, &booking, now_millis(), true).await?;
+        let outcome = book_alone(&mut w.tx, &booking, now, true).await?;
         w.commit().await?;
         Ok(outcome)
     }

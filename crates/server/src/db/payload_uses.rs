@@ -59,6 +59,7 @@ impl Db {
         user_key: &str,
         expected: Option<i64>,
         record_json: Option<&str>,
+        now: i64,
     ) -> Result<UseAndSwap, sqlx::Error> {
         let mut w = self.begin_write().await?;
         if !insert_use(&mut w.tx, payload_use).await? {
@@ -72,6 +73,7 @@ impl Db {
                 user_key,
                 expected,
                 json,
+                now,
             )
             .await?;
             if !swapped {

@@ -12,6 +12,7 @@ use keycadence_core::matcher::MIN_SAME_TEXT_ENROLMENTS;
 use keycadence_core::pattern::Pattern;
 
 use crate::auth::Tenant;
+use crate::clock::Clock;
 use crate::db::enrolments::{
     Booking, Bucket, EnrolOutcome, Enrolled, PatternCounts, PatternFilter, VerifyRefusal,
 };
@@ -22,10 +23,11 @@ use matching::MatchFailure;
 pub use matching::Verification;
 use submission::Submission;
 
-/// The store and the authenticated tenant a call runs for.
+/// The store, the authenticated tenant a call runs for and the clock it reads.
 pub struct Ctx<'a> {
     pub db: &'a Db,
     pub tenant: &'a Tenant,
+    pub clock: &'a Clock,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -174,18 +176,21 @@ pub async fn verify(
             let replay_protection = !settings.allow_identical_on_verify;
             let booked = ctx
                 .db
-                .book_verification(Booking {
-                    user_id,
-                    // Digests cost a canonical print and a hash: only when they are checked.
-                    digests: if replay_protection {
-                        sub.digests()
-                    } else {
-                        Vec::new()
+                .book_verification(
+                    Booking {
+                        user_id,
+                        // Digests cost a canonical print and a hash: only when they are checked.
+                        digests: if replay_protection {
+                            sub.digests()
+                        } else {
+                            Vec::new()
+                        },
+                        replay_protection,
+                        daily_cap: settings.max_verifications_per_user_per_day,
+                        record_use: settings.enrolment_retention_days > 0,
                     },
-                    replay_protection,
-                    daily_cap: settings.max_verifications_per_user_per_day,
-                    record_use: settings.enrolment_retention_days > 0,
-                })
+                    ctx.clock.now_millis(),
+                )
                 .await?;
             match booked {
                 Ok(()) => {}
@@ -297,6 +302,7 @@ async fn enrol(ctx: &Ctx<'_>, user: &str, sub: &Submission) -> Result<EnrolOutco
             sub.prepared(),
             settings.max_patterns_per_bucket,
             settings.max_users,
+            ctx.clock.now_millis(),
         )
         .await?;
     if outcome == EnrolOutcome::UserLimitReached {

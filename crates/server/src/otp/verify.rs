@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use super::apps::{reset_token_hash, VerifyApp};
 use super::delivery::Email;
+use super::floods::Flooded;
 use super::reply::VerifyFailure;
 use crate::app::AppState;
 use crate::contention::{self, SWAP_ATTEMPTS};
@@ -37,6 +38,14 @@ struct OpenedRequest {
 impl OpenedRequest {
     fn binding(&self) -> CodeBinding {
         CodeBinding::new(&self.app.application_id, &self.user)
+    }
+}
+
+/// A flood limit's refusal, as of the clock's time.
+fn flooded_now(state: &AppState, flooded: Flooded) -> VerifyFailure {
+    VerifyFailure::Flooded {
+        flooded,
+        at: state.clock.now(),
     }
 }
 
@@ -192,7 +201,11 @@ pub async fn send(
     address: Option<IpAddr>,
     body: &[u8],
 ) -> Result<SendOutcome, VerifyFailure> {
-    state.otp.floods.send_from(address)?;
+    state
+        .otp
+        .floods
+        .send_from(address)
+        .map_err(|flooded| flooded_now(state, flooded))?;
     let request = open_request(state, body).await?;
     // Before anything is sent: a replayed payload must not make a second delivery.
     if !state.db.record_payload_use(&request.payload_use).await? {
@@ -215,10 +228,14 @@ pub async fn send(
         }
         UserIdentifier::Id(_) => return Err(VerifyFailure::NoDeliveryAddress),
     }
-    state.otp.floods.send_for(
-        app.app_ref,
-        matches!(request.user, UserIdentifier::Phone(_)),
-    )?;
+    state
+        .otp
+        .floods
+        .send_for(
+            app.app_ref,
+            matches!(request.user, UserIdentifier::Phone(_)),
+        )
+        .map_err(|flooded| flooded_now(state, flooded))?;
     let _user = state.otp.lock_user(app.app_ref, &request.user_key).await;
     // The send is booked (the next record swapped in) before the code goes out. A server
     // racing this one for the same user then reads the booked record: the send window counts
@@ -239,7 +256,13 @@ pub async fn send(
         let json = serde_json::to_string(&issued.next)?;
         if state
             .db
-            .swap_otp_record(app.app_ref, &request.user_key, version, &json)
+            .swap_otp_record(
+                app.app_ref,
+                &request.user_key,
+                version,
+                &json,
+                state.clock.now_millis(),
+            )
             .await?
         {
             booked = Some((issued, record, version));
@@ -263,6 +286,7 @@ pub async fn send(
                 &request.user_key,
                 booked_version,
                 previous.as_deref(),
+                state.clock.now_millis(),
             )
             .await?;
         return Err(failure);
@@ -279,7 +303,11 @@ pub async fn validate(
     address: Option<IpAddr>,
     body: &[u8],
 ) -> Result<ValidateOutcome, VerifyFailure> {
-    state.otp.floods.validation_from(address)?;
+    state
+        .otp
+        .floods
+        .validation_from(address)
+        .map_err(|flooded| flooded_now(state, flooded))?;
     let request = open_request(state, body).await?;
     let submitted = match request.body.get("code") {
         None | Some(Value::Null) => return Err(VerifyFailure::MissingCode),
@@ -303,6 +331,7 @@ pub async fn validate(
                 &request.user_key,
                 version,
                 json.as_deref(),
+                state.clock.now_millis(),
             )
             .await?
         {

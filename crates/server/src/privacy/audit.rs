@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::auth::Tenant;
 use crate::call::ApiCall;
 use crate::db::audit::AuditEntry;
-use crate::db::{now_millis, Db};
+use crate::db::Db;
 use crate::error::{database_error_code, ApiError, ErrorCode};
 use crate::keyed_hash::keyed_hex;
 use crate::response::ApiResponse;
@@ -209,15 +209,16 @@ pub async fn audited(
     }
 }
 
-/// Records an action of the command line (`keys rotate-at-rest`, `keys set`).
+/// Records an action of the command line (`keys rotate-at-rest`, `keys set`) made `at`.
 pub async fn record_cli(
     db: &Db,
     tenant_id: Option<i64>,
     action: Action,
     detail: Value,
+    at: i64,
 ) -> Result<(), sqlx::Error> {
     db.insert_audit(&[AuditEntry {
-        at: now_millis(),
+        at,
         tenant_id,
         actor: "cli".into(),
         user_ref: None,

@@ -199,6 +199,7 @@ async fn enrol(
             submission.prepared(),
             cap,
             settings.max_users,
+            state.clock.now_millis(),
         )
         .await?;
     Ok(())

@@ -179,7 +179,13 @@ pub(super) async fn check_code(
             let json = serde_json::to_string(&redeemed.next)?;
             if !state
                 .db
-                .swap_backup_codes(entity.service_ref, &entity.identity, stored.version, &json)
+                .swap_backup_codes(
+                    entity.service_ref,
+                    &entity.identity,
+                    stored.version,
+                    &json,
+                    state.clock.now_millis(),
+                )
                 .await?
             {
                 return Err(SignInFailure::Contended);

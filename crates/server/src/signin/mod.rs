@@ -321,13 +321,16 @@ async fn first_factor_typing(
     }
     let booked = state
         .db
-        .book_verification(Booking {
-            user_id: enrolled.user_id,
-            digests: submission.digests(),
-            replay_protection: true,
-            daily_cap: 0,
-            record_use: true,
-        })
+        .book_verification(
+            Booking {
+                user_id: enrolled.user_id,
+                digests: submission.digests(),
+                replay_protection: true,
+                daily_cap: 0,
+                record_use: true,
+            },
+            state.clock.now_millis(),
+        )
         .await?;
     if booked.is_err() {
         return Ok(FirstFactorTyping::NotMatched);
@@ -474,7 +477,7 @@ async fn new_text(state: &AppState, loaded: &Loaded) -> SignInResult<Prepared> {
         let text = phrases::generate(&mut rand::rngs::OsRng, &recent);
         if state
             .db
-            .claim_sign_in_text(&text, tenant_id, user_id)
+            .claim_sign_in_text(&text, tenant_id, user_id, state.clock.now_millis())
             .await?
         {
             let text_id = keycadence_core::text_id::text_id(&text);

@@ -5,7 +5,7 @@ use keycadence_core::pattern::Pattern;
 use sqlx::Row;
 
 use crate::db::sealed_patterns::{open_row, SEALED_COLUMNS};
-use crate::db::{now_millis, Db};
+use crate::db::Db;
 use crate::settings::TenantSettings;
 
 /// An application enabled for sign-ins.
@@ -190,6 +190,7 @@ impl Db {
         text: &str,
         tenant_id: i64,
         user_id: &str,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut w = self.begin_write().await?;
         let done = sqlx::query(
@@ -199,7 +200,7 @@ impl Db {
         .bind(text)
         .bind(tenant_id)
         .bind(user_id)
-        .bind(now_millis())
+        .bind(now)
         .execute(&mut *w.tx)
         .await?;
         w.commit().await?;

@@ -249,7 +249,13 @@ async fn mint(
     let json = serde_json::to_string(&next)?;
     if !state
         .db
-        .swap_otp_record(app.app_ref, &user_key, version, &json)
+        .swap_otp_record(
+            app.app_ref,
+            &user_key,
+            version,
+            &json,
+            state.clock.now_millis(),
+        )
         .await?
     {
         return Err(WindowError::Internal(

@@ -289,7 +289,10 @@ async fn application_and_client_errors() {
     // A revoked application is unknown.
     server
         .db
-        .revoke_verify_app(&other.application_id)
+        .revoke_verify_app(
+            &other.application_id,
+            keycadence_server::clock::now_millis(),
+        )
         .await
         .unwrap();
     other.send(TestApp::email(&user)).await.expect(106, 400);
@@ -613,9 +616,15 @@ async fn code_records_are_swapped_only_at_the_version_read() {
         stored.map(|record| (record.json, record.version))
     };
     let swap = |expected: Option<i64>, json: &'static str| async move {
-        db.swap_otp_record(app_ref, "user", expected, json)
-            .await
-            .unwrap()
+        db.swap_otp_record(
+            app_ref,
+            "user",
+            expected,
+            json,
+            keycadence_server::clock::now_millis(),
+        )
+        .await
+        .unwrap()
     };
 
     assert_eq!(load("user").await, None);

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use crate::db::{now_millis, Db};
+use crate::db::Db;
 
 /// A Verify application as stored, with its client.
 #[derive(Clone, Debug)]
@@ -75,8 +75,8 @@ fn stored_app(row: &sqlx::any::AnyRow) -> Result<StoredApp, sqlx::Error> {
 }
 
 impl Db {
-    pub async fn insert_verify_app(&self, app: &NewApp<'_>) -> Result<(), AppStoreError> {
-        let now = now_millis();
+    /// Stores a new application, created at `now`.
+    pub async fn insert_verify_app(&self, app: &NewApp<'_>, now: i64) -> Result<(), AppStoreError> {
         let mut w = self.begin_write().await?;
         let client_id = match app.client {
             NewAppClient::New {
@@ -205,13 +205,17 @@ impl Db {
             .try_get("n")
     }
 
-    /// Revokes an application; revoking twice keeps the first time.
-    pub async fn revoke_verify_app(&self, application_id: &str) -> Result<(), AppStoreError> {
+    /// Revokes an application at `now`; revoking twice keeps the first time.
+    pub async fn revoke_verify_app(
+        &self,
+        application_id: &str,
+        now: i64,
+    ) -> Result<(), AppStoreError> {
         let mut w = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE verify_apps SET revoked_at = COALESCE(revoked_at, $1) WHERE application_id = $2",
         )
-        .bind(now_millis())
+        .bind(now)
         .bind(application_id)
         .execute(&mut *w.tx)
         .await?;

@@ -49,6 +49,7 @@ impl Db {
         identity: &str,
         expected_version: i64,
         state: &str,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
         self.swap_versioned(
             &BACKUP_CODES,
@@ -56,6 +57,7 @@ impl Db {
             identity,
             Some(expected_version),
             state,
+            now,
         )
         .await
     }

@@ -25,8 +25,9 @@ impl Db {
         user_key: &str,
         expected: Option<i64>,
         json: &str,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
-        self.swap_versioned(&CODE_RECORDS, app_ref, user_key, expected, json)
+        self.swap_versioned(&CODE_RECORDS, app_ref, user_key, expected, json, now)
             .await
     }
 
@@ -39,10 +40,11 @@ impl Db {
         user_key: &str,
         booked_version: i64,
         previous: Option<&str>,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
         if let Some(json) = previous {
             return self
-                .swap_otp_record(app_ref, user_key, Some(booked_version), json)
+                .swap_otp_record(app_ref, user_key, Some(booked_version), json, now)
                 .await;
         }
         let mut w = self.begin_write().await?;
@@ -87,6 +89,7 @@ pub(crate) async fn swap_otp_record_in(
     user_key: &str,
     expected: Option<i64>,
     json: &str,
+    now: i64,
 ) -> Result<bool, sqlx::Error> {
-    swap_versioned_in(tx, &CODE_RECORDS, app_ref, user_key, expected, json).await
+    swap_versioned_in(tx, &CODE_RECORDS, app_ref, user_key, expected, json, now).await
 }

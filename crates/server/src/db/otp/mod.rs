@@ -18,7 +18,7 @@ pub use totp::{StoredChallenge, StoredFactor, StoredService};
 
 use sqlx::Row;
 
-use super::{now_millis, Db};
+use super::Db;
 
 /// A versioned JSON record.
 #[derive(Clone, Debug)]
@@ -76,10 +76,11 @@ impl Db {
         name: &str,
         expected: Option<i64>,
         json: &str,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut w = self.begin_write().await?;
         let swapped =
-            swap_versioned_in(&mut w.tx, records, owner_ref, name, expected, json).await?;
+            swap_versioned_in(&mut w.tx, records, owner_ref, name, expected, json, now).await?;
         w.commit().await?;
         Ok(swapped)
     }
@@ -91,6 +92,7 @@ async fn swap_versioned_in(
     name: &str,
     expected: Option<i64>,
     json: &str,
+    now: i64,
 ) -> Result<bool, sqlx::Error> {
     let VersionedTable {
         table,
@@ -115,7 +117,7 @@ async fn swap_versioned_in(
         .bind(owner_ref)
         .bind(name)
         .bind(json)
-        .bind(now_millis());
+        .bind(now);
     if let Some(version) = expected {
         query = query.bind(version);
     }

@@ -117,6 +117,7 @@ pub async fn redeem(
                 identity,
                 stored.version,
                 &serde_json::to_string(&redemption.next)?,
+                state.clock.now_millis(),
             )
             .await?;
         if !swapped {
