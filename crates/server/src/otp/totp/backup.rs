@@ -7,7 +7,7 @@ use std::sync::Arc;
 use keycadence_otp::{BackupCodeSet, BackupOutcome};
 
 use super::services::Service;
-use super::{backup_code_policy, TotpError};
+use super::{backup_code_policy, stored_time, TotpError};
 use crate::app::AppState;
 use crate::contention::{self, SWAP_ATTEMPTS};
 
@@ -117,7 +117,7 @@ pub async fn redeem(
                 identity,
                 stored.version,
                 &serde_json::to_string(&redemption.next)?,
-                state.clock.now_millis(),
+                stored_time(now),
             )
             .await?;
         if !swapped {

@@ -8,7 +8,7 @@ use keycadence_otp::{Challenge, FactorAccess, TotpFactor, TotpOutcome, UnixMilli
 
 use super::factors::Factor;
 use super::services::Service;
-use super::{attempt_policy, new_sid, TotpError};
+use super::{attempt_policy, new_sid, stored_time, TotpError};
 use crate::app::AppState;
 use crate::contention::{self, SWAP_ATTEMPTS};
 
@@ -53,7 +53,7 @@ async fn refuse_locked(
                 factor.stored.state.version,
                 &serde_json::to_string(next)?,
                 None,
-                state.clock.now_millis(),
+                stored_time(at),
             )
             .await?;
         if !swapped {
@@ -99,7 +99,7 @@ pub async fn create(
                 &serde_json::to_string(&answer.factor)?,
                 &sid,
                 &serde_json::to_string(&answer.challenge)?,
-                state.clock.now_millis(),
+                stored_time(at),
             )
             .await?;
         if inserted {
@@ -167,7 +167,7 @@ pub async fn fetch(
                 found.version,
                 &serde_json::to_string(&current)?,
                 None,
-                state.clock.now_millis(),
+                stored_time(at),
             )
             .await?
         {
@@ -211,7 +211,7 @@ pub async fn update(
                     found.version,
                     &serde_json::to_string(&denied)?,
                     None,
-                    state.clock.now_millis(),
+                    stored_time(at),
                 )
                 .await?;
             if swapped {
@@ -249,7 +249,7 @@ pub async fn update(
                     factor.stored.state.version,
                     &serde_json::to_string(&answer.factor)?,
                 )),
-                state.clock.now_millis(),
+                stored_time(at),
             )
             .await?;
         if updated {

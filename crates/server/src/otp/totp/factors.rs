@@ -6,7 +6,7 @@ use keycadence_otp::{
 };
 
 use super::services::Service;
-use super::{attempt_policy, check_strength, new_sid, TotpError};
+use super::{attempt_policy, check_strength, new_sid, stored_time, TotpError};
 use crate::app::AppState;
 use crate::contention::{self, SWAP_ATTEMPTS};
 use crate::db::otp::StoredFactor;
@@ -184,7 +184,7 @@ pub async fn update(
                     factor.stored.state.version,
                     &serde_json::to_string(&next)?,
                     friendly_name,
-                    state.clock.now_millis(),
+                    stored_time(now),
                 )
                 .await?;
             if !swapped {
@@ -201,8 +201,7 @@ pub async fn update(
                 at: now,
             });
         }
-        let at = i64::try_from(now.0).unwrap_or(i64::MAX);
-        return Ok(factor.after(next, friendly_name, at));
+        return Ok(factor.after(next, friendly_name, stored_time(now)));
     }
     Err(TotpError::Contended)
 }

@@ -143,6 +143,12 @@ impl From<tokio::task::JoinError> for TotpError {
     }
 }
 
+/// A time read from the clock as the stores keep it: one reading serves a whole operation, so
+/// a swap stamps its row with the time its decision was made at.
+fn stored_time(at: UnixMillis) -> i64 {
+    i64::try_from(at.0).unwrap_or(i64::MAX)
+}
+
 /// A new resource id: a two-letter prefix and 32 hex digits, as Twilio's SIDs.
 fn new_sid(prefix: &str) -> String {
     let mut raw = [0u8; 16];
