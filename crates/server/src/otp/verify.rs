@@ -129,7 +129,8 @@ async fn load_record(
     Ok(
         match state
             .db
-            .load_otp_record(request.app.app_ref, &request.user_key)
+            .code_records()
+            .load(request.app.app_ref, &request.user_key)
             .await?
         {
             Some(stored) => (serde_json::from_str(&stored.json)?, Some(stored.version)),
@@ -208,7 +209,7 @@ pub async fn send(
         .map_err(|flooded| flooded_now(state, flooded))?;
     let request = open_request(state, body).await?;
     // Before anything is sent: a replayed payload must not make a second delivery.
-    if !state.db.record_payload_use(&request.payload_use).await? {
+    if !state.db.payload_uses().record(&request.payload_use).await? {
         return Err(PayloadError::Replayed.into());
     }
     let app = &request.app;
@@ -256,7 +257,8 @@ pub async fn send(
         let json = serde_json::to_string(&issued.next)?;
         if state
             .db
-            .swap_otp_record(
+            .code_records()
+            .swap(
                 app.app_ref,
                 &request.user_key,
                 version,
@@ -281,7 +283,8 @@ pub async fn send(
         let booked_version = version.map_or(1, |v| v + 1);
         state
             .db
-            .restore_otp_record(
+            .code_records()
+            .restore(
                 app.app_ref,
                 &request.user_key,
                 booked_version,
@@ -326,7 +329,8 @@ pub async fn validate(
             .transpose()?;
         match state
             .db
-            .validate_with_use(
+            .payload_uses()
+            .record_with_swap(
                 &request.payload_use,
                 &request.user_key,
                 version,
@@ -397,7 +401,7 @@ pub async fn reset_profile(
         .map(|user| state.otp.user_key(&app.application_id, user))
         .collect();
     Ok(ResetOutcome::Deleted(
-        state.db.delete_otp_records(app.app_ref, &keys).await?,
+        state.db.code_records().delete(app.app_ref, &keys).await?,
     ))
 }
 

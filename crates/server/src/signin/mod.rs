@@ -215,7 +215,8 @@ pub async fn create_for(
         (Some(sid), Some(identity)) => {
             let service = state
                 .db
-                .find_totp_service(tenant_id, &sid)
+                .totp()
+                .find_service(tenant_id, &sid)
                 .await?
                 .ok_or(SignInFailure::UnknownTotpService)?;
             let entity = TotpEntity {
@@ -225,7 +226,8 @@ pub async fn create_for(
             factors.totp = !verified_factors(state, &entity).await?.is_empty();
             factors.backup_codes = match state
                 .db
-                .load_backup_codes(entity.service_ref, &entity.identity)
+                .backup_codes()
+                .load(entity.service_ref, &entity.identity)
                 .await?
             {
                 Some(stored) => {
@@ -356,7 +358,8 @@ async fn verified_factors(
     let mut verified = Vec::new();
     for stored in state
         .db
-        .list_totp_factors(entity.service_ref, &entity.identity)
+        .totp()
+        .list_factors(entity.service_ref, &entity.identity)
         .await?
     {
         let factor: TotpFactor = serde_json::from_str(&stored.state.json)?;

@@ -218,7 +218,7 @@ pub async fn open(
         token: accepted.replay_token,
         usable_until: i64::try_from(accepted.usable_until.0).unwrap_or(i64::MAX),
     };
-    if !state.db.record_payload_use(&payload_use).await? {
+    if !state.db.payload_uses().record(&payload_use).await? {
         return Err(keycadence_otp::PayloadError::Replayed.into());
     }
     let device = device_of(request.user_agent.as_deref());

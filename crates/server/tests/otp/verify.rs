@@ -612,19 +612,20 @@ async fn code_records_are_swapped_only_at_the_version_read() {
         .unwrap()
         .app_ref;
     let load = |user_key: &'static str| async move {
-        let stored = db.load_otp_record(app_ref, user_key).await.unwrap();
+        let stored = db.code_records().load(app_ref, user_key).await.unwrap();
         stored.map(|record| (record.json, record.version))
     };
     let swap = |expected: Option<i64>, json: &'static str| async move {
-        db.swap_otp_record(
-            app_ref,
-            "user",
-            expected,
-            json,
-            keycadence_server::clock::now_millis(),
-        )
-        .await
-        .unwrap()
+        db.code_records()
+            .swap(
+                app_ref,
+                "user",
+                expected,
+                json,
+                keycadence_server::clock::now_millis(),
+            )
+            .await
+            .unwrap()
     };
 
     assert_eq!(load("user").await, None);

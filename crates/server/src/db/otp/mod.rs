@@ -4,8 +4,9 @@
 //! compare-and-swap on it (`false` = someone else wrote first: reload and redo).
 //!
 //! One module per record kind: [`apps`] (Verify clients and applications), [`codes`] (Verify
-//! code records), [`totp`] (services, factors, challenges), [`backup_codes`]; the versioned
-//! records they share are read and swapped here.
+//! code records, [`Db::code_records`]), [`totp`] (services, factors, challenges,
+//! [`Db::totp`]), [`backup_codes`] ([`Db::backup_codes`]); the versioned records they share are
+//! read and swapped here (one compare-and-swap for all).
 
 mod apps;
 mod backup_codes;
@@ -13,8 +14,10 @@ mod codes;
 mod totp;
 
 pub use apps::{AppListing, AppStoreError, NewApp, NewAppClient, StoredApp};
+pub use backup_codes::BackupCodeStore;
 pub(crate) use codes::swap_otp_record_in;
-pub use totp::{StoredChallenge, StoredFactor, StoredService};
+pub use codes::CodeRecordStore;
+pub use totp::{StoredChallenge, StoredFactor, StoredService, TotpStore};
 
 use sqlx::Row;
 

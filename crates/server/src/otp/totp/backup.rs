@@ -40,7 +40,8 @@ pub async fn issue(
             .await?;
     state
         .db
-        .replace_backup_codes(
+        .backup_codes()
+        .replace(
             service.stored.service_ref,
             identity,
             &serde_json::to_string(&new.set)?,
@@ -61,7 +62,8 @@ pub async fn remaining(
 ) -> Result<usize, TotpError> {
     let stored = state
         .db
-        .load_backup_codes(service.stored.service_ref, identity)
+        .backup_codes()
+        .load(service.stored.service_ref, identity)
         .await?
         .ok_or_else(|| not_found(service, identity))?;
     let set: BackupCodeSet = serde_json::from_str(&stored.json)?;
@@ -79,7 +81,8 @@ pub async fn redeem(
         contention::before_attempt(attempt).await;
         let stored = state
             .db
-            .load_backup_codes(service.stored.service_ref, identity)
+            .backup_codes()
+            .load(service.stored.service_ref, identity)
             .await?
             .ok_or_else(|| not_found(service, identity))?;
         let set: BackupCodeSet = serde_json::from_str(&stored.json)?;
@@ -112,7 +115,8 @@ pub async fn redeem(
         };
         let swapped = state
             .db
-            .swap_backup_codes(
+            .backup_codes()
+            .swap(
                 service.stored.service_ref,
                 identity,
                 stored.version,

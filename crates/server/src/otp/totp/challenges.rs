@@ -48,7 +48,8 @@ async fn refuse_locked(
     if *next != factor.state {
         let swapped = state
             .db
-            .swap_totp_factor(
+            .totp()
+            .swap_factor(
                 factor.stored.factor_ref,
                 factor.stored.state.version,
                 &serde_json::to_string(next)?,
@@ -93,7 +94,8 @@ pub async fn create(
         let sid = new_sid("YC");
         let inserted = state
             .db
-            .insert_totp_challenge(
+            .totp()
+            .insert_challenge(
                 factor.stored.factor_ref,
                 factor.stored.state.version,
                 &serde_json::to_string(&answer.factor)?,
@@ -128,7 +130,8 @@ async fn find_challenge(
 ) -> Result<FoundChallenge, TotpError> {
     let stored = state
         .db
-        .find_totp_challenge(service.stored.service_ref, identity, sid)
+        .totp()
+        .find_challenge(service.stored.service_ref, identity, sid)
         .await?
         .ok_or_else(|| {
             TotpError::NotFound(service.entity_url(identity, &format!("Challenges/{sid}")))
@@ -162,7 +165,8 @@ pub async fn fetch(
             found.record.updated_at
         } else if state
             .db
-            .update_totp_challenge(
+            .totp()
+            .update_challenge(
                 found.challenge_ref,
                 found.version,
                 &serde_json::to_string(&current)?,
@@ -206,7 +210,8 @@ pub async fn update(
                 .map_err(TotpError::Challenge)?;
             let swapped = state
                 .db
-                .update_totp_challenge(
+                .totp()
+                .update_challenge(
                     found.challenge_ref,
                     found.version,
                     &serde_json::to_string(&denied)?,
@@ -240,7 +245,8 @@ pub async fn update(
         }
         let updated = state
             .db
-            .update_totp_challenge(
+            .totp()
+            .update_challenge(
                 found.challenge_ref,
                 found.version,
                 &serde_json::to_string(&answer.challenge)?,

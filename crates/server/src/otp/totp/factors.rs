@@ -31,7 +31,8 @@ impl Factor {
     ) -> Result<Factor, TotpError> {
         let stored = state
             .db
-            .find_totp_factor(service.stored.service_ref, identity, sid)
+            .totp()
+            .find_factor(service.stored.service_ref, identity, sid)
             .await?
             .ok_or_else(|| {
                 TotpError::NotFound(service.entity_url(identity, &format!("Factors/{sid}")))
@@ -107,7 +108,8 @@ pub async fn create(
     .map_err(|e| TotpError::Internal(e.to_string()))?;
     let stored = state
         .db
-        .insert_totp_factor(
+        .totp()
+        .insert_factor(
             service.stored.service_ref,
             identity,
             &sid,
@@ -131,7 +133,8 @@ pub async fn list(
 ) -> Result<Vec<Factor>, TotpError> {
     state
         .db
-        .list_totp_factors(service.stored.service_ref, identity)
+        .totp()
+        .list_factors(service.stored.service_ref, identity)
         .await?
         .into_iter()
         .map(Factor::read)
@@ -179,7 +182,8 @@ pub async fn update(
         if next != factor.state || friendly_name.is_some() {
             let swapped = state
                 .db
-                .swap_totp_factor(
+                .totp()
+                .swap_factor(
                     factor.stored.factor_ref,
                     factor.stored.state.version,
                     &serde_json::to_string(&next)?,
@@ -216,7 +220,8 @@ pub async fn delete(
     let factor = Factor::find(state, service, identity, sid).await?;
     if !state
         .db
-        .delete_totp_factor(factor.stored.factor_ref)
+        .totp()
+        .delete_factor(factor.stored.factor_ref)
         .await?
     {
         return Err(TotpError::NotFound(sid.to_string()));

@@ -44,7 +44,8 @@ impl Service {
     pub async fn find(state: &AppState, tenant_id: i64, sid: &str) -> Result<Service, TotpError> {
         let stored = state
             .db
-            .find_totp_service(tenant_id, sid)
+            .totp()
+            .find_service(tenant_id, sid)
             .await?
             .ok_or_else(|| TotpError::NotFound(format!("/v2/Services/{sid}")))?;
         let totp = serde_json::from_str(&stored.config)?;
@@ -102,7 +103,8 @@ pub async fn create(
     };
     let stored = state
         .db
-        .insert_totp_service(
+        .totp()
+        .insert_service(
             tenant_id,
             &new_sid("VA"),
             new.friendly_name,
