@@ -396,7 +396,8 @@ async fn export_then_erasure_leaves_no_row_for_the_user() {
         .get(0);
     assert!(server
         .db
-        .claim_sign_in_text(
+        .sign_in_texts()
+        .claim(
             &format!("quiet river {}", c.key),
             tenant_id,
             &alice,

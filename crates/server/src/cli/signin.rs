@@ -61,7 +61,8 @@ pub async fn enable(
     let policy: Policy = serde_json::from_str(policy)?;
     policy.validate()?;
     let policy_json = serde_json::to_string(&policy)?;
-    db.set_sign_in_policy(app.app_ref, tenant_id, &policy_json, now_millis())
+    db.sign_in_policies()
+        .set(app.app_ref, tenant_id, &policy_json, now_millis())
         .await?;
     Ok(policy)
 }
@@ -94,7 +95,8 @@ async fn show(db: &Db, application_id: &str) -> Result<(), CliError> {
         .await?
         .ok_or_else(|| CliError::UnknownApplication(application_id.to_string()))?;
     let stored = db
-        .find_sign_in_policy(app.app_ref)
+        .sign_in_policies()
+        .find(app.app_ref)
         .await?
         .ok_or_else(|| CliError::SignInsNotEnabled(application_id.to_string()))?;
     println!(

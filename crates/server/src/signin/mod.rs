@@ -181,7 +181,7 @@ pub async fn create_for(
     request: CreateRequest,
 ) -> SignInResult<(String, SignInRecord, String)> {
     let app = active_app(state, &request.application_id).await?;
-    let policy = match state.db.find_sign_in_policy(app.app_ref).await? {
+    let policy = match state.db.sign_in_policies().find(app.app_ref).await? {
         Some(stored) if stored.tenant_id == tenant_id => {
             serde_json::from_str::<Policy>(&stored.policy)?
         }
@@ -272,7 +272,8 @@ pub async fn create_for(
     };
     state
         .db
-        .insert_sign_in(
+        .sign_ins()
+        .insert(
             &NewSignIn {
                 id: &id,
                 tenant_id,
@@ -374,7 +375,8 @@ async fn verified_factors(
 pub async fn read(state: &AppState, tenant: &Tenant, id: &str) -> SignInResult<SignInSnapshot> {
     let stored = state
         .db
-        .find_sign_in(id)
+        .sign_ins()
+        .find(id)
         .await?
         .filter(|s| s.tenant_id == tenant.tenant_id)
         .ok_or(SignInFailure::NotFound)?;
@@ -398,7 +400,8 @@ pub struct Loaded {
 pub async fn load_for_browser(state: &AppState, id: &str) -> SignInResult<Loaded> {
     let stored = state
         .db
-        .find_sign_in(id)
+        .sign_ins()
+        .find(id)
         .await?
         .ok_or(SignInFailure::NotFound)?;
     let record: SignInRecord = serde_json::from_str(&stored.record)?;
@@ -440,7 +443,8 @@ async fn save(state: &AppState, loaded: &Loaded, record: &SignInRecord) -> SignI
     let json = serde_json::to_string(record)?;
     if state
         .db
-        .swap_sign_in(&loaded.stored.id, loaded.stored.version, &json)
+        .sign_ins()
+        .swap(&loaded.stored.id, loaded.stored.version, &json)
         .await?
     {
         Ok(())
@@ -472,7 +476,8 @@ async fn new_text(state: &AppState, loaded: &Loaded) -> SignInResult<Prepared> {
     let (tenant_id, user_id) = (loaded.stored.tenant_id, &loaded.record.user_id);
     let recent_texts = state
         .db
-        .recent_sign_in_texts(tenant_id, user_id, RECENT_TEXTS)
+        .sign_in_texts()
+        .recent(tenant_id, user_id, RECENT_TEXTS)
         .await?;
     let mut recent: HashSet<&str> = recent_texts.iter().flat_map(|t| t.split(' ')).collect();
     recent.extend(loaded.record.state.texts().flat_map(|t| t.split(' ')));
@@ -480,7 +485,8 @@ async fn new_text(state: &AppState, loaded: &Loaded) -> SignInResult<Prepared> {
         let text = phrases::generate(&mut rand::rngs::OsRng, &recent);
         if state
             .db
-            .claim_sign_in_text(&text, tenant_id, user_id, state.clock.now_millis())
+            .sign_in_texts()
+            .claim(&text, tenant_id, user_id, state.clock.now_millis())
             .await?
         {
             let text_id = keycadence_core::text_id::text_id(&text);

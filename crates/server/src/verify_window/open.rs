@@ -204,7 +204,8 @@ pub async fn open(
     let user = fields.identifiers()?.primary();
     let stored = state
         .db
-        .find_sign_in_policy(app.app_ref)
+        .sign_in_policies()
+        .find(app.app_ref)
         .await?
         .ok_or(WindowError::NotEnabled)?;
     let settings = state
