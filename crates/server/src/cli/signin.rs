@@ -51,7 +51,8 @@ pub async fn enable(
     policy: &str,
 ) -> Result<Policy, EnableError> {
     let app = db
-        .find_verify_app(application_id)
+        .verify_apps()
+        .find(application_id)
         .await?
         .ok_or_else(|| EnableError::UnknownApplication(application_id.to_string()))?;
     let tenant_id = db
@@ -91,7 +92,8 @@ pub async fn run(command: SigninCommand, database_url: &str) -> Result<(), CliEr
 
 async fn show(db: &Db, application_id: &str) -> Result<(), CliError> {
     let app = db
-        .find_verify_app(application_id)
+        .verify_apps()
+        .find(application_id)
         .await?
         .ok_or_else(|| CliError::UnknownApplication(application_id.to_string()))?;
     let stored = db

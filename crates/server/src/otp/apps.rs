@@ -247,18 +247,19 @@ pub async fn create_app(
             client_id: &client_id,
         },
     };
-    db.insert_verify_app(
-        &NewApp {
-            client,
-            application_id: &application_id,
-            domain: &domain,
-            settings: &settings_json,
-            sealed_sms_token: sealed_sms_token.as_deref(),
-            reset_token_hash: &reset_token_hash(&reset_token),
-        },
-        crate::clock::now_millis(),
-    )
-    .await?;
+    db.verify_apps()
+        .insert(
+            &NewApp {
+                client,
+                application_id: &application_id,
+                domain: &domain,
+                settings: &settings_json,
+                sealed_sms_token: sealed_sms_token.as_deref(),
+                reset_token_hash: &reset_token_hash(&reset_token),
+            },
+            crate::clock::now_millis(),
+        )
+        .await?;
     Ok(CreatedApp {
         client_id,
         application_id: application_id.to_string(),
@@ -365,7 +366,7 @@ impl AppCache {
                 return Ok(Some(app.clone()));
             }
         }
-        let Some(stored) = db.find_verify_app(application_id).await? else {
+        let Some(stored) = db.verify_apps().find(application_id).await? else {
             return Ok(None);
         };
         let app = Arc::new(VerifyApp::open(stored, sealer, pepper)?);

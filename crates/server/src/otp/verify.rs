@@ -388,7 +388,8 @@ pub async fn reset_profile(
 ) -> Result<ResetOutcome, sqlx::Error> {
     let Some(app) = state
         .db
-        .find_verify_app_by_reset_token(&reset_token_hash(token))
+        .verify_apps()
+        .find_by_reset_token(&reset_token_hash(token))
         .await?
     else {
         return Ok(ResetOutcome::UnknownToken);

@@ -289,7 +289,8 @@ async fn application_and_client_errors() {
     // A revoked application is unknown.
     server
         .db
-        .revoke_verify_app(
+        .verify_apps()
+        .revoke(
             &other.application_id,
             keycadence_server::clock::now_millis(),
         )
@@ -606,7 +607,8 @@ async fn code_records_are_swapped_only_at_the_version_read() {
     let app = server.app(|_| {}, None).await;
     let db = &server.db;
     let app_ref = db
-        .find_verify_app(&app.application_id)
+        .verify_apps()
+        .find(&app.application_id)
         .await
         .unwrap()
         .unwrap()

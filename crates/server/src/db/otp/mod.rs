@@ -13,7 +13,7 @@ mod backup_codes;
 mod codes;
 mod totp;
 
-pub use apps::{AppListing, AppStoreError, NewApp, NewAppClient, StoredApp};
+pub use apps::{AppListing, AppStoreError, NewApp, NewAppClient, StoredApp, VerifyAppStore};
 pub use backup_codes::BackupCodeStore;
 pub(crate) use codes::swap_otp_record_in;
 pub use codes::CodeRecordStore;
