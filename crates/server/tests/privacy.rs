@@ -541,16 +541,17 @@ async fn audit_at(db: &Db, tenant_key: &str, at: i64, action: &str) {
         .await
         .unwrap()
         .get(0);
-    db.insert_audit(&[AuditEntry {
-        at,
-        tenant_id: Some(tenant_id),
-        actor: tenant_key.into(),
-        user_ref: None,
-        action: action.into(),
-        detail: json!({}),
-    }])
-    .await
-    .unwrap();
+    db.audit()
+        .insert(&[AuditEntry {
+            at,
+            tenant_id: Some(tenant_id),
+            actor: tenant_key.into(),
+            user_ref: None,
+            action: action.into(),
+            detail: json!({}),
+        }])
+        .await
+        .unwrap();
 }
 
 async fn audit_actions(db: &Db, tenant_key: &str) -> Vec<String> {
@@ -870,10 +871,15 @@ async fn audit_records_written_in_one_batch_are_each_kept() {
             detail: json!({ "n": i }),
         })
         .collect();
-    server.db.insert_audit(&entries).await.unwrap();
+    server.db.audit().insert(&entries).await.unwrap();
     for user in 0..3 {
         let user_ref = format!("ref-{user}-{}", c.key);
-        let stored = server.db.audit_of_user(tenant_id, &user_ref).await.unwrap();
+        let stored = server
+            .db
+            .audit()
+            .of_user(tenant_id, &user_ref)
+            .await
+            .unwrap();
         let expected: Vec<AuditEntry> = entries
             .iter()
             .filter(|e| e.user_ref.as_deref() == Some(user_ref.as_str()))

@@ -144,7 +144,7 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let entries: Vec<AuditEntry> = batch.iter().map(|job| job.entry.clone()).collect();
-        let written = db.insert_audit(&entries).await;
+        let written = db.audit().insert(&entries).await;
         if let Err(err) = &written {
             tracing::error!(error = %err, records = entries.len(), "audit records not written");
         }
@@ -217,13 +217,14 @@ pub async fn record_cli(
     detail: Value,
     at: i64,
 ) -> Result<(), sqlx::Error> {
-    db.insert_audit(&[AuditEntry {
-        at,
-        tenant_id,
-        actor: "cli".into(),
-        user_ref: None,
-        action: action.name().into(),
-        detail,
-    }])
-    .await
+    db.audit()
+        .insert(&[AuditEntry {
+            at,
+            tenant_id,
+            actor: "cli".into(),
+            user_ref: None,
+            action: action.name().into(),
+            detail,
+        }])
+        .await
 }
