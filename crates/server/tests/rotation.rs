@@ -175,16 +175,17 @@ async fn time_to_rotate_100k_patterns() {
                 digest: format!("{user}-{i}"),
             })
             .collect();
-        db.enrol(
-            tenant_id,
-            &format!("u{user}"),
-            &patterns,
-            20,
-            0,
-            keycadence_server::clock::now_millis(),
-        )
-        .await
-        .unwrap();
+        db.patterns()
+            .enrol(
+                tenant_id,
+                &format!("u{user}"),
+                &patterns,
+                20,
+                0,
+                keycadence_server::clock::now_millis(),
+            )
+            .await
+            .unwrap();
     }
     println!("enrolled 100,000 patterns in {:?}", started.elapsed());
     db.close().await;

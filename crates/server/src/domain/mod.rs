@@ -144,7 +144,8 @@ pub async fn verify(
     }
     let (user_id, enrolled) = match ctx
         .db
-        .enrolled_patterns(
+        .patterns()
+        .enrolled(
             ctx.tenant.tenant_id,
             user,
             sub.bucket,
@@ -254,7 +255,8 @@ async fn comparable_enrolments(
     let limit = ctx.tenant.settings.max_patterns_per_bucket;
     let any_text = ctx
         .db
-        .short_text_patterns(ctx.tenant.tenant_id, user_id, bucket, limit)
+        .patterns()
+        .short_text(ctx.tenant.tenant_id, user_id, bucket, limit)
         .await?;
     Ok(if any_text.len() > same_text.len() {
         any_text.into()
@@ -296,6 +298,7 @@ async fn enrol(ctx: &Ctx<'_>, user: &str, sub: &Submission) -> Result<EnrolOutco
     let settings = &ctx.tenant.settings;
     let outcome = ctx
         .db
+        .patterns()
         .enrol(
             ctx.tenant.tenant_id,
             user,
@@ -318,7 +321,9 @@ async fn nothing_to_compare(
     bucket: Bucket,
 ) -> Result<VerifyOutcome, ErrorCode> {
     let other_positions = match user_id {
-        Some(id) if bucket.is_mobile => ctx.db.mobile_patterns_any_position(id, bucket).await? > 0,
+        Some(id) if bucket.is_mobile => {
+            ctx.db.patterns().mobile_any_position(id, bucket).await? > 0
+        }
         _ => false,
     };
     Ok(VerifyOutcome::NothingToCompare { other_positions })
@@ -330,10 +335,12 @@ pub async fn check_user(
     user: &str,
     filter: &PatternFilter,
 ) -> Result<PatternCounts, ErrorCode> {
-    Ok(match ctx.db.find_user(ctx.tenant.tenant_id, user).await? {
-        Some(id) => ctx.db.count_patterns(id, filter).await?,
-        None => PatternCounts::default(),
-    })
+    Ok(
+        match ctx.db.users().find(ctx.tenant.tenant_id, user).await? {
+            Some(id) => ctx.db.patterns().count(id, filter).await?,
+            None => PatternCounts::default(),
+        },
+    )
 }
 
 /// `DELETE /user/{id}`: removes the matching patterns (the whole user without filters);
@@ -343,10 +350,12 @@ pub async fn delete_user(
     user: &str,
     filter: &PatternFilter,
 ) -> Result<u64, ErrorCode> {
-    Ok(match ctx.db.find_user(ctx.tenant.tenant_id, user).await? {
-        Some(id) => ctx.db.delete_patterns(id, filter).await?,
-        None => 0,
-    })
+    Ok(
+        match ctx.db.users().find(ctx.tenant.tenant_id, user).await? {
+            Some(id) => ctx.db.patterns().delete(id, filter).await?,
+            None => 0,
+        },
+    )
 }
 
 /// `POST /changeuser/{id}`: code 50 when the new id is taken.
@@ -355,7 +364,7 @@ pub async fn change_user(
     user: &str,
     new_user: &str,
 ) -> Result<ChangeOutcome, ErrorCode> {
-    let Some(id) = ctx.db.find_user(ctx.tenant.tenant_id, user).await? else {
+    let Some(id) = ctx.db.users().find(ctx.tenant.tenant_id, user).await? else {
         return Ok(ChangeOutcome::UnknownUser);
     };
     if user == new_user {
@@ -363,7 +372,8 @@ pub async fn change_user(
     }
     if !ctx
         .db
-        .rename_user(id, ctx.tenant.tenant_id, new_user)
+        .users()
+        .rename(id, ctx.tenant.tenant_id, new_user)
         .await?
     {
         return Err(ErrorCode::UserIdTaken);

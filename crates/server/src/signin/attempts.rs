@@ -193,6 +193,7 @@ async fn enrol(
     let submission = submission::parse(pattern).map_err(|_| SignInFailure::PatternInvalid)?;
     state
         .db
+        .patterns()
         .enrol(
             tenant_id,
             user_id,

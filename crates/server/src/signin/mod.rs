@@ -309,7 +309,8 @@ async fn first_factor_typing(
     }
     let Some(enrolled) = state
         .db
-        .enrolled_patterns(
+        .patterns()
+        .enrolled(
             tenant_id,
             user_id,
             submission.bucket,
