@@ -3,10 +3,11 @@
 //! the ones that change under concurrent requests carry a `version`, and every update is a
 //! compare-and-swap on it (`false` = someone else wrote first: reload and redo).
 //!
-//! One module per record kind: [`apps`] (Verify clients and applications), [`codes`] (Verify
-//! code records, [`Db::code_records`]), [`totp`] (services, factors, challenges,
-//! [`Db::totp`]), [`backup_codes`] ([`Db::backup_codes`]); the versioned records they share are
-//! read and swapped here (one compare-and-swap for all).
+//! One module per record kind, each a typed view of the store: `apps` (Verify clients and
+//! applications, [`Db::verify_apps`]), `codes` (Verify code records, [`Db::code_records`]),
+//! `totp` (services, factors, challenges, [`Db::totp`]), `backup_codes`
+//! ([`Db::backup_codes`]); the versioned records they share are read and swapped here (one
+//! compare-and-swap for all).
 
 mod apps;
 mod backup_codes;

@@ -19,8 +19,8 @@
 //! | `GET …/BackupCodes` | how many remain |
 //! | `POST …/BackupCodes/Redeem` | `Code`: `valid` true once per code |
 //!
-//! Layers: [`http`] parses a request and calls a use case of [`services`], [`factors`],
-//! [`challenges`] or [`backup`], which return domain values or a [`TotpError`]; [`wire`] turns
+//! Layers: `http` parses a request and calls a use case of [`services`], [`factors`],
+//! [`challenges`] or [`backup`], which return domain values or a [`TotpError`]; `wire` turns
 //! those into Twilio-shaped JSON and the error into its status and Twilio code, in one place.
 
 pub mod backup;
@@ -87,7 +87,7 @@ fn check_strength(
     ))
 }
 
-/// Why a TOTP request fails: the family's one error, answered by [`wire`].
+/// Why a TOTP request fails: the family's one error, answered by `wire`.
 #[derive(Debug, thiserror::Error)]
 pub enum TotpError {
     #[error("missing required parameter {0}")]
