@@ -244,7 +244,7 @@ async fn upkeep(db: Db, clock: Clock) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
-        match db.expire_payload_uses(clock.now_millis()).await {
+        match db.payload_uses().expire(clock.now_millis()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(expired = n, "upkeep: payload uses expired"),
             Err(err) => tracing::warn!(error = %err, "upkeep: payload use expiry failed"),

@@ -30,6 +30,7 @@ impl ApiCall {
         crate::domain::Ctx {
             db: &state.db,
             tenant: &self.tenant,
+            clock: &state.clock,
         }
     }
 

@@ -1,10 +1,8 @@
 //! The wall clock the server's services read. Production reads the system's; a test moves
 //! its server's clock forward ([`Clock::advance`]) to reach an expiry without waiting. The
 //! services take the time from the clock in the application state once per operation and pass
-//! it on as a value (to the stores and the sans-IO cores). Some stores still stamp rows with
-//! the system time themselves (API keys, Verify applications and code records, enrolments and
-//! bookings, issued sign-in texts): the tests call those directly, so they keep their
-//! signatures for now.
+//! it on as a value (to the stores and the sans-IO cores); no store reads a clock. The command
+//! line, which has no application state, passes the system time ([`now_millis`]).
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

@@ -87,9 +87,9 @@ pub enum LogFormat {
     Json,
 }
 
-/// `serve` flags; every one may also come from the environment or the config file.
-#[derive(Debug, Default, Args, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// `serve` flags; every one may also come from the environment, or the config file
+/// ([`ServeFile`]).
+#[derive(Debug, Default, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "KEYCADENCE_LISTEN")]
@@ -148,17 +148,37 @@ pub struct ServeArgs {
     /// Seconds between retention passes, the first at start (default 3600; 0: none).
     #[arg(long, env = "KEYCADENCE_RETENTION_INTERVAL_SECONDS")]
     pub retention_interval_seconds: Option<u64>,
-    /// Database URL (also a global flag).
-    #[arg(skip)]
-    pub database_url: Option<String>,
     /// One-time codes: keys, e-mail and SMS delivery, as flags.
     #[command(flatten, next_help_heading = "One-time codes")]
-    #[serde(skip)]
     pub otp: crate::otp::settings::OtpArgs,
-    /// The same, as the config file's `[otp]` table.
-    #[arg(skip)]
-    #[serde(default, rename = "otp")]
-    pub otp_file: crate::otp::settings::OtpFile,
+}
+
+/// The config file (TOML): the `serve` settings under the names of their flags (`_` for `-`,
+/// see [`ServeArgs`] for what each means), the database URL, and the one-time codes' settings
+/// as the `[otp]` table. A key it does not know is an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeFile {
+    pub listen: Option<SocketAddr>,
+    pub database_url: Option<String>,
+    pub max_connections: Option<u32>,
+    pub database_acquire_timeout_seconds: Option<u64>,
+    pub auth_cache_seconds: Option<u64>,
+    pub ip_requests_per_second: Option<u32>,
+    pub trust_forwarded_for: Option<bool>,
+    pub trusted_proxy_hops: Option<u32>,
+    pub header_read_timeout_seconds: Option<u64>,
+    pub body_read_timeout_seconds: Option<u64>,
+    pub max_concurrent_secret_checks: Option<u32>,
+    pub wrong_secrets_per_key_per_minute: Option<u32>,
+    pub quotes_file: Option<PathBuf>,
+    pub recorder_script: Option<PathBuf>,
+    pub maintenance: Option<bool>,
+    pub log_format: Option<LogFormat>,
+    pub shutdown_grace_seconds: Option<u64>,
+    pub retention_interval_seconds: Option<u64>,
+    #[serde(default)]
+    pub otp: crate::otp::settings::OtpFile,
 }
 
 /// The resolved configuration of a running server.
@@ -227,7 +247,7 @@ pub enum ConfigError {
     },
 }
 
-pub fn read_file(path: &Path) -> Result<ServeArgs, ConfigError> {
+pub fn read_file(path: &Path) -> Result<ServeFile, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
@@ -239,11 +259,12 @@ pub fn read_file(path: &Path) -> Result<ServeArgs, ConfigError> {
 }
 
 impl ServeConfig {
-    /// Flags/environment (`args`, `database_url`) over the file over the defaults.
+    /// Flags/environment (`args`, `database_url`) over the file over the defaults: the one
+    /// place the two meet.
     pub fn resolve(
         args: ServeArgs,
         database_url: Option<String>,
-        file: Option<ServeArgs>,
+        file: Option<ServeFile>,
     ) -> ServeConfig {
         let file = file.unwrap_or_default();
         let d = ServeConfig::default();
@@ -278,7 +299,7 @@ impl ServeConfig {
             log_format: setting!(log_format),
             shutdown_grace_seconds: setting!(shutdown_grace_seconds),
             retention_interval_seconds: setting!(retention_interval_seconds),
-            otp: crate::otp::settings::OtpSettings::resolve(args.otp, file.otp_file),
+            otp: crate::otp::settings::OtpSettings::resolve(args.otp, file.otp),
         }
     }
 }
@@ -289,7 +310,7 @@ mod tests {
 
     #[test]
     fn flags_beat_the_file_which_beats_the_defaults() {
-        let file: ServeArgs = toml::from_str(
+        let file: ServeFile = toml::from_str(
             "listen = \"0.0.0.0:9000\"\nmax_connections = 3\ndatabase_url = \"sqlite:/tmp/x.db\"\nlog_format = \"json\"",
         )
         .unwrap();
@@ -330,12 +351,12 @@ mod tests {
 
     #[test]
     fn unknown_file_settings_are_errors() {
-        assert!(toml::from_str::<ServeArgs>("lisen = \"x\"").is_err());
+        assert!(toml::from_str::<ServeFile>("lisen = \"x\"").is_err());
     }
 
     #[test]
     fn the_otp_table_is_read_under_the_flags() {
-        let file: ServeArgs = toml::from_str(
+        let file: ServeFile = toml::from_str(
             "[otp]\nsmtp_host = \"relay.example\"\ndata_dir = \"/file\"\nsms_per_app_per_hour = 7",
         )
         .unwrap();
@@ -348,7 +369,28 @@ mod tests {
         );
         assert_eq!(c.otp.keys.data_dir, Some(PathBuf::from("/flag")));
         assert_eq!(c.otp.floods.sms_per_app_per_hour, 7);
-        assert!(toml::from_str::<ServeArgs>("[otp]\nsmtp_hots = \"x\"").is_err());
+        assert!(toml::from_str::<ServeFile>("[otp]\nsmtp_hots = \"x\"").is_err());
+    }
+
+    #[test]
+    fn every_serve_flag_has_a_file_key() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        let serve = cli.find_subcommand("serve").unwrap();
+        let mut checked = 0;
+        for arg in serve.get_arguments() {
+            let (Some(long), None) = (arg.get_long(), arg.get_help_heading()) else {
+                continue; // positional, global or a one-time codes flag (the `[otp]` table)
+            };
+            let key = long.replace('-', "_");
+            let error = toml::from_str::<ServeFile>(&format!("{key} = 0"))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(!error.contains("unknown field"), "--{long}: {error}");
+            checked += 1;
+        }
+        assert!(checked >= 17, "{checked} flags");
     }
 
     #[test]

@@ -58,10 +58,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Keys(command) => {
-            let otp_file = file
-                .as_ref()
-                .map(|f| f.otp_file.clone())
-                .unwrap_or_default();
+            let otp_file = file.as_ref().map(|f| f.otp.clone()).unwrap_or_default();
             let url = cli
                 .database_url
                 .or(file.and_then(|f| f.database_url))
@@ -71,7 +68,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())
         }
         Command::Apps(command) => {
-            let otp_file = file.as_ref().map(|f| f.otp_file.clone());
+            let otp_file = file.as_ref().map(|f| f.otp.clone());
             let url = cli
                 .database_url
                 .or(file.and_then(|f| f.database_url))

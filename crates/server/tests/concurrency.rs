@@ -361,7 +361,10 @@ async fn a_booking_for_a_deleted_user_is_refused_without_failing_the_others() {
         .cloned()
         .map(|b| {
             let db = server.db.clone();
-            tokio::spawn(async move { db.book_verification(b).await })
+            tokio::spawn(async move {
+                db.book_verification(b, keycadence_server::clock::now_millis())
+                    .await
+            })
         })
         .collect();
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;

@@ -49,7 +49,11 @@ async fn credentials_are_checked_and_failures_echo_nothing() {
     .await;
     assert_error(&r, 401, 32);
     assert_eq!(c.get(&path).await.code(), 1);
-    server.db.revoke_key(&c.key).await.unwrap();
+    server
+        .db
+        .revoke_key(&c.key, keycadence_server::clock::now_millis())
+        .await
+        .unwrap();
     assert_error(&c.get(&path).await, 403, 33);
     server.stop().await;
 }

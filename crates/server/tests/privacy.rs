@@ -396,7 +396,13 @@ async fn export_then_erasure_leaves_no_row_for_the_user() {
         .get(0);
     assert!(server
         .db
-        .claim_sign_in_text(&format!("quiet river {}", c.key), tenant_id, &alice)
+        .sign_in_texts()
+        .claim(
+            &format!("quiet river {}", c.key),
+            tenant_id,
+            &alice,
+            now_millis()
+        )
         .await
         .unwrap());
     let alice_id = internal_id(&server.db, &c.key, &alice).await;
@@ -535,16 +541,17 @@ async fn audit_at(db: &Db, tenant_key: &str, at: i64, action: &str) {
         .await
         .unwrap()
         .get(0);
-    db.insert_audit(&[AuditEntry {
-        at,
-        tenant_id: Some(tenant_id),
-        actor: tenant_key.into(),
-        user_ref: None,
-        action: action.into(),
-        detail: json!({}),
-    }])
-    .await
-    .unwrap();
+    db.audit()
+        .insert(&[AuditEntry {
+            at,
+            tenant_id: Some(tenant_id),
+            actor: tenant_key.into(),
+            user_ref: None,
+            action: action.into(),
+            detail: json!({}),
+        }])
+        .await
+        .unwrap();
 }
 
 async fn audit_actions(db: &Db, tenant_key: &str) -> Vec<String> {
@@ -864,10 +871,15 @@ async fn audit_records_written_in_one_batch_are_each_kept() {
             detail: json!({ "n": i }),
         })
         .collect();
-    server.db.insert_audit(&entries).await.unwrap();
+    server.db.audit().insert(&entries).await.unwrap();
     for user in 0..3 {
         let user_ref = format!("ref-{user}-{}", c.key);
-        let stored = server.db.audit_of_user(tenant_id, &user_ref).await.unwrap();
+        let stored = server
+            .db
+            .audit()
+            .of_user(tenant_id, &user_ref)
+            .await
+            .unwrap();
         let expected: Vec<AuditEntry> = entries
             .iter()
             .filter(|e| e.user_ref.as_deref() == Some(user_ref.as_str()))

@@ -145,9 +145,15 @@ async fn time_to_rotate_100k_patterns() {
         .await
         .unwrap()
         .with_pattern_sealer(PatternSealer::new(Arc::new(old)));
-    db.insert_key("bench", "", "bench-key", "unused")
-        .await
-        .unwrap();
+    db.insert_key(
+        "bench",
+        "",
+        "bench-key",
+        "unused",
+        keycadence_server::clock::now_millis(),
+    )
+    .await
+    .unwrap();
     let tenant_id: i64 = sqlx::query("SELECT id FROM tenants WHERE name = 'bench'")
         .fetch_one(db.pool())
         .await
@@ -169,7 +175,15 @@ async fn time_to_rotate_100k_patterns() {
                 digest: format!("{user}-{i}"),
             })
             .collect();
-        db.enrol(tenant_id, &format!("u{user}"), &patterns, 20, 0)
+        db.patterns()
+            .enrol(
+                tenant_id,
+                &format!("u{user}"),
+                &patterns,
+                20,
+                0,
+                keycadence_server::clock::now_millis(),
+            )
             .await
             .unwrap();
     }

@@ -402,7 +402,7 @@ async fn ended_sign_ins_and_their_contact_details_are_forgotten_a_day_later() {
             .unwrap()
             .get::<i64, _>(0)
     };
-    assert!(db.expire_sign_ins(now).await.unwrap() >= 1);
+    assert!(db.sign_ins().expire(now).await.unwrap() >= 1);
     assert_eq!(
         stored(ended.id.clone()).await,
         0,

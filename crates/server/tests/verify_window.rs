@@ -136,7 +136,8 @@ impl World {
         let app = self
             .server
             .db
-            .find_verify_app(&self.app.application_id)
+            .verify_apps()
+            .find(&self.app.application_id)
             .await
             .unwrap()
             .unwrap();

@@ -4,6 +4,7 @@ use clap::{Args, Subcommand};
 use keycadence_otp::SecretSealer;
 
 use super::CliError;
+use crate::clock::now_millis;
 use crate::db::Db;
 use crate::otp::apps::{create_app, AppSettings, CreateApp};
 use crate::otp::keys::{KeyArgs, KeySources, OtpKeys};
@@ -193,7 +194,7 @@ async fn run_with(
                 "{:<34} {:<34} {:<8} {:<14} {:<12} domain",
                 "clientId", "applicationId", "state", "created", "delivery"
             );
-            for app in db.list_verify_apps().await? {
+            for app in db.verify_apps().list().await? {
                 let settings: AppSettings =
                     serde_json::from_str(&app.settings).map_err(|reason| {
                         CliError::StoredSettings {
@@ -232,7 +233,9 @@ async fn run_with(
             }
         }
         AppsCommand::Revoke { application_id } => {
-            db.revoke_verify_app(&application_id).await?;
+            db.verify_apps()
+                .revoke(&application_id, now_millis())
+                .await?;
             println!("revoked {application_id}");
         }
     }

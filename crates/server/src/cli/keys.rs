@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::CliError;
 use crate::auth::{generate_key_pair, hash_secret};
+use crate::clock::now_millis;
 use crate::config::KeysCommand;
 use crate::db::sealed_patterns::PatternSealer;
 use crate::db::Db;
@@ -44,6 +45,7 @@ async fn rotate_at_rest(
         None,
         Action::RotateAtRest,
         serde_json::json!({ "resealed": resealed, "sign_ins": sign_ins, "key_id": key_id }),
+        now_millis(),
     )
     .await?;
     println!("re-sealed {resealed} patterns and {sign_ins} sign-in records under the current at-rest key");
@@ -62,7 +64,8 @@ pub async fn run_with(
         }
         KeysCommand::Create { tenant, label } => {
             let (api_key, api_secret) = generate_key_pair();
-            db.insert_key(&tenant, &label, &api_key, &hash_secret(&api_secret))
+            let secret_hash = hash_secret(&api_secret);
+            db.insert_key(&tenant, &label, &api_key, &secret_hash, now_millis())
                 .await?;
             println!("apiKey:    {api_key}");
             println!("apiSecret: {api_secret}");
@@ -86,7 +89,7 @@ pub async fn run_with(
             }
         }
         KeysCommand::Revoke { api_key } => {
-            db.revoke_key(&api_key).await?;
+            db.revoke_key(&api_key, now_millis()).await?;
             println!("revoked {api_key}");
         }
         KeysCommand::Settings { api_key } => {
@@ -113,6 +116,7 @@ pub async fn run_with(
                 tenant_id,
                 Action::SettingsChange,
                 serde_json::json!({ "api_key": api_key, "changed": changed }),
+                now_millis(),
             )
             .await?;
             println!("{}", serde_json::to_string_pretty(&updated)?);

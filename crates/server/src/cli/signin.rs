@@ -51,7 +51,8 @@ pub async fn enable(
     policy: &str,
 ) -> Result<Policy, EnableError> {
     let app = db
-        .find_verify_app(application_id)
+        .verify_apps()
+        .find(application_id)
         .await?
         .ok_or_else(|| EnableError::UnknownApplication(application_id.to_string()))?;
     let tenant_id = db
@@ -61,7 +62,8 @@ pub async fn enable(
     let policy: Policy = serde_json::from_str(policy)?;
     policy.validate()?;
     let policy_json = serde_json::to_string(&policy)?;
-    db.set_sign_in_policy(app.app_ref, tenant_id, &policy_json, now_millis())
+    db.sign_in_policies()
+        .set(app.app_ref, tenant_id, &policy_json, now_millis())
         .await?;
     Ok(policy)
 }
@@ -90,11 +92,13 @@ pub async fn run(command: SigninCommand, database_url: &str) -> Result<(), CliEr
 
 async fn show(db: &Db, application_id: &str) -> Result<(), CliError> {
     let app = db
-        .find_verify_app(application_id)
+        .verify_apps()
+        .find(application_id)
         .await?
         .ok_or_else(|| CliError::UnknownApplication(application_id.to_string()))?;
     let stored = db
-        .find_sign_in_policy(app.app_ref)
+        .sign_in_policies()
+        .find(app.app_ref)
         .await?
         .ok_or_else(|| CliError::SignInsNotEnabled(application_id.to_string()))?;
     println!(

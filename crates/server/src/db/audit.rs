@@ -50,11 +50,24 @@ pub(super) async fn insert_in(
     Ok(())
 }
 
+/// The audit log as stored: the view [`Db::audit`] gives.
+#[derive(Clone, Copy)]
+pub struct AuditStore<'a> {
+    db: &'a Db,
+}
+
 impl Db {
+    /// The audit log.
+    pub fn audit(&self) -> AuditStore<'_> {
+        AuditStore { db: self }
+    }
+}
+
+impl AuditStore<'_> {
     /// Stores the entries in one transaction, many rows per statement (a statement is a
     /// round trip to SQLite's connection thread; one per record halved verify throughput).
-    pub async fn insert_audit(&self, entries: &[AuditEntry]) -> Result<(), sqlx::Error> {
-        let mut w = self.begin_write().await?;
+    pub async fn insert(&self, entries: &[AuditEntry]) -> Result<(), sqlx::Error> {
+        let mut w = self.db.begin_write().await?;
         for chunk in entries.chunks(ROWS_PER_STATEMENT) {
             let rows: Vec<String> = (0..chunk.len())
                 .map(|i| {
@@ -91,7 +104,7 @@ impl Db {
 
     /// The newest records about one user of a tenant (at most [`MAX_AUDIT_RECORDS`]), oldest
     /// first.
-    pub async fn audit_of_user(
+    pub async fn of_user(
         &self,
         tenant_id: i64,
         user_ref: &str,
@@ -103,7 +116,7 @@ impl Db {
         .bind(tenant_id)
         .bind(user_ref)
         .bind(MAX_AUDIT_RECORDS)
-        .fetch_all(self.pool())
+        .fetch_all(self.db.pool())
         .await?;
         let mut entries = rows
             .iter()

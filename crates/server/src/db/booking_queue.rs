@@ -27,7 +27,6 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::bookings::{apply, plan, read_snapshot};
 use super::enrolments::{utc_day, Booking, VerifyRefusal};
-use super::now_millis;
 use super::wal_checkpoints::WalCheckpoints;
 
 /// Bookings per transaction at most: bounds how long other writers wait for the lock.
@@ -37,6 +36,8 @@ type Answer = Result<Result<(), VerifyRefusal>, sqlx::Error>;
 
 struct Job {
     booking: Booking,
+    /// When the request was made.
+    now: i64,
     answer: oneshot::Sender<Answer>,
 }
 
@@ -60,10 +61,15 @@ impl BookingQueue {
         BookingQueue { jobs }
     }
 
-    pub async fn book(&self, booking: Booking) -> Answer {
+    /// Books `booking`, a request made at `now`.
+    pub async fn book(&self, booking: Booking, now: i64) -> Answer {
         let (answer, answered) = oneshot::channel();
         self.jobs
-            .send(Job { booking, answer })
+            .send(Job {
+                booking,
+                now,
+                answer,
+            })
             .map_err(|_| sqlx::Error::PoolClosed)?;
         // The writer drops a job unanswered only when the runtime shuts down.
         answered.await.map_err(|_| sqlx::Error::PoolClosed)?
@@ -113,8 +119,9 @@ async fn write_batch(
         Err(err) => return fail_first(batch, err),
     };
     let bookings: Vec<&Booking> = batch.iter().map(|job| &job.booking).collect();
+    // The batch is written as of its latest request (its day counts towards the daily caps).
+    let now = batch.iter().map(|job| job.now).max().unwrap_or(0);
     let written = async {
-        let now = now_millis();
         let snapshot = read_snapshot(&mut tx, &bookings).await?;
         let plan = plan(&bookings, &snapshot, utc_day(now));
         apply(&mut tx, &plan, now).await?;
@@ -158,6 +165,7 @@ mod tests {
     use super::*;
     use crate::db::bookings::tests::booking;
     use crate::db::bookings::{book_alone, ROWS_PER_STATEMENT};
+    use crate::db::now_millis;
     use crate::db::Db;
 
     async fn database(dir: &std::path::Path, name: &str) -> Db {
@@ -231,9 +239,10 @@ mod tests {
                 })
                 .collect();
             let mut expected = Vec::new();
+            let now = now_millis();
             for b in &bookings {
                 let mut w = one_by_one.begin_write().await.unwrap();
-                expected.push(book_alone(&mut w.tx, b, now_millis(), false).await.unwrap());
+                expected.push(book_alone(&mut w.tx, b, now, false).await.unwrap());
                 w.commit().await.unwrap();
             }
             let mut answers = Vec::new();
@@ -242,7 +251,11 @@ mod tests {
                 .map(|booking| {
                     let (answer, answered) = oneshot::channel();
                     answers.push(answered);
-                    Job { booking, answer }
+                    Job {
+                        booking,
+                        now,
+                        answer,
+                    }
                 })
                 .collect();
             let checkpoints =
@@ -274,8 +287,14 @@ mod tests {
             .collect();
         let refs: Vec<&str> = digests.iter().map(String::as_str).collect();
         let large = booking(1, &refs, true, 0);
-        assert_eq!(queue.book(large.clone()).await.unwrap(), Ok(()));
-        assert_eq!(queue.book(large).await.unwrap(), Err(VerifyRefusal::Repeat));
+        assert_eq!(
+            queue.book(large.clone(), now_millis()).await.unwrap(),
+            Ok(())
+        );
+        assert_eq!(
+            queue.book(large, now_millis()).await.unwrap(),
+            Err(VerifyRefusal::Repeat)
+        );
         let (stored, _) = contents(&db).await;
         assert_eq!(stored.len(), 3 + digests.len());
     }
@@ -294,9 +313,11 @@ mod tests {
         let calls: Vec<_> = (0..6)
             .map(|i| {
                 let queue = queue.clone();
-                tokio::spawn(
-                    async move { queue.book(booking(1, &[&format!("x{i}")], true, 0)).await },
-                )
+                tokio::spawn(async move {
+                    queue
+                        .book(booking(1, &[&format!("x{i}")], true, 0), now_millis())
+                        .await
+                })
             })
             .collect();
         for call in calls {

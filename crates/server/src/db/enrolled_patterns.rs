@@ -6,24 +6,26 @@ use std::sync::Arc;
 use keycadence_core::pattern::Pattern;
 use sqlx::Row;
 
-use super::enrolments::{BindBucket, Bucket, Enrolled, PatternCounts, PatternFilter, BUCKET_WHERE};
+use super::enrolments::{
+    BindBucket, Bucket, Enrolled, PatternCounts, PatternFilter, PatternStore, BUCKET_WHERE,
+};
 use super::sealed_patterns::{open_row, PatternSealer, SEALED_COLUMNS};
-use super::{Backend, Db};
+use super::Backend;
 
-impl Db {
+impl PatternStore<'_> {
     /// The user and the newest `limit` patterns of their bucket; `None` for an unknown user.
     /// One query reads the user and the bucket's row ids; the patterns come from the bucket
     /// cache when it holds exactly those rows, otherwise they are read, opened and parsed (a
     /// row that does not open is an error; an opened pattern that no longer parses is logged
     /// and left out).
-    pub async fn enrolled_patterns(
+    pub async fn enrolled(
         &self,
         tenant_id: i64,
         external_id: &str,
         bucket: Bucket,
         limit: u32,
     ) -> Result<Option<Enrolled>, sqlx::Error> {
-        let sql = match self.backend() {
+        let sql = match self.db.backend() {
             Backend::Sqlite => USER_AND_BUCKET_IDS_SQLITE,
             Backend::Postgres => USER_AND_BUCKET_IDS_POSTGRES,
         };
@@ -32,14 +34,14 @@ impl Db {
             .bind(external_id)
             .bind_bucket(bucket)
             .bind(limit as i64)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.db.pool())
             .await?;
         let Some(row) = row else {
             return Ok(None);
         };
         let user_id: i64 = row.try_get("id")?;
         let ids = parse_id_list(row.try_get::<Option<String>, _>("bucket_ids")?.as_deref())?;
-        if let Some(patterns) = self.bucket_cache.get(user_id, bucket, &ids) {
+        if let Some(patterns) = self.db.bucket_cache.get(user_id, bucket, &ids) {
             return Ok(Some(Enrolled { user_id, patterns }));
         }
         let patterns = self.read_bucket(tenant_id, user_id, bucket, limit).await?;
@@ -54,7 +56,7 @@ impl Db {
         bucket: Bucket,
         limit: u32,
     ) -> Result<Arc<[Pattern]>, sqlx::Error> {
-        let sealer = self.pattern_sealer()?;
+        let sealer = self.db.pattern_sealer()?;
         let sql = format!(
             "SELECT {SEALED_COLUMNS} FROM patterns WHERE {BUCKET_WHERE} ORDER BY id DESC LIMIT $6"
         );
@@ -62,7 +64,7 @@ impl Db {
             .bind(user_id)
             .bind_bucket(bucket)
             .bind(limit as i64)
-            .fetch_all(self.pool())
+            .fetch_all(self.db.pool())
             .await?;
         let Parsed {
             ids,
@@ -70,7 +72,8 @@ impl Db {
             text_bytes,
         } = parse_newest_first(sealer, tenant_id, user_id, &rows)?;
         let patterns: Arc<[Pattern]> = patterns.into();
-        self.bucket_cache
+        self.db
+            .bucket_cache
             .put(user_id, bucket, ids.into(), patterns.clone(), text_bytes);
         Ok(patterns)
     }
@@ -79,14 +82,14 @@ impl Db {
     /// position, of any text, oldest first: what a desktop type-2 probe of a text with few
     /// enrolments is compared with in the short any-text mode. A row that does not open is
     /// an error; an opened pattern that no longer parses is logged and left out.
-    pub async fn short_text_patterns(
+    pub async fn short_text(
         &self,
         tenant_id: i64,
         user_id: i64,
         bucket: Bucket,
         limit: u32,
     ) -> Result<Vec<Pattern>, sqlx::Error> {
-        let sealer = self.pattern_sealer()?;
+        let sealer = self.db.pattern_sealer()?;
         let rows = sqlx::query(&format!(
             "SELECT {SEALED_COLUMNS} FROM patterns WHERE user_id = $1 AND is_mobile = $2 \
              AND kind = 2 AND position = $3 ORDER BY id DESC LIMIT $4"
@@ -95,13 +98,13 @@ impl Db {
         .bind(bucket.is_mobile as i64)
         .bind(bucket.position)
         .bind(limit as i64)
-        .fetch_all(self.pool())
+        .fetch_all(self.db.pool())
         .await?;
         Ok(parse_newest_first(sealer, tenant_id, user_id, &rows)?.patterns)
     }
 
     /// How many mobile patterns of this type and text the user has in any position.
-    pub async fn mobile_patterns_any_position(
+    pub async fn mobile_any_position(
         &self,
         user_id: i64,
         bucket: Bucket,
@@ -112,13 +115,13 @@ impl Db {
         .bind(user_id)
         .bind(bucket.kind)
         .bind(bucket.text_id)
-        .fetch_one(self.pool())
+        .fetch_one(self.db.pool())
         .await?
         .try_get("n")?;
         Ok(count as u64)
     }
 
-    pub async fn count_patterns(
+    pub async fn count(
         &self,
         user_id: i64,
         filter: &PatternFilter,
@@ -132,7 +135,7 @@ impl Db {
             query = query.bind(text_id);
         }
         let mut counts = PatternCounts::default();
-        for row in query.fetch_all(self.pool()).await? {
+        for row in query.fetch_all(self.db.pool()).await? {
             let mobile: i64 = row.try_get("is_mobile")?;
             let n: i64 = row.try_get("n")?;
             if mobile != 0 {

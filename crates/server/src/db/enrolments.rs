@@ -10,7 +10,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Row};
 
 use super::bookings::book_alone;
-use super::{now_millis, Backend, Db};
+use super::{Backend, Db};
 
 /// Where an enrolment is kept and what it is compared with (only patterns of one bucket match):
 /// device class, pattern type, text id (0 for type 0) and mobile typing position (0 when unknown).
@@ -138,23 +138,61 @@ pub(super) fn utc_day(millis: i64) -> i64 {
     millis.div_euclid(86_400_000)
 }
 
+/// Enrolled patterns as stored: the view [`Db::patterns`] gives (writes here, reads in
+/// `enrolled_patterns`).
+#[derive(Clone, Copy)]
+pub struct PatternStore<'a> {
+    pub(super) db: &'a Db,
+}
+
+/// Users (a tenant's external ids) as stored: the view [`Db::users`] gives.
+#[derive(Clone, Copy)]
+pub struct UserStore<'a> {
+    db: &'a Db,
+}
+
 impl Db {
-    pub async fn find_user(
-        &self,
-        tenant_id: i64,
-        external_id: &str,
-    ) -> Result<Option<i64>, sqlx::Error> {
-        let row = sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2")
-            .bind(tenant_id)
-            .bind(external_id)
-            .fetch_optional(self.pool())
-            .await?;
-        row.map(|r| r.try_get("id")).transpose()
+    /// Enrolled patterns.
+    pub fn patterns(&self) -> PatternStore<'_> {
+        PatternStore { db: self }
     }
 
+    /// Users.
+    pub fn users(&self) -> UserStore<'_> {
+        UserStore { db: self }
+    }
+
+    /// Books one verification by the rules of [`super::bookings`]. On SQLite the booking joins
+    /// the batches of the process's booking writer; on PostgreSQL, whose writers do not exclude
+    /// each other (and whose batches could deadlock across server processes), it has a
+    /// transaction of its own.
+    pub async fn book_verification(
+        &self,
+        mut booking: Booking,
+        now: i64,
+    ) -> Result<Result<(), VerifyRefusal>, sqlx::Error> {
+        if !booking.replay_protection && booking.daily_cap == 0 && !booking.record_use {
+            return Ok(Ok(()));
+        }
+        booking.digests = booking
+            .digests
+            .iter()
+            .map(|digest| self.keyed_digest(digest))
+            .collect::<Result<_, _>>()?;
+        if let Some(sqlite) = &self.sqlite {
+            return sqlite.bookings.book(booking, now).await;
+        }
+        let mut w = self.begin_write().await?;
+        let outcome = book_alone(&mut w.tx, &booking, now, true).await?;
+        w.commit().await?;
+        Ok(outcome)
+    }
+}
+
+impl PatternStore<'_> {
     /// Stores patterns (all of one bucket) for a user, creating the user if needed, refusing
     /// the whole call when any pattern was enrolled before, and rotating the oldest patterns
-    /// out of the bucket beyond `cap`. All or nothing.
+    /// out of the bucket beyond `cap`. All or nothing; the rows are stamped `now`.
     pub async fn enrol(
         &self,
         tenant_id: i64,
@@ -162,18 +200,18 @@ impl Db {
         patterns: &[NewPattern],
         cap: u32,
         max_users: u64,
+        now: i64,
     ) -> Result<EnrolOutcome, sqlx::Error> {
         let Some(first) = patterns.first() else {
             return Ok(EnrolOutcome::Stored { bucket_count: 0 });
         };
         let bucket = first.bucket;
-        let sealer = self.pattern_sealer()?;
-        let now = now_millis();
-        let mut w = self.begin_write().await?;
+        let sealer = self.db.pattern_sealer()?;
+        let mut w = self.db.begin_write().await?;
         // On PostgreSQL the user row stays locked against a concurrent delete until commit (a
         // delete that got there first has locked it: the lookup waits and finds no user). A
         // SQLite write transaction excludes every other writer.
-        let lookup = match self.backend() {
+        let lookup = match self.db.backend() {
             Backend::Sqlite => "SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2",
             Backend::Postgres => {
                 "SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2 FOR KEY SHARE"
@@ -223,7 +261,7 @@ impl Db {
             .execute(&mut *w.tx)
             .await?;
         for pattern in patterns {
-            let digest = self.keyed_digest(&pattern.digest)?;
+            let digest = self.db.keyed_digest(&pattern.digest)?;
             // A digest first seen on /verify may be enrolled (e.g. after a fallback factor);
             // an already enrolled one may not.
             let claimed = sqlx::query(
@@ -279,40 +317,11 @@ impl Db {
         })
     }
 
-    /// Books one verification by the rules of [`super::bookings`]. On SQLite the booking joins
-    /// the batches of the process's booking writer; on PostgreSQL, whose writers do not exclude
-    /// each other (and whose batches could deadlock across server processes), it has a
-    /// transaction of its own.
-    pub async fn book_verification(
-        &self,
-        mut booking: Booking,
-    ) -> Result<Result<(), VerifyRefusal>, sqlx::Error> {
-        if !booking.replay_protection && booking.daily_cap == 0 && !booking.record_use {
-            return Ok(Ok(()));
-        }
-        booking.digests = booking
-            .digests
-            .iter()
-            .map(|digest| self.keyed_digest(digest))
-            .collect::<Result<_, _>>()?;
-        if let Some(sqlite) = &self.sqlite {
-            return sqlite.bookings.book(booking).await;
-        }
-        let mut w = self.begin_write().await?;
-        let outcome = book_alone(&mut w.tx, &booking, now_millis(), true).await?;
-        w.commit().await?;
-        Ok(outcome)
-    }
-
     /// Deletes the user's patterns matching `filter`; with no filter the user disappears
     /// entirely (patterns, replay digests and the user row). Returns the patterns removed.
-    pub async fn delete_patterns(
-        &self,
-        user_id: i64,
-        filter: &PatternFilter,
-    ) -> Result<u64, sqlx::Error> {
-        let mut w = self.begin_write().await?;
-        if filter.is_everything() && self.backend() == Backend::Postgres {
+    pub async fn delete(&self, user_id: i64, filter: &PatternFilter) -> Result<u64, sqlx::Error> {
+        let mut w = self.db.begin_write().await?;
+        if filter.is_everything() && self.db.backend() == Backend::Postgres {
             // The user row is locked first, so that no booking or enrolment adds a row that
             // refers to it between the deletes below (the user's delete would then fail): they
             // wait, and then find no user. A SQLite write transaction excludes them anyway.
@@ -343,15 +352,30 @@ impl Db {
         w.commit().await?;
         Ok(deleted)
     }
+}
+
+impl UserStore<'_> {
+    pub async fn find(
+        &self,
+        tenant_id: i64,
+        external_id: &str,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let row = sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2")
+            .bind(tenant_id)
+            .bind(external_id)
+            .fetch_optional(self.db.pool())
+            .await?;
+        row.map(|r| r.try_get("id")).transpose()
+    }
 
     /// Renames a user. `Ok(false)` when the new id is taken.
-    pub async fn rename_user(
+    pub async fn rename(
         &self,
         user_id: i64,
         tenant_id: i64,
         new_external_id: &str,
     ) -> Result<bool, sqlx::Error> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.db.begin_write().await?;
         let taken = sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2")
             .bind(tenant_id)
             .bind(new_external_id)

@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{now_millis, Db};
+use super::Db;
 use crate::settings::TenantSettings;
 
 /// What authentication needs to know about a key.
@@ -47,8 +47,8 @@ impl Db {
         label: &str,
         api_key: &str,
         secret_hash: &str,
+        now: i64,
     ) -> Result<(), sqlx::Error> {
-        let now = now_millis();
         let mut w = self.begin_write().await?;
         sqlx::query("INSERT INTO tenants (name, settings, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
             .bind(tenant)
@@ -115,13 +115,13 @@ impl Db {
             .collect()
     }
 
-    /// Revokes a key; revoking twice keeps the first revocation time.
-    pub async fn revoke_key(&self, api_key: &str) -> Result<(), KeyStoreError> {
+    /// Revokes a key at `now`; revoking twice keeps the first revocation time.
+    pub async fn revoke_key(&self, api_key: &str, now: i64) -> Result<(), KeyStoreError> {
         let mut w = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE api_key = $2",
         )
-        .bind(now_millis())
+        .bind(now)
         .bind(api_key)
         .execute(&mut *w.tx)
         .await?;

@@ -14,7 +14,7 @@ pub struct PayloadUse {
     pub usable_until: i64,
 }
 
-/// What [`Db::validate_with_use`] did.
+/// What [`PayloadUseStore::record_with_swap`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UseAndSwap {
     /// The use is recorded and the code record (if one was given) stored.
@@ -42,10 +42,23 @@ async fn insert_use(
     Ok(done.rows_affected() == 1)
 }
 
+/// Uses of payloads (each accepted once) as stored: the view [`Db::payload_uses`] gives.
+#[derive(Clone, Copy)]
+pub struct PayloadUseStore<'a> {
+    db: &'a Db,
+}
+
 impl Db {
+    /// Uses of payloads.
+    pub fn payload_uses(&self) -> PayloadUseStore<'_> {
+        PayloadUseStore { db: self }
+    }
+}
+
+impl PayloadUseStore<'_> {
     /// Records the use of a payload; `false` when it was used before.
-    pub async fn record_payload_use(&self, payload_use: &PayloadUse) -> Result<bool, sqlx::Error> {
-        let mut w = self.begin_write().await?;
+    pub async fn record(&self, payload_use: &PayloadUse) -> Result<bool, sqlx::Error> {
+        let mut w = self.db.begin_write().await?;
         let first = insert_use(&mut w.tx, payload_use).await?;
         w.commit().await?;
         Ok(first)
@@ -53,14 +66,15 @@ impl Db {
 
     /// A validation's one write: the payload's use and, when the validation changed it, the
     /// user's code record (compare-and-swap on `expected`), together or not at all.
-    pub async fn validate_with_use(
+    pub async fn record_with_swap(
         &self,
         payload_use: &PayloadUse,
         user_key: &str,
         expected: Option<i64>,
         record_json: Option<&str>,
+        now: i64,
     ) -> Result<UseAndSwap, sqlx::Error> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.db.begin_write().await?;
         if !insert_use(&mut w.tx, payload_use).await? {
             w.rollback().await?;
             return Ok(UseAndSwap::Replayed);
@@ -72,6 +86,7 @@ impl Db {
                 user_key,
                 expected,
                 json,
+                now,
             )
             .await?;
             if !swapped {
@@ -84,8 +99,8 @@ impl Db {
     }
 
     /// Forgets uses of payloads that expired before `now`; returns how many.
-    pub async fn expire_payload_uses(&self, now: i64) -> Result<u64, sqlx::Error> {
-        let mut w = self.begin_write().await?;
+    pub async fn expire(&self, now: i64) -> Result<u64, sqlx::Error> {
+        let mut w = self.db.begin_write().await?;
         let done = sqlx::query("DELETE FROM verify_payload_uses WHERE usable_until < $1")
             .bind(now)
             .execute(&mut *w.tx)

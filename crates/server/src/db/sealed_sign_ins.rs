@@ -69,7 +69,7 @@ impl Db {
             let id: String = row.try_get("id")?;
             let version: i64 = row.try_get("version")?;
             let record = sealer.open_sign_in(&id, &row.try_get::<String, _>("record")?)?;
-            if self.swap_sign_in(&id, version, &record).await? {
+            if self.sign_ins().swap(&id, version, &record).await? {
                 resealed += 1;
             }
         }

@@ -12,6 +12,7 @@ use keycadence_core::matcher::MIN_SAME_TEXT_ENROLMENTS;
 use keycadence_core::pattern::Pattern;
 
 use crate::auth::Tenant;
+use crate::clock::Clock;
 use crate::db::enrolments::{
     Booking, Bucket, EnrolOutcome, Enrolled, PatternCounts, PatternFilter, VerifyRefusal,
 };
@@ -22,10 +23,11 @@ use matching::MatchFailure;
 pub use matching::Verification;
 use submission::Submission;
 
-/// The store and the authenticated tenant a call runs for.
+/// The store, the authenticated tenant a call runs for and the clock it reads.
 pub struct Ctx<'a> {
     pub db: &'a Db,
     pub tenant: &'a Tenant,
+    pub clock: &'a Clock,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -142,7 +144,8 @@ pub async fn verify(
     }
     let (user_id, enrolled) = match ctx
         .db
-        .enrolled_patterns(
+        .patterns()
+        .enrolled(
             ctx.tenant.tenant_id,
             user,
             sub.bucket,
@@ -174,18 +177,21 @@ pub async fn verify(
             let replay_protection = !settings.allow_identical_on_verify;
             let booked = ctx
                 .db
-                .book_verification(Booking {
-                    user_id,
-                    // Digests cost a canonical print and a hash: only when they are checked.
-                    digests: if replay_protection {
-                        sub.digests()
-                    } else {
-                        Vec::new()
+                .book_verification(
+                    Booking {
+                        user_id,
+                        // Digests cost a canonical print and a hash: only when they are checked.
+                        digests: if replay_protection {
+                            sub.digests()
+                        } else {
+                            Vec::new()
+                        },
+                        replay_protection,
+                        daily_cap: settings.max_verifications_per_user_per_day,
+                        record_use: settings.enrolment_retention_days > 0,
                     },
-                    replay_protection,
-                    daily_cap: settings.max_verifications_per_user_per_day,
-                    record_use: settings.enrolment_retention_days > 0,
-                })
+                    ctx.clock.now_millis(),
+                )
                 .await?;
             match booked {
                 Ok(()) => {}
@@ -249,7 +255,8 @@ async fn comparable_enrolments(
     let limit = ctx.tenant.settings.max_patterns_per_bucket;
     let any_text = ctx
         .db
-        .short_text_patterns(ctx.tenant.tenant_id, user_id, bucket, limit)
+        .patterns()
+        .short_text(ctx.tenant.tenant_id, user_id, bucket, limit)
         .await?;
     Ok(if any_text.len() > same_text.len() {
         any_text.into()
@@ -291,12 +298,14 @@ async fn enrol(ctx: &Ctx<'_>, user: &str, sub: &Submission) -> Result<EnrolOutco
     let settings = &ctx.tenant.settings;
     let outcome = ctx
         .db
+        .patterns()
         .enrol(
             ctx.tenant.tenant_id,
             user,
             sub.prepared(),
             settings.max_patterns_per_bucket,
             settings.max_users,
+            ctx.clock.now_millis(),
         )
         .await?;
     if outcome == EnrolOutcome::UserLimitReached {
@@ -312,7 +321,9 @@ async fn nothing_to_compare(
     bucket: Bucket,
 ) -> Result<VerifyOutcome, ErrorCode> {
     let other_positions = match user_id {
-        Some(id) if bucket.is_mobile => ctx.db.mobile_patterns_any_position(id, bucket).await? > 0,
+        Some(id) if bucket.is_mobile => {
+            ctx.db.patterns().mobile_any_position(id, bucket).await? > 0
+        }
         _ => false,
     };
     Ok(VerifyOutcome::NothingToCompare { other_positions })
@@ -324,10 +335,12 @@ pub async fn check_user(
     user: &str,
     filter: &PatternFilter,
 ) -> Result<PatternCounts, ErrorCode> {
-    Ok(match ctx.db.find_user(ctx.tenant.tenant_id, user).await? {
-        Some(id) => ctx.db.count_patterns(id, filter).await?,
-        None => PatternCounts::default(),
-    })
+    Ok(
+        match ctx.db.users().find(ctx.tenant.tenant_id, user).await? {
+            Some(id) => ctx.db.patterns().count(id, filter).await?,
+            None => PatternCounts::default(),
+        },
+    )
 }
 
 /// `DELETE /user/{id}`: removes the matching patterns (the whole user without filters);
@@ -337,10 +350,12 @@ pub async fn delete_user(
     user: &str,
     filter: &PatternFilter,
 ) -> Result<u64, ErrorCode> {
-    Ok(match ctx.db.find_user(ctx.tenant.tenant_id, user).await? {
-        Some(id) => ctx.db.delete_patterns(id, filter).await?,
-        None => 0,
-    })
+    Ok(
+        match ctx.db.users().find(ctx.tenant.tenant_id, user).await? {
+            Some(id) => ctx.db.patterns().delete(id, filter).await?,
+            None => 0,
+        },
+    )
 }
 
 /// `POST /changeuser/{id}`: code 50 when the new id is taken.
@@ -349,7 +364,7 @@ pub async fn change_user(
     user: &str,
     new_user: &str,
 ) -> Result<ChangeOutcome, ErrorCode> {
-    let Some(id) = ctx.db.find_user(ctx.tenant.tenant_id, user).await? else {
+    let Some(id) = ctx.db.users().find(ctx.tenant.tenant_id, user).await? else {
         return Ok(ChangeOutcome::UnknownUser);
     };
     if user == new_user {
@@ -357,7 +372,8 @@ pub async fn change_user(
     }
     if !ctx
         .db
-        .rename_user(id, ctx.tenant.tenant_id, new_user)
+        .users()
+        .rename(id, ctx.tenant.tenant_id, new_user)
         .await?
     {
         return Err(ErrorCode::UserIdTaken);

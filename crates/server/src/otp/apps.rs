@@ -175,7 +175,8 @@ fn check_domain(domain: &str) -> Result<String, AppError> {
     Ok(domain)
 }
 
-/// Validates the settings and stores a new application (and client, unless one is given).
+/// Validates the settings and stores a new application (and client, unless one is given),
+/// created now by the system clock (the command line's `apps create`).
 pub async fn create_app(
     db: &Db,
     sealer: &SecretSealer,
@@ -246,15 +247,19 @@ pub async fn create_app(
             client_id: &client_id,
         },
     };
-    db.insert_verify_app(&NewApp {
-        client,
-        application_id: &application_id,
-        domain: &domain,
-        settings: &settings_json,
-        sealed_sms_token: sealed_sms_token.as_deref(),
-        reset_token_hash: &reset_token_hash(&reset_token),
-    })
-    .await?;
+    db.verify_apps()
+        .insert(
+            &NewApp {
+                client,
+                application_id: &application_id,
+                domain: &domain,
+                settings: &settings_json,
+                sealed_sms_token: sealed_sms_token.as_deref(),
+                reset_token_hash: &reset_token_hash(&reset_token),
+            },
+            crate::clock::now_millis(),
+        )
+        .await?;
     Ok(CreatedApp {
         client_id,
         application_id: application_id.to_string(),
@@ -361,7 +366,7 @@ impl AppCache {
                 return Ok(Some(app.clone()));
             }
         }
-        let Some(stored) = db.find_verify_app(application_id).await? else {
+        let Some(stored) = db.verify_apps().find(application_id).await? else {
             return Ok(None);
         };
         let app = Arc::new(VerifyApp::open(stored, sealer, pepper)?);

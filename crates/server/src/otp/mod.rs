@@ -62,7 +62,7 @@ pub enum OtpSetupError {
 
 /// One loud line per active application that answers `/otp/send` with the code it sent.
 async fn warn_of_echoing_apps(db: &Db) -> Result<(), sqlx::Error> {
-    for app in db.list_verify_apps().await? {
+    for app in db.verify_apps().list().await? {
         let echoes = serde_json::from_str::<apps::AppSettings>(&app.settings)
             .is_ok_and(|settings| settings.echo_codes);
         if echoes && app.revoked_at.is_none() {
@@ -123,7 +123,7 @@ impl OtpState {
             );
         }
         warn_of_echoing_apps(db).await?;
-        let apps = db.count_active_verify_apps().await?;
+        let apps = db.verify_apps().count_active().await?;
         let capacity = usize::try_from(apps).unwrap_or(0) * 2 + KEY_CACHE_HEADROOM;
         let backup_codes = BackupCodes::new(
             &keys.pepper,

@@ -44,9 +44,10 @@ impl VerifyReply {
         self
     }
 
-    /// A flood limit's refusal: `limitedUntil` in the body and `Retry-After` in the headers.
-    fn flooded(code: VerifyCode, wait: Duration) -> VerifyReply {
-        let until = UnixMillis(u64::try_from(crate::db::now_millis()).unwrap_or(0)).plus(wait);
+    /// A flood limit's refusal at `at`: `limitedUntil` in the body and `Retry-After` in the
+    /// headers.
+    fn flooded(code: VerifyCode, wait: Duration, at: UnixMillis) -> VerifyReply {
+        let until = at.plus(wait);
         VerifyReply {
             retry_after: Some(wait),
             ..VerifyReply::new(code).with_limited_until(until)
@@ -131,14 +132,9 @@ pub enum VerifyFailure {
     Db(#[from] sqlx::Error),
     #[error("a worker thread failed: {0}")]
     Worker(#[from] tokio::task::JoinError),
-    #[error("flood limit {:?} reached; retry in {:?}", .0.limit, .0.retry_after)]
-    Flooded(Flooded),
-}
-
-impl From<Flooded> for VerifyFailure {
-    fn from(flooded: Flooded) -> Self {
-        VerifyFailure::Flooded(flooded)
-    }
+    /// A flood limit refused the request at `at` (the service clock's time).
+    #[error("flood limit {:?} reached; retry in {:?}", .flooded.limit, .flooded.retry_after)]
+    Flooded { flooded: Flooded, at: UnixMillis },
 }
 
 impl VerifyFailure {
@@ -161,7 +157,7 @@ impl VerifyFailure {
             VerifyFailure::NoEmailGateway => VerifyCode::EmailGatewayNotFound,
             VerifyFailure::NoSmsGateway => VerifyCode::SmsGatewayNotFound,
             VerifyFailure::Delivery(_) => VerifyCode::ProviderError,
-            VerifyFailure::Flooded(flooded) => match flooded.limit {
+            VerifyFailure::Flooded { flooded, .. } => match flooded.limit {
                 Flood::ValidationsPerAddress => VerifyCode::TooManyFailedAttempts,
                 Flood::SendsPerApplication | Flood::SendsPerAddress | Flood::SmsPerApplication => {
                     VerifyCode::TooManyOtpsSent
@@ -187,7 +183,9 @@ impl IntoResponse for VerifyFailure {
             _ => tracing::debug!(error = %self, code = code.number(), "Verify request refused"),
         }
         match self {
-            VerifyFailure::Flooded(flooded) => VerifyReply::flooded(code, flooded.retry_after),
+            VerifyFailure::Flooded { flooded, at } => {
+                VerifyReply::flooded(code, flooded.retry_after, at)
+            }
             _ => VerifyReply::new(code),
         }
         .into_response()

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use super::apps::{reset_token_hash, VerifyApp};
 use super::delivery::Email;
+use super::floods::Flooded;
 use super::reply::VerifyFailure;
 use crate::app::AppState;
 use crate::contention::{self, SWAP_ATTEMPTS};
@@ -37,6 +38,14 @@ struct OpenedRequest {
 impl OpenedRequest {
     fn binding(&self) -> CodeBinding {
         CodeBinding::new(&self.app.application_id, &self.user)
+    }
+}
+
+/// A flood limit's refusal, as of the clock's time.
+fn flooded_now(state: &AppState, flooded: Flooded) -> VerifyFailure {
+    VerifyFailure::Flooded {
+        flooded,
+        at: state.clock.now(),
     }
 }
 
@@ -120,7 +129,8 @@ async fn load_record(
     Ok(
         match state
             .db
-            .load_otp_record(request.app.app_ref, &request.user_key)
+            .code_records()
+            .load(request.app.app_ref, &request.user_key)
             .await?
         {
             Some(stored) => (serde_json::from_str(&stored.json)?, Some(stored.version)),
@@ -192,10 +202,14 @@ pub async fn send(
     address: Option<IpAddr>,
     body: &[u8],
 ) -> Result<SendOutcome, VerifyFailure> {
-    state.otp.floods.send_from(address)?;
+    state
+        .otp
+        .floods
+        .send_from(address)
+        .map_err(|flooded| flooded_now(state, flooded))?;
     let request = open_request(state, body).await?;
     // Before anything is sent: a replayed payload must not make a second delivery.
-    if !state.db.record_payload_use(&request.payload_use).await? {
+    if !state.db.payload_uses().record(&request.payload_use).await? {
         return Err(PayloadError::Replayed.into());
     }
     let app = &request.app;
@@ -215,10 +229,14 @@ pub async fn send(
         }
         UserIdentifier::Id(_) => return Err(VerifyFailure::NoDeliveryAddress),
     }
-    state.otp.floods.send_for(
-        app.app_ref,
-        matches!(request.user, UserIdentifier::Phone(_)),
-    )?;
+    state
+        .otp
+        .floods
+        .send_for(
+            app.app_ref,
+            matches!(request.user, UserIdentifier::Phone(_)),
+        )
+        .map_err(|flooded| flooded_now(state, flooded))?;
     let _user = state.otp.lock_user(app.app_ref, &request.user_key).await;
     // The send is booked (the next record swapped in) before the code goes out. A server
     // racing this one for the same user then reads the booked record: the send window counts
@@ -239,7 +257,14 @@ pub async fn send(
         let json = serde_json::to_string(&issued.next)?;
         if state
             .db
-            .swap_otp_record(app.app_ref, &request.user_key, version, &json)
+            .code_records()
+            .swap(
+                app.app_ref,
+                &request.user_key,
+                version,
+                &json,
+                state.clock.now_millis(),
+            )
             .await?
         {
             booked = Some((issued, record, version));
@@ -258,11 +283,13 @@ pub async fn send(
         let booked_version = version.map_or(1, |v| v + 1);
         state
             .db
-            .restore_otp_record(
+            .code_records()
+            .restore(
                 app.app_ref,
                 &request.user_key,
                 booked_version,
                 previous.as_deref(),
+                state.clock.now_millis(),
             )
             .await?;
         return Err(failure);
@@ -279,7 +306,11 @@ pub async fn validate(
     address: Option<IpAddr>,
     body: &[u8],
 ) -> Result<ValidateOutcome, VerifyFailure> {
-    state.otp.floods.validation_from(address)?;
+    state
+        .otp
+        .floods
+        .validation_from(address)
+        .map_err(|flooded| flooded_now(state, flooded))?;
     let request = open_request(state, body).await?;
     let submitted = match request.body.get("code") {
         None | Some(Value::Null) => return Err(VerifyFailure::MissingCode),
@@ -298,11 +329,13 @@ pub async fn validate(
             .transpose()?;
         match state
             .db
-            .validate_with_use(
+            .payload_uses()
+            .record_with_swap(
                 &request.payload_use,
                 &request.user_key,
                 version,
                 json.as_deref(),
+                state.clock.now_millis(),
             )
             .await?
         {
@@ -355,7 +388,8 @@ pub async fn reset_profile(
 ) -> Result<ResetOutcome, sqlx::Error> {
     let Some(app) = state
         .db
-        .find_verify_app_by_reset_token(&reset_token_hash(token))
+        .verify_apps()
+        .find_by_reset_token(&reset_token_hash(token))
         .await?
     else {
         return Ok(ResetOutcome::UnknownToken);
@@ -368,7 +402,7 @@ pub async fn reset_profile(
         .map(|user| state.otp.user_key(&app.application_id, user))
         .collect();
     Ok(ResetOutcome::Deleted(
-        state.db.delete_otp_records(app.app_ref, &keys).await?,
+        state.db.code_records().delete(app.app_ref, &keys).await?,
     ))
 }
 

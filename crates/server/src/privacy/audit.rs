@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::auth::Tenant;
 use crate::call::ApiCall;
 use crate::db::audit::AuditEntry;
-use crate::db::{now_millis, Db};
+use crate::db::Db;
 use crate::error::{database_error_code, ApiError, ErrorCode};
 use crate::keyed_hash::keyed_hex;
 use crate::response::ApiResponse;
@@ -144,7 +144,7 @@ async fn write_batches(db: Db, mut queue: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while queue.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let entries: Vec<AuditEntry> = batch.iter().map(|job| job.entry.clone()).collect();
-        let written = db.insert_audit(&entries).await;
+        let written = db.audit().insert(&entries).await;
         if let Err(err) = &written {
             tracing::error!(error = %err, records = entries.len(), "audit records not written");
         }
@@ -209,20 +209,22 @@ pub async fn audited(
     }
 }
 
-/// Records an action of the command line (`keys rotate-at-rest`, `keys set`).
+/// Records an action of the command line (`keys rotate-at-rest`, `keys set`) made `at`.
 pub async fn record_cli(
     db: &Db,
     tenant_id: Option<i64>,
     action: Action,
     detail: Value,
+    at: i64,
 ) -> Result<(), sqlx::Error> {
-    db.insert_audit(&[AuditEntry {
-        at: now_millis(),
-        tenant_id,
-        actor: "cli".into(),
-        user_ref: None,
-        action: action.name().into(),
-        detail,
-    }])
-    .await
+    db.audit()
+        .insert(&[AuditEntry {
+            at,
+            tenant_id,
+            actor: "cli".into(),
+            user_ref: None,
+            action: action.name().into(),
+            detail,
+        }])
+        .await
 }

@@ -105,7 +105,8 @@ pub async fn user_audit(
     let tenant_id = call.tenant.tenant_id;
     let records = state
         .db
-        .audit_of_user(tenant_id, &state.audit.user_ref(tenant_id, &user))
+        .audit()
+        .of_user(tenant_id, &state.audit.user_ref(tenant_id, &user))
         .await?;
     Ok(done(json!({ "records": records })))
 }

@@ -193,12 +193,14 @@ async fn enrol(
     let submission = submission::parse(pattern).map_err(|_| SignInFailure::PatternInvalid)?;
     state
         .db
+        .patterns()
         .enrol(
             tenant_id,
             user_id,
             submission.prepared(),
             cap,
             settings.max_users,
+            state.clock.now_millis(),
         )
         .await?;
     Ok(())

@@ -137,7 +137,8 @@ pub(super) async fn check_code(
                 let json = serde_json::to_string(&checked.next)?;
                 if !state
                     .db
-                    .swap_totp_factor(factor_ref, version, &json, None, state.clock.now_millis())
+                    .totp()
+                    .swap_factor(factor_ref, version, &json, None, state.clock.now_millis())
                     .await?
                 {
                     return Err(SignInFailure::Contended);
@@ -155,7 +156,8 @@ pub(super) async fn check_code(
             ))?;
             let stored = state
                 .db
-                .load_backup_codes(entity.service_ref, &entity.identity)
+                .backup_codes()
+                .load(entity.service_ref, &entity.identity)
                 .await?
                 .ok_or(SignInFailure::State(
                     keycadence_signin::SignInError::StrategyNotAvailable,
@@ -179,7 +181,14 @@ pub(super) async fn check_code(
             let json = serde_json::to_string(&redeemed.next)?;
             if !state
                 .db
-                .swap_backup_codes(entity.service_ref, &entity.identity, stored.version, &json)
+                .backup_codes()
+                .swap(
+                    entity.service_ref,
+                    &entity.identity,
+                    stored.version,
+                    &json,
+                    state.clock.now_millis(),
+                )
                 .await?
             {
                 return Err(SignInFailure::Contended);

@@ -181,7 +181,7 @@ pub async fn create_for(
     request: CreateRequest,
 ) -> SignInResult<(String, SignInRecord, String)> {
     let app = active_app(state, &request.application_id).await?;
-    let policy = match state.db.find_sign_in_policy(app.app_ref).await? {
+    let policy = match state.db.sign_in_policies().find(app.app_ref).await? {
         Some(stored) if stored.tenant_id == tenant_id => {
             serde_json::from_str::<Policy>(&stored.policy)?
         }
@@ -215,7 +215,8 @@ pub async fn create_for(
         (Some(sid), Some(identity)) => {
             let service = state
                 .db
-                .find_totp_service(tenant_id, &sid)
+                .totp()
+                .find_service(tenant_id, &sid)
                 .await?
                 .ok_or(SignInFailure::UnknownTotpService)?;
             let entity = TotpEntity {
@@ -225,7 +226,8 @@ pub async fn create_for(
             factors.totp = !verified_factors(state, &entity).await?.is_empty();
             factors.backup_codes = match state
                 .db
-                .load_backup_codes(entity.service_ref, &entity.identity)
+                .backup_codes()
+                .load(entity.service_ref, &entity.identity)
                 .await?
             {
                 Some(stored) => {
@@ -270,7 +272,8 @@ pub async fn create_for(
     };
     state
         .db
-        .insert_sign_in(
+        .sign_ins()
+        .insert(
             &NewSignIn {
                 id: &id,
                 tenant_id,
@@ -306,7 +309,8 @@ async fn first_factor_typing(
     }
     let Some(enrolled) = state
         .db
-        .enrolled_patterns(
+        .patterns()
+        .enrolled(
             tenant_id,
             user_id,
             submission.bucket,
@@ -321,13 +325,16 @@ async fn first_factor_typing(
     }
     let booked = state
         .db
-        .book_verification(Booking {
-            user_id: enrolled.user_id,
-            digests: submission.digests(),
-            replay_protection: true,
-            daily_cap: 0,
-            record_use: true,
-        })
+        .book_verification(
+            Booking {
+                user_id: enrolled.user_id,
+                digests: submission.digests(),
+                replay_protection: true,
+                daily_cap: 0,
+                record_use: true,
+            },
+            state.clock.now_millis(),
+        )
         .await?;
     if booked.is_err() {
         return Ok(FirstFactorTyping::NotMatched);
@@ -353,7 +360,8 @@ async fn verified_factors(
     let mut verified = Vec::new();
     for stored in state
         .db
-        .list_totp_factors(entity.service_ref, &entity.identity)
+        .totp()
+        .list_factors(entity.service_ref, &entity.identity)
         .await?
     {
         let factor: TotpFactor = serde_json::from_str(&stored.state.json)?;
@@ -368,7 +376,8 @@ async fn verified_factors(
 pub async fn read(state: &AppState, tenant: &Tenant, id: &str) -> SignInResult<SignInSnapshot> {
     let stored = state
         .db
-        .find_sign_in(id)
+        .sign_ins()
+        .find(id)
         .await?
         .filter(|s| s.tenant_id == tenant.tenant_id)
         .ok_or(SignInFailure::NotFound)?;
@@ -392,7 +401,8 @@ pub struct Loaded {
 pub async fn load_for_browser(state: &AppState, id: &str) -> SignInResult<Loaded> {
     let stored = state
         .db
-        .find_sign_in(id)
+        .sign_ins()
+        .find(id)
         .await?
         .ok_or(SignInFailure::NotFound)?;
     let record: SignInRecord = serde_json::from_str(&stored.record)?;
@@ -434,7 +444,8 @@ async fn save(state: &AppState, loaded: &Loaded, record: &SignInRecord) -> SignI
     let json = serde_json::to_string(record)?;
     if state
         .db
-        .swap_sign_in(&loaded.stored.id, loaded.stored.version, &json)
+        .sign_ins()
+        .swap(&loaded.stored.id, loaded.stored.version, &json)
         .await?
     {
         Ok(())
@@ -466,7 +477,8 @@ async fn new_text(state: &AppState, loaded: &Loaded) -> SignInResult<Prepared> {
     let (tenant_id, user_id) = (loaded.stored.tenant_id, &loaded.record.user_id);
     let recent_texts = state
         .db
-        .recent_sign_in_texts(tenant_id, user_id, RECENT_TEXTS)
+        .sign_in_texts()
+        .recent(tenant_id, user_id, RECENT_TEXTS)
         .await?;
     let mut recent: HashSet<&str> = recent_texts.iter().flat_map(|t| t.split(' ')).collect();
     recent.extend(loaded.record.state.texts().flat_map(|t| t.split(' ')));
@@ -474,7 +486,8 @@ async fn new_text(state: &AppState, loaded: &Loaded) -> SignInResult<Prepared> {
         let text = phrases::generate(&mut rand::rngs::OsRng, &recent);
         if state
             .db
-            .claim_sign_in_text(&text, tenant_id, user_id)
+            .sign_in_texts()
+            .claim(&text, tenant_id, user_id, state.clock.now_millis())
             .await?
         {
             let text_id = keycadence_core::text_id::text_id(&text);

@@ -204,7 +204,8 @@ pub async fn open(
     let user = fields.identifiers()?.primary();
     let stored = state
         .db
-        .find_sign_in_policy(app.app_ref)
+        .sign_in_policies()
+        .find(app.app_ref)
         .await?
         .ok_or(WindowError::NotEnabled)?;
     let settings = state
@@ -218,7 +219,7 @@ pub async fn open(
         token: accepted.replay_token,
         usable_until: i64::try_from(accepted.usable_until.0).unwrap_or(i64::MAX),
     };
-    if !state.db.record_payload_use(&payload_use).await? {
+    if !state.db.payload_uses().record(&payload_use).await? {
         return Err(keycadence_otp::PayloadError::Replayed.into());
     }
     let device = device_of(request.user_agent.as_deref());

@@ -226,7 +226,7 @@ async fn mint(
     let user_key = otp.user_key(&app.application_id, &user);
     let _user = otp.lock_user(app.app_ref, &user_key).await;
     let (current, version): (keycadence_otp::OtpRecord, _) =
-        match state.db.load_otp_record(app.app_ref, &user_key).await? {
+        match state.db.code_records().load(app.app_ref, &user_key).await? {
             Some(stored) => (serde_json::from_str(&stored.json)?, Some(stored.version)),
             None => (Default::default(), None),
         };
@@ -249,7 +249,14 @@ async fn mint(
     let json = serde_json::to_string(&next)?;
     if !state
         .db
-        .swap_otp_record(app.app_ref, &user_key, version, &json)
+        .code_records()
+        .swap(
+            app.app_ref,
+            &user_key,
+            version,
+            &json,
+            state.clock.now_millis(),
+        )
         .await?
     {
         return Err(WindowError::Internal(

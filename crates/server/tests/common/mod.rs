@@ -87,7 +87,13 @@ impl TestServer {
         let (key, secret) = generate_key_pair();
         let tenant = format!("t-{key}");
         self.db
-            .insert_key(&tenant, "test", &key, &cheap_hash(&secret))
+            .insert_key(
+                &tenant,
+                "test",
+                &key,
+                &cheap_hash(&secret),
+                keycadence_server::clock::now_millis(),
+            )
             .await
             .unwrap();
         if !settings.is_empty() {

@@ -40,3 +40,58 @@ async fn a_code_expires_when_the_servers_clock_passes_its_lifetime() {
         .expect(10, 200);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_totp_lock_out_is_timed_by_the_servers_clock() {
+    let (_smtp, _sms, server) = server_with_delivery().await;
+    let (key, secret) = server.api_key().await;
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let request = server
+            .http
+            .post(format!("{}{path}", server.base))
+            .basic_auth(&key, Some(&secret))
+            .form(&form);
+        async move { request.send().await.unwrap() }
+    };
+    let service: serde_json::Value = post(
+        "/v2/Services".into(),
+        vec![("FriendlyName", "Clocked".into())],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let codes = format!(
+        "/v2/Services/{}/Entities/user-0009-abcd/BackupCodes",
+        service["sid"].as_str().unwrap()
+    );
+    let issued: serde_json::Value = post(codes.clone(), Vec::new()).await.json().await.unwrap();
+    let used = issued["codes"][0].as_str().unwrap().to_string();
+    let redeem = format!("{codes}/Redeem");
+    assert_eq!(
+        post(redeem.clone(), vec![("Code", used.clone())])
+            .await
+            .status(),
+        200
+    );
+
+    // A day later by the server's clock, the used code is tried until the set locks.
+    server.state.clock.advance(Duration::from_secs(24 * 3600));
+    let mut locked = None;
+    for _ in 0..10 {
+        let reply = post(redeem.clone(), vec![("Code", used.clone())]).await;
+        if reply.status() == 429 {
+            locked = Some(reply);
+            break;
+        }
+    }
+    let locked = locked.expect("the wrong codes lock the set");
+    // The lock-out lasts its 15 minutes from the clock's time, not from the system's.
+    let wait: u64 = locked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((899..=900).contains(&wait), "Retry-After: {wait}");
+    server.stop().await;
+}

@@ -402,7 +402,13 @@ impl TestServer {
             .unwrap()
             .to_string();
         self.db
-            .insert_key(&format!("t-{key}"), "otp-test", &key, &hash)
+            .insert_key(
+                &format!("t-{key}"),
+                "otp-test",
+                &key,
+                &hash,
+                keycadence_server::clock::now_millis(),
+            )
             .await
             .unwrap();
         (key, secret)

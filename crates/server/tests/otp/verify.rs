@@ -289,7 +289,11 @@ async fn application_and_client_errors() {
     // A revoked application is unknown.
     server
         .db
-        .revoke_verify_app(&other.application_id)
+        .verify_apps()
+        .revoke(
+            &other.application_id,
+            keycadence_server::clock::now_millis(),
+        )
         .await
         .unwrap();
     other.send(TestApp::email(&user)).await.expect(106, 400);
@@ -603,17 +607,25 @@ async fn code_records_are_swapped_only_at_the_version_read() {
     let app = server.app(|_| {}, None).await;
     let db = &server.db;
     let app_ref = db
-        .find_verify_app(&app.application_id)
+        .verify_apps()
+        .find(&app.application_id)
         .await
         .unwrap()
         .unwrap()
         .app_ref;
     let load = |user_key: &'static str| async move {
-        let stored = db.load_otp_record(app_ref, user_key).await.unwrap();
+        let stored = db.code_records().load(app_ref, user_key).await.unwrap();
         stored.map(|record| (record.json, record.version))
     };
     let swap = |expected: Option<i64>, json: &'static str| async move {
-        db.swap_otp_record(app_ref, "user", expected, json)
+        db.code_records()
+            .swap(
+                app_ref,
+                "user",
+                expected,
+                json,
+                keycadence_server::clock::now_millis(),
+            )
             .await
             .unwrap()
     };

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use crate::db::{now_millis, Db};
+use crate::db::Db;
 
 /// A Verify application as stored, with its client.
 #[derive(Clone, Debug)]
@@ -74,10 +74,23 @@ fn stored_app(row: &sqlx::any::AnyRow) -> Result<StoredApp, sqlx::Error> {
     })
 }
 
+/// Verify clients and applications as stored: the view [`Db::verify_apps`] gives.
+#[derive(Clone, Copy)]
+pub struct VerifyAppStore<'a> {
+    db: &'a Db,
+}
+
 impl Db {
-    pub async fn insert_verify_app(&self, app: &NewApp<'_>) -> Result<(), AppStoreError> {
-        let now = now_millis();
-        let mut w = self.begin_write().await?;
+    /// Verify clients and applications.
+    pub fn verify_apps(&self) -> VerifyAppStore<'_> {
+        VerifyAppStore { db: self }
+    }
+}
+
+impl VerifyAppStore<'_> {
+    /// Stores a new application, created at `now`.
+    pub async fn insert(&self, app: &NewApp<'_>, now: i64) -> Result<(), AppStoreError> {
+        let mut w = self.db.begin_write().await?;
         let client_id = match app.client {
             NewAppClient::New {
                 client_id,
@@ -124,20 +137,17 @@ impl Db {
     }
 
     /// An application by its applicationId, revoked or not.
-    pub async fn find_verify_app(
-        &self,
-        application_id: &str,
-    ) -> Result<Option<StoredApp>, sqlx::Error> {
-        self.find_verify_app_where("a.application_id = $1", application_id)
+    pub async fn find(&self, application_id: &str) -> Result<Option<StoredApp>, sqlx::Error> {
+        self.find_where("a.application_id = $1", application_id)
             .await
     }
 
     /// The active application whose reset-profile token has this SHA-256 (hex).
-    pub async fn find_verify_app_by_reset_token(
+    pub async fn find_by_reset_token(
         &self,
         token_hash: &str,
     ) -> Result<Option<StoredApp>, sqlx::Error> {
-        self.find_verify_app_where(
+        self.find_where(
             "a.reset_token_hash = $1 AND a.revoked_at IS NULL",
             token_hash,
         )
@@ -145,7 +155,7 @@ impl Db {
     }
 
     /// The application that meets `condition` (SQL of this module, the value as `$1`).
-    async fn find_verify_app_where(
+    async fn find_where(
         &self,
         condition: &'static str,
         value: &str,
@@ -156,7 +166,7 @@ impl Db {
         );
         sqlx::query(&sql)
             .bind(value)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.db.pool())
             .await?
             .as_ref()
             .map(stored_app)
@@ -164,24 +174,21 @@ impl Db {
     }
 
     /// The sealed secret of a client.
-    pub async fn find_verify_client_secret(
-        &self,
-        client_id: &str,
-    ) -> Result<Option<String>, sqlx::Error> {
+    pub async fn find_client_secret(&self, client_id: &str) -> Result<Option<String>, sqlx::Error> {
         sqlx::query("SELECT sealed_secret FROM verify_clients WHERE client_id = $1")
             .bind(client_id)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.db.pool())
             .await?
             .map(|row| row.try_get("sealed_secret"))
             .transpose()
     }
 
-    pub async fn list_verify_apps(&self) -> Result<Vec<AppListing>, sqlx::Error> {
+    pub async fn list(&self) -> Result<Vec<AppListing>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT c.client_id, a.application_id, a.domain, a.settings, a.created_at, a.revoked_at \
              FROM verify_apps a JOIN verify_clients c ON c.id = a.client_ref ORDER BY a.id",
         )
-        .fetch_all(self.pool())
+        .fetch_all(self.db.pool())
         .await?;
         rows.iter()
             .map(|row| {
@@ -198,20 +205,20 @@ impl Db {
     }
 
     /// Active applications (sizes the payload key cache).
-    pub async fn count_active_verify_apps(&self) -> Result<i64, sqlx::Error> {
+    pub async fn count_active(&self) -> Result<i64, sqlx::Error> {
         sqlx::query("SELECT COUNT(*) AS n FROM verify_apps WHERE revoked_at IS NULL")
-            .fetch_one(self.pool())
+            .fetch_one(self.db.pool())
             .await?
             .try_get("n")
     }
 
-    /// Revokes an application; revoking twice keeps the first time.
-    pub async fn revoke_verify_app(&self, application_id: &str) -> Result<(), AppStoreError> {
-        let mut w = self.begin_write().await?;
+    /// Revokes an application at `now`; revoking twice keeps the first time.
+    pub async fn revoke(&self, application_id: &str, now: i64) -> Result<(), AppStoreError> {
+        let mut w = self.db.begin_write().await?;
         let done = sqlx::query(
             "UPDATE verify_apps SET revoked_at = COALESCE(revoked_at, $1) WHERE application_id = $2",
         )
-        .bind(now_millis())
+        .bind(now)
         .bind(application_id)
         .execute(&mut *w.tx)
         .await?;

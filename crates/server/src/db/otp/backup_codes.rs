@@ -9,25 +9,39 @@ const BACKUP_CODES: VersionedTable = VersionedTable {
     json_column: "state",
 };
 
+/// TOTP backup-code sets as stored: the view [`Db::backup_codes`] gives.
+#[derive(Clone, Copy)]
+pub struct BackupCodeStore<'a> {
+    db: &'a Db,
+}
+
 impl Db {
-    pub async fn load_backup_codes(
+    /// TOTP backup-code sets.
+    pub fn backup_codes(&self) -> BackupCodeStore<'_> {
+        BackupCodeStore { db: self }
+    }
+}
+
+impl BackupCodeStore<'_> {
+    pub async fn load(
         &self,
         service_ref: i64,
         identity: &str,
     ) -> Result<Option<Versioned>, sqlx::Error> {
-        self.load_versioned(&BACKUP_CODES, service_ref, identity)
+        self.db
+            .load_versioned(&BACKUP_CODES, service_ref, identity)
             .await
     }
 
     /// Stores a new set of backup codes, replacing any previous set.
-    pub async fn replace_backup_codes(
+    pub async fn replace(
         &self,
         service_ref: i64,
         identity: &str,
         state: &str,
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.db.begin_write().await?;
         sqlx::query(
             "INSERT INTO totp_backup_codes (service_ref, identity, state, version, updated_at) \
              VALUES ($1, $2, $3, 1, $4) ON CONFLICT (service_ref, identity) DO UPDATE \
@@ -43,20 +57,23 @@ impl Db {
         w.commit().await
     }
 
-    pub async fn swap_backup_codes(
+    pub async fn swap(
         &self,
         service_ref: i64,
         identity: &str,
         expected_version: i64,
         state: &str,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
-        self.swap_versioned(
-            &BACKUP_CODES,
-            service_ref,
-            identity,
-            Some(expected_version),
-            state,
-        )
-        .await
+        self.db
+            .swap_versioned(
+                &BACKUP_CODES,
+                service_ref,
+                identity,
+                Some(expected_version),
+                state,
+                now,
+            )
+            .await
     }
 }

@@ -3,22 +3,26 @@
 //! the ones that change under concurrent requests carry a `version`, and every update is a
 //! compare-and-swap on it (`false` = someone else wrote first: reload and redo).
 //!
-//! One module per record kind: [`apps`] (Verify clients and applications), [`codes`] (Verify
-//! code records), [`totp`] (services, factors, challenges), [`backup_codes`]; the versioned
-//! records they share are read and swapped here.
+//! One module per record kind, each a typed view of the store: `apps` (Verify clients and
+//! applications, [`Db::verify_apps`]), `codes` (Verify code records, [`Db::code_records`]),
+//! `totp` (services, factors, challenges, [`Db::totp`]), `backup_codes`
+//! ([`Db::backup_codes`]); the versioned records they share are read and swapped here (one
+//! compare-and-swap for all).
 
 mod apps;
 mod backup_codes;
 mod codes;
 mod totp;
 
-pub use apps::{AppListing, AppStoreError, NewApp, NewAppClient, StoredApp};
+pub use apps::{AppListing, AppStoreError, NewApp, NewAppClient, StoredApp, VerifyAppStore};
+pub use backup_codes::BackupCodeStore;
 pub(crate) use codes::swap_otp_record_in;
-pub use totp::{StoredChallenge, StoredFactor, StoredService};
+pub use codes::CodeRecordStore;
+pub use totp::{StoredChallenge, StoredFactor, StoredService, TotpStore};
 
 use sqlx::Row;
 
-use super::{now_millis, Db};
+use super::Db;
 
 /// A versioned JSON record.
 #[derive(Clone, Debug)]
@@ -76,10 +80,11 @@ impl Db {
         name: &str,
         expected: Option<i64>,
         json: &str,
+        now: i64,
     ) -> Result<bool, sqlx::Error> {
         let mut w = self.begin_write().await?;
         let swapped =
-            swap_versioned_in(&mut w.tx, records, owner_ref, name, expected, json).await?;
+            swap_versioned_in(&mut w.tx, records, owner_ref, name, expected, json, now).await?;
         w.commit().await?;
         Ok(swapped)
     }
@@ -91,6 +96,7 @@ async fn swap_versioned_in(
     name: &str,
     expected: Option<i64>,
     json: &str,
+    now: i64,
 ) -> Result<bool, sqlx::Error> {
     let VersionedTable {
         table,
@@ -115,7 +121,7 @@ async fn swap_versioned_in(
         .bind(owner_ref)
         .bind(name)
         .bind(json)
-        .bind(now_millis());
+        .bind(now);
     if let Some(version) = expected {
         query = query.bind(version);
     }

@@ -31,7 +31,7 @@ pub struct StoredChallenge {
     pub challenge_ref: i64,
     pub sid: String,
     pub state: String,
-    /// Compare-and-swap token of [`Db::update_totp_challenge`].
+    /// Compare-and-swap token of [`TotpStore::update_challenge`].
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
@@ -60,8 +60,21 @@ fn stored_factor(row: &sqlx::any::AnyRow) -> Result<StoredFactor, sqlx::Error> {
     })
 }
 
+/// TOTP services, factors and challenges as stored: the view [`Db::totp`] gives.
+#[derive(Clone, Copy)]
+pub struct TotpStore<'a> {
+    db: &'a Db,
+}
+
 impl Db {
-    pub async fn insert_totp_service(
+    /// TOTP services, factors and challenges.
+    pub fn totp(&self) -> TotpStore<'_> {
+        TotpStore { db: self }
+    }
+}
+
+impl TotpStore<'_> {
+    pub async fn insert_service(
         &self,
         tenant_id: i64,
         sid: &str,
@@ -69,7 +82,7 @@ impl Db {
         config: &str,
         now: i64,
     ) -> Result<StoredService, sqlx::Error> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.db.begin_write().await?;
         sqlx::query(
             "INSERT INTO totp_services (tenant_id, sid, friendly_name, config, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5)",
@@ -82,13 +95,13 @@ impl Db {
         .execute(&mut *w.tx)
         .await?;
         w.commit().await?;
-        self.find_totp_service(tenant_id, sid)
+        self.find_service(tenant_id, sid)
             .await?
             .ok_or(sqlx::Error::RowNotFound)
     }
 
     /// A service of this tenant (another tenant's services do not exist for it).
-    pub async fn find_totp_service(
+    pub async fn find_service(
         &self,
         tenant_id: i64,
         sid: &str,
@@ -99,7 +112,7 @@ impl Db {
         )
         .bind(tenant_id)
         .bind(sid)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.db.pool())
         .await?
         .map(|row| {
             Ok(StoredService {
@@ -116,7 +129,7 @@ impl Db {
 
     // ---- TOTP factors ----
 
-    pub async fn insert_totp_factor(
+    pub async fn insert_factor(
         &self,
         service_ref: i64,
         identity: &str,
@@ -125,7 +138,7 @@ impl Db {
         state: &str,
         now: i64,
     ) -> Result<StoredFactor, sqlx::Error> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.db.begin_write().await?;
         sqlx::query(
             "INSERT INTO totp_factors (service_ref, identity, sid, friendly_name, state, version, \
              created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)",
@@ -139,12 +152,12 @@ impl Db {
         .execute(&mut *w.tx)
         .await?;
         w.commit().await?;
-        self.find_totp_factor(service_ref, identity, sid)
+        self.find_factor(service_ref, identity, sid)
             .await?
             .ok_or(sqlx::Error::RowNotFound)
     }
 
-    pub async fn find_totp_factor(
+    pub async fn find_factor(
         &self,
         service_ref: i64,
         identity: &str,
@@ -158,13 +171,13 @@ impl Db {
             .bind(service_ref)
             .bind(identity)
             .bind(sid)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.db.pool())
             .await?
             .map(|row| stored_factor(&row))
             .transpose()
     }
 
-    pub async fn list_totp_factors(
+    pub async fn list_factors(
         &self,
         service_ref: i64,
         identity: &str,
@@ -176,7 +189,7 @@ impl Db {
         sqlx::query(&sql)
             .bind(service_ref)
             .bind(identity)
-            .fetch_all(self.pool())
+            .fetch_all(self.db.pool())
             .await?
             .iter()
             .map(stored_factor)
@@ -185,7 +198,7 @@ impl Db {
 
     /// Stores a factor's state (and, when given, a new friendly name) if it is still at
     /// `expected_version`.
-    pub async fn swap_totp_factor(
+    pub async fn swap_factor(
         &self,
         factor_ref: i64,
         expected_version: i64,
@@ -193,7 +206,7 @@ impl Db {
         friendly_name: Option<&str>,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.db.begin_write().await?;
         let swapped = swap_factor(
             &mut w.tx,
             factor_ref,
@@ -208,8 +221,8 @@ impl Db {
     }
 
     /// Deletes a factor and its challenges; `false` when it did not exist.
-    pub async fn delete_totp_factor(&self, factor_ref: i64) -> Result<bool, sqlx::Error> {
-        let mut w = self.begin_write().await?;
+    pub async fn delete_factor(&self, factor_ref: i64) -> Result<bool, sqlx::Error> {
+        let mut w = self.db.begin_write().await?;
         sqlx::query("DELETE FROM totp_challenges WHERE factor_ref = $1")
             .bind(factor_ref)
             .execute(&mut *w.tx)
@@ -226,7 +239,7 @@ impl Db {
 
     /// Creates a challenge together with its factor's new state, if the factor is still at
     /// `expected_version` (`false` otherwise, and nothing is written).
-    pub async fn insert_totp_challenge(
+    pub async fn insert_challenge(
         &self,
         factor_ref: i64,
         expected_version: i64,
@@ -235,7 +248,7 @@ impl Db {
         state: &str,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.db.begin_write().await?;
         if !swap_factor(
             &mut w.tx,
             factor_ref,
@@ -263,7 +276,7 @@ impl Db {
         Ok(true)
     }
 
-    pub async fn find_totp_challenge(
+    pub async fn find_challenge(
         &self,
         service_ref: i64,
         identity: &str,
@@ -278,7 +291,7 @@ impl Db {
             .bind(service_ref)
             .bind(identity)
             .bind(sid)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.db.pool())
             .await?
             .map(|row| {
                 Ok(StoredChallenge {
@@ -298,7 +311,7 @@ impl Db {
     /// the factor's expected version (`false` when either moved on; nothing is written then).
     /// Two requests that read the same pending challenge (one approving it, one denying it)
     /// cannot both write: the second finds the version changed.
-    pub async fn update_totp_challenge(
+    pub async fn update_challenge(
         &self,
         challenge_ref: i64,
         expected_version: i64,
@@ -306,7 +319,7 @@ impl Db {
         factor: Option<(i64, i64, &str)>,
         now: i64,
     ) -> Result<bool, sqlx::Error> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.db.begin_write().await?;
         if let Some((factor_ref, factor_version, factor_state)) = factor {
             if !swap_factor(
                 &mut w.tx,

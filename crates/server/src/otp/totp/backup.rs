@@ -4,90 +4,91 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
 use keycadence_otp::{BackupCodeSet, BackupOutcome};
-use serde_json::json;
 
 use super::services::Service;
-use super::{
-    backup_code_policy, check_identity, created, ok, required, TotpCall, TotpError, TotpResult,
-};
+use super::{backup_code_policy, stored_time, TotpError};
 use crate::app::AppState;
 use crate::contention::{self, SWAP_ATTEMPTS};
+
+/// A new set of codes, shown once.
+pub struct IssuedCodes {
+    /// As the user types them.
+    pub codes: Vec<String>,
+    pub remaining: usize,
+}
+
+/// Whether a redeemed code was good, and how many unused codes remain.
+pub struct Redemption {
+    pub valid: bool,
+    pub remaining: usize,
+}
 
 fn not_found(service: &Service, identity: &str) -> TotpError {
     TotpError::NotFound(service.entity_url(identity, "BackupCodes"))
 }
 
-/// `POST …/Entities/{identity}/BackupCodes`: ten new codes, replacing any earlier set.
-pub async fn create_backup_codes(
-    State(state): State<AppState>,
-    Path((service_sid, identity)): Path<(String, String)>,
-    TotpCall(call): TotpCall,
-) -> TotpResult {
-    let service = Service::find(&state, &call, &service_sid).await?;
-    check_identity(&identity)?;
+/// Ten new codes for `identity`, replacing any earlier set.
+pub async fn issue(
+    state: &AppState,
+    service: &Service,
+    identity: &str,
+) -> Result<IssuedCodes, TotpError> {
     let otp = Arc::clone(&state.otp);
     let new =
         tokio::task::spawn_blocking(move || otp.backup_codes.generate(&mut rand::rngs::OsRng))
             .await?;
     state
         .db
-        .replace_backup_codes(
+        .backup_codes()
+        .replace(
             service.stored.service_ref,
-            &identity,
+            identity,
             &serde_json::to_string(&new.set)?,
             state.clock.now_millis(),
         )
         .await?;
-    let codes: Vec<String> = new.codes.iter().map(|c| c.display()).collect();
-    created(json!({
-        "service_sid": service.stored.sid,
-        "identity": identity,
-        "codes": codes,
-        "remaining": new.set.remaining(),
-    }))
+    Ok(IssuedCodes {
+        codes: new.codes.iter().map(|c| c.display()).collect(),
+        remaining: new.set.remaining(),
+    })
 }
 
-/// `GET …/Entities/{identity}/BackupCodes`: how many unused codes remain.
-pub async fn fetch_backup_codes(
-    State(state): State<AppState>,
-    Path((service_sid, identity)): Path<(String, String)>,
-    TotpCall(call): TotpCall,
-) -> TotpResult {
-    let service = Service::find(&state, &call, &service_sid).await?;
+/// How many unused codes `identity` has.
+pub async fn remaining(
+    state: &AppState,
+    service: &Service,
+    identity: &str,
+) -> Result<usize, TotpError> {
     let stored = state
         .db
-        .load_backup_codes(service.stored.service_ref, &identity)
+        .backup_codes()
+        .load(service.stored.service_ref, identity)
         .await?
-        .ok_or_else(|| not_found(&service, &identity))?;
+        .ok_or_else(|| not_found(service, identity))?;
     let set: BackupCodeSet = serde_json::from_str(&stored.json)?;
-    ok(json!({
-        "service_sid": service.stored.sid,
-        "identity": identity,
-        "remaining": set.remaining(),
-    }))
+    Ok(set.remaining())
 }
 
-/// `POST …/Entities/{identity}/BackupCodes/Redeem` with `Code`: `valid` is true once per code.
-pub async fn redeem_backup_code(
-    State(state): State<AppState>,
-    Path((service_sid, identity)): Path<(String, String)>,
-    TotpCall(call): TotpCall,
-) -> TotpResult {
-    let service = Service::find(&state, &call, &service_sid).await?;
-    let code = required(&call, "Code")?.to_string();
+/// Redeems `code` for `identity`: valid once per code.
+pub async fn redeem(
+    state: &AppState,
+    service: &Service,
+    identity: &str,
+    code: &str,
+) -> Result<Redemption, TotpError> {
     for attempt in 0..SWAP_ATTEMPTS {
         contention::before_attempt(attempt).await;
         let stored = state
             .db
-            .load_backup_codes(service.stored.service_ref, &identity)
+            .backup_codes()
+            .load(service.stored.service_ref, identity)
             .await?
-            .ok_or_else(|| not_found(&service, &identity))?;
+            .ok_or_else(|| not_found(service, identity))?;
         let set: BackupCodeSet = serde_json::from_str(&stored.json)?;
+        let now = state.clock.now();
         let redemption = {
-            let (otp, set, code) = (Arc::clone(&state.otp), set.clone(), code.clone());
-            let now = state.clock.now();
+            let (otp, set, code) = (Arc::clone(&state.otp), set.clone(), code.to_string());
             tokio::task::spawn_blocking(move || {
                 otp.backup_codes
                     .redeem(&set, &code, &backup_code_policy(), now)
@@ -102,34 +103,40 @@ pub async fn redeem_backup_code(
                 ))
             }
             BackupOutcome::LockedOut { limited_until } => {
-                return Err(TotpError::LockedOut(limited_until))
+                return Err(TotpError::LockedOut {
+                    until: limited_until,
+                    at: now,
+                })
             }
             BackupOutcome::Redeemed { .. } => true,
             BackupOutcome::Wrong | BackupOutcome::TooManyFailures { .. } => false,
-            // An outcome added later is not a redemption until this handler says so.
+            // An outcome added later is not a redemption until this service says so.
             _ => false,
         };
         let swapped = state
             .db
-            .swap_backup_codes(
+            .backup_codes()
+            .swap(
                 service.stored.service_ref,
-                &identity,
+                identity,
                 stored.version,
                 &serde_json::to_string(&redemption.next)?,
+                stored_time(now),
             )
             .await?;
         if !swapped {
             continue;
         }
         if let BackupOutcome::TooManyFailures { limited_until } = redemption.outcome {
-            return Err(TotpError::LockedOut(limited_until));
+            return Err(TotpError::LockedOut {
+                until: limited_until,
+                at: now,
+            });
         }
-        return ok(json!({
-            "service_sid": service.stored.sid,
-            "identity": identity,
-            "valid": valid,
-            "remaining": redemption.next.remaining(),
-        }));
+        return Ok(Redemption {
+            valid,
+            remaining: redemption.next.remaining(),
+        });
     }
     Err(TotpError::Contended)
 }

@@ -1,27 +1,18 @@
 //! TOTP factors of an entity: created unverified with the secret, otpauth URI and QR code
 //! shown once; the first accepted code verifies them (Twilio's `AuthPayload` on update).
 
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use keycadence_otp::{Algorithm, FactorLabel, TotpConfig, TotpFactor, TotpOutcome, TotpSecret};
-use serde_json::{json, Value};
+use keycadence_otp::{
+    Algorithm, FactorLabel, NewFactor, TotpConfig, TotpFactor, TotpOutcome, TotpSecret,
+};
 
 use super::services::Service;
-use super::{
-    account_sid, attempt_policy, auth_payload, check_identity, check_strength, created, entity_sid,
-    new_sid, number, ok, param, required, stored_time, TotpCall, TotpError, TotpResult,
-};
+use super::{attempt_policy, check_strength, new_sid, stored_time, TotpError};
 use crate::app::AppState;
-use crate::call::ApiCall;
 use crate::contention::{self, SWAP_ATTEMPTS};
 use crate::db::otp::StoredFactor;
 
-/// Twilio's limit on `FriendlyName`, which becomes the account name in the URI.
-const MAX_NAME_CHARS: usize = 64;
-
 /// A stored factor with its state read.
-pub(super) struct Factor {
+pub struct Factor {
     pub stored: StoredFactor,
     pub state: TotpFactor,
 }
@@ -40,7 +31,8 @@ impl Factor {
     ) -> Result<Factor, TotpError> {
         let stored = state
             .db
-            .find_totp_factor(service.stored.service_ref, identity, sid)
+            .totp()
+            .find_factor(service.stored.service_ref, identity, sid)
             .await?
             .ok_or_else(|| {
                 TotpError::NotFound(service.entity_url(identity, &format!("Factors/{sid}")))
@@ -63,77 +55,52 @@ impl Factor {
     }
 }
 
-pub(super) fn view(call: &ApiCall, service: &Service, factor: &Factor) -> Value {
-    let (service_sid, identity, sid) = (
-        &service.stored.sid,
-        &factor.stored.identity,
-        &factor.stored.sid,
-    );
-    json!({
-        "sid": sid,
-        "account_sid": account_sid(call.tenant.tenant_id),
-        "service_sid": service_sid,
-        "entity_sid": entity_sid(service_sid, identity),
-        "identity": identity,
-        "status": factor.state.status,
-        "factor_type": "totp",
-        "friendly_name": factor.stored.friendly_name,
-        "config": factor.state.config,
-        "date_created": stored_time(factor.stored.created_at),
-        "date_updated": stored_time(factor.stored.updated_at),
-        "metadata": null,
-        "url": service.entity_url(identity, &format!("Factors/{sid}")),
-    })
+/// What creating a factor asks for; absent settings take the service's.
+pub struct FactorRequest<'a> {
+    pub friendly_name: &'a str,
+    /// The otpauth label (the service's issuer and the friendly name), already checked.
+    pub label: FactorLabel,
+    pub algorithm: Option<Algorithm>,
+    pub code_length: Option<u8>,
+    pub time_step: Option<u32>,
+    pub skew: Option<u8>,
+    /// An imported secret in base32 (`Binding.Secret`); a fresh one is generated when absent.
+    pub secret: Option<&'a str>,
 }
 
-fn friendly_name(call: &ApiCall) -> Result<Option<&str>, TotpError> {
-    match param(call, "FriendlyName") {
-        Some(name) if name.chars().count() > MAX_NAME_CHARS => {
-            Err(TotpError::invalid("FriendlyName", "at most 64 characters"))
-        }
-        other => Ok(other),
-    }
+/// A new factor and what is shown of it once: its secret, otpauth URI and QR code.
+pub struct CreatedFactor {
+    pub factor: Factor,
+    pub binding: NewFactor,
 }
 
-/// `POST …/Entities/{identity}/Factors`.
-pub async fn create_factor(
-    State(state): State<AppState>,
-    Path((service_sid, identity)): Path<(String, String)>,
-    TotpCall(call): TotpCall,
-) -> TotpResult {
-    let service = Service::find(&state, &call, &service_sid).await?;
-    check_identity(&identity)?;
-    let factor_type = required(&call, "FactorType")?;
-    if !factor_type.eq_ignore_ascii_case("totp") {
-        return Err(TotpError::invalid("FactorType", "only totp is supported"));
-    }
-    let name = friendly_name(&call)?.ok_or(TotpError::MissingParameter("FriendlyName"))?;
-    let label = FactorLabel::new(&service.totp.issuer, name)
-        .map_err(|e| TotpError::invalid("FriendlyName", e))?;
+/// Creates an unverified factor of `identity`.
+pub async fn create(
+    state: &AppState,
+    service: &Service,
+    identity: &str,
+    request: FactorRequest<'_>,
+) -> Result<CreatedFactor, TotpError> {
     let defaults = service.default_config()?;
-    let algorithm = match param(&call, "Config.Alg") {
-        Some(alg) => Algorithm::parse(alg).map_err(|e| TotpError::invalid("Config.Alg", e))?,
-        None => defaults.algorithm(),
-    };
     let config = TotpConfig::new(
-        algorithm,
-        number(&call, "Config.CodeLength")?.unwrap_or(defaults.digits()),
-        number(&call, "Config.TimeStep")?.unwrap_or(defaults.step_seconds()),
-        number(&call, "Config.Skew")?.unwrap_or(defaults.skew()),
+        request.algorithm.unwrap_or(defaults.algorithm()),
+        request.code_length.unwrap_or(defaults.digits()),
+        request.time_step.unwrap_or(defaults.step_seconds()),
+        request.skew.unwrap_or(defaults.skew()),
     )
     .map_err(|e| TotpError::invalid("Config", e))?;
     check_strength(&config, service.totp.allow_weak_codes, "Config")?;
-    let secret = match param(&call, "Binding.Secret") {
+    let secret = match request.secret {
         Some(text) => {
             TotpSecret::from_base32(text).map_err(|e| TotpError::invalid("Binding.Secret", e))?
         }
         None => TotpSecret::generate(&mut rand::rngs::OsRng),
     };
     let sid = new_sid("YF");
-    let new = TotpFactor::create(
+    let binding = TotpFactor::create(
         config,
         &secret,
-        &label,
+        &request.label,
         &state.otp.sealer,
         &sid,
         &mut rand::rngs::OsRng,
@@ -141,85 +108,62 @@ pub async fn create_factor(
     .map_err(|e| TotpError::Internal(e.to_string()))?;
     let stored = state
         .db
-        .insert_totp_factor(
+        .totp()
+        .insert_factor(
             service.stored.service_ref,
-            &identity,
+            identity,
             &sid,
-            name,
-            &serde_json::to_string(&new.factor)?,
+            request.friendly_name,
+            &serde_json::to_string(&binding.factor)?,
             state.clock.now_millis(),
         )
         .await?;
     let factor = Factor {
         stored,
-        state: new.factor,
+        state: binding.factor.clone(),
     };
-    let mut body = view(&call, &service, &factor);
-    body["binding"] = json!({
-        "secret": new.secret_base32,
-        "uri": new.uri,
-        "qr_svg": new.qr_svg,
-    });
-    created(body)
+    Ok(CreatedFactor { factor, binding })
 }
 
-/// `GET …/Entities/{identity}/Factors`.
-pub async fn list_factors(
-    State(state): State<AppState>,
-    Path((service_sid, identity)): Path<(String, String)>,
-    TotpCall(call): TotpCall,
-) -> TotpResult {
-    let service = Service::find(&state, &call, &service_sid).await?;
-    let factors = state
+/// The factors of `identity`.
+pub async fn list(
+    state: &AppState,
+    service: &Service,
+    identity: &str,
+) -> Result<Vec<Factor>, TotpError> {
+    state
         .db
-        .list_totp_factors(service.stored.service_ref, &identity)
+        .totp()
+        .list_factors(service.stored.service_ref, identity)
         .await?
         .into_iter()
-        .map(|stored| Factor::read(stored).map(|f| view(&call, &service, &f)))
-        .collect::<Result<Vec<_>, _>>()?;
-    let url = service.entity_url(&identity, "Factors");
-    ok(json!({
-        "factors": factors,
-        "meta": {
-            "key": "factors",
-            "page": 0,
-            "page_size": factors.len(),
-            "url": url,
-            "first_page_url": url,
-            "next_page_url": null,
-            "previous_page_url": null,
-        },
-    }))
+        .map(Factor::read)
+        .collect()
 }
 
-/// `GET …/Factors/{YF}`.
-pub async fn fetch_factor(
-    State(state): State<AppState>,
-    Path((service_sid, identity, sid)): Path<(String, String, String)>,
-    TotpCall(call): TotpCall,
-) -> TotpResult {
-    let service = Service::find(&state, &call, &service_sid).await?;
-    let factor = Factor::find(&state, &service, &identity, &sid).await?;
-    ok(view(&call, &service, &factor))
+/// The factor `sid` of `identity`.
+pub async fn find(
+    state: &AppState,
+    service: &Service,
+    identity: &str,
+    sid: &str,
+) -> Result<Factor, TotpError> {
+    Factor::find(state, service, identity, sid).await
 }
 
-/// `POST …/Factors/{YF}`: `AuthPayload` checks a code (the first good one verifies the
-/// factor; a wrong one leaves the status as it is), `FriendlyName` renames.
-pub async fn update_factor(
-    State(state): State<AppState>,
-    Path((service_sid, identity, sid)): Path<(String, String, String)>,
-    TotpCall(call): TotpCall,
-) -> TotpResult {
-    let service = Service::find(&state, &call, &service_sid).await?;
-    let name = friendly_name(&call)?;
-    let code = match param(&call, "AuthPayload") {
-        Some(_) => Some(auth_payload(&call)?),
-        None if name.is_some() => None,
-        None => return Err(TotpError::MissingParameter("AuthPayload")),
-    };
+/// Checks `code` (the first good one verifies the factor; a wrong one leaves the status as
+/// it is) and/or renames the factor to `friendly_name`.
+pub async fn update(
+    state: &AppState,
+    service: &Service,
+    identity: &str,
+    sid: &str,
+    code: Option<&str>,
+    friendly_name: Option<&str>,
+) -> Result<Factor, TotpError> {
     for attempt in 0..SWAP_ATTEMPTS {
         contention::before_attempt(attempt).await;
-        let factor = Factor::find(&state, &service, &identity, &sid).await?;
+        let factor = Factor::find(state, service, identity, sid).await?;
         let policy = attempt_policy(&factor.state.config);
         let now = state.clock.now();
         let (next, outcome) = match code {
@@ -235,15 +179,16 @@ pub async fn update_factor(
             }
             None => (factor.state.clone(), None),
         };
-        if next != factor.state || name.is_some() {
+        if next != factor.state || friendly_name.is_some() {
             let swapped = state
                 .db
-                .swap_totp_factor(
+                .totp()
+                .swap_factor(
                     factor.stored.factor_ref,
                     factor.stored.state.version,
                     &serde_json::to_string(&next)?,
-                    name,
-                    state.clock.now_millis(),
+                    friendly_name,
+                    stored_time(now),
                 )
                 .await?;
             if !swapped {
@@ -255,28 +200,31 @@ pub async fn update_factor(
             | TotpOutcome::LockedOut { limited_until },
         ) = outcome
         {
-            return Err(TotpError::LockedOut(limited_until));
+            return Err(TotpError::LockedOut {
+                until: limited_until,
+                at: now,
+            });
         }
-        let updated = factor.after(next, name, i64::try_from(now.0).unwrap_or(i64::MAX));
-        return ok(view(&call, &service, &updated));
+        return Ok(factor.after(next, friendly_name, stored_time(now)));
     }
     Err(TotpError::Contended)
 }
 
-/// `DELETE …/Factors/{YF}`: the factor and its challenges; 204.
-pub async fn delete_factor(
-    State(state): State<AppState>,
-    Path((service_sid, identity, sid)): Path<(String, String, String)>,
-    TotpCall(call): TotpCall,
-) -> TotpResult {
-    let service = Service::find(&state, &call, &service_sid).await?;
-    let factor = Factor::find(&state, &service, &identity, &sid).await?;
+/// Deletes the factor `sid` of `identity` and its challenges.
+pub async fn delete(
+    state: &AppState,
+    service: &Service,
+    identity: &str,
+    sid: &str,
+) -> Result<(), TotpError> {
+    let factor = Factor::find(state, service, identity, sid).await?;
     if !state
         .db
-        .delete_totp_factor(factor.stored.factor_ref)
+        .totp()
+        .delete_factor(factor.stored.factor_ref)
         .await?
     {
-        return Err(TotpError::NotFound(sid));
+        return Err(TotpError::NotFound(sid.to_string()));
     }
-    Ok(StatusCode::NO_CONTENT.into_response())
+    Ok(())
 }
