@@ -173,16 +173,6 @@ impl VerifyAppStore<'_> {
             .transpose()
     }
 
-    /// The sealed secret of a client.
-    pub async fn find_client_secret(&self, client_id: &str) -> Result<Option<String>, sqlx::Error> {
-        sqlx::query("SELECT sealed_secret FROM verify_clients WHERE client_id = $1")
-            .bind(client_id)
-            .fetch_optional(self.db.pool())
-            .await?
-            .map(|row| row.try_get("sealed_secret"))
-            .transpose()
-    }
-
     pub async fn list(&self) -> Result<Vec<AppListing>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT c.client_id, a.application_id, a.domain, a.settings, a.created_at, a.revoked_at \
