@@ -152,28 +152,28 @@ impl Authenticator {
     pub async fn authenticate(&self, credentials: &Credentials) -> Result<Tenant, ApiError> {
         let secret_digest: [u8; 32] = Sha256::digest(credentials.api_secret.as_bytes()).into();
         let fresh = self.cached(&credentials.api_key);
-        let (record, settings, verified) = match fresh {
-            Some(entry) => entry,
-            None => {
-                let record =
-                    self.db
-                        .find_key(&credentials.api_key)
-                        .await
-                        .map_err(|err| match err {
+        let (record, settings, verified) =
+            match fresh {
+                Some(entry) => entry,
+                None => {
+                    let record = self.db.keys().find(&credentials.api_key).await.map_err(
+                        |err| match err {
                             KeyStoreError::Db(err) => ApiError::from(err),
                             other => {
                                 tracing::error!(error = %other, "cannot read API key");
                                 ApiError::new(ErrorCode::Internal)
                             }
-                        })?;
-                let Some(record) = record else {
-                    return Err(ErrorCode::UnknownApiKey.into());
-                };
-                let settings = Arc::new(record.settings.clone());
-                let verified = self.store(&credentials.api_key, record.clone(), settings.clone());
-                (record, settings, verified)
-            }
-        };
+                        },
+                    )?;
+                    let Some(record) = record else {
+                        return Err(ErrorCode::UnknownApiKey.into());
+                    };
+                    let settings = Arc::new(record.settings.clone());
+                    let verified =
+                        self.store(&credentials.api_key, record.clone(), settings.clone());
+                    (record, settings, verified)
+                }
+            };
         if record.revoked {
             return Err(ErrorCode::UnknownApiKey.into());
         }

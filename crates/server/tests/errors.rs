@@ -51,7 +51,8 @@ async fn credentials_are_checked_and_failures_echo_nothing() {
     assert_eq!(c.get(&path).await.code(), 1);
     server
         .db
-        .revoke_key(&c.key, keycadence_server::clock::now_millis())
+        .keys()
+        .revoke(&c.key, keycadence_server::clock::now_millis())
         .await
         .unwrap();
     assert_error(&c.get(&path).await, 403, 33);

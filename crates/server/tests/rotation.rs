@@ -145,15 +145,16 @@ async fn time_to_rotate_100k_patterns() {
         .await
         .unwrap()
         .with_pattern_sealer(PatternSealer::new(Arc::new(old)));
-    db.insert_key(
-        "bench",
-        "",
-        "bench-key",
-        "unused",
-        keycadence_server::clock::now_millis(),
-    )
-    .await
-    .unwrap();
+    db.keys()
+        .insert(
+            "bench",
+            "",
+            "bench-key",
+            "unused",
+            keycadence_server::clock::now_millis(),
+        )
+        .await
+        .unwrap();
     let tenant_id: i64 = sqlx::query("SELECT id FROM tenants WHERE name = 'bench'")
         .fetch_one(db.pool())
         .await

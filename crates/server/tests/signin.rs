@@ -268,12 +268,13 @@ async fn typing_completes_for_the_enrolled_typist_and_another_falls_back_to_emai
     let settings = keycadence_server::settings::TenantSettings {
         auto_enroll: true,
         auto_enroll_threshold: 0.0,
-        ..world.server.db.key_settings(&world.key.0).await.unwrap()
+        ..world.server.db.keys().settings(&world.key.0).await.unwrap()
     };
     world
         .server
         .db
-        .set_key_settings(&world.key.0, &settings)
+        .keys()
+        .set_settings(&world.key.0, &settings)
         .await
         .unwrap();
 

@@ -65,7 +65,8 @@ pub async fn run_with(
         KeysCommand::Create { tenant, label } => {
             let (api_key, api_secret) = generate_key_pair();
             let secret_hash = hash_secret(&api_secret);
-            db.insert_key(&tenant, &label, &api_key, &secret_hash, now_millis())
+            db.keys()
+                .insert(&tenant, &label, &api_key, &secret_hash, now_millis())
                 .await?;
             println!("apiKey:    {api_key}");
             println!("apiSecret: {api_secret}");
@@ -76,7 +77,7 @@ pub async fn run_with(
                 "{:<34} {:<16} {:<14} {:<10} label",
                 "apiKey", "tenant", "created", "state"
             );
-            for key in db.list_keys().await? {
+            for key in db.keys().list().await? {
                 let state = if key.revoked_at.is_some() {
                     "revoked"
                 } else {
@@ -89,21 +90,21 @@ pub async fn run_with(
             }
         }
         KeysCommand::Revoke { api_key } => {
-            db.revoke_key(&api_key, now_millis()).await?;
+            db.keys().revoke(&api_key, now_millis()).await?;
             println!("revoked {api_key}");
         }
         KeysCommand::Settings { api_key } => {
-            let settings = db.key_settings(&api_key).await?;
+            let settings = db.keys().settings(&api_key).await?;
             println!("{}", serde_json::to_string_pretty(&settings)?);
         }
         KeysCommand::Set {
             api_key,
             assignments,
         } => {
-            let settings = db.key_settings(&api_key).await?;
+            let settings = db.keys().settings(&api_key).await?;
             let updated = settings.with_assignments(&assignments)?;
-            db.set_key_settings(&api_key, &updated).await?;
-            let tenant_id = db.find_key(&api_key).await?.map(|key| key.tenant_id);
+            db.keys().set_settings(&api_key, &updated).await?;
+            let tenant_id = db.keys().find(&api_key).await?.map(|key| key.tenant_id);
             // Names and new values: settings hold no secret.
             let new_values = serde_json::to_value(&updated)?;
             let changed: serde_json::Map<String, serde_json::Value> = assignments

@@ -56,7 +56,8 @@ pub async fn enable(
         .await?
         .ok_or_else(|| EnableError::UnknownApplication(application_id.to_string()))?;
     let tenant_id = db
-        .find_tenant_id(tenant)
+        .tenants()
+        .find_id(tenant)
         .await?
         .ok_or_else(|| EnableError::UnknownTenant(tenant.to_string()))?;
     let policy: Policy = serde_json::from_str(policy)?;

@@ -39,9 +39,33 @@ pub enum KeyStoreError {
     Db(#[from] sqlx::Error),
 }
 
+/// Tenants' API keys as stored: the view [`Db::keys`] gives.
+#[derive(Clone, Copy)]
+pub struct KeyStore<'a> {
+    db: &'a Db,
+}
+
+/// Tenants as stored: the view [`Db::tenants`] gives.
+#[derive(Clone, Copy)]
+pub struct TenantStore<'a> {
+    db: &'a Db,
+}
+
 impl Db {
+    /// API keys.
+    pub fn keys(&self) -> KeyStore<'_> {
+        KeyStore { db: self }
+    }
+
+    /// Tenants.
+    pub fn tenants(&self) -> TenantStore<'_> {
+        TenantStore { db: self }
+    }
+}
+
+impl KeyStore<'_> {
     /// Stores a new key for `tenant` (created with default settings when new).
-    pub async fn insert_key(
+    pub async fn insert(
         &self,
         tenant: &str,
         label: &str,
@@ -49,7 +73,7 @@ impl Db {
         secret_hash: &str,
         now: i64,
     ) -> Result<(), sqlx::Error> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.db.begin_write().await?;
         sqlx::query("INSERT INTO tenants (name, settings, created_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING")
             .bind(tenant)
             .bind(TenantSettings::default().to_json())
@@ -74,13 +98,13 @@ impl Db {
         w.commit().await
     }
 
-    pub async fn find_key(&self, api_key: &str) -> Result<Option<KeyRecord>, KeyStoreError> {
+    pub async fn find(&self, api_key: &str) -> Result<Option<KeyRecord>, KeyStoreError> {
         let row = sqlx::query(
             "SELECT k.id, k.tenant_id, k.secret_hash, k.revoked_at, t.settings \
              FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.api_key = $1",
         )
         .bind(api_key)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.db.pool())
         .await?;
         let Some(row) = row else { return Ok(None) };
         let tenant_id: i64 = row.try_get("tenant_id")?;
@@ -95,12 +119,12 @@ impl Db {
         }))
     }
 
-    pub async fn list_keys(&self) -> Result<Vec<KeyListing>, sqlx::Error> {
+    pub async fn list(&self) -> Result<Vec<KeyListing>, sqlx::Error> {
         let rows = sqlx::query(
             "SELECT k.api_key, t.name, k.label, k.created_at, k.revoked_at \
              FROM api_keys k JOIN tenants t ON t.id = k.tenant_id ORDER BY k.id",
         )
-        .fetch_all(self.pool())
+        .fetch_all(self.db.pool())
         .await?;
         rows.into_iter()
             .map(|row| {
@@ -116,8 +140,8 @@ impl Db {
     }
 
     /// Revokes a key at `now`; revoking twice keeps the first revocation time.
-    pub async fn revoke_key(&self, api_key: &str, now: i64) -> Result<(), KeyStoreError> {
-        let mut w = self.begin_write().await?;
+    pub async fn revoke(&self, api_key: &str, now: i64) -> Result<(), KeyStoreError> {
+        let mut w = self.db.begin_write().await?;
         let done = sqlx::query(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE api_key = $2",
         )
@@ -133,19 +157,19 @@ impl Db {
     }
 
     /// The settings of the tenant that owns `api_key`.
-    pub async fn key_settings(&self, api_key: &str) -> Result<TenantSettings, KeyStoreError> {
-        match self.find_key(api_key).await? {
+    pub async fn settings(&self, api_key: &str) -> Result<TenantSettings, KeyStoreError> {
+        match self.find(api_key).await? {
             Some(record) => Ok(record.settings),
             None => Err(KeyStoreError::UnknownKey(api_key.to_string())),
         }
     }
 
-    pub async fn set_key_settings(
+    pub async fn set_settings(
         &self,
         api_key: &str,
         settings: &TenantSettings,
     ) -> Result<(), KeyStoreError> {
-        let mut w = self.begin_write().await?;
+        let mut w = self.db.begin_write().await?;
         let done =
             sqlx::query("UPDATE tenants SET settings = $1 WHERE id = (SELECT tenant_id FROM api_keys WHERE api_key = $2)")
                 .bind(settings.to_json())
@@ -158,11 +182,13 @@ impl Db {
         }
         Ok(())
     }
+}
 
+impl TenantStore<'_> {
     /// All tenants with their settings (for periodic maintenance such as digest retention).
-    pub async fn tenants(&self) -> Result<Vec<(i64, TenantSettings)>, KeyStoreError> {
+    pub async fn all(&self) -> Result<Vec<(i64, TenantSettings)>, KeyStoreError> {
         let rows = sqlx::query("SELECT id, settings FROM tenants")
-            .fetch_all(self.pool())
+            .fetch_all(self.db.pool())
             .await?;
         rows.into_iter()
             .map(|row| {
@@ -172,5 +198,30 @@ impl Db {
                 Ok((tenant_id, settings))
             })
             .collect()
+    }
+
+    /// The id of the tenant named `name`.
+    pub async fn find_id(&self, name: &str) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query("SELECT id FROM tenants WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.db.pool())
+            .await?
+            .map(|row| row.try_get("id"))
+            .transpose()
+    }
+
+    /// The settings of a tenant (for requests that come with a sign-in's token, not a key).
+    pub async fn settings(&self, tenant_id: i64) -> Result<Option<TenantSettings>, sqlx::Error> {
+        let Some(row) = sqlx::query("SELECT settings FROM tenants WHERE id = $1")
+            .bind(tenant_id)
+            .fetch_optional(self.db.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let text: String = row.try_get("settings")?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|err| sqlx::Error::Decode(Box::new(err)))
     }
 }

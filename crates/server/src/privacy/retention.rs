@@ -69,7 +69,7 @@ pub async fn run_once(
             .await?,
         ..Removed::default()
     };
-    for (tenant_id, settings) in db.tenants().await? {
+    for (tenant_id, settings) in db.tenants().all().await? {
         if settings.enrolment_retention_days > 0 {
             let cutoff = days_before(now, settings.enrolment_retention_days);
             loop {

@@ -81,7 +81,8 @@ pub async fn attempt(
     let tenant_id = loaded.stored.tenant_id;
     let settings = state
         .db
-        .tenant_settings(tenant_id)
+        .tenants()
+        .settings(tenant_id)
         .await?
         .ok_or_else(|| SignInFailure::Internal("the sign-in's tenant is gone".into()))?;
     let (attempt, result, auto_enrol) = match (strategy, submitted) {

@@ -8,7 +8,6 @@ use sqlx::Row;
 
 use crate::db::sealed_patterns::{open_row, SEALED_COLUMNS};
 use crate::db::Db;
-use crate::settings::TenantSettings;
 
 /// An application enabled for sign-ins.
 #[derive(Clone, Debug)]
@@ -56,33 +55,6 @@ impl Db {
     /// Issued sign-in texts.
     pub fn sign_in_texts(&self) -> SignInTextStore<'_> {
         SignInTextStore { db: self }
-    }
-
-    pub async fn find_tenant_id(&self, name: &str) -> Result<Option<i64>, sqlx::Error> {
-        sqlx::query("SELECT id FROM tenants WHERE name = $1")
-            .bind(name)
-            .fetch_optional(self.pool())
-            .await?
-            .map(|row| row.try_get("id"))
-            .transpose()
-    }
-
-    /// The settings of a tenant (for requests that come with a sign-in's token, not a key).
-    pub async fn tenant_settings(
-        &self,
-        tenant_id: i64,
-    ) -> Result<Option<TenantSettings>, sqlx::Error> {
-        let Some(row) = sqlx::query("SELECT settings FROM tenants WHERE id = $1")
-            .bind(tenant_id)
-            .fetch_optional(self.pool())
-            .await?
-        else {
-            return Ok(None);
-        };
-        let text: String = row.try_get("settings")?;
-        serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|err| sqlx::Error::Decode(Box::new(err)))
     }
 
     /// The user's newest `limit` type 2 patterns (every text) on a device class, oldest first.

@@ -210,7 +210,8 @@ pub async fn open(
         .ok_or(WindowError::NotEnabled)?;
     let settings = state
         .db
-        .tenant_settings(stored.tenant_id)
+        .tenants()
+        .settings(stored.tenant_id)
         .await?
         .ok_or(WindowError::NotEnabled)?;
     let payload_use = PayloadUse {

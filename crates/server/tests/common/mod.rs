@@ -87,7 +87,8 @@ impl TestServer {
         let (key, secret) = generate_key_pair();
         let tenant = format!("t-{key}");
         self.db
-            .insert_key(
+            .keys()
+            .insert(
                 &tenant,
                 "test",
                 &key,
@@ -100,12 +101,13 @@ impl TestServer {
             let assignments: Vec<String> = settings.iter().map(|s| s.to_string()).collect();
             let updated = self
                 .db
-                .key_settings(&key)
+                .keys()
+                .settings(&key)
                 .await
                 .unwrap()
                 .with_assignments(&assignments)
                 .unwrap();
-            self.db.set_key_settings(&key, &updated).await.unwrap();
+            self.db.keys().set_settings(&key, &updated).await.unwrap();
         }
         Client::new(&self.base, &key, &secret)
     }

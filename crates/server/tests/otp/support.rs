@@ -402,7 +402,8 @@ impl TestServer {
             .unwrap()
             .to_string();
         self.db
-            .insert_key(
+            .keys()
+            .insert(
                 &format!("t-{key}"),
                 "otp-test",
                 &key,
