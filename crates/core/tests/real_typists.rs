@@ -193,7 +193,10 @@ fn rows_mut(p: &mut Pattern) -> &mut Vec<keycadence_core::pattern::SameTextRow> 
 fn verify(enrolled: &[Pattern], probe: &Pattern) -> MatchOutcome {
     let outcome = matcher::compare(enrolled, std::slice::from_ref(probe), Quality::default())
         .expect("comparable");
-    assert_eq!(outcome.mode, MatchMode::SameText);
+    assert_eq!(
+        (outcome.mode, outcome.mode.name()),
+        (MatchMode::SameText, "same_text")
+    );
     outcome
 }
 
@@ -573,7 +576,10 @@ fn aalto_any_text_scores_and_decisions() {
             let outcome =
                 matcher::compare(&enrolled, std::slice::from_ref(&probe), Quality::default())
                     .expect("comparable");
-            assert_eq!(outcome.mode, MatchMode::AnyText);
+            assert_eq!(
+                (outcome.mode, outcome.mode.name()),
+                (MatchMode::AnyText, "any_text")
+            );
             actual.push((format!("{} <- {}", t.id, typists[probe_typist].id), outcome));
         }
     }
@@ -612,7 +618,10 @@ fn aalto_short_any_text_scores_and_decisions() {
             let outcome =
                 matcher::compare(&enrolled, std::slice::from_ref(&probe), Quality::default())
                     .expect("comparable");
-            assert_eq!(outcome.mode, MatchMode::ShortAnyText);
+            assert_eq!(
+                (outcome.mode, outcome.mode.name()),
+                (MatchMode::ShortAnyText, "short_any_text")
+            );
             actual.push((format!("{} <- {}", t.id, typists[probe_typist].id), outcome));
         }
     }
@@ -633,4 +642,63 @@ fn aalto_short_any_text_scores_and_decisions() {
         ("30 <- 5", 8.363, false),
     ];
     assert_table("Aalto short any-text scores", &pinned, &actual);
+}
+
+/// The type-0 statistics of a pattern, to edit.
+fn globals_mut(p: &mut Pattern) -> &mut keycadence_core::pattern::GlobalStats {
+    match p {
+        Pattern::AnyText(a) => &mut a.globals,
+        _ => panic!("a type-0 pattern"),
+    }
+}
+
+/// A type-0 probe that covers no keystroke, or whose mean hold or mean latency is zero, holds
+/// no typing to compare: the comparison is refused with an error, not scored. One keystroke
+/// is enough to be compared.
+#[test]
+fn aalto_a_type_0_probe_without_typing_is_an_error() {
+    let Some(typists) = AaltoTypist::load_first() else {
+        return;
+    };
+    let enrolled: Vec<Pattern> = (0..3).map(|s| typists[0].any_text(3 * s)).collect();
+    let probe = typists[0].any_text(9);
+    let edited = |edit: &dyn Fn(&mut keycadence_core::pattern::GlobalStats)| {
+        let mut p = probe.clone();
+        edit(globals_mut(&mut p));
+        matcher::compare(&enrolled, &[p], Quality::default())
+    };
+    for (what, got) in [
+        ("no keystroke", edited(&|g| g.hist_rev = 0)),
+        ("zero mean hold", edited(&|g| g.press_mean = 0.0)),
+        ("zero mean latency", edited(&|g| g.seek_mean = 0.0)),
+    ] {
+        assert_eq!(got, Err(MatchError::NoKeystrokes), "{what}");
+    }
+    assert!(edited(&|g| g.hist_rev = 1).is_ok());
+}
+
+/// A statistic of zero (a spread the recorder could not measure) is left out like any other
+/// unusable value: the probe scores, with the same confidence, as when it is negative.
+#[test]
+fn aalto_a_zero_statistic_is_left_out() {
+    let Some(typists) = AaltoTypist::load_first() else {
+        return;
+    };
+    let enrolled: Vec<Pattern> = (0..3).map(|s| typists[1].any_text(3 * s)).collect();
+    let with_press_sd = |sd: f64| {
+        let mut p = typists[1].any_text(9);
+        globals_mut(&mut p).press_sd = sd;
+        verify_any_text(&enrolled, &p)
+    };
+    let (zero, unusable) = (with_press_sd(0.0), with_press_sd(-1.0));
+    assert_eq!(
+        (zero.score, zero.confidence),
+        (unusable.score, unusable.confidence)
+    );
+    // And the statistic counts when it is usable.
+    assert_ne!(with_press_sd(20.0).confidence, unusable.confidence);
+}
+
+fn verify_any_text(enrolled: &[Pattern], probe: &Pattern) -> MatchOutcome {
+    matcher::compare(enrolled, std::slice::from_ref(probe), Quality::default()).expect("comparable")
 }
