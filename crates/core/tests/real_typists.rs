@@ -13,7 +13,7 @@
 //!   per sentence, each sentence a text of its own.
 //!
 //! The score tables pin what a user sees for each typing: a change to the matcher that moves
-//! a score by more than [`TOLERANCE`] points, or turns a decision, fails here and must be made
+//! a score or a confidence by more than [`TOLERANCE`] points, or turns a decision, fails here and must be made
 //! deliberately (the failure prints the table as it now is, to be reviewed and pasted).
 //! Needs ../shared/data (or KEYCADENCE_DATA_DIR): skipped without it, except when CI=true.
 
@@ -48,16 +48,24 @@ fn data_file(relative: &str) -> Option<PathBuf> {
     None
 }
 
-/// Checks `actual` against the pinned table; on a difference prints the whole table as it now
-/// is, then fails.
-fn assert_table(name: &str, pinned: &[(&str, f64, bool)], actual: &[(String, MatchOutcome)]) {
+/// Checks `actual` against the pinned table (case, score, confidence, result); on a difference
+/// prints the whole table as it now is, then fails.
+fn assert_table(name: &str, pinned: &[(&str, f64, f64, bool)], actual: &[(String, MatchOutcome)]) {
     let now: Vec<String> = actual
         .iter()
-        .map(|(case, o)| format!("    (\"{case}\", {:.3}, {}),", o.score, o.result))
+        .map(|(case, o)| {
+            format!(
+                "    (\"{case}\", {:.3}, {:.3}, {}),",
+                o.score, o.confidence, o.result
+            )
+        })
         .collect();
     let same = pinned.len() == actual.len()
         && pinned.iter().zip(actual).all(|(p, (case, o))| {
-            p.0 == case && (p.1 - o.score).abs() <= TOLERANCE && p.2 == o.result
+            p.0 == case
+                && (p.1 - o.score).abs() <= TOLERANCE
+                && (p.2 - o.confidence).abs() <= TOLERANCE
+                && p.3 == o.result
         });
     assert!(same, "{name} changed; now:\n{}", now.join("\n"));
 }
@@ -251,26 +259,26 @@ fn cmu_same_text_scores_and_decisions() {
     // 4): s0's 400th typing is refused, s1's first typing is accepted for s0 on one enrolment.
     #[rustfmt::skip]
     let pinned = [
-        ("s0 x1 <- own 1/2", 52.837, true),
-        ("s0 x1 <- s1 1/1", 62.111, true),
-        ("s0 x5 <- own 2/1", 56.469, true),
-        ("s0 x5 <- own 8/50", 41.403, false),
-        ("s0 x5 <- s1 1/1", 48.434, false),
-        ("s1 x5 <- own 5/10", 80.372, true),
-        ("s1 x5 <- s2 1/3", 31.057, false),
-        ("s1 x10 <- own 6/20", 59.934, true),
-        ("s1 x10 <- s3 1/1", 17.966, false),
-        ("s2 x5 <- own 7/7", 47.615, false),
-        ("s2 x10 <- own 8/1", 82.967, true),
-        ("s2 x20 <- own 8/30", 66.017, true),
-        ("s2 x20 <- s4 1/2", 27.467, false),
-        ("s3 x5 <- own 4/4", 76.652, true),
-        ("s3 x20 <- own 6/6", 60.693, true),
-        ("s3 x40 <- own 8/40", 84.913, true),
-        ("s3 x40 <- s5 1/5", 66.741, true),
-        ("s4 x40 <- own 5/45", 65.723, true),
-        ("s5 x5 <- own 8/8", 65.921, true),
-        ("s5 x5 <- s0 1/4", 26.591, false),
+        ("s0 x1 <- own 1/2", 52.837, 21.669, true),
+        ("s0 x1 <- s1 1/1", 62.111, 21.669, true),
+        ("s0 x5 <- own 2/1", 56.469, 46.433, true),
+        ("s0 x5 <- own 8/50", 41.403, 46.433, false),
+        ("s0 x5 <- s1 1/1", 48.434, 46.433, false),
+        ("s1 x5 <- own 5/10", 80.372, 46.433, true),
+        ("s1 x5 <- s2 1/3", 31.057, 46.433, false),
+        ("s1 x10 <- own 6/20", 59.934, 54.172, true),
+        ("s1 x10 <- s3 1/1", 17.966, 54.172, false),
+        ("s2 x5 <- own 7/7", 47.615, 46.433, false),
+        ("s2 x10 <- own 8/1", 82.967, 54.172, true),
+        ("s2 x20 <- own 8/30", 66.017, 59.097, true),
+        ("s2 x20 <- s4 1/2", 27.467, 59.097, false),
+        ("s3 x5 <- own 4/4", 76.652, 46.433, true),
+        ("s3 x20 <- own 6/6", 60.693, 59.097, true),
+        ("s3 x40 <- own 8/40", 84.913, 61.911, true),
+        ("s3 x40 <- s5 1/5", 66.741, 61.911, true),
+        ("s4 x40 <- own 5/45", 65.723, 61.911, true),
+        ("s5 x5 <- own 8/8", 65.921, 46.433, true),
+        ("s5 x5 <- s0 1/4", 26.591, 46.433, false),
     ];
     assert_table("CMU same-text scores", &pinned, &actual);
 }
@@ -586,18 +594,18 @@ fn aalto_any_text_scores_and_decisions() {
     // "U <- P": user U (participant id) enrolled, probed with participant P's typing.
     #[rustfmt::skip]
     let pinned = [
-        ("5 <- 5", 86.778, true),
-        ("5 <- 7", 9.701, false),
-        ("7 <- 7", 72.177, true),
-        ("7 <- 23", 10.972, false),
-        ("23 <- 23", 85.327, true),
-        ("23 <- 24", 10.138, false),
-        ("24 <- 24", 86.190, true),
-        ("24 <- 25", 8.796, false),
-        ("25 <- 25", 71.387, true),
-        ("25 <- 30", 6.059, false),
-        ("30 <- 30", 81.986, true),
-        ("30 <- 5", 22.299, false),
+        ("5 <- 5", 86.778, 58.095, true),
+        ("5 <- 7", 9.701, 57.895, false),
+        ("7 <- 7", 72.177, 58.095, true),
+        ("7 <- 23", 10.972, 58.517, false),
+        ("23 <- 23", 85.327, 58.441, true),
+        ("23 <- 24", 10.138, 57.895, false),
+        ("24 <- 24", 86.190, 57.895, true),
+        ("24 <- 25", 8.796, 58.441, false),
+        ("25 <- 25", 71.387, 58.658, true),
+        ("25 <- 30", 6.059, 58.188, false),
+        ("30 <- 30", 81.986, 58.188, true),
+        ("30 <- 5", 22.299, 58.517, false),
     ];
     assert_table("Aalto any-text scores", &pinned, &actual);
 }
@@ -628,18 +636,18 @@ fn aalto_short_any_text_scores_and_decisions() {
     // "U <- P": user U (participant id) enrolled, probed with participant P's typing.
     #[rustfmt::skip]
     let pinned = [
-        ("5 <- 5", 57.121, true),
-        ("5 <- 7", 12.521, false),
-        ("7 <- 7", 56.468, true),
-        ("7 <- 23", 10.489, false),
-        ("23 <- 23", 90.108, true),
-        ("23 <- 24", 13.278, false),
-        ("24 <- 24", 84.688, true),
-        ("24 <- 25", 14.336, false),
-        ("25 <- 25", 86.247, true),
-        ("25 <- 30", 9.947, false),
-        ("30 <- 30", 88.112, true),
-        ("30 <- 5", 8.363, false),
+        ("5 <- 5", 57.121, 70.779, true),
+        ("5 <- 7", 12.521, 71.106, false),
+        ("7 <- 7", 56.468, 71.106, true),
+        ("7 <- 23", 10.489, 71.310, false),
+        ("23 <- 23", 90.108, 71.310, true),
+        ("23 <- 24", 13.278, 68.794, false),
+        ("24 <- 24", 84.688, 68.794, true),
+        ("24 <- 25", 14.336, 71.363, false),
+        ("25 <- 25", 86.247, 71.363, true),
+        ("25 <- 30", 9.947, 71.072, false),
+        ("30 <- 30", 88.112, 71.072, true),
+        ("30 <- 5", 8.363, 70.779, false),
     ];
     assert_table("Aalto short any-text scores", &pinned, &actual);
 }
@@ -701,4 +709,86 @@ fn aalto_a_zero_statistic_is_left_out() {
 
 fn verify_any_text(enrolled: &[Pattern], probe: &Pattern) -> MatchOutcome {
     matcher::compare(enrolled, std::slice::from_ref(probe), Quality::default()).expect("comparable")
+}
+
+/// The type-2 rows of a pattern, to edit.
+fn extended_rows_mut(p: &mut Pattern) -> &mut Vec<keycadence_core::pattern::ExtendedRow> {
+    match p {
+        Pattern::Diagram(d) => match &mut d.rows {
+            DiagramRows::Extended(rows) => rows,
+            DiagramRows::SameText(_) => panic!("a type-2 pattern"),
+        },
+        _ => panic!("a type-2 pattern"),
+    }
+}
+
+fn verify_short_text(enrolled: &[Pattern], probe: &Pattern) -> MatchOutcome {
+    let outcome = matcher::compare(enrolled, std::slice::from_ref(probe), Quality::default())
+        .expect("comparable");
+    assert_eq!(outcome.mode, MatchMode::ShortAnyText);
+    outcome
+}
+
+/// A desktop probe typed through an input method (keyCode 229, or 0, on every key) is matched
+/// on the characters typed: letters, digits and spaces score exactly as the same typing with
+/// the keys' own codes.
+#[test]
+fn aalto_short_any_text_keys_typed_through_an_input_method_count_by_their_character() {
+    use keycadence_core::pattern::Code;
+    let Some(typists) = AaltoTypist::load_first() else {
+        return;
+    };
+    let enrolled: Vec<Pattern> = (0..5).map(|s| typists[2].extended(s)).collect();
+    let probe = typists[2].extended(5);
+    let mut ime = probe.clone();
+    let mut changed = (0, 0);
+    for (i, row) in extended_rows_mut(&mut ime).iter_mut().enumerate() {
+        let typed = row.char_code.value().and_then(char::from_u32);
+        if typed.is_some_and(|c| c.is_ascii_alphanumeric() || c == ' ') {
+            row.key_code = Code::Value(if i % 3 == 0 { 0 } else { 229 });
+            changed.0 += 1;
+            changed.1 += usize::from(typed == Some(' '));
+        }
+    }
+    assert!(changed.0 > 20 && changed.1 > 3, "{changed:?}");
+    let (as_typed, through_ime) = (
+        verify_short_text(&enrolled, &probe),
+        verify_short_text(&enrolled, &ime),
+    );
+    assert_eq!(
+        (through_ime.score, through_ime.confidence),
+        (as_typed.score, as_typed.confidence)
+    );
+}
+
+/// Timings of any length are compared, never a crash: a hold and a latency of exactly 2048 ms
+/// (where the matcher's table of logarithms ends) and of a minute, and a key code beyond the
+/// keys the matcher keeps per-key statistics for.
+#[test]
+fn aalto_short_any_text_compares_any_timing_and_key_code() {
+    use keycadence_core::pattern::Code;
+    let Some(typists) = AaltoTypist::load_first() else {
+        return;
+    };
+    let enrolled: Vec<Pattern> = (0..5).map(|s| typists[3].extended(s)).collect();
+    let probe = typists[3].extended(5);
+    let as_typed = verify_short_text(&enrolled, &probe);
+    for (what, ms, key_code) in [
+        ("2048 ms", 2048, None),
+        ("a minute", 60_000, None),
+        ("key code 300", 0, Some(300)),
+        ("key code 65535", 0, Some(65_535)),
+    ] {
+        let mut p = probe.clone();
+        let row = &mut extended_rows_mut(&mut p)[4];
+        if ms > 0 {
+            (row.press, row.seek) = (ms, ms);
+        }
+        if let Some(code) = key_code {
+            row.key_code = Code::Value(code);
+        }
+        let edited = verify_short_text(&enrolled, &p);
+        assert!(edited.score > 0.0 && edited.score < 100.0, "{what}");
+        assert_ne!(edited.score, as_typed.score, "{what}");
+    }
 }
