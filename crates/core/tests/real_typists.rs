@@ -391,6 +391,17 @@ struct Stroke {
     shift_up: bool,
 }
 
+/// One row of a typist's file.
+struct Row {
+    section: String,
+    sentence: String,
+    press: i64,
+    keystroke: i64,
+    release: Option<i64>,
+    letter: String,
+    key_code: u32,
+}
+
 /// One typist: the text and key strokes of each sentence, in the order typed.
 struct AaltoTypist {
     id: String,
@@ -420,8 +431,7 @@ impl AaltoTypist {
             .read_to_end(&mut bytes)
             .unwrap();
         let text = String::from_utf8_lossy(&bytes);
-        // (section, sentence, press, keystroke id, release, letter, key code)
-        let mut rows: Vec<(String, String, i64, i64, Option<i64>, String, u32)> = Vec::new();
+        let mut rows: Vec<Row> = Vec::new();
         for line in text.lines().skip(1) {
             let cells: Vec<&str> = line.split('\t').collect();
             let n = cells.len();
@@ -434,57 +444,55 @@ impl AaltoTypist {
             ) else {
                 continue;
             };
-            let release = cells[n - 3]
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|&r| r >= press);
-            let keystroke = cells[n - 5].trim().parse().unwrap_or(i64::MAX);
-            rows.push((
-                cells[1].to_owned(),
-                cells[2].to_owned(),
+            rows.push(Row {
+                section: cells[1].to_owned(),
+                sentence: cells[2].to_owned(),
                 press,
-                keystroke,
-                release,
-                cells[n - 2].to_owned(),
+                keystroke: cells[n - 5].trim().parse().unwrap_or(i64::MAX),
+                release: cells[n - 3]
+                    .trim()
+                    .parse::<i64>()
+                    .ok()
+                    .filter(|&r| r >= press),
+                letter: cells[n - 2].to_owned(),
                 key_code,
-            ));
+            });
         }
-        let mut sections: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        let mut sections: Vec<&str> = rows.iter().map(|r| r.section.as_str()).collect();
         sections.sort();
         sections.dedup();
         let mut sentences: Vec<(String, Vec<Stroke>)> = sections
             .iter()
             .map(|section| {
-                let mut rows: Vec<_> = rows.iter().filter(|r| r.0 == *section).collect();
-                rows.sort_by_key(|r| (r.2, r.3));
+                let mut rows: Vec<&Row> = rows.iter().filter(|r| r.section == *section).collect();
+                rows.sort_by_key(|r| (r.press, r.keystroke));
                 let held: Vec<(i64, i64)> = rows
                     .iter()
-                    .filter(|r| r.6 == SHIFT)
-                    .map(|r| (r.2, r.4.unwrap_or(r.2)))
+                    .filter(|r| r.key_code == SHIFT)
+                    .map(|r| (r.press, r.release.unwrap_or(r.press)))
                     .collect();
                 let shift_at = |t: i64| held.iter().any(|&(a, b)| a <= t && t <= b);
                 let strokes = rows
                     .iter()
                     .map(|r| {
-                        let is_shift = r.6 == SHIFT;
-                        let shift_down = is_shift || shift_at(r.2);
-                        let mut units = r.5.encode_utf16();
+                        let is_shift = r.key_code == SHIFT;
+                        let shift_down = is_shift || shift_at(r.press);
+                        let mut units = r.letter.encode_utf16();
                         let typed = match (units.next(), units.next()) {
                             (Some(u), None) if u >= 32 => Some(u as u32),
                             _ => None,
                         };
                         Stroke {
-                            down: r.2,
-                            up: r.4,
-                            key_code: r.6,
-                            char_code: typed.or_else(|| us_character(r.6, shift_down)),
+                            down: r.press,
+                            up: r.release,
+                            key_code: r.key_code,
+                            char_code: typed.or_else(|| us_character(r.key_code, shift_down)),
                             shift_down,
-                            shift_up: is_shift || r.4.is_some_and(shift_at),
+                            shift_up: is_shift || r.release.is_some_and(shift_at),
                         }
                     })
                     .collect();
-                (rows[0].1.clone(), strokes)
+                (rows[0].sentence.clone(), strokes)
             })
             .collect();
         sentences.sort_by_key(|(_, strokes)| strokes.first().map(|s| s.down));
