@@ -800,3 +800,53 @@ fn aalto_short_any_text_compares_any_timing_and_key_code() {
         assert_ne!(edited.score, as_typed.score, "{what}");
     }
 }
+
+/// What the any-text and short any-text samples and models tell the evaluation tool
+/// (`crates/eval` fits the fitted constants from them): a slot's log value and count, the
+/// enrolment count, the usable keys and the pattern statistics of a real typing.
+#[test]
+fn aalto_samples_and_models_describe_the_typing() {
+    use keycadence_core::matcher::{AnyTextModel, AnyTextSample, ShortTextModel, ShortTextSample};
+    let Some(typists) = AaltoTypist::load_first() else {
+        return;
+    };
+    let any_text: Vec<AnyTextSample> = (0..3)
+        .map(|s| match typists[4].any_text(3 * s) {
+            Pattern::AnyText(a) => {
+                let sample = AnyTextSample::from_pattern(&a).expect("usable");
+                let (log_press_mean, count) = sample.slot(0);
+                assert!((log_press_mean - a.globals.press_mean.ln()).abs() < 1e-12);
+                assert_eq!(count, f64::from(a.globals.hist_rev));
+                sample
+            }
+            _ => unreachable!(),
+        })
+        .collect();
+    let refs: Vec<&AnyTextSample> = any_text.iter().collect();
+    assert_eq!(AnyTextModel::new(&refs).enrolled(), 3);
+
+    let short = |t: &AaltoTypist, i: usize| match t.extended(i) {
+        Pattern::Diagram(d) => {
+            let sample = ShortTextSample::from_pattern(&d).expect("usable");
+            let typed = match &d.rows {
+                DiagramRows::Extended(rows) => rows
+                    .iter()
+                    .filter(|r| !r.substituted && r.key_code.value().is_some_and(|k| k != 0))
+                    .count(),
+                DiagramRows::SameText(_) => unreachable!(),
+            };
+            assert_eq!(sample.keys().len(), typed);
+            assert!(sample.pattern_statistics().iter().all(|x| x.is_finite()));
+            sample
+        }
+        _ => unreachable!(),
+    };
+    let enrolled: Vec<ShortTextSample> = (0..4).map(|i| short(&typists[4], i)).collect();
+    let refs: Vec<&ShortTextSample> = enrolled.iter().collect();
+    let params = matcher::Matcher::default().short_text;
+    assert_eq!(ShortTextModel::new(&refs, &params).enrolled(), 4);
+    assert_ne!(
+        short(&typists[4], 4).pattern_statistics(),
+        short(&typists[5], 4).pattern_statistics()
+    );
+}
