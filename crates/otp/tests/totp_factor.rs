@@ -432,3 +432,42 @@ fn challenge_expiry_is_bounded_and_pending_challenges_can_be_denied() {
         ChallengeError::NotPending(ChallengeStatus::Denied)
     );
 }
+
+/// The algorithm names a client may send: Twilio's lower-case `Config.Alg` and the otpauth
+/// URI's upper case, each read as the hash it names; anything else is refused by name.
+#[test]
+fn every_algorithm_is_read_by_its_names() {
+    for (names, algorithm) in [
+        (["sha1", "SHA1", "sha-1"], Algorithm::Sha1),
+        (["sha256", "SHA256", "Sha-256"], Algorithm::Sha256),
+        (["sha512", "SHA512", "sha-512"], Algorithm::Sha512),
+    ] {
+        for name in names {
+            assert_eq!(Algorithm::parse(name), Ok(algorithm), "{name}");
+        }
+        assert_eq!(Algorithm::parse(algorithm.uri_name()), Ok(algorithm));
+    }
+    assert!(Algorithm::parse("sha384").is_err());
+}
+
+/// A config reports the settings it was made with (the server shows them in a factor's
+/// `config` and derives the code strength from the length and skew).
+#[test]
+fn a_config_reports_its_settings() {
+    for (algorithm, digits, step, skew) in [
+        (Algorithm::Sha1, 6, 30, 1),
+        (Algorithm::Sha256, 8, 60, 2),
+        (Algorithm::Sha512, 3, 20, 0),
+    ] {
+        let config = TotpConfig::new(algorithm, digits, step, skew).unwrap();
+        assert_eq!(
+            (
+                config.algorithm(),
+                config.digits(),
+                config.step_seconds(),
+                config.skew()
+            ),
+            (algorithm, digits, step, skew)
+        );
+    }
+}
