@@ -471,3 +471,24 @@ fn a_config_reports_its_settings() {
         );
     }
 }
+
+/// Imported secrets: 128 bits (RFC 4226's minimum) up to 128 bytes are taken, one byte fewer
+/// or more is refused with the length found.
+#[test]
+fn imported_secrets_are_taken_from_16_to_128_bytes() {
+    use keycadence_otp::totp::SecretError;
+    for len in [16, 20, 64, 128] {
+        let secret = TotpSecret::from_bytes(&vec![0x5a; len]).unwrap();
+        assert_eq!(secret.as_bytes().len(), len);
+        let again = TotpSecret::from_base32(&secret.to_base32().to_lowercase()).unwrap();
+        assert_eq!(again, secret);
+    }
+    assert_eq!(
+        TotpSecret::from_bytes(&[0x5a; 15]),
+        Err(SecretError::TooShort(15))
+    );
+    assert_eq!(
+        TotpSecret::from_bytes(&[0x5a; 129]),
+        Err(SecretError::TooLong(129))
+    );
+}
