@@ -492,3 +492,29 @@ fn imported_secrets_are_taken_from_16_to_128_bytes() {
         Err(SecretError::TooLong(129))
     );
 }
+
+/// The names an authenticator app shows for a factor: issuer and account as given (trimmed),
+/// up to 64 characters each; 65 are refused.
+#[test]
+fn factor_labels_keep_their_names_up_to_64_characters() {
+    use keycadence_otp::totp::uri::LabelError;
+    let label = FactorLabel::new("  Example Bank ", " alice@example.com").unwrap();
+    assert_eq!(
+        (label.issuer(), label.account()),
+        ("Example Bank", "alice@example.com")
+    );
+    let longest = "é".repeat(64);
+    let label = FactorLabel::new(&longest, &longest).unwrap();
+    assert_eq!((label.issuer(), label.account()), (&*longest, &*longest));
+    let too_long = "a".repeat(65);
+    assert_eq!(
+        FactorLabel::new(&too_long, "alice"),
+        Err(LabelError::TooLong { part: "issuer" })
+    );
+    assert_eq!(
+        FactorLabel::new("Example Bank", &too_long),
+        Err(LabelError::TooLong {
+            part: "account name"
+        })
+    );
+}
