@@ -9,8 +9,9 @@
 #           any-text and short any-text distances and mode selection; tested by the crate's
 #           unit tests (matcher/tests.rs) and tests/real_typists.rs (real typists' decisions)
 #   server  crates/server/src/domain (the enrol/verify decision, quality, auto-enrol) and
-#           settings; tested by the crate's unit tests, tests/api.rs, tests/real_typists.rs and
-#           tests/settings.rs (all run for every mutant: each mutant's log says which caught it)
+#           settings; tested by the crate's unit tests, tests/api.rs, tests/real_typists.rs,
+#           tests/short_text.rs, tests/enrolment_counts.rs and tests/settings.rs (all run for
+#           every mutant: each mutant's log says which caught it)
 #   otp     crates/otp codes and TOTP; tested by all of the crate's tests
 #
 # Only the test targets named are built for each mutant (--cargo-arg applies to the build and
@@ -73,7 +74,8 @@ server() {
         -f crates/server/src/domain/decision.rs -f crates/server/src/domain/matching.rs \
         -f crates/server/src/domain/mod.rs -f crates/server/src/settings.rs \
         --cargo-test-arg=--no-fail-fast --cargo-arg=--lib --cargo-arg=--test=api \
-        --cargo-arg=--test=real_typists --cargo-arg=--test=settings "$@"
+        --cargo-arg=--test=real_typists --cargo-arg=--test=short_text \
+        --cargo-arg=--test=enrolment_counts --cargo-arg=--test=settings "$@"
 }
 
 otp() {
