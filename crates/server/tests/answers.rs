@@ -1,5 +1,5 @@
 //! Answers of `/save`, `/verify` and `/auto` at the edges a tenant's settings and a user's
-//! enrolments draw: how many patterns a call may carry, how many enrolments a verification
+//! enrolments draw: how many patterns a call (and `/match`) may carry, how many enrolments a verification
 //! reports, what an enrolment below the minimum answers on each endpoint, and which "nothing
 //! to compare" code a desktop probe gets. Runs on SQLite, or on PostgreSQL when
 //! KEYCADENCE_TEST_DATABASE_URL is set.
@@ -106,5 +106,28 @@ async fn a_desktop_probe_for_a_mobile_only_user_answers_no_previous_patterns() {
         "{}",
         r.body
     );
+    server.stop().await;
+}
+
+/// `/match` takes up to max_patterns_per_verify patterns on each side, and refuses a call with
+/// one more on either side (56): the comparison's cost grows with their product.
+#[tokio::test]
+async fn match_takes_the_verify_cap_on_each_side_and_refuses_one_more_on_either() {
+    let server = TestServer::start().await;
+    let c = server.client(&["max_patterns_per_verify=2"]).await;
+    let mut alice = Typist::new(85);
+    let mut patterns = |n: usize| {
+        (0..n)
+            .map(|_| alice.same_text())
+            .collect::<Vec<_>>()
+            .join(";")
+    };
+    let (two, three) = (patterns(2), patterns(3));
+    let r = c.post("/match", &[("tp1", &two), ("tp2", &two)]).await;
+    assert_eq!(r.code(), 1, "{}", r.body);
+    for (tp1, tp2) in [(&three, &two), (&two, &three)] {
+        let r = c.post("/match", &[("tp1", tp1), ("tp2", tp2)]).await;
+        assert_eq!((r.code(), r.status), (56, 459), "{}", r.body);
+    }
     server.stop().await;
 }
