@@ -1,7 +1,7 @@
-//! Answers of `/save`, `/verify` and `/auto` at the edges a tenant's settings and a user's
-//! enrolments draw: how many patterns a call (and `/match`) may carry, how many enrolments a verification
-//! reports, what an enrolment below the minimum answers on each endpoint, and which "nothing
-//! to compare" code a desktop probe gets. Runs on SQLite, or on PostgreSQL when
+//! Answers of `/save`, `/verify`, `/auto` and `/match` at the edges a tenant's settings and a
+//! user's enrolments draw: how many patterns a call may carry, how many enrolments a
+//! verification reports, what an enrolment below the minimum answers on each endpoint, and
+//! which "nothing to compare" code a desktop probe gets. Runs on SQLite, or on PostgreSQL when
 //! KEYCADENCE_TEST_DATABASE_URL is set.
 
 mod common;
