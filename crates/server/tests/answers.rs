@@ -90,16 +90,26 @@ async fn an_enrolment_below_the_minimum_succeeds_on_auto_and_not_on_verify() {
     server.stop().await;
 }
 
-/// A desktop probe for a user enrolled only on mobile has nothing to compare with: code 4 (no
-/// previous patterns), not 3, which tells a mobile user to type in a position they enrolled.
+/// A desktop probe for a user enrolled only on mobile, of the same text, has nothing to compare
+/// with: code 4 (no previous patterns), not 3, which tells a mobile user to type in a position
+/// they enrolled.
 #[tokio::test]
 async fn a_desktop_probe_for_a_mobile_only_user_answers_no_previous_patterns() {
+    use keycadence_core::pattern::Pattern;
     let server = TestServer::start().await;
     let c = server.client(&["auto_enroll=false"]).await;
     for v in 1..=3 {
         assert_eq!(c.save(USER, &mobile_pattern(v, false)).await.code(), 1);
     }
-    let r = c.verify(USER, &Typist::new(84).same_text()).await;
+    // The same text typed on a desktop: the mobile pattern's rows without its mobile flag and
+    // motion data.
+    let mut desktop = Pattern::parse(&mobile_pattern(4, false)).unwrap();
+    let Pattern::Diagram(d) = &mut desktop else {
+        panic!("a diagram")
+    };
+    d.header.mobile = false;
+    d.motion = None;
+    let r = c.verify(USER, &desktop.to_string()).await;
     assert_eq!(
         (r.code(), r.body["success"].as_i64()),
         (4, Some(0)),
