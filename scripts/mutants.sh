@@ -21,6 +21,11 @@
 # target/mutants), caught/missed/timeout counts printed at the end. Some accuracy mutants are
 # only caught by the accuracy gate (scripts/test.d/matcher.sh, minutes per run), which this
 # script does not run per mutant.
+#
+# Build nothing else in the same CARGO_TARGET_DIR while it runs: cargo names a workspace
+# member's artifacts by its path within the workspace, so the mutated copy and the working tree
+# share them, and a build of the working tree between a mutant's build and its test run makes
+# that mutant look missed (or the working tree's tests run against a mutant).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
