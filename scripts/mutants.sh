@@ -5,18 +5,27 @@
 #
 #   scripts/mutants.sh [core|server|otp|all] [more cargo-mutants arguments, e.g. -F REGEX]
 #
-#   core    crates/core/src/matcher: operating points, scores, quality, auto-enrol, same-text
-#           distance and mode selection; tested by the crate's unit tests (matcher/tests.rs)
+#   core    crates/core/src/matcher: operating points, scores, quality, auto-enrol, same-text,
+#           any-text and short any-text distances and mode selection; tested by the crate's
+#           unit tests (matcher/tests.rs) and tests/real_typists.rs (real typists' decisions)
 #   server  crates/server/src/domain (the enrol/verify decision, quality, auto-enrol) and
-#           settings; tested by the crate's unit tests, tests/api.rs and tests/real_typists.rs
-#           (all three run for every mutant: each mutant's log says which caught it)
+#           settings; tested by the crate's unit tests, tests/api.rs, tests/real_typists.rs,
+#           tests/short_text.rs, tests/answers.rs and tests/settings.rs (all run for
+#           every mutant: each mutant's log says which caught it)
 #   otp     crates/otp codes and TOTP; tested by all of the crate's tests
 #
-# Installs cargo-mutants on first use. One mutant at a time (-j1) with a per-mutant timeout
-# (MUTANTS_TIMEOUT seconds, default 300). Results: $MUTANTS_OUT/<set>/mutants.out (default
+# Only the test targets named are built for each mutant (--cargo-arg applies to the build and
+# the test run), not every test binary and example of the crate. Installs cargo-mutants on
+# first use. One mutant at a time (-j1) with a per-mutant timeout (MUTANTS_TIMEOUT seconds,
+# default 300). Results: $MUTANTS_OUT/<set>/mutants.out (default
 # target/mutants), caught/missed/timeout counts printed at the end. Some accuracy mutants are
 # only caught by the accuracy gate (scripts/test.d/matcher.sh, minutes per run), which this
 # script does not run per mutant.
+#
+# Build nothing else in the same CARGO_TARGET_DIR while it runs: cargo names a workspace
+# member's artifacts by its path within the workspace, so the mutated copy and the working tree
+# share them, and a build of the working tree between a mutant's build and its test run makes
+# that mutant look missed (or the working tree's tests run against a mutant).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,16 +69,18 @@ core() {
     run core -p keycadence-core \
         -f crates/core/src/matcher/calibration.rs -f crates/core/src/matcher/mod.rs \
         -f crates/core/src/matcher/quality.rs -f crates/core/src/matcher/same_text.rs \
-        -f crates/core/src/matcher/compatibility.rs \
-        --cargo-test-arg=--lib "$@"
+        -f crates/core/src/matcher/compatibility.rs -f crates/core/src/matcher/any_text.rs \
+        -f crates/core/src/matcher/short_text.rs \
+        --cargo-arg=--lib --cargo-arg=--test=real_typists "$@"
 }
 
 server() {
     run server -p keycadence-server \
         -f crates/server/src/domain/decision.rs -f crates/server/src/domain/matching.rs \
         -f crates/server/src/domain/mod.rs -f crates/server/src/settings.rs \
-        --cargo-test-arg=--no-fail-fast --cargo-test-arg=--lib --cargo-test-arg=--test=api \
-        --cargo-test-arg=--test=real_typists "$@"
+        --cargo-test-arg=--no-fail-fast --cargo-arg=--lib --cargo-arg=--test=api \
+        --cargo-arg=--test=real_typists --cargo-arg=--test=short_text \
+        --cargo-arg=--test=answers --cargo-arg=--test=settings "$@"
 }
 
 otp() {

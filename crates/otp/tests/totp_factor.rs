@@ -432,3 +432,89 @@ fn challenge_expiry_is_bounded_and_pending_challenges_can_be_denied() {
         ChallengeError::NotPending(ChallengeStatus::Denied)
     );
 }
+
+/// The algorithm names a client may send: Twilio's lower-case `Config.Alg` and the otpauth
+/// URI's upper case, each read as the hash it names; anything else is refused by name.
+#[test]
+fn every_algorithm_is_read_by_its_names() {
+    for (names, algorithm) in [
+        (["sha1", "SHA1", "sha-1"], Algorithm::Sha1),
+        (["sha256", "SHA256", "Sha-256"], Algorithm::Sha256),
+        (["sha512", "SHA512", "sha-512"], Algorithm::Sha512),
+    ] {
+        for name in names {
+            assert_eq!(Algorithm::parse(name), Ok(algorithm), "{name}");
+        }
+        assert_eq!(Algorithm::parse(algorithm.uri_name()), Ok(algorithm));
+    }
+    assert!(Algorithm::parse("sha384").is_err());
+}
+
+/// A config reports the settings it was made with (the server shows them in a factor's
+/// `config` and derives the code strength from the length and skew).
+#[test]
+fn a_config_reports_its_settings() {
+    for (algorithm, digits, step, skew) in [
+        (Algorithm::Sha1, 6, 30, 1),
+        (Algorithm::Sha256, 8, 60, 2),
+        (Algorithm::Sha512, 3, 20, 0),
+    ] {
+        let config = TotpConfig::new(algorithm, digits, step, skew).unwrap();
+        assert_eq!(
+            (
+                config.algorithm(),
+                config.digits(),
+                config.step_seconds(),
+                config.skew()
+            ),
+            (algorithm, digits, step, skew)
+        );
+    }
+}
+
+/// Imported secrets: 128 bits (RFC 4226's minimum) up to 128 bytes are taken, one byte fewer
+/// or more is refused with the length found.
+#[test]
+fn imported_secrets_are_taken_from_16_to_128_bytes() {
+    use keycadence_otp::totp::SecretError;
+    for len in [16, 20, 64, 128] {
+        let secret = TotpSecret::from_bytes(&vec![0x5a; len]).unwrap();
+        assert_eq!(secret.as_bytes().len(), len);
+        let again = TotpSecret::from_base32(&secret.to_base32().to_lowercase()).unwrap();
+        assert_eq!(again, secret);
+    }
+    assert_eq!(
+        TotpSecret::from_bytes(&[0x5a; 15]),
+        Err(SecretError::TooShort(15))
+    );
+    assert_eq!(
+        TotpSecret::from_bytes(&[0x5a; 129]),
+        Err(SecretError::TooLong(129))
+    );
+}
+
+/// The names an authenticator app shows for a factor: issuer and account as given (trimmed),
+/// up to 64 characters each; 65 are refused.
+#[test]
+fn factor_labels_keep_their_names_up_to_64_characters() {
+    use keycadence_otp::totp::uri::LabelError;
+    let label = FactorLabel::new("  Example Bank ", " alice@example.com").unwrap();
+    assert_eq!(
+        (label.issuer(), label.account()),
+        ("Example Bank", "alice@example.com")
+    );
+    let longest = "é".repeat(64);
+    let label = FactorLabel::new(&longest, &longest).unwrap();
+    assert_eq!((label.issuer(), label.account()), (&*longest, &*longest));
+    let too_long = "a".repeat(65);
+    assert_eq!(
+        FactorLabel::new(&too_long, "alice"),
+        Err(LabelError::TooLong { part: "issuer" })
+    );
+    assert_eq!(
+        FactorLabel::new("Example Bank", &too_long),
+        Err(LabelError::TooLong {
+            part: "account name"
+        })
+    );
+}

@@ -111,6 +111,49 @@ fn codes_are_bound_to_their_application_and_user() {
     );
 }
 
+/// The key an integrator stores a user's record under (`binding.storage_key()`, as the crate
+/// docs show): one record per application and user, so that one user's code, lock-out and
+/// send count are never another's.
+#[test]
+fn each_application_and_user_has_a_storage_key_of_its_own() {
+    assert_eq!(alice().storage_key(), ("app456", "email:alice@example.com"));
+    let others = [
+        CodeBinding::new("app456", &UserIdentifier::Email("bob@example.com".into())),
+        CodeBinding::new("app999", &UserIdentifier::Email("alice@example.com".into())),
+        CodeBinding::new("app456", &UserIdentifier::Id("alice@example.com".into())),
+    ];
+    for other in &others {
+        assert_ne!(other.storage_key(), alice().storage_key(), "{other:?}");
+    }
+    assert_eq!(others[1].storage_key().0, "app999");
+}
+
+/// The service reports the policy it enforces (an integrator shows the code length and
+/// lifetime to its users from it).
+#[test]
+fn the_service_reports_the_policy_it_was_given() {
+    let policy = OtpPolicy {
+        code_length: 8,
+        lifetime: 3 * MINUTE,
+        max_sends: 2,
+        ..OtpPolicy::default()
+    };
+    let otp = OtpService::new(policy, &[0x42; 32]).unwrap();
+    assert_eq!(otp.policy(), &policy);
+    let issued = otp
+        .issue(
+            &OtpRecord::default(),
+            &alice(),
+            T0,
+            &mut StdRng::seed_from_u64(9),
+        )
+        .unwrap();
+    assert_eq!(
+        issued.code.as_str().len(),
+        usize::from(otp.policy().code_length)
+    );
+}
+
 #[test]
 fn five_wrong_codes_lock_the_user_out_with_limited_until() {
     let otp = service();
