@@ -10,7 +10,7 @@
 #           unit tests (matcher/tests.rs) and tests/real_typists.rs (real typists' decisions)
 #   server  crates/server/src/domain (the enrol/verify decision, quality, auto-enrol) and
 #           settings; tested by the crate's unit tests, tests/api.rs, tests/real_typists.rs,
-#           tests/short_text.rs, tests/answers.rs and tests/settings.rs (all run for
+#           tests/short_text.rs, tests/answers.rs, tests/settings.rs and tests/privacy.rs (all run for
 #           every mutant: each mutant's log says which caught it)
 #   otp     crates/otp codes and TOTP; tested by all of the crate's tests
 #
@@ -80,7 +80,7 @@ server() {
         -f crates/server/src/domain/mod.rs -f crates/server/src/settings.rs \
         --cargo-test-arg=--no-fail-fast --cargo-arg=--lib --cargo-arg=--test=api \
         --cargo-arg=--test=real_typists --cargo-arg=--test=short_text \
-        --cargo-arg=--test=answers --cargo-arg=--test=settings "$@"
+        --cargo-arg=--test=answers --cargo-arg=--test=settings --cargo-arg=--test=privacy "$@"
 }
 
 otp() {

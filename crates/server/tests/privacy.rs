@@ -716,6 +716,42 @@ async fn retention_removes_exactly_what_is_due() {
     server.stop().await;
 }
 
+/// A verification keeps a user's enrolments even where nothing else makes the server book
+/// verifications (replay protection and the daily cap both off): retention alone is reason to
+/// note the use.
+#[tokio::test]
+async fn a_verification_is_a_use_without_replay_protection_or_daily_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = own_sqlite(dir.path());
+    let server = server_with_retention(&url, 0).await;
+    let tenant = server
+        .client(&[
+            "auto_enroll=false",
+            "allow_identical_on_verify=true",
+            "max_verifications_per_user_per_day=0",
+            "enrolment_retention_days=30",
+        ])
+        .await;
+    let (verified, idle) = (user(&tenant, "verified"), user(&tenant, "idle"));
+    let mut typing = Typist::new(52);
+    enrol(&tenant, &verified, &mut typing, 3).await;
+    enrol(&tenant, &idle, &mut typing, 3).await;
+    let now = now_millis();
+    age_user(&server.db, &tenant.key, &verified, now - 40 * DAY_MS).await;
+    age_user(&server.db, &tenant.key, &idle, now - 40 * DAY_MS).await;
+    let probe = typing.type_text(TEXT, 1);
+    assert_eq!(tenant.verify(&verified, &probe).await.body["result"], 1);
+
+    let auditor = Auditor::start(server.db.clone(), &hex::decode(pepper_hex()).unwrap());
+    let removed = run_once(&server.db, &auditor, now_millis(), 500)
+        .await
+        .unwrap();
+    assert_eq!(removed.users, 1);
+    assert_eq!(tenant.counts(&verified).await, (3, 0));
+    assert_eq!(tenant.counts(&idle).await, (0, 0));
+    server.stop().await;
+}
+
 async fn server_db(url: &str) -> Db {
     Db::connect(url, 2).await.unwrap()
 }
