@@ -746,8 +746,12 @@ async fn bad_input_gets_documented_errors_and_changes_nothing() {
         "code_incorrect"
     );
 
-    // Expiry (a 2-second policy).
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Expiry (a 2-second policy), reached by moving the server's clock.
+    world
+        .server
+        .state
+        .clock
+        .advance(Duration::from_millis(2100));
     page.prepare("email_code")
         .await
         .refused("sign_in_expired", 410);

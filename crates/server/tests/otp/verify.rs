@@ -190,7 +190,7 @@ async fn expired_codes_are_refused() {
         mail.contains("1 seconds"),
         "the mail states the lifetime: {mail}"
     );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    server.state.clock.advance(Duration::from_millis(1100));
     app.validate(TestApp::email(&user), &otp)
         .await
         .expect(10, 200);
@@ -231,7 +231,10 @@ async fn brute_force_locks_the_user_out() {
     assert_eq!(smtp.messages_to(&user).len(), 1);
 
     // After the lock-out the old code is void (the lock-out voided it), a new one works.
-    tokio::time::sleep(Duration::from_millis(until - now_ms() + 50)).await;
+    let clock = &server.state.clock;
+    clock.advance(Duration::from_millis(
+        until.saturating_sub(clock.now_millis() as u64) + 50,
+    ));
     app.validate(TestApp::email(&user), &otp)
         .await
         .expect(10, 200);
