@@ -199,12 +199,13 @@ fn smtp_transport(
         }
     };
     if let Some(path) = &smtp.ca_file {
-        let parameters = tls_trusting(&smtp.host, path)?;
-        builder = builder.tls(match smtp.tls {
+        // The setting that cannot work is named before the file is read.
+        let tls: fn(TlsParameters) -> Tls = match smtp.tls {
             SmtpTls::Off => return Err(DeliveryError::SmtpCaWithoutTls),
-            SmtpTls::Starttls => Tls::Required(parameters),
-            SmtpTls::Tls => Tls::Wrapper(parameters),
-        });
+            SmtpTls::Starttls => Tls::Required,
+            SmtpTls::Tls => Tls::Wrapper,
+        };
+        builder = builder.tls(tls(tls_trusting(&smtp.host, path)?));
     }
     if let Some(port) = smtp.port {
         builder = builder.port(port);
@@ -235,4 +236,77 @@ fn tls_trusting(host: &str, path: &std::path::Path) -> Result<TlsParameters, Del
         .add_root_certificate(certificate)
         .build()
         .map_err(|e| ca_error(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_ca_file(tls: SmtpTls, ca_file: &std::path::Path) -> OtpSettings {
+        OtpSettings {
+            smtp: Some(SmtpSettings {
+                host: "127.0.0.1".into(),
+                port: Some(2525),
+                tls,
+                username: None,
+                password: None,
+                ca_file: Some(ca_file.to_path_buf()),
+            }),
+            ..OtpSettings::default()
+        }
+    }
+
+    /// The error a server refuses to start with, as its operator reads it.
+    fn start_error(settings: &OtpSettings) -> String {
+        match Delivery::new(settings) {
+            Ok(_) => panic!("a server starts with {:?}", settings.smtp),
+            Err(err) => err.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_ca_file_that_cannot_be_read_or_holds_no_certificate_stops_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let error = start_error(&with_ca_file(SmtpTls::Starttls, &missing));
+        assert!(
+            error.starts_with(&format!("SMTP CA file {}: ", missing.display())),
+            "{error}"
+        );
+        let key_only = dir.path().join("key.pem");
+        std::fs::write(
+            &key_only,
+            "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        for tls in [SmtpTls::Starttls, SmtpTls::Tls] {
+            assert_eq!(
+                start_error(&with_ca_file(tls, &key_only)),
+                format!(
+                    "SMTP CA file {}: no PEM certificate in it",
+                    key_only.display()
+                )
+            );
+        }
+        let broken = dir.path().join("broken.pem");
+        std::fs::write(
+            &broken,
+            "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let error = start_error(&with_ca_file(SmtpTls::Starttls, &broken));
+        assert!(
+            error.starts_with(&format!("SMTP CA file {}: ", broken.display())),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_ca_file_without_tls_stops_the_start() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(
+            start_error(&with_ca_file(SmtpTls::Off, &dir.path().join("ca.pem"))),
+            "an SMTP CA file needs smtp_tls starttls or tls"
+        );
+    }
 }
