@@ -146,7 +146,7 @@ pub fn routes() -> Vec<(String, MethodRouter<AppState>)> {
     all
 }
 
-/// The paths of [`routes`], in axum's syntax (`{*id}` for the user id).
+/// The paths of [`routes()`], in axum's syntax (`{*id}` for the user id).
 pub fn route_paths() -> Vec<String> {
     routes().into_iter().map(|(path, _)| path).collect()
 }

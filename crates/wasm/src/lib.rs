@@ -4,7 +4,7 @@
 //! page's real events from an [`EventQueue`] (the package's listeners, `pkg/src/queue.js`, on
 //! `document` and `window` exactly as the TypingDNA recorder v3.2 listens), reads the environment
 //! from `navigator`, `screen` and `window`, and answers the same method calls, exported as
-//! functions over the page's one recorder ([`exports`]). The npm package's hand-written shim
+//! functions over the page's one recorder (module `exports`). The npm package's hand-written shim
 //! (`pkg/src/index.js`) wraps them in the `TypingDNA`-compatible singleton class.
 //!
 //! Timestamps come from each event's own `timeStamp` by default (the queue's clock), so a busy

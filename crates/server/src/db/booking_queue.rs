@@ -6,7 +6,7 @@
 //!
 //! A batch runs under `BEGIN IMMEDIATE` (SQLite's write lock, so nothing else writes while it
 //! runs): it reads what the database holds for the batch's users and digests, works out in
-//! memory what running the bookings one after another would answer and write ([`plan`]),
+//! memory what running the bookings one after another would answer and write (the rule engine's `plan`),
 //! writes that and commits. Guarantees are those of one transaction per booking:
 //! * a request hears its answer only after the transaction holding its booking committed;
 //! * a pattern booked earlier in the same batch is refused later in it exactly as if it had

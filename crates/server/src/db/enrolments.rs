@@ -162,7 +162,7 @@ impl Db {
         UserStore { db: self }
     }
 
-    /// Books one verification by the rules of [`super::bookings`]. On SQLite the booking joins
+    /// Books one verification by the booking rules (`db::bookings`). On SQLite the booking joins
     /// the batches of the process's booking writer; on PostgreSQL, whose writers do not exclude
     /// each other (and whose batches could deadlock across server processes), it has a
     /// transaction of its own.

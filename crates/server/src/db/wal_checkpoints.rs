@@ -34,7 +34,7 @@ impl WalCheckpoints {
         WalCheckpoints { wake }
     }
 
-    /// After a commit: a checkpoint follows within [`GATHER`] (one for many commits).
+    /// After a commit: a checkpoint follows within `GATHER` (one for many commits).
     pub fn committed(&self) {
         // Full means a checkpoint is already due.
         let _ = self.wake.try_send(());

@@ -2,7 +2,7 @@
 //!
 //! * Verify 2FA (TypingDNA Verify's payload protocol and codes): `POST /otp/send`, `POST
 //!   /otp/validate`, `POST /user/reset-profile` ([`verify`], over HTTP in [`verify_http`]), with
-//!   applications managed by `keycadence-server apps` ([`apps`], [`cli`]) and codes delivered
+//!   applications managed by `keycadence-server apps` ([`apps`], [`crate::cli`]) and codes delivered
 //!   by e-mail or SMS ([`delivery`]);
 //! * TOTP: Twilio-shaped services, factors, challenges, plus backup codes ([`totp`]).
 //!

@@ -49,7 +49,7 @@ pub struct OtpArgs {
     /// The certificate is verified either way, host name included.
     #[arg(long, env = "KEYCADENCE_SMTP_CA_FILE")]
     pub smtp_ca_file: Option<PathBuf>,
-    /// Base URL of the Twilio-compatible SMS API (default https://api.twilio.com).
+    /// Base URL of the Twilio-compatible SMS API (default `https://api.twilio.com`).
     #[arg(long, env = "KEYCADENCE_SMS_BASE_URL")]
     pub sms_base_url: Option<String>,
     /// Seconds an SMTP or SMS delivery may take before it counts as failed (code 26).

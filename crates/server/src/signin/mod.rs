@@ -93,7 +93,7 @@ pub struct SignInRecord {
     pub phone_code: OtpRecord,
 }
 
-/// A sign-in as it stands at `at`: what the services answer, shown by [`wire::view`].
+/// A sign-in as it stands at `at`: what the services answer, shown by `wire::view`.
 #[derive(Clone, Debug)]
 pub struct SignInSnapshot {
     pub id: String,
