@@ -7,14 +7,16 @@ message). Prints "PORT <port>" once it listens. Stops on SIGTERM, SIGINT or when
 input closes (so it never outlives the test that started it).
 
 With CERT, KEY and USER:PASSWORD it behaves as a submission server does: STARTTLS with that
-certificate is required before anything else, then AUTH (PLAIN or LOGIN) with that user and
-password before MAIL; a wrong password is refused. Each saved message then records the session
-in its first lines: "X-Sink-TLS: <TLS version>" and "X-Sink-Auth: <user>".
+certificate is required before anything else (or, with MODE "tls", the connection is TLS from
+its first byte, as on port 465), then AUTH (PLAIN or LOGIN) with that user and password before
+MAIL; a wrong password is refused. Each saved message then records the session in its first
+lines: "X-Sink-TLS: <TLS version>" and "X-Sink-Auth: <user>".
 
-Usage: smtp_sink.py DIR [CERT KEY USER:PASSWORD]
+Usage: smtp_sink.py DIR [CERT KEY USER:PASSWORD [starttls|tls]]
 """
 import asyncio
 import itertools
+import logging
 import os
 import signal
 import ssl
@@ -34,9 +36,11 @@ class SaveToDirectory:
         final = os.path.join(self.directory, f"{number:06d}.eml")
         with open(final + ".tmp", "wb") as out:
             out.write(b"X-Envelope-To: " + ",".join(envelope.rcpt_tos).encode() + b"\r\n")
-            if session.ssl is not None:
-                version = session.ssl["ssl_object"].version()
-                out.write(b"X-Sink-TLS: " + version.encode() + b"\r\n")
+            # After STARTTLS the session holds the TLS object; with implicit TLS the socket does.
+            tls = session.ssl["ssl_object"] if session.ssl is not None else None
+            tls = tls or server.transport.get_extra_info("ssl_object")
+            if tls is not None:
+                out.write(b"X-Sink-TLS: " + tls.version().encode() + b"\r\n")
             if session.authenticated:
                 out.write(b"X-Sink-Auth: " + str(session.auth_data.login, "utf-8").encode() + b"\r\n")
             out.write(envelope.original_content)
@@ -60,13 +64,28 @@ class OneAccount:
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
 
-def smtp_factory(handler, secure):
+def tls_context(secure):
+    if secure is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(secure[0], secure[1])
+    return context
+
+
+def smtp_factory(handler, secure, context):
     if secure is None:
         return lambda: SMTP(handler)
-    cert, key, account = secure
-    user, _, password = account.partition(":")
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
+    user, _, password = secure[2].partition(":")
+    if secure[3] == "tls":
+        # TLS from the first byte: AUTH needs no STARTTLS (aiosmtpd only knows of its own, so
+        # its warning that AUTH is allowed without TLS does not apply here).
+        logging.getLogger("mail.log").setLevel(logging.ERROR)
+        return lambda: SMTP(
+            handler,
+            authenticator=OneAccount(user, password),
+            auth_required=True,
+            auth_require_tls=False,
+        )
     return lambda: SMTP(
         handler,
         tls_context=context,
@@ -80,7 +99,11 @@ def smtp_factory(handler, secure):
 async def main(directory, secure):
     loop = asyncio.get_running_loop()
     handler = SaveToDirectory(directory)
-    server = await loop.create_server(smtp_factory(handler, secure), "127.0.0.1", 0)
+    context = tls_context(secure)
+    implicit = secure is not None and secure[3] == "tls"
+    server = await loop.create_server(
+        smtp_factory(handler, secure, context), "127.0.0.1", 0, ssl=context if implicit else None
+    )
     port = server.sockets[0].getsockname()[1]
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -97,7 +120,8 @@ async def main(directory, secure):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 5):
+    if len(sys.argv) not in (2, 5, 6) or sys.argv[5:] not in ([], ["starttls"], ["tls"]):
         sys.exit(__doc__)
     os.makedirs(sys.argv[1], exist_ok=True)
-    asyncio.run(main(sys.argv[1], tuple(sys.argv[2:]) or None))
+    secure = (sys.argv[2:5] + (sys.argv[5:] or ["starttls"])) if len(sys.argv) > 2 else None
+    asyncio.run(main(sys.argv[1], secure))

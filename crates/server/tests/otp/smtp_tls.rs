@@ -1,7 +1,8 @@
-//! E-mailed codes over SMTP as a real deployment sends them: STARTTLS, then AUTH, to a real
-//! submission server (aiosmtpd) whose certificate comes from a CA the test makes. The server
-//! trusts that CA only through its `smtp_ca_file` setting; without it, with the wrong password
-//! or with the relay certified for another name, nothing is delivered (code 26).
+//! E-mailed codes over SMTP as a real deployment sends them: STARTTLS (or TLS from the first
+//! byte, `smtp_tls = tls`), then AUTH, to a real submission server (aiosmtpd) whose certificate
+//! comes from a CA the test makes. The server trusts that CA only through its `smtp_ca_file`
+//! setting; without it, with the wrong password or with the relay certified for another name,
+//! nothing is delivered (code 26).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -90,22 +91,33 @@ impl Certificates {
         self.dir.path().join(name)
     }
 
-    fn sink(&self) -> SmtpSink {
+    fn sink(&self, tls: SmtpTls) -> SmtpSink {
         SmtpSink::start_secure(&SmtpSecurity {
             cert_chain: &self.path("relay.pem"),
             key: &self.path("relay.key"),
             user: USER,
             password: PASSWORD,
+            implicit_tls: tls == SmtpTls::Tls,
         })
     }
 }
 
 /// A server sending through `smtp` with STARTTLS and AUTH.
 async fn server(smtp: &SmtpSink, password: &str, ca_file: Option<&Path>) -> TestServer {
+    server_over(SmtpTls::Starttls, smtp, password, ca_file).await
+}
+
+/// A server sending through `smtp` with `tls` and AUTH.
+async fn server_over(
+    tls: SmtpTls,
+    smtp: &SmtpSink,
+    password: &str,
+    ca_file: Option<&Path>,
+) -> TestServer {
     let settings = SmtpSettings {
         host: "127.0.0.1".into(),
         port: Some(smtp.port),
-        tls: SmtpTls::Starttls,
+        tls,
         username: Some(USER.into()),
         password: Some(password.parse().unwrap()),
         ca_file: ca_file.map(Path::to_path_buf),
@@ -120,7 +132,7 @@ async fn server(smtp: &SmtpSink, password: &str, ca_file: Option<&Path>) -> Test
 #[tokio::test]
 async fn codes_are_mailed_over_starttls_with_auth_to_a_relay_of_a_configured_ca() {
     let certificates = Certificates::make("DNS:localhost,IP:127.0.0.1");
-    let smtp = certificates.sink();
+    let smtp = certificates.sink(SmtpTls::Starttls);
     let server = server(&smtp, PASSWORD, Some(&certificates.path("ca.pem"))).await;
     let app = server.email_app(|_| {}).await;
     let user = unique_email("starttls");
@@ -148,9 +160,9 @@ async fn codes_are_mailed_over_starttls_with_auth_to_a_relay_of_a_configured_ca(
 #[tokio::test]
 async fn nothing_is_delivered_to_an_untrusted_or_misnamed_relay_or_with_a_wrong_password() {
     let certificates = Certificates::make("DNS:localhost,IP:127.0.0.1");
-    let smtp = certificates.sink();
+    let smtp = certificates.sink(SmtpTls::Starttls);
     let misnamed = Certificates::make("DNS:mail.example.org");
-    let misnamed_smtp = misnamed.sink();
+    let misnamed_smtp = misnamed.sink(SmtpTls::Starttls);
     let refusing = [
         // The built-in roots do not know the test's CA.
         server(&smtp, PASSWORD, None).await,
@@ -166,4 +178,41 @@ async fn nothing_is_delivered_to_an_untrusted_or_misnamed_relay_or_with_a_wrong_
         assert!(smtp.messages_to(&user).is_empty());
         assert!(misnamed_smtp.messages_to(&user).is_empty());
     }
+}
+
+#[tokio::test]
+async fn codes_are_mailed_over_implicit_tls_with_auth_and_not_to_an_untrusted_relay() {
+    let certificates = Certificates::make("DNS:localhost,IP:127.0.0.1");
+    let smtp = certificates.sink(SmtpTls::Tls);
+    let ca = certificates.path("ca.pem");
+    let server = server_over(SmtpTls::Tls, &smtp, PASSWORD, Some(&ca)).await;
+    let app = server.email_app(|_| {}).await;
+    let user = unique_email("implicit-tls");
+    app.send(TestApp::email(&user))
+        .await
+        .expect(9, 200)
+        .no_otp();
+    let mail = smtp.wait_for(&user, 1).await;
+    let session: Vec<&str> = mail.lines().take(3).collect();
+    assert_eq!(
+        session,
+        [
+            format!("X-Envelope-To: {user}").as_str(),
+            "X-Sink-TLS: TLSv1.3",
+            format!("X-Sink-Auth: {USER}").as_str()
+        ],
+        "{mail}"
+    );
+    app.validate(TestApp::email(&user), &code_in(&mail, 6))
+        .await
+        .expect(19, 200);
+    server.stop().await;
+
+    // Without the CA the relay is not trusted: nothing is delivered.
+    let server = server_over(SmtpTls::Tls, &smtp, PASSWORD, None).await;
+    let app = server.email_app(|_| {}).await;
+    let user = unique_email("implicit-refused");
+    app.send(TestApp::email(&user)).await.expect(26, 200);
+    server.stop().await;
+    assert!(smtp.messages_to(&user).is_empty());
 }

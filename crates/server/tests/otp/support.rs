@@ -42,13 +42,14 @@ pub struct SmtpSink {
     child: Child,
 }
 
-/// What a submission server demands: STARTTLS with this certificate chain and key, then AUTH
-/// with this user and password.
+/// What a submission server demands: STARTTLS (or, with `implicit_tls`, TLS from the first
+/// byte) with this certificate chain and key, then AUTH with this user and password.
 pub struct SmtpSecurity<'a> {
     pub cert_chain: &'a Path,
     pub key: &'a Path,
     pub user: &'a str,
     pub password: &'a str,
+    pub implicit_tls: bool,
 }
 
 impl SmtpSink {
@@ -56,7 +57,7 @@ impl SmtpSink {
         SmtpSink::start_with(None)
     }
 
-    /// A sink that requires STARTTLS and AUTH (see `tests/otp/smtp_sink.py`).
+    /// A sink that requires TLS and AUTH (see `tests/otp/smtp_sink.py`).
     pub fn start_secure(security: &SmtpSecurity) -> SmtpSink {
         SmtpSink::start_with(Some(security))
     }
@@ -70,7 +71,8 @@ impl SmtpSink {
             command
                 .arg(s.cert_chain)
                 .arg(s.key)
-                .arg(format!("{}:{}", s.user, s.password));
+                .arg(format!("{}:{}", s.user, s.password))
+                .arg(if s.implicit_tls { "tls" } else { "starttls" });
         }
         let mut child = command
             .stdin(Stdio::piped())
