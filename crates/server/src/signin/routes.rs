@@ -118,7 +118,9 @@ fn with_cors(mut response: Response, origin: Option<HeaderValue>) -> Response {
     response
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+/// The token of an `Authorization: Bearer …` header (the sign-in's and the Verify window's
+/// browser calls).
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
     scheme
@@ -160,11 +162,17 @@ pub async fn preflight(
     }
 }
 
+/// A browser request's body, which must be a JSON object.
+pub(crate) fn json_object(body: &[u8]) -> SignInResult<Map<String, Value>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(SignInFailure::BadParameter("body (a JSON object)")),
+    }
+}
+
 /// A browser request's JSON body and `strategy`.
 fn browser_body(body: &[u8]) -> SignInResult<(Map<String, Value>, Strategy)> {
-    let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(body) else {
-        return Err(SignInFailure::BadParameter("body (a JSON object)"));
-    };
+    let map = json_object(body)?;
     let strategy = match map.get("strategy") {
         Some(Value::String(name)) => {
             Strategy::from_name(name.trim()).ok_or(SignInFailure::UnknownStrategy)?

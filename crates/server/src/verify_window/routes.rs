@@ -16,6 +16,8 @@ use super::page::{self, WINDOW_SCRIPT_PATH, WINDOW_STYLE_PATH};
 use super::service;
 use super::strings::{self, EN};
 use crate::app::AppState;
+use crate::signin::error::SignInFailure;
+use crate::signin::routes::{bearer, json_object};
 use crate::signin::Submitted;
 
 /// Where the front-end script is served (a page written for TypingDNA's script works with
@@ -139,15 +141,6 @@ async fn open_post(State(state): State<AppState>, headers: HeaderMap, body: Byte
     open(state, &body, headers).await
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
-}
-
 fn json_answer(result: Result<Value, WindowError>) -> Response {
     let mut response = match result {
         Ok(view) => axum::Json(view).into_response(),
@@ -159,13 +152,13 @@ fn json_answer(result: Result<Value, WindowError>) -> Response {
     response
 }
 
-fn body_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, WindowError> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(WindowError::SignIn(
-            crate::signin::error::SignInFailure::BadParameter("body (a JSON object)"),
-        )),
-    }
+/// A window call's token (`Authorization: Bearer`) and JSON object body.
+fn window_call<'h>(
+    headers: &'h HeaderMap,
+    body: &[u8],
+) -> Result<(&'h str, serde_json::Map<String, Value>), WindowError> {
+    let token = bearer(headers).ok_or(SignInFailure::TokenInvalid)?;
+    Ok((token, json_object(body)?))
 }
 
 /// `POST /verify-2fa/sessions/{session}/next` `{want_code?}`: the step to show.
@@ -176,8 +169,7 @@ async fn next(
     body: Bytes,
 ) -> Response {
     let result = async {
-        let token = bearer(&headers).ok_or(crate::signin::error::SignInFailure::TokenInvalid)?;
-        let map = body_object(&body)?;
+        let (token, map) = window_call(&headers, &body)?;
         let want_code = map.get("want_code") == Some(&Value::Bool(true));
         let next = service::next(&state, &session, token, want_code).await?;
         Ok(super::wire::step(&next))
@@ -194,11 +186,9 @@ async fn attempt(
     body: Bytes,
 ) -> Response {
     let result = async {
-        let token = bearer(&headers).ok_or(crate::signin::error::SignInFailure::TokenInvalid)?;
-        let map = body_object(&body)?;
-        let given = Submitted::from_body(&map).ok_or(WindowError::SignIn(
-            crate::signin::error::SignInFailure::BadParameter("pattern or code"),
-        ))?;
+        let (token, map) = window_call(&headers, &body)?;
+        let given =
+            Submitted::from_body(&map).ok_or(SignInFailure::BadParameter("pattern or code"))?;
         let next = service::attempt(&state, &session, token, given).await?;
         Ok(super::wire::step(&next))
     }
