@@ -11,8 +11,19 @@ export const parseInteger = (s) => parseInt(s);
 /** `Number(s)`. */
 export const stringToNumber = (s) => Number(s);
 
-/** `String(x)`. */
-export const numberToString = (x) => String(x);
+/** `String(x)` of a number, written into `out` (a view of the module's memory) as ASCII bytes; returns its length. */
+export const numberText = (x, out) => writeUnits(String(x), out);
+
+/** The length of `value` when it is a string, -1 otherwise. */
+export const stringLength = (value) => (typeof value == 'string' ? value.length : -1);
+
+/** The UTF-16 code units of the string `value` into `out` (a view of the module's memory). */
+export const stringUnits = (value, out) => writeUnits(value, out);
+
+function writeUnits(text, out) {
+  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i);
+  return text.length;
+}
 
 export const toLowerCase = (s) => s.toLowerCase();
 export const toUpperCase = (s) => s.toUpperCase();

@@ -205,6 +205,8 @@ pub fn user_agent_test(expression: UserAgentExpression, user_agent: &str) -> boo
 
 #[cfg(all(feature = "browser-js", target_family = "wasm"))]
 pub(crate) use primitives::detect_device;
+#[cfg(all(feature = "browser-js", target_family = "wasm"))]
+pub use primitives::string_from_js;
 
 /// The JavaScript primitives that are large to implement in Rust. Each is exactly the
 /// ECMAScript operation named in its documentation; `push_shortest` is only called for finite,
@@ -468,8 +470,12 @@ mod primitives {
         pub fn parse_int(s: &str) -> f64;
         #[wasm_bindgen(js_name = stringToNumber)]
         pub fn string_to_number(s: &str) -> f64;
-        #[wasm_bindgen(js_name = numberToString)]
-        fn number_to_string(x: f64) -> JsValue;
+        #[wasm_bindgen(js_name = numberText)]
+        fn number_text(x: f64, out: &mut [u8]) -> usize;
+        #[wasm_bindgen(js_name = stringLength)]
+        fn string_length(value: &JsValue) -> i32;
+        #[wasm_bindgen(js_name = stringUnits)]
+        fn string_units(value: &JsValue, out: &mut [u16]);
         #[wasm_bindgen(js_name = toLowerCase)]
         fn to_lower_case(s: &str) -> JsValue;
         #[wasm_bindgen(js_name = toUpperCase)]
@@ -497,7 +503,41 @@ mod primitives {
     }
 
     pub(crate) fn push_shortest(out: &mut String, x: f64) {
-        out.push_str(&number_to_string(x).as_string().unwrap_or_default());
+        // `String(x)` of a number is ASCII and at most 24 characters ("-1.2345678901234567e-100").
+        let mut text = [0u8; 32];
+        let length = number_text(x, &mut text);
+        out.extend(text[..length].iter().map(|&byte| char::from(byte)));
+    }
+
+    /// A JavaScript string's UTF-16 code units (copied by one call into this module's
+    /// memory); `None` for any other value.
+    pub(crate) fn utf16_units(value: &JsValue) -> Option<Vec<u16>> {
+        let length = usize::try_from(string_length(value)).ok()?;
+        let mut units = vec![0; length];
+        string_units(value, &mut units);
+        Some(units)
+    }
+
+    /// A JavaScript string as a Rust one, `None` for any other value: what
+    /// `JsValue::as_string` gives (a lone surrogate becomes U+FFFD, as the browser's UTF-8
+    /// encoder makes it), without wasm-bindgen's UTF-8 transfer code in the module and glue.
+    pub fn string_from_js(value: &JsValue) -> Option<String> {
+        let units = utf16_units(value)?;
+        // `String::from_utf16_lossy`, hand-written: the standard library's iterator version
+        // costs the module three times the code.
+        let mut text = String::with_capacity(units.len());
+        let mut i = 0;
+        while i < units.len() {
+            let mut code = u32::from(units[i]);
+            i += 1;
+            if let (0xD800..=0xDBFF, Some(&low @ 0xDC00..=0xDFFF)) = (code, units.get(i)) {
+                code = 0x10000 + ((code - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                i += 1;
+            }
+            // A lone surrogate is no `char`.
+            text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
+        Some(text)
     }
 
     /// The expression's index in `primitives.js`'s table of the same literals.
@@ -508,22 +548,12 @@ mod primitives {
         user_agent_test_by_index(expression as u32, user_agent)
     }
 
-    // Case mapping keeps a well-formed string well-formed, so the mapped text comes back into
-    // Rust as a `String` without loss (one bulk copy instead of a `charCodeAt` call per unit).
     pub(crate) fn to_lower_utf16(s: &str) -> Vec<u16> {
-        to_lower_case(s)
-            .as_string()
-            .unwrap_or_default()
-            .encode_utf16()
-            .collect()
+        utf16_units(&to_lower_case(s)).unwrap_or_default()
     }
 
     pub(crate) fn to_upper_utf16(s: &str) -> Vec<u16> {
-        to_upper_case(s)
-            .as_string()
-            .unwrap_or_default()
-            .encode_utf16()
-            .collect()
+        utf16_units(&to_upper_case(s)).unwrap_or_default()
     }
 }
 

@@ -2,8 +2,9 @@
 //! writes every number of the environment into a buffer, instead of one reflective
 //! property read each, which keeps the module and its glue smaller. A number that is absent
 //! (or not a number) reads as NaN; no DOM number property holds NaN. Strings come back as the
-//! JavaScript value read, for `JsValue::as_string`.
+//! JavaScript value read, copied into the module by [`string_from_js`].
 
+use keycadence_core::js::string_from_js;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/js/browser.js")]
@@ -36,33 +37,33 @@ extern "C" {
 
 /// `navigator.userAgent`; `None` outside a page.
 pub(crate) fn user_agent() -> Option<String> {
-    user_agent_value().as_string()
+    string_from_js(&user_agent_value())
 }
 
 /// `navigator.platform`.
 pub(crate) fn platform() -> Option<String> {
-    platform_value().as_string()
+    string_from_js(&platform_value())
 }
 
 /// `navigator.language`.
 pub(crate) fn language() -> Option<String> {
-    language_value().as_string()
+    string_from_js(&language_value())
 }
 
 /// `document.getElementById(id).value` when it is a string; `found` is set to 1 when the
 /// element exists (whatever its value).
 pub(crate) fn element_value(id: &str, found: &mut [f64]) -> Option<String> {
-    element_value_value(id, found).as_string()
+    string_from_js(&element_value_value(id, found))
 }
 
 /// Describes `value` into `out`: `[kind, number]`, see [`crate::js_value`]; returns the value
 /// when it is a string.
 pub(crate) fn primitive(value: &JsValue, out: &mut [f64]) -> Option<String> {
-    primitive_value(value, out).as_string()
+    string_from_js(&primitive_value(value, out))
 }
 
 /// [`primitive`] of the `getTypingPattern` option number `index`, from the array of the
 /// options' values the shim read (`patternArgument` in `pkg/src/helpers.js`).
 pub(crate) fn option(values: &JsValue, index: u32, out: &mut [f64]) -> Option<String> {
-    option_value(values, index, out).as_string()
+    string_from_js(&option_value(values, index, out))
 }

@@ -2,6 +2,7 @@
 //! records of plain numbers, each event's own timestamp included, consumed here in a batch when
 //! the recorder is asked for something. Its layout is documented in `queue.js`.
 
+use keycadence_core::js::string_from_js;
 use keycadence_core::recorder::{
     FieldState, Handlers, KeyEvent, KeyKind, Millis, MotionEvent, MouseEvent, MouseKind, Recorder,
 };
@@ -106,7 +107,7 @@ pub(crate) fn consume(queue: &EventQueue, recorder: &mut Recorder) {
     let mut records = vec![0.0; length];
     queue.copy_to(&mut records);
     let strings: Vec<String> = (0..queue.string_count())
-        .map(|i| queue.string(i).as_string().unwrap_or_default())
+        .map(|i| string_from_js(&queue.string(i)).unwrap_or_default())
         .collect();
     // One key event, refilled for each record: its target id is copied into the same buffer.
     let mut key = KeyEvent::default();

@@ -164,3 +164,63 @@ fn the_browsers_expressions_are_the_cores() {
     // Both answers occur.
     assert!(mobile_count > 100, "{mobile_count} mobile user agents");
 }
+
+#[wasm_bindgen_test]
+fn strings_come_into_the_module_as_wasm_bindgen_brings_them() {
+    use js_sys::JsString;
+    use keycadence_core::js::string_from_js;
+    use wasm_bindgen::JsValue;
+
+    let units: &[&[u16]] = &[
+        &[],
+        &[0x61, 0xE9, 0x20AC],
+        // A surrogate pair, then lone surrogates: high at the end, low alone, a reversed pair.
+        &[0xD83D, 0xDE00, 0x21],
+        &[0x61, 0xD800],
+        &[0xDC00, 0x62],
+        &[0xDE00, 0xD83D],
+        &[0xD800, 0xD800, 0xDC00],
+    ];
+    for text in units {
+        let value = JsValue::from(JsString::from_char_code(text));
+        assert_eq!(string_from_js(&value), value.as_string(), "{text:x?}");
+    }
+    for text in USER_AGENTS {
+        assert_eq!(
+            string_from_js(&JsValue::from_str(text)).as_deref(),
+            Some(*text)
+        );
+    }
+    for other in [
+        JsValue::UNDEFINED,
+        JsValue::NULL,
+        JsValue::from(1.5),
+        JsValue::from(true),
+        js_sys::Object::new().into(),
+    ] {
+        assert_eq!(string_from_js(&other), None, "{other:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn numbers_print_as_the_browsers_string() {
+    use keycadence_core::js::number_to_string;
+
+    for x in [
+        0.0,
+        -0.0,
+        0.1 + 0.2,
+        -123.456789,
+        1e21,
+        1.5e-7,
+        5e-324,
+        -1.7976931348623157e308,
+        123456789012345680000.0,
+        f64::NAN,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ] {
+        let browser = js_sys::Number::from(x).to_string_with_radix(10).unwrap();
+        assert_eq!(number_to_string(x), String::from(browser), "{x:e}");
+    }
+}
