@@ -11,10 +11,7 @@ import {
   consume,
   getTypingPattern,
   getMouseDiagram,
-  setRecording,
-  setMouseRecording,
-  reset,
-  resetMouse,
+  command,
   changeTarget,
   isMobileUserAgent,
 } from './keycadence_wasm.js';
@@ -34,19 +31,20 @@ let fixQuirks = false;
 
 // The module's functions over its one recorder, by method name. (`reset(all)` and
 // `resetMouse(all)` test `all === true`, as the reference does, here; the start and stop
-// methods return the reference's constants.)
+// methods return the reference's constants. The numbers are `command`'s, listed in
+// crates/wasm/src/exports.rs.)
 const wasmRecorder = {
   getTypingPattern, getMouseDiagram,
   // The listeners are the queue's: it stops listening for good (nothing listens again).
   removeEventListeners: () => queue.listen(0, false),
   addTarget: (id) => changeTarget(id, true),
   removeTarget: (id) => changeTarget(id, false),
-  start: () => (setRecording(true), true),
-  stop: () => (setRecording(false), false),
-  startMouse: () => (setMouseRecording(true), true),
-  stopMouse: () => (setMouseRecording(false), false),
-  reset: (all) => reset(all === true),
-  resetMouse: (all) => resetMouse(all === true),
+  start: () => (command(0), true),
+  stop: () => (command(1), false),
+  startMouse: () => (command(2), true),
+  stopMouse: () => (command(3), false),
+  reset: (all) => command(all === true ? 5 : 4),
+  resetMouse: (all) => command(all === true ? 7 : 6),
   checkEnvironment: () => checkEnvironment(isMobileUserAgent()),
 };
 

@@ -63,40 +63,30 @@ pub fn mouse_diagram() -> JsValue {
     JsValue::from_str(&with(Recorder::mouse_diagram))
 }
 
-/// `start()` (`on`) or `stop()`; the shim returns their constant results.
-#[wasm_bindgen(js_name = setRecording)]
-pub fn set_recording(on: bool) {
-    with(|recorder| {
-        if on {
-            recorder.start()
-        } else {
-            recorder.stop()
-        }
-    });
-}
+// The commands of `command`, each a method without argument or result.
+const START: u32 = 0;
+const STOP: u32 = 1;
+const START_MOUSE: u32 = 2;
+const STOP_MOUSE: u32 = 3;
+const RESET: u32 = 4;
+const RESET_ALL: u32 = 5;
+const RESET_MOUSE: u32 = 6;
+const RESET_MOUSE_ALL: u32 = 7;
 
-/// `reset(all)`; the shim passes `all === true`.
+/// `start()`, `stop()`, `startMouse()`, `stopMouse()`, `reset(all)` and `resetMouse(all)`, by
+/// the numbers above: one export for all of them, which share their code (the shim returns the
+/// start and stop methods' constant results, and tests `all === true` for the resets).
 #[wasm_bindgen]
-pub fn reset(all: bool) {
-    with(|recorder| recorder.reset(all))
-}
-
-/// `resetMouse(all)`; the shim passes `all === true`.
-#[wasm_bindgen(js_name = resetMouse)]
-pub fn reset_mouse(all: bool) {
-    with(|recorder| recorder.reset_mouse(all))
-}
-
-/// `startMouse()` (`on`) or `stopMouse()`; the shim returns their constant results.
-#[wasm_bindgen(js_name = setMouseRecording)]
-pub fn set_mouse_recording(on: bool) {
-    with(|recorder| {
-        if on {
-            recorder.start_mouse()
-        } else {
-            recorder.stop_mouse()
-        }
-    });
+pub fn command(command: u32) {
+    with(|recorder| match command {
+        START => _ = recorder.start(),
+        STOP => _ = recorder.stop(),
+        START_MOUSE => _ = recorder.start_mouse(),
+        STOP_MOUSE => _ = recorder.stop_mouse(),
+        RESET | RESET_ALL => recorder.reset(command == RESET_ALL),
+        RESET_MOUSE | RESET_MOUSE_ALL => recorder.reset_mouse(command == RESET_MOUSE_ALL),
+        _ => {}
+    })
 }
 
 /// `addTarget(id)` (`add`) or `removeTarget(id)`: one export for both, which share their code.
