@@ -5,7 +5,7 @@
 // The exports are reached from JavaScript, not from another crate.
 #![allow(unreachable_pub)]
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use wasm_bindgen::prelude::*;
 
@@ -13,7 +13,9 @@ use crate::queue::EventQueue;
 use crate::recorder::Recorder;
 
 thread_local! {
-    static RECORDER: RefCell<Option<Recorder>> = const { RefCell::new(None) };
+    /// The page's recorder, created once and kept for the page's life: it is never dropped,
+    /// which keeps its drop code out of the module.
+    static RECORDER: Cell<Option<&'static Recorder>> = const { Cell::new(None) };
 }
 
 /// Calls `method` on the recorder. The shim calls nothing before `createRecorder`, which
@@ -22,23 +24,20 @@ thread_local! {
 /// code (an option getter, an event dispatched synchronously) may be called into again;
 /// [`Recorder`] guards its state.
 fn with<T>(method: impl FnOnce(&Recorder) -> T) -> T {
-    RECORDER.with(|recorder| {
-        method(
-            recorder
-                .borrow()
-                .as_ref()
-                .expect("keycadence: no recorder before createRecorder"),
-        )
-    })
+    method(
+        RECORDER
+            .get()
+            .expect("keycadence: no recorder before createRecorder"),
+    )
 }
 
-/// Creates the page's recorder, fed by `queue` (see [`Recorder::new`]); it replaces (and stops)
-/// any recorder created before.
+/// Creates the page's recorder, fed by `queue` (see [`Recorder::new`]). The shim creates one
+/// (its `TypingDNA` is a singleton); a later call changes nothing.
 #[wasm_bindgen(js_name = createRecorder)]
 pub fn create_recorder(queue: EventQueue, fix_quirks: bool) {
-    let recorder = Recorder::new(queue, fix_quirks);
-    let previous = RECORDER.with(|cell| cell.replace(Some(recorder)));
-    drop(previous);
+    if RECORDER.get().is_none() {
+        RECORDER.set(Some(Box::leak(Box::new(Recorder::new(queue, fix_quirks)))));
+    }
 }
 
 #[wasm_bindgen]
