@@ -49,6 +49,8 @@ const wasmRecorder = {
 };
 
 function createRecorder() {
+  // The recorder reads the page (navigator, screen, document) from its construction on.
+  if (globalThis.window?.document == null) throw new Error('keycadence: no window.document: the recorder runs in a page');
   createWasmRecorder(queue, fixQuirks);
   recorder = wasmRecorder;
   queue.full = consume;

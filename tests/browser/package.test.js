@@ -185,3 +185,12 @@ console.log(JSON.stringify({ outcome, same: ready === TypingDNA.ready }));`;
   const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: project });
   assert.deepEqual(JSON.parse(stdout), { outcome: 'rejected', same: true });
 });
+
+test('constructed outside a page (Node), the classic build throws an Error saying it needs one', async () => {
+  const script = `await import('keycadence/classic');
+let thrown = null;
+try { new globalThis.TypingDNA(); } catch (error) { thrown = { error: error instanceof Error, message: error.message }; }
+console.log(JSON.stringify(thrown));`;
+  const { stdout } = await run('node', ['--input-type=module', '-e', script], { cwd: project });
+  assert.deepEqual(JSON.parse(stdout), { error: true, message: 'keycadence: no window.document: the recorder runs in a page' });
+});

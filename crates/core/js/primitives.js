@@ -25,8 +25,8 @@ function writeUnits(text, out) {
   return text.length;
 }
 
-export const toLowerCase = (s) => s.toLowerCase();
-export const toUpperCase = (s) => s.toUpperCase();
+/** `s.toUpperCase()` (`upper`) or `s.toLowerCase()`. */
+export const caseMapped = (s, upper) => (upper ? s.toUpperCase() : s.toLowerCase());
 
 // The reference recorder's user-agent expressions, by the index of
 // keycadence_core::device::UserAgentExpression (whose literals a test compares with these).

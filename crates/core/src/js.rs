@@ -476,10 +476,8 @@ mod primitives {
         fn string_length(value: &JsValue) -> i32;
         #[wasm_bindgen(js_name = stringUnits)]
         fn string_units(value: &JsValue, out: &mut [u16]);
-        #[wasm_bindgen(js_name = toLowerCase)]
-        fn to_lower_case(s: &str) -> JsValue;
-        #[wasm_bindgen(js_name = toUpperCase)]
-        fn to_upper_case(s: &str) -> JsValue;
+        #[wasm_bindgen(js_name = caseMapped)]
+        fn case_mapped(s: &str, upper: bool) -> JsValue;
         #[wasm_bindgen(js_name = userAgentTest)]
         fn user_agent_test_by_index(expression: u32, user_agent: &str) -> bool;
         #[wasm_bindgen(js_name = detectDevice)]
@@ -549,11 +547,11 @@ mod primitives {
     }
 
     pub(crate) fn to_lower_utf16(s: &str) -> Vec<u16> {
-        utf16_units(&to_lower_case(s)).unwrap_or_default()
+        utf16_units(&case_mapped(s, false)).unwrap_or_default()
     }
 
     pub(crate) fn to_upper_utf16(s: &str) -> Vec<u16> {
-        utf16_units(&to_upper_case(s)).unwrap_or_default()
+        utf16_units(&case_mapped(s, true)).unwrap_or_default()
     }
 }
 

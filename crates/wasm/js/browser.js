@@ -32,18 +32,12 @@ export function environment(out, part) {
   ]);
 }
 
-/** 0 outside a page (no `window`: a worker, say), 1 in a window without a document, 2 in a page. */
-export const page = () => (globalThis.window === undefined ? 0 : window.document == null ? 1 : 2);
-
 // The strings below come back to Rust as `Option<String>`: a string, or undefined for none.
 const text = (value) => (typeof value == 'string' ? value : undefined);
 
-/** `navigator.userAgent`; undefined outside a page. */
-export const userAgent = () => text(globalThis.window?.navigator.userAgent);
-/** `navigator.platform`. */
-export const platform = () => text(navigator.platform);
-/** `navigator.language`. */
-export const language = () => text(navigator.language);
+/** `navigator.userAgent`, `navigator.platform` or `navigator.language` by `index` (0 to 2); undefined outside a page. */
+export const navigatorText = (index) =>
+  text(globalThis.window?.navigator[['userAgent', 'platform', 'language'][index]]);
 
 /**
  * `document.getElementById(id).value` when it is a string (text fields' is; most other
@@ -56,19 +50,16 @@ export function elementValue(id, found) {
 }
 
 /**
- * `value` as crates/wasm/src/js_value.rs reads it: its kind into `out[0]` (0 undefined, 1 null,
- * 2 boolean, 3 number, 4 string, 5 object, 6 anything else: function, symbol, bigint) and a
- * boolean's or number's value into `out[1]`. Returns a string value, `undefined` otherwise.
+ * `value` (or, for an `index` of 0 or more, `value[index]`: option number `index` of
+ * `getTypingPattern`, from the values the shim read, pkg/src/helpers.js's `patternArgument`) as
+ * crates/wasm/src/js_value.rs reads it: its kind into `out[0]` (0 undefined, 1 null, 2 boolean,
+ * 3 number, 4 string, 5 object, 6 anything else: function, symbol, bigint) and a boolean's or
+ * number's value into `out[1]`. Returns a string value, `undefined` otherwise.
  */
-export function primitive(value, out) {
+export function primitive(value, index, out) {
+  if (index >= 0) value = value[index];
   const type = typeof value;
   out[0] = value === undefined ? 0 : value === null ? 1 : { boolean: 2, number: 3, string: 4, object: 5 }[type] ?? 6;
   out[1] = type == 'boolean' || type == 'number' ? value : 0;
   return type == 'string' ? value : undefined;
 }
-
-/**
- * `primitive(values[index], out)`: option number `index` of `getTypingPattern`, from the
- * values the shim read (pkg/src/helpers.js's `patternArgument`).
- */
-export const option = (values, index, out) => primitive(values[index], out);

@@ -8,7 +8,6 @@ use std::cell::{RefCell, RefMut};
 use keycadence_core::recorder::{self as core, js_api, Handlers, RecorderOptions};
 use wasm_bindgen::prelude::*;
 
-use crate::browser;
 use crate::environment;
 use crate::js_value;
 use crate::page::Page;
@@ -58,13 +57,8 @@ impl Recorder {
     /// module loaded, and possibly listening already): it starts at the queue's `createdAt`,
     /// and from now on the queue listens to the events of this browser's handler set.
     /// `fix_quirks` corrects the reference's bugs Q1 to Q3 (listed in `keycadence_core::recorder`).
-    /// Outside a page (no `window`, or no `document`) it throws an `Error` saying so.
+    /// It reads the page (`navigator`, `screen`, `document`): the shim creates it only in one.
     pub fn new(queue: EventQueue, fix_quirks: bool) -> Recorder {
-        match browser::page() {
-            0 => wasm_bindgen::throw_str("keycadence: no window: the recorder runs in a page"),
-            1 => wasm_bindgen::throw_str("keycadence: no document: the recorder runs in a page"),
-            _ => {}
-        }
         let recorder = core::Recorder::with_options(
             environment::read(),
             queue.created_at() as core::Millis,
