@@ -1,51 +1,102 @@
 // `npm run bench`: the recorder's cost, measured (not asserted). Run `npm run build` first.
-//   * what a page downloads: pkg/index.js and its .wasm, gzipped (level 9), next to the
-//     reference recorder's 9,388 bytes (typingdna.min.js v3.2 gzipped);
-//   * per-key-event handler cost in headless Chromium over 10,000 key events (the dispatch time
-//     with the recorder listening minus the same dispatches without it);
+//   * what a page downloads: pkg/index.js and its .wasm, gzipped (level 9);
+//   * per-key-event handler cost in headless Chromium (the dispatch time with the recorder
+//     listening minus the same dispatches without it), timed per event over 10,000 events, and
+//     timed as batches of 10,000 (the per-event times sit at the timer's resolution);
 //   * getTypingPattern time: type 0 on a full history (default length and length 2000), type 1
 //     on a 30-character text.
 // The browser figures are the median of three rounds, each in a fresh page.
+//
+// `npm run bench -- --reference path/to/typingdna.js` measures the reference recorder too, with
+// the same page code in the same browser, and prints the two side by side (the file is served
+// to the page from where it is; nothing of it is kept). Without it, the size is compared with
+// the reference's published 9,388 B (typingdna.min.js v3.2 gzipped).
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { ROOT, openPage, startSession } from './support/session.js';
 import { SHIPPED_CLASSIC, shippedSizes } from './support/size.js';
 
 const REFERENCE_GZIP = 9388;
 const ROUNDS = 3;
 
+const { values: args } = parseArgs({ options: { reference: { type: 'string' } } });
+const referenceFile = args.reference && resolve(args.reference);
+
 const { files: sizes, total } = await shippedSizes(ROOT);
 const classic = await shippedSizes(ROOT, SHIPPED_CLASSIC);
+const referenceGzip = referenceFile ? gzipSync(await readFile(referenceFile), { level: 9 }).length : REFERENCE_GZIP;
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-const session = await startSession(ROOT, { isolated: true });
-const rounds = [];
-let environment;
-try {
+/** Three rounds of the bench page for one recorder, each in a fresh page. */
+async function measure(session, recorder) {
+  const rounds = [];
+  // The reference is served from its own file at the path the page loads it from.
+  const prepare = async (context) => {
+    if (referenceFile) {
+      await context.route('**/reference/typingdna.js', (route) =>
+        route.fulfill({ path: referenceFile, contentType: 'text/javascript' }));
+    }
+  };
   for (let round = 0; round < ROUNDS; round++) {
-    const { page, errors } = await openPage(session.browser, `${session.server.url}/tests/browser/pages/bench.html`);
+    const url = `${session.server.url}/tests/browser/pages/bench.html?recorder=${recorder}`;
+    const { page, errors } = await openPage(session.browser, url, {}, prepare);
     await page.waitForSelector('body[data-ready="true"]');
-    const r = await page.evaluate(() => window.runBenchmarks());
+    rounds.push(await page.evaluate(() => window.runBenchmarks()));
     if (errors.length) throw errors[0];
     await page.context().close();
-    environment = `Chromium ${session.browser.version()}, cross-origin isolated: ${r.isolated}, timer resolution ${r.timerResolutionUs.toFixed(1)} µs`;
-    rounds.push(r);
   }
+  const figure = (read) => median(rounds.map(read));
+  return {
+    environment: `cross-origin isolated: ${rounds[0].isolated}, timer resolution ${rounds[0].timerResolutionUs.toFixed(1)} µs`,
+    handler: figure((r) => r.handlerMeanUs),
+    dispatchWith: figure((r) => r.withRecorder.meanUs),
+    dispatchWithout: figure((r) => r.withoutRecorder.meanUs),
+    handlerBatch: figure((r) => r.handlerBatchUs),
+    batchWith: figure((r) => r.batch.withRecorderUs),
+    batchWithout: figure((r) => r.batch.withoutRecorderUs),
+    type0Default: figure((r) => r.getTypingPatternUs.type0Default),
+    type0Full: figure((r) => r.getTypingPatternUs.type0Full),
+    type1: figure((r) => r.getTypingPatternUs.type1),
+    type1FullHistory: figure((r) => r.getTypingPatternUs.type1FullHistory),
+  };
+}
+
+const session = await startSession(ROOT, { isolated: true });
+let ours;
+let theirs;
+try {
+  ours = await measure(session, 'keycadence');
+  if (referenceFile) theirs = await measure(session, 'reference');
+  console.log(`median of ${ROUNDS} rounds, Chromium ${session.browser.version()}, ${ours.environment}`);
 } finally {
   await session.close();
 }
 
-const figure = (read) => median(rounds.map(read));
-const us = (x) => `${x.toFixed(1)} µs`.padStart(10);
-console.log(`keycadence, median of ${ROUNDS} rounds (${environment}):`);
-console.log(`  key-event handler cost (10,000 events, minus the browser's own dispatch)  ${us(figure((r) => r.handlerMeanUs))}`);
-console.log(`    dispatch with the recorder ${us(figure((r) => r.withRecorder.meanUs))}, without ${us(figure((r) => r.withoutRecorder.meanUs))}`);
-console.log(`  getTypingPattern type 0, full history, default length                       ${us(figure((r) => r.getTypingPatternUs.type0Default))}`);
-console.log(`  getTypingPattern type 0, length 2000                                        ${us(figure((r) => r.getTypingPatternUs.type0Full))}`);
-console.log(`  getTypingPattern type 1, 30-character text                                  ${us(figure((r) => r.getTypingPatternUs.type1))}`);
-console.log(`  getTypingPattern type 1, 30-character text, 2100-key history                ${us(figure((r) => r.getTypingPatternUs.type1FullHistory))}`);
-console.log('what a page downloads (gzip -9):');
-for (const [file, s] of Object.entries(sizes)) {
-  console.log(`  ${file.padEnd(26)} ${String(s.bytes).padStart(7)} B  ${String(s.gzip).padStart(7)} B gz`);
+const us = (x) => `${x.toFixed(1)} µs`;
+const bytes = (n) => `${n.toLocaleString('en-US')} B`;
+const rows = [
+  ["key-event handler cost, per-event timing (10,000 events, minus the browser's own dispatch)", 'handler', us],
+  ['  dispatch with the recorder', 'dispatchWith', us],
+  ['  dispatch without it', 'dispatchWithout', us],
+  ['key-event handler cost, batch timing (median of 5 batches of 10,000 events)', 'handlerBatch', (x) => `${x.toFixed(2)} µs`],
+  ['  dispatch with the recorder', 'batchWith', (x) => `${x.toFixed(2)} µs`],
+  ['  dispatch without it', 'batchWithout', (x) => `${x.toFixed(2)} µs`],
+  ['getTypingPattern type 0, full history, default length', 'type0Default', us],
+  ['getTypingPattern type 0, length 2000', 'type0Full', us],
+  ['getTypingPattern type 1, 30-character text', 'type1', us],
+  ['getTypingPattern type 1, 30-character text, 2100-key history', 'type1FullHistory', us],
+];
+const line = (label, mine, reference = '', ratio = '') =>
+  console.log(`${label.padEnd(92)} ${mine.padStart(12)} ${reference.padStart(14)} ${ratio.padStart(7)}`);
+line('figure', 'keycadence', theirs ? 'typingdna.js' : '', theirs ? 'ratio' : '');
+for (const [label, key, format] of rows) {
+  const ratio = theirs && !label.startsWith('  ') ? (ours[key] / theirs[key]).toFixed(2) : '';
+  line(label, format(ours[key]), theirs ? format(theirs[key]) : '', ratio);
 }
-console.log(`  ${'total'.padEnd(26)} ${''.padStart(9)}  ${String(total).padStart(7)} B gz (reference: ${REFERENCE_GZIP} B gz, ${(total / REFERENCE_GZIP).toFixed(2)}x)`);
-console.log(`  classic build keycadence.js ${''.padStart(7)}  ${String(classic.total).padStart(7)} B gz (one file, the module inside)`);
+const referenceLabel = referenceFile ? '' : ` (reference ${bytes(REFERENCE_GZIP)}, published)`;
+line(`what a page downloads (gzip -9)${referenceLabel}`, bytes(total), theirs ? bytes(referenceGzip) : '', (total / referenceGzip).toFixed(2));
+for (const [file, s] of Object.entries(sizes)) line(`  ${file} (${bytes(s.bytes)})`, bytes(s.gzip));
+line('classic build keycadence.js (one file, the module inside)', bytes(classic.total));
