@@ -275,6 +275,28 @@ impl CapturedDevice {
     /// platform from `env` as it is now. `mobile` is the cached `isMobile()`;
     /// `press_calculated` says whether a press time was ever derived from motion data.
     pub fn signature(&self, env: &Environment, mobile: bool, press_calculated: bool) -> [f64; 20] {
+        let fields = self.signature_fields(env, mobile, press_calculated);
+        let mut signature = [0.0; 20];
+        signature[..19].copy_from_slice(&fields);
+        let mut joined = String::with_capacity(96);
+        for (i, &field) in fields.iter().enumerate() {
+            if i > 0 {
+                joined.push('-');
+            }
+            push_number(&mut joined, field);
+        }
+        // `fnv1aHash` lower-cases its input, which only matters for "NaN" or "Infinity" fields.
+        signature[19] = f64::from(text_id(&joined));
+        signature
+    }
+
+    /// The signature's first 19 fields: the last one is their hash.
+    pub fn signature_fields(
+        &self,
+        env: &Environment,
+        mobile: bool,
+        press_calculated: bool,
+    ) -> [f64; 19] {
         let orientation_or_iemobile = env.has_orientation || self.iemobile;
         // `Number('ontouchstart' in window || navigator.maxTouchPoints || DocumentTouch... ||
         // false) + 1`: a touch laptop with 10 points gives 11 (quirk Q7).
@@ -291,7 +313,7 @@ impl CapturedDevice {
             (true, true) => 2,
             (true, false) => 0,
         };
-        let mut fields = [
+        [
             f64::from(self.device_type(env, mobile)),
             0.0, // deviceModel
             0.0, // deviceId
@@ -313,18 +335,7 @@ impl CapturedDevice {
             self.os_version,
             self.browser_version,
             0.0, // cookieId
-            0.0, // signature, below
-        ];
-        let mut joined = String::with_capacity(96);
-        for (i, &field) in fields[..19].iter().enumerate() {
-            if i > 0 {
-                joined.push('-');
-            }
-            push_number(&mut joined, field);
-        }
-        // `fnv1aHash` lower-cases its input, which only matters for "NaN" or "Infinity" fields.
-        fields[19] = f64::from(text_id(&joined));
-        fields
+        ]
     }
 }
 

@@ -159,11 +159,10 @@ pub fn to_upper_utf16(s: &str) -> Vec<u16> {
 }
 
 /// `toUpperCase` (`upper`) or `toLowerCase`. An ASCII text stays within ASCII, one unit per
-/// byte, and is mapped here (no Unicode tables, no browser call); other texts by
-/// [`primitives`]. (The browser's primitives take every text: one call is cheap there, and the
-/// module carries no mapping of its own.)
+/// byte, and is mapped here (no Unicode tables, and in the browser no round trip through
+/// JavaScript: a type 1 pattern maps its text three times); other texts by [`primitives`].
 fn case_mapped(s: &str, upper: bool) -> Vec<u16> {
-    if cfg!(all(feature = "browser-js", target_family = "wasm")) || s.bytes().any(|b| b >= 0x80) {
+    if s.bytes().any(|b| b >= 0x80) {
         return if upper {
             primitives::to_upper_utf16(s)
         } else {
@@ -206,7 +205,7 @@ pub fn user_agent_test(expression: UserAgentExpression, user_agent: &str) -> boo
 #[cfg(all(feature = "browser-js", target_family = "wasm"))]
 pub(crate) use primitives::detect_device;
 #[cfg(all(feature = "browser-js", target_family = "wasm"))]
-pub use primitives::string_from_js;
+pub use primitives::{string_from_js, string_from_utf16};
 
 /// The JavaScript primitives that are large to implement in Rust. Each is exactly the
 /// ECMAScript operation named in its documentation; `push_shortest` is only called for finite,
@@ -520,9 +519,13 @@ mod primitives {
     /// `JsValue::as_string` gives (a lone surrogate becomes U+FFFD, as the browser's UTF-8
     /// encoder makes it), without wasm-bindgen's UTF-8 transfer code in the module and glue.
     pub fn string_from_js(value: &JsValue) -> Option<String> {
-        let units = utf16_units(value)?;
-        // `String::from_utf16_lossy`, hand-written: the standard library's iterator version
-        // costs the module three times the code.
+        utf16_units(value).map(|units| string_from_utf16(&units))
+    }
+
+    /// `String::from_utf16_lossy`, hand-written: the standard library's iterator version costs
+    /// the module three times the code. A lone surrogate becomes U+FFFD, as the browser's UTF-8
+    /// encoder makes it.
+    pub fn string_from_utf16(units: &[u16]) -> String {
         let mut text = String::with_capacity(units.len());
         let mut i = 0;
         while i < units.len() {
@@ -535,7 +538,7 @@ mod primitives {
             // A lone surrogate is no `char`.
             text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
         }
-        Some(text)
+        text
     }
 
     /// The expression's index in `primitives.js`'s table of the same literals.

@@ -6,30 +6,34 @@
 
 /**
  * The facts of keycadence_core::Environment that are not strings, each the JavaScript
- * expression documented on its field, into `out`: `[flags, screen.width,
- * screen.height, navigator.maxTouchPoints]`, the flags one bit each in the order of the bits in
- * crates/wasm/src/environment.rs. `part` 0 reads the live facts only (read for every pattern),
+ * expression documented on its field, into `out`: `[flags, screen.width, screen.height,
+ * navigator.maxTouchPoints, language changed]`, the flags one bit each in the order of the bits
+ * in crates/wasm/src/environment.rs, for the recorder of the event queue `queue`. `part` 0 reads the live facts only (read for every pattern),
  * 1 also the ones read once at construction (bits 0 to 2); the bits not read stay 0.
  */
-export function environment(out, part) {
-  const motion = window.DeviceMotionEvent;
-  const flags = [
-    part == 1 && motion !== undefined,
-    part == 1 && typeof motion?.requestPermission == 'function',
-    part == 1 && !!navigator.msPointerEnabled && navigator.msMaxTouchPoints > 0,
-    'ontouchstart' in window,
+export function environment(queue, out, part) {
+  const w = window;
+  let flags = ('ontouchstart' in w) << 3
     // `window.DocumentTouch && document instanceof DocumentTouch`, without throwing for a
     // `DocumentTouch` that is not a constructor.
-    Object(window.DocumentTouch?.prototype).isPrototypeOf(document),
-    typeof window.orientation != 'undefined',
-  ];
+    | Object(w.DocumentTouch?.prototype).isPrototypeOf(document) << 4
+    | (typeof w.orientation != 'undefined') << 5;
+  if (part == 1) {
+    const motion = w.DeviceMotionEvent;
+    flags |= (motion !== undefined)
+      | (typeof motion?.requestPermission == 'function') << 1
+      | (!!navigator.msPointerEnabled && navigator.msMaxTouchPoints > 0) << 2;
+  }
   // (`screen` and `navigator` always hold numbers there.)
-  out.set([
-    flags.reduce((mask, flag, bit) => mask | (flag << bit), 0),
-    screen.width,
-    screen.height,
-    navigator.maxTouchPoints,
-  ]);
+  out[0] = flags;
+  out[1] = screen.width;
+  out[2] = screen.height;
+  out[3] = navigator.maxTouchPoints;
+  // Whether `navigator.language` is another than at the recorder's last reading (always at
+  // construction): the module reads the string only then. The recorder's queue keeps it.
+  const language = navigator.language;
+  out[4] = part == 1 || language !== queue.language;
+  queue.language = language;
 }
 
 // The strings below come back to Rust as `Option<String>`: a string, or undefined for none.
@@ -50,16 +54,25 @@ export function elementValue(id, found) {
 }
 
 /**
- * `value` (or, for an `index` of 0 or more, `value[index]`: option number `index` of
- * `getTypingPattern`, from the values the shim read, pkg/src/helpers.js's `patternArgument`) as
- * crates/wasm/src/js_value.rs reads it: its kind into `out[0]` (0 undefined, 1 null, 2 boolean,
- * 3 number, 4 string, 5 object, 6 anything else: function, symbol, bigint) and a boolean's or
- * number's value into `out[1]`. Returns a string value, `undefined` otherwise.
+ * `value`, or for an `index` of 0 or more the values `value[index]`, `value[index + 1]`, ...
+ * (the options of `getTypingPattern` from the values the shim read, pkg/src/helpers.js's
+ * `patternArgument`), as crates/wasm/src/js_value.rs reads them: two numbers each into `out`,
+ * its kind (0 undefined, 1 null, 2 boolean, 3 number, 4 string, 5 object, 6 anything else:
+ * function, symbol, bigint) and a boolean's or number's value, or a string's length
+ * (`primitiveUnits` copies its units).
  */
 export function primitive(value, index, out) {
+  for (let at = 0; at < out.length; at += 2) {
+    const v = index >= 0 ? value[index++] : value;
+    const type = typeof v;
+    out[at] = v === undefined ? 0 : v === null ? 1 : type == 'boolean' ? 2 : type == 'number' ? 3
+      : type == 'string' ? 4 : type == 'object' ? 5 : 6;
+    out[at + 1] = type == 'string' ? v.length : type == 'boolean' || type == 'number' ? v : 0;
+  }
+}
+
+/** The UTF-16 code units of the string `primitive` described into `out` (a view of the module's memory). */
+export function primitiveUnits(value, index, out) {
   if (index >= 0) value = value[index];
-  const type = typeof value;
-  out[0] = value === undefined ? 0 : value === null ? 1 : { boolean: 2, number: 3, string: 4, object: 5 }[type] ?? 6;
-  out[1] = type == 'boolean' || type == 'number' ? value : 0;
-  return type == 'string' ? value : undefined;
+  for (let i = 0; i < out.length; i++) out[i] = value.charCodeAt(i);
 }

@@ -7,11 +7,14 @@
 use keycadence_core::js::string_from_js;
 use wasm_bindgen::prelude::*;
 
+use crate::queue::EventQueue;
+
 #[wasm_bindgen(module = "/js/browser.js")]
 extern "C" {
-    /// `[flags, screen.width, screen.height, navigator.maxTouchPoints]`, see
+    /// `[flags, screen.width, screen.height, navigator.maxTouchPoints, language changed]` for
+    /// the recorder of `queue` (which keeps the language last read), see
     /// [`crate::environment`] for the flags and the parts read.
-    pub fn environment(out: &mut [f64], part: u32);
+    pub fn environment(queue: &EventQueue, out: &mut [f64], part: u32);
     /// `navigator.userAgent`, `.platform` or `.language` by index (0 to 2).
     #[wasm_bindgen(js_name = navigatorText)]
     fn navigator_text(index: u32) -> JsValue;
@@ -21,10 +24,12 @@ extern "C" {
     #[wasm_bindgen(js_name = elementValue)]
     fn element_value_value(id: &str, found: &mut [f64]) -> JsValue;
 
-    /// Describes `value`, or `value[index]` for an index of 0 or more, into `out`: `[kind,
-    /// number]`, see [`crate::js_value`]; returns the value when it is a string.
-    #[wasm_bindgen(js_name = primitive)]
-    fn primitive_value(value: &JsValue, index: i32, out: &mut [f64]) -> JsValue;
+    /// Describes `value`, or for an index of 0 or more the values from `value[index]` on, into
+    /// `out`: `[kind, number or string length]` each, see [`crate::js_value`].
+    pub fn primitive(value: &JsValue, index: i32, out: &mut [f64]);
+    /// The UTF-16 code units of the string [`primitive`] described.
+    #[wasm_bindgen(js_name = primitiveUnits)]
+    pub fn primitive_units(value: &JsValue, index: i32, out: &mut [u16]);
 }
 
 /// `navigator.userAgent`; `None` outside a page.
@@ -46,16 +51,4 @@ pub(crate) fn language() -> Option<String> {
 /// element exists (whatever its value).
 pub(crate) fn element_value(id: &str, found: &mut [f64]) -> Option<String> {
     string_from_js(&element_value_value(id, found))
-}
-
-/// Describes `value` into `out`: `[kind, number]`, see [`crate::js_value`]; returns the value
-/// when it is a string.
-pub(crate) fn primitive(value: &JsValue, out: &mut [f64]) -> Option<String> {
-    string_from_js(&primitive_value(value, -1, out))
-}
-
-/// [`primitive`] of the `getTypingPattern` option number `index`, from the array of the
-/// options' values the shim read (`patternArgument` in `pkg/src/helpers.js`).
-pub(crate) fn option(values: &JsValue, index: u8, out: &mut [f64]) -> Option<String> {
-    string_from_js(&primitive_value(values, index.into(), out))
 }

@@ -5,6 +5,7 @@
 use keycadence_core::Environment;
 
 use crate::browser;
+use crate::queue::EventQueue;
 
 // The bits of the flags `browser::environment` returns, in `browser.js`'s order.
 const DEVICE_MOTION_EVENT: u32 = 1 << 0;
@@ -28,18 +29,23 @@ struct Facts {
     screen_width: u32,
     screen_height: u32,
     max_touch_points: u32,
+    /// `navigator.language` is another than at the recorder's last reading (or this is the
+    /// first): the string is read again.
+    language_changed: bool,
 }
 
 impl Facts {
-    /// Reads the live facts and the `part` named (the bits of the others stay 0).
-    fn read(part: Part) -> Facts {
-        let mut facts = [0.0; 4];
-        browser::environment(&mut facts, part as u32);
+    /// Reads the live facts and the `part` named (the bits of the others stay 0) for the
+    /// recorder of `queue`.
+    fn read(queue: &EventQueue, part: Part) -> Facts {
+        let mut facts = [0.0; 5];
+        browser::environment(queue, &mut facts, part as u32);
         Facts {
             flags: facts[0] as u32,
             screen_width: count(facts[1]),
             screen_height: count(facts[2]),
             max_touch_points: count(facts[3]),
+            language_changed: facts[4] != 0.0,
         }
     }
 
@@ -50,7 +56,9 @@ impl Facts {
     /// The facts the reference reads afresh for every pattern: language, screen, touch
     /// and orientation. (The user agent and platform count as captured at construction.)
     fn set_live(&self, env: &mut Environment) {
-        env.language = browser::language();
+        if self.language_changed {
+            env.language = browser::language();
+        }
         env.screen_width = self.screen_width;
         env.screen_height = self.screen_height;
         env.max_touch_points = self.max_touch_points;
@@ -72,8 +80,8 @@ fn count(value: f64) -> u32 {
 /// Everything the recorder reads about the browser, now. (The browser markers of
 /// `checkEnvironment` stay unset: the package's `checkEnvironment` is plain JavaScript, see
 /// `pkg/src/helpers.js`.)
-pub(crate) fn read() -> Environment {
-    let facts = Facts::read(Part::Construction);
+pub(crate) fn read(queue: &EventQueue) -> Environment {
+    let facts = Facts::read(queue, Part::Construction);
     let mut env = Environment {
         user_agent: browser::user_agent().unwrap_or_default(),
         platform: browser::platform().unwrap_or_default(),
@@ -87,6 +95,6 @@ pub(crate) fn read() -> Environment {
 }
 
 /// The live part of `env` (language, screen, touch, orientation) read afresh.
-pub(crate) fn refresh_live(env: &mut Environment) {
-    Facts::read(Part::Live).set_live(env);
+pub(crate) fn refresh_live(queue: &EventQueue, env: &mut Environment) {
+    Facts::read(queue, Part::Live).set_live(env);
 }

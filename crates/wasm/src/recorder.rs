@@ -47,7 +47,7 @@ impl Recorder {
     /// reads screen, language, touch and orientation at pattern time.
     fn before_pattern(&self) -> RefMut<'_, core::Recorder> {
         let mut recorder = self.caught_up();
-        environment::refresh_live(recorder.environment_mut());
+        environment::refresh_live(&self.queue, recorder.environment_mut());
         recorder
     }
 }
@@ -60,7 +60,7 @@ impl Recorder {
     /// It reads the page (`navigator`, `screen`, `document`): the shim creates it only in one.
     pub fn new(queue: EventQueue, fix_quirks: bool) -> Recorder {
         let recorder = core::Recorder::with_options(
-            environment::read(),
+            environment::read(&queue),
             queue.created_at() as core::Millis,
             RecorderOptions { fix_quirks },
         );

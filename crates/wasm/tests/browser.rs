@@ -394,3 +394,29 @@ fn the_device_signature_is_read_from_this_browser() {
     // Chromium on Linux: browser 1 (Chrome), OS 3 (Linux), pc.
     assert_eq!((signature[0], signature[4], signature[12]), ("1", "3", "1"));
 }
+
+/// `navigator.language` is read for every pattern, by each recorder on its own: a change shows
+/// in the next signature of every recorder, whichever read the new value first.
+#[wasm_bindgen_test]
+fn the_signature_follows_a_language_change() {
+    let language_field = |rec: &Recorder| {
+        let type0 = rec.typing_pattern(JsValue::UNDEFINED).unwrap();
+        type0.split(',').nth(340 + 6).unwrap().to_owned()
+    };
+    let set_language = |language: &str| {
+        js_sys::eval(&format!(
+            "Object.defineProperty(navigator, 'language', {{ get: () => '{language}', configurable: true }})"
+        ))
+        .unwrap();
+    };
+    let (first, second) = (recorder(true), recorder(true));
+    let original = language_field(&first);
+    set_language("fr-FR");
+    assert_eq!(language_field(&second), text_id("fr-FR").to_string());
+    assert_eq!(language_field(&first), text_id("fr-FR").to_string());
+    set_language("de-DE");
+    assert_eq!(language_field(&first), text_id("de-DE").to_string());
+    assert_eq!(language_field(&first), text_id("de-DE").to_string());
+    js_sys::eval("delete navigator.language").unwrap();
+    assert_eq!(language_field(&first), original);
+}

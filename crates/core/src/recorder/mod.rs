@@ -65,6 +65,7 @@ use crate::env::Environment;
 use keyboard::KeyboardState;
 use motion::MotionState;
 use mouse::MouseState;
+use std::cell::RefCell;
 
 /// The recorder version printed in every pattern.
 pub const VERSION: f64 = 3.2;
@@ -109,6 +110,10 @@ pub struct Recorder {
     motion: MotionState,
     /// Substitutes for missing characters, cached with the candidate-row count (quirk Q3).
     missing_cache: Option<MissingSubstitute>,
+    /// The device signature as last printed, with the 19 fields it was printed from: it stays
+    /// the same from pattern to pattern until the screen, language or touch facts change, and
+    /// printing and hashing it is a good part of a short pattern's time.
+    printed_signature: RefCell<(Option<[f64; 19]>, String)>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -158,6 +163,7 @@ impl Recorder {
             mouse: MouseState::new(now),
             motion: MotionState::default(),
             missing_cache: None,
+            printed_signature: RefCell::default(),
         }
     }
 
@@ -339,7 +345,17 @@ impl Recorder {
         );
         push_numbers(out, &special);
         out.push(',');
-        push_numbers(out, &self.device_signature());
+        let fields =
+            self.device
+                .signature_fields(&self.env, self.mobile, self.motion.press_calculated);
+        let mut printed = self.printed_signature.borrow_mut();
+        // (A NaN field never compares equal: such a signature is printed afresh each time.)
+        if printed.0 != Some(fields) {
+            printed.1.clear();
+            push_numbers(&mut printed.1, &self.device_signature());
+            printed.0 = Some(fields);
+        }
+        out.push_str(&printed.1);
     }
 }
 
