@@ -162,7 +162,7 @@ pub fn to_upper_utf16(s: &str) -> Vec<u16> {
 /// byte, and is mapped here (no Unicode tables, and in the browser no round trip through
 /// JavaScript: a type 1 pattern maps its text three times); other texts by [`primitives`].
 fn case_mapped(s: &str, upper: bool) -> Vec<u16> {
-    if s.bytes().any(|b| b >= 0x80) {
+    if cfg!(all(feature = "browser-js", target_family = "wasm")) || s.bytes().any(|b| b >= 0x80) {
         return if upper {
             primitives::to_upper_utf16(s)
         } else {
