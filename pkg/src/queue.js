@@ -138,13 +138,9 @@ export class EventQueue {
     return index;
   }
 
-  /** Copies the queued records into `out` (`length` numbers). */
+  /** Copies the queued records into `out` (`length` numbers); returns how many strings they refer to. */
   copyTo(out) {
     out.set(this.records.subarray(0, out.length));
-  }
-
-  /** How many strings the queued records refer to. */
-  stringCount() {
     return this.strings.length;
   }
 

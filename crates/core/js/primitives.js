@@ -11,7 +11,7 @@ export const parseInteger = (s) => parseInt(s);
 /** `Number(s)`. */
 export const stringToNumber = (s) => Number(s);
 
-/** `String(x)` of a number, written into `out` (a view of the module's memory) as ASCII bytes; returns its length. */
+/** `String(x)` of a number (ASCII), its code units written into `out` (a view of the module's memory); returns its length. */
 export const numberText = (x, out) => writeUnits(String(x), out);
 
 /** The length of `value` when it is a string, -1 otherwise. */

@@ -110,7 +110,10 @@ pub fn push_number(out: &mut String, x: f64) {
         push_decimal(out, magnitude as u64, 0);
         return;
     }
-    if (1e-4..1e11).contains(&magnitude) {
+    // (The browser build leaves these to the browser's `String`: as fast there, and less code.)
+    if !cfg!(all(feature = "browser-js", target_family = "wasm"))
+        && (1e-4..1e11).contains(&magnitude)
+    {
         // Fast path for the values the recorder prints (`rd4` results). When the double is the
         // one nearest to a decimal with four decimals, that decimal (at most 15 significant
         // digits, which doubles tell apart) without trailing zeros is its shortest round-trip
@@ -470,7 +473,7 @@ mod primitives {
         #[wasm_bindgen(js_name = stringToNumber)]
         pub fn string_to_number(s: &str) -> f64;
         #[wasm_bindgen(js_name = numberText)]
-        fn number_text(x: f64, out: &mut [u8]) -> usize;
+        fn number_text(x: f64, out: &mut [u16]) -> usize;
         #[wasm_bindgen(js_name = stringLength)]
         fn string_length(value: &JsValue) -> i32;
         #[wasm_bindgen(js_name = stringUnits)]
@@ -501,9 +504,9 @@ mod primitives {
 
     pub(crate) fn push_shortest(out: &mut String, x: f64) {
         // `String(x)` of a number is ASCII and at most 24 characters ("-1.2345678901234567e-100").
-        let mut text = [0u8; 32];
+        let mut text = [0u16; 32];
         let length = number_text(x, &mut text);
-        out.extend(text[..length].iter().map(|&byte| char::from(byte)));
+        out.extend(text[..length].iter().map(|&unit| char::from(unit as u8)));
     }
 
     /// A JavaScript string's UTF-16 code units (copied by one call into this module's

@@ -26,10 +26,9 @@ extern "C" {
     /// How many numbers the queued records hold.
     #[wasm_bindgen(method, getter)]
     fn length(this: &EventQueue) -> usize;
+    /// Copies the queued records into `out`; returns how many strings they refer to.
     #[wasm_bindgen(method, js_name = copyTo)]
-    fn copy_to(this: &EventQueue, out: &mut [f64]);
-    #[wasm_bindgen(method, js_name = stringCount)]
-    fn string_count(this: &EventQueue) -> u32;
+    fn copy_to(this: &EventQueue, out: &mut [f64]) -> u32;
     #[wasm_bindgen(method)]
     fn string(this: &EventQueue, index: u32) -> JsValue;
     #[wasm_bindgen(method)]
@@ -105,8 +104,8 @@ pub(crate) fn consume(queue: &EventQueue, recorder: &mut Recorder) {
         return;
     }
     let mut records = vec![0.0; length];
-    queue.copy_to(&mut records);
-    let strings: Vec<String> = (0..queue.string_count())
+    let string_count = queue.copy_to(&mut records);
+    let strings: Vec<String> = (0..string_count)
         .map(|i| string_from_js(&queue.string(i)).unwrap_or_default())
         .collect();
     // One key event, refilled for each record: its target id is copied into the same buffer.

@@ -90,15 +90,10 @@ impl Recorder {
 
     /// `getTypingPattern(options)`, with an object's options already read by the shim
     /// (`patternArgument` in `pkg/src/helpers.js`, where reading `null`'s options throws the
-    /// reference's `TypeError`): a string, or `null` (type 1/2 with more than 7 % of the text
-    /// not typed). A `null` that reaches the module anyway throws an `Error`.
+    /// reference's `TypeError`, so `null` never reaches the module: here it gives no pattern): a
+    /// string, or `null` (type 1/2 with more than 7 % of the text not typed).
     pub fn typing_pattern(&self, options: JsValue) -> Option<String> {
         let argument = js_value::pattern_argument(&options);
-        // Thrown before the recorder is borrowed, so it stays usable.
-        if matches!(argument, js_api::PatternArgument::Null) {
-            wasm_bindgen::throw_str(js_api::TypingPatternError::MESSAGE);
-        }
-        // (`Null`, the only error, is out of the way.)
         js_api::typing_pattern(&mut self.before_pattern(), &argument, &Page).unwrap_or_default()
     }
 

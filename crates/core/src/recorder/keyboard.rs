@@ -253,6 +253,27 @@ impl KeyboardState {
         self.prev_key_code = key_code;
     }
 
+    /// Adds a row to the diagram history (every keyup handler's second half).
+    fn push_diagram(
+        &mut self,
+        key_code: KeyCode,
+        seek: f64,
+        press: f64,
+        char_code: f64,
+        target: &str,
+        motion: String,
+    ) {
+        let target = self.target_index(target);
+        self.diagram.push(DiagramRow {
+            key_code,
+            seek,
+            press,
+            char_code,
+            target,
+            motion,
+        });
+    }
+
     /// The guards every handler starts with: recording, and the target filter.
     fn accepts(&mut self, event: &KeyEvent) -> bool {
         self.recording && self.targets.accepts(&event.target)
@@ -305,15 +326,14 @@ impl KeyboardState {
         }
         let pending = self.pending_diagram.remove(&k);
         if let (Some(&c), Some(p)) = (self.char_of.get(&k).filter(|c| **c != 0), pending) {
-            let target = self.target_index(&event.target);
-            self.diagram.push(DiagramRow {
-                key_code: KeyCode::Code(k),
-                seek: p.seek,
-                press: (t - p.start) as f64,
-                char_code: c.into(),
-                target,
-                motion: String::new(),
-            });
+            self.push_diagram(
+                KeyCode::Code(k),
+                p.seek,
+                (t - p.start) as f64,
+                c.into(),
+                &event.target,
+                String::new(),
+            );
         }
     }
 
@@ -361,15 +381,14 @@ impl KeyboardState {
         }
         let pending = self.pending_diagram.remove(&k);
         if let (Some(&c), Some(_)) = (self.char_of.get(&k).filter(|c| **c != 0), pending) {
-            let target = self.target_index(&event.target);
-            self.diagram.push(DiagramRow {
-                key_code: KeyCode::Code(k),
+            self.push_diagram(
+                KeyCode::Code(k),
                 seek,
                 press,
-                char_code: c.into(),
-                target,
-                motion: summary.strings,
-            });
+                c.into(),
+                &event.target,
+                summary.strings,
+            );
         }
     }
 
@@ -423,15 +442,14 @@ impl KeyboardState {
         *last_length = value.len();
         // Quirk Q13: rows are added unconditionally, deletions included (char code 0).
         self.push_history(key_code, seek, press, &event.target);
-        let target = self.target_index(&event.target);
-        self.diagram.push(DiagramRow {
+        self.push_diagram(
             key_code,
             seek,
             press,
             char_code,
-            target,
-            motion: summary.strings,
-        });
+            &event.target,
+            summary.strings,
+        );
     }
 }
 
