@@ -207,8 +207,38 @@ pub fn user_agent_test(expression: UserAgentExpression, user_agent: &str) -> boo
 
 #[cfg(all(feature = "browser-js", target_family = "wasm"))]
 pub(crate) use primitives::detect_device;
-#[cfg(all(feature = "browser-js", target_family = "wasm"))]
-pub use primitives::{string_from_js, string_from_utf16};
+
+/// `String::from_utf16_lossy`, hand-written: the standard library's iterator version costs
+/// the module three times the code. A lone surrogate becomes U+FFFD, as the browser's UTF-8
+/// encoder makes it.
+pub fn string_from_utf16(units: &[u16]) -> String {
+    let mut text = String::with_capacity(units.len());
+    let mut i = 0;
+    while i < units.len() {
+        let mut code = u32::from(units[i]);
+        i += 1;
+        if let (0xD800..=0xDBFF, Some(&low @ 0xDC00..=0xDFFF)) = (code, units.get(i)) {
+            code = 0x10000 + ((code - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+            i += 1;
+        }
+        // A lone surrogate is no `char`.
+        text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+    }
+    text
+}
+
+/// A JavaScript string value as a Rust string, `None` for any other value: what
+/// `JsValue::as_string` gives (a lone surrogate becomes U+FFFD, as the browser's UTF-8 encoder
+/// makes it). In the browser build the string is copied as UTF-16 units by one call, without
+/// wasm-bindgen's UTF-8 transfer code in the module and its glue; off wasm (where nothing calls
+/// it: the bindings only compile there) it is `as_string`.
+#[cfg(feature = "browser-js")]
+pub fn string_from_js(value: &wasm_bindgen::JsValue) -> Option<String> {
+    #[cfg(target_family = "wasm")]
+    return primitives::string_from_js(value);
+    #[cfg(not(target_family = "wasm"))]
+    return value.as_string();
+}
 
 /// The JavaScript primitives that are large to implement in Rust. Each is exactly the
 /// ECMAScript operation named in its documentation; `push_shortest` is only called for finite,
@@ -518,30 +548,9 @@ mod primitives {
         Some(units)
     }
 
-    /// A JavaScript string as a Rust one, `None` for any other value: what
-    /// `JsValue::as_string` gives (a lone surrogate becomes U+FFFD, as the browser's UTF-8
-    /// encoder makes it), without wasm-bindgen's UTF-8 transfer code in the module and glue.
-    pub fn string_from_js(value: &JsValue) -> Option<String> {
-        utf16_units(value).map(|units| string_from_utf16(&units))
-    }
-
-    /// `String::from_utf16_lossy`, hand-written: the standard library's iterator version costs
-    /// the module three times the code. A lone surrogate becomes U+FFFD, as the browser's UTF-8
-    /// encoder makes it.
-    pub fn string_from_utf16(units: &[u16]) -> String {
-        let mut text = String::with_capacity(units.len());
-        let mut i = 0;
-        while i < units.len() {
-            let mut code = u32::from(units[i]);
-            i += 1;
-            if let (0xD800..=0xDBFF, Some(&low @ 0xDC00..=0xDFFF)) = (code, units.get(i)) {
-                code = 0x10000 + ((code - 0xD800) << 10) + (u32::from(low) - 0xDC00);
-                i += 1;
-            }
-            // A lone surrogate is no `char`.
-            text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
-        }
-        text
+    /// See [`super::string_from_js`].
+    pub(crate) fn string_from_js(value: &JsValue) -> Option<String> {
+        utf16_units(value).map(|units| super::string_from_utf16(&units))
     }
 
     /// The expression's index in `primitives.js`'s table of the same literals.
@@ -748,5 +757,17 @@ mod tests {
         assert_eq!(to_upper_utf16(&ascii), primitives::to_upper_utf16(&ascii));
         // A text with one non-ASCII character is mapped whole by the full mapping.
         assert_eq!(String::from_utf16(&to_upper_utf16("aßb")).unwrap(), "ASSB");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn utf16_decodes_as_the_standard_library_does(
+            units in proptest::collection::vec(
+                proptest::prop_oneof![0xD7F0u16..0xE010, proptest::num::u16::ANY],
+                0..40,
+            )
+        ) {
+            proptest::prop_assert_eq!(string_from_utf16(&units), String::from_utf16_lossy(&units));
+        }
     }
 }
