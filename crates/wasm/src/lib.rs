@@ -21,12 +21,12 @@ mod queue;
 mod recorder;
 
 /// Talc instead of the standard library's dlmalloc: the same job in a fraction of the code.
-/// Memory the module grows becomes a heap of its own rather than extending the last one: a
-/// little more fragmentation for less code (the recorder holds kilobytes, not megabytes).
+/// (Memory the module grows extends the last heap: with a new heap per growth, as talc's
+/// smaller `WasmGrowAndClaim` does, a long history's type 1 patterns fragmented the heap and
+/// every few calls one took half as long again.)
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 #[global_allocator]
-static ALLOCATOR: talc::cell::TalcSyncCell<talc::wasm::WasmGrowAndClaim, talc::wasm::WasmBinning> =
-    talc::cell::TalcSyncCell::new_wasm(talc::wasm::WasmGrowAndClaim);
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 pub use helpers::is_mobile_user_agent;
 pub use queue::EventQueue;
