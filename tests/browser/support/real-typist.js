@@ -23,6 +23,22 @@ function push(map, key, value) {
   map.get(key).push(value);
 }
 
+/**
+ * The protocol's key event for `key` ([a-z ]) going down or up at `timestamp` (seconds since
+ * the epoch): a key down with its text also gives the keypress and the input.
+ */
+function keyEvent(key, down, timestamp) {
+  const upper = key.toUpperCase();
+  return {
+    type: down ? 'keyDown' : 'keyUp',
+    key,
+    code: key === ' ' ? 'Space' : `Key${upper}`,
+    windowsVirtualKeyCode: upper.charCodeAt(0),
+    ...(down ? { text: key } : {}),
+    timestamp,
+  };
+}
+
 export class RealTypist {
   /** Reads participant `id`'s keystrokes; `seed` makes the draws reproducible. */
   constructor(root, id, seed) {
@@ -77,9 +93,12 @@ export class RealTypist {
   }
 
   /**
-   * Types `text` ([a-z ]) into the focused element through Playwright's keyboard, each key
-   * down and up at its drawn time (a key may still be down when the next goes down, as in
-   * the data; the same key twice in a row is released first).
+   * Types `text` ([a-z ]) into the focused element of `page`, each key down and up at its drawn
+   * time (a key may still be down when the next goes down, as in the data; the same key twice
+   * in a row is released first). The keys go in as the browser's own input (the Chrome
+   * DevTools protocol, as Playwright's keyboard sends them), in real time, each stamped with
+   * its drawn time: the event timestamps the recorder reads carry the typist's rhythm exactly,
+   * however late a busy machine delivers the keys.
    */
   async type(page, text) {
     const keys = [...text];
@@ -93,12 +112,17 @@ export class RealTypist {
       events.push({ at, down: true, key }, { at: at + Math.max(hold, 10), down: false, key });
     });
     events.sort((a, b) => a.at - b.at || (a.down ? 1 : -1));
+    const input = await page.context().newCDPSession(page);
+    const origin = Date.now();
     const start = performance.now();
-    for (const e of events) {
-      const wait = start + e.at - performance.now();
-      if (wait > 0) await sleep(wait);
-      if (e.down) await page.keyboard.down(e.key);
-      else await page.keyboard.up(e.key);
+    try {
+      for (const e of events) {
+        const wait = start + e.at - performance.now();
+        if (wait > 0) await sleep(wait);
+        await input.send('Input.dispatchKeyEvent', keyEvent(e.key, e.down, (origin + e.at) / 1000));
+      }
+    } finally {
+      await input.detach();
     }
   }
 }
