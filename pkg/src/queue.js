@@ -51,6 +51,11 @@ export class EventQueue {
     this.listeners = [];
     /** Called when the queue is full, to consume it; set once a recorder exists. */
     this.full = null;
+    /**
+     * `navigator.language` at its recorder's last reading of the page: crates/wasm/js/browser.js
+     * keeps it here, so that the module reads the string only when it changed.
+     */
+    this.language = undefined;
   }
 
   /** The time now on the queue's clock, in integer milliseconds since the epoch. */

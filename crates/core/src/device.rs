@@ -275,19 +275,7 @@ impl CapturedDevice {
     /// platform from `env` as it is now. `mobile` is the cached `isMobile()`;
     /// `press_calculated` says whether a press time was ever derived from motion data.
     pub fn signature(&self, env: &Environment, mobile: bool, press_calculated: bool) -> [f64; 20] {
-        let fields = self.signature_fields(env, mobile, press_calculated);
-        let mut signature = [0.0; 20];
-        signature[..19].copy_from_slice(&fields);
-        let mut joined = String::with_capacity(96);
-        for (i, &field) in fields.iter().enumerate() {
-            if i > 0 {
-                joined.push('-');
-            }
-            push_number(&mut joined, field);
-        }
-        // `fnv1aHash` lower-cases its input, which only matters for "NaN" or "Infinity" fields.
-        signature[19] = f64::from(text_id(&joined));
-        signature
+        signature_with_hash(&self.signature_fields(env, mobile, press_calculated))
     }
 
     /// The signature's first 19 fields: the last one is their hash.
@@ -337,6 +325,23 @@ impl CapturedDevice {
             0.0, // cookieId
         ]
     }
+}
+
+/// The 20-field device signature: `fields` and, last, their hash (`fnv1aHash` of the fields
+/// joined with `-`).
+pub fn signature_with_hash(fields: &[f64; 19]) -> [f64; 20] {
+    let mut signature = [0.0; 20];
+    signature[..19].copy_from_slice(fields);
+    let mut joined = String::with_capacity(96);
+    for (i, &field) in fields.iter().enumerate() {
+        if i > 0 {
+            joined.push('-');
+        }
+        push_number(&mut joined, field);
+    }
+    // `fnv1aHash` lower-cases its input, which only matters for "NaN" or "Infinity" fields.
+    signature[19] = f64::from(text_id(&joined));
+    signature
 }
 
 /// `screen.height >= screen.width`.

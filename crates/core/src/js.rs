@@ -162,8 +162,9 @@ pub fn to_upper_utf16(s: &str) -> Vec<u16> {
 }
 
 /// `toUpperCase` (`upper`) or `toLowerCase`. An ASCII text stays within ASCII, one unit per
-/// byte, and is mapped here (no Unicode tables, and in the browser no round trip through
-/// JavaScript: a type 1 pattern maps its text three times); other texts by [`primitives`].
+/// byte, and is mapped here (no Unicode tables, no browser call); other texts by
+/// [`primitives`]. (The browser's primitives take every text: mapping ASCII here saved the
+/// browser build no measurable time on type 1 patterns and cost it 119 B gzipped.)
 fn case_mapped(s: &str, upper: bool) -> Vec<u16> {
     if cfg!(all(feature = "browser-js", target_family = "wasm")) || s.bytes().any(|b| b >= 0x80) {
         return if upper {

@@ -20,7 +20,7 @@ thread_local! {
 
 /// Calls `method` on the recorder. The shim calls nothing before `createRecorder`, which
 /// throws or creates it, so there is always one (a call without one would be a defect of the
-/// shim: the module aborts, as on any panic). The borrow is shared: a method that runs page
+/// shim: the module aborts, as on any panic). The reference is shared: a method that runs page
 /// code (an option getter, an event dispatched synchronously) may be called into again;
 /// [`Recorder`] guards its state.
 fn with<T>(method: impl FnOnce(&Recorder) -> T) -> T {

@@ -50,13 +50,8 @@ pub enum PatternArgument {
 
 /// `getTypingPattern(null)`: the reference throws a `TypeError` reading `null.type`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{}", TypingPatternError::MESSAGE)]
+#[error("getTypingPattern: the options argument is null")]
 pub struct TypingPatternError;
-
-impl TypingPatternError {
-    /// The error's message, as a constant (the wasm build throws it without formatting code).
-    pub const MESSAGE: &'static str = "getTypingPattern: the options argument is null";
-}
 
 /// `targetId` as the reference uses it: `undefined` and `""` select every row; anything else an
 /// element, compared strictly with the rows' ids (so only a string matches).

@@ -352,7 +352,7 @@ impl Recorder {
         // (A NaN field never compares equal: such a signature is printed afresh each time.)
         if printed.0 != Some(fields) {
             printed.1.clear();
-            push_numbers(&mut printed.1, &self.device_signature());
+            push_numbers(&mut printed.1, &device::signature_with_hash(&fields));
             printed.0 = Some(fields);
         }
         out.push_str(&printed.1);
