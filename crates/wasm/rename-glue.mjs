@@ -65,6 +65,19 @@ for (const [oldName, newName] of names.exports) {
   replace(`\\bwasm\\.${escape(oldName)}\\b`, `wasm.${newName}`);
 }
 
+// `initSync` also takes its module bare, deprecated with a console warning; the shim always
+// passes `{ module }` (pkg/src/index.js, pkg/src/classic.js), so only that form is kept.
+const bareModule = `
+    if (module !== undefined) {
+        if (Object.getPrototypeOf(module) === Object.prototype) {
+            ({module} = module)
+        } else {
+            console.warn('using deprecated parameters for \`initSync()\`; pass a single object instead')
+        }
+    }
+`;
+replace(escape(bareModule), '\n    ({ module } = module);\n', 1);
+
 const exported = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
 for (const [, used] of glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
   if (!exported.has(used)) fail(`the glue uses wasm.${used}, which the module does not export`);

@@ -2,7 +2,7 @@
 //! (`kpGetAll`) that estimates the press time and fills the `#` trailer.
 
 use super::events::{Millis, MotionEvent};
-use crate::{js, stats};
+use crate::js;
 
 /// At most this many samples are kept between two keystrokes.
 const MAX_SAMPLES: usize = 21;
@@ -120,10 +120,17 @@ fn decimal_text_key(n: i64) -> u64 {
     key << (64 - bits)
 }
 
-/// Sorts as JavaScript's default `sort()` does, comparing the decimal texts of the numbers.
+/// Sorts as JavaScript's default `sort()` does, comparing the decimal texts of the numbers. An
+/// insertion sort: the lists are 20 numbers long, and it takes less code than a second
+/// instance of [`crate::stats::heap_sort_by`].
 fn sort_as_decimal_texts(values: &mut [i64]) {
-    // Equal texts are equal numbers, so an unstable sort gives the same list.
-    stats::heap_sort_by(values, |a, b| decimal_text_key(*a) < decimal_text_key(*b));
+    for i in 1..values.len() {
+        let mut j = i;
+        while j > 0 && decimal_text_key(values[j]) < decimal_text_key(values[j - 1]) {
+            values.swap(j, j - 1);
+            j -= 1;
+        }
+    }
 }
 
 impl MotionState {
@@ -265,5 +272,15 @@ mod tests {
         sort_as_decimal_texts(&mut positions);
         // [3, 10, -1, 2, 0, 21, 1, -2, 12, 1].sort() in JavaScript.
         assert_eq!(positions, [-1, -2, 0, 1, 1, 10, 12, 2, 21, 3]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn positions_sort_as_their_texts(mut positions in proptest::array::uniform20(-99i64..1000)) {
+            let mut by_text = positions;
+            by_text.sort_by_key(|p| p.to_string());
+            sort_as_decimal_texts(&mut positions);
+            proptest::prop_assert_eq!(positions, by_text);
+        }
     }
 }
