@@ -24,10 +24,11 @@ extern "C" {
     #[wasm_bindgen(js_name = elementValue)]
     fn element_value_value(id: &str, found: &mut [f64]) -> JsValue;
 
-    /// Describes `value`, or for an index of 0 or more the values from `value[index]` on, into
-    /// `out`: `[kind, number or string length]` each, see [`crate::js_value`].
-    pub fn primitive(value: &JsValue, index: i32, out: &mut [f64]);
-    /// The UTF-16 code units of the string [`primitive`] described.
+    /// Describes `value`, then for an array its items from 0 on, into `out`: `[kind, number or
+    /// string length]` each, see [`crate::js_value`].
+    pub fn primitive(value: &JsValue, out: &mut [f64]);
+    /// The UTF-16 code units of the string [`primitive`] described: `value` for an index of -1,
+    /// else its item `index`.
     #[wasm_bindgen(js_name = primitiveUnits)]
     pub fn primitive_units(value: &JsValue, index: i32, out: &mut [u16]);
 }

@@ -1,8 +1,8 @@
 //! JavaScript values into the core's [`Value`], keeping the distinctions the reference's
 //! argument handling depends on (`undefined` vs `null`, the string `"1"` vs the number 1). Each
-//! value is classified by one call into `js/browser.js` (all of `getTypingPattern`'s options
-//! by one call, and a string copied by a second): a general-purpose deserializer would fold
-//! `undefined` and `null` together, and a type test per call costs a crossing each.
+//! value is classified by one call into `js/browser.js` (the argument of `getTypingPattern` and
+//! all its options by one call, and a string copied by a second): a general-purpose deserializer
+//! would fold `undefined` and `null` together, and a type test per call costs a crossing each.
 
 use keycadence_core::js::string_from_utf16;
 use keycadence_core::recorder::js_api::{JsTypingPatternOptions, PatternArgument, Value};
@@ -18,7 +18,7 @@ const NUMBER: f64 = 3.0;
 const STRING: f64 = 4.0;
 const OBJECT: f64 = 5.0;
 
-/// `value`, or `value[index]` for an index of 0 or more, as the core sees it from its
+/// `value`, or its item `index` for an index of 0 or more, as the core sees it from its
 /// description by `browser::primitive`, `[kind, number]`, with a string's units copied by a
 /// second call. Objects (and functions, symbols and bigints, which the recorder never
 /// distinguishes from objects) become an object without properties: the core reads properties
@@ -41,26 +41,25 @@ fn value(described: &[f64], value: &JsValue, index: i32) -> Value {
 /// A primitive argument as the core sees it.
 pub(crate) fn primitive(argument: &JsValue) -> Value {
     let mut described = [0.0; 2];
-    browser::primitive(argument, -1, &mut described);
+    browser::primitive(argument, &mut described);
     value(&described, argument, -1)
 }
 
 /// The argument of `getTypingPattern`, sorted by its type; for an object, its options from the
 /// array of their values the shim read (`patternArgument` in `pkg/src/helpers.js`: property
-/// accesses in the reference's order, whose getters run there, before the module does), all
-/// seven described by one call.
+/// accesses in the reference's order, whose getters run there, before the module does). The
+/// argument and all seven options are described by one call.
 pub(crate) fn pattern_argument(argument: &JsValue) -> PatternArgument {
-    let mut described = [0.0; 14];
-    browser::primitive(argument, -1, &mut described[..2]);
+    let mut described = [0.0; 16];
+    browser::primitive(argument, &mut described);
     match described[0] {
         NULL => return PatternArgument::Null,
         OBJECT => {}
         _ => return PatternArgument::Other,
     }
-    browser::primitive(argument, 0, &mut described);
     // The indices of `patternArgument`'s array: type, text, textId, length, targetId,
     // caseSensitive, extended.
-    let option = |index: usize| value(&described[2 * index..], argument, index as i32);
+    let option = |index: usize| value(&described[2 * index + 2..], argument, index as i32);
     PatternArgument::Options(JsTypingPatternOptions {
         pattern_type: option(0),
         text: option(1),

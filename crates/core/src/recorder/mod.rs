@@ -330,10 +330,11 @@ impl Recorder {
 
     /// `mobile,3.2,0,<kind>` as every diagram-style header starts.
     fn push_common_header(&self, out: &mut String, kind: f64) {
-        push_numbers(
-            out,
-            &[f64::from(u8::from(self.mobile)), VERSION, FLAGS, kind],
-        );
+        out.push(if self.mobile { '1' } else { '0' });
+        // `String(VERSION)` as a literal: the browser build prints non-integers by a call into
+        // the browser.
+        out.push_str(",3.2,");
+        push_numbers(out, &[FLAGS, kind]);
     }
 
     /// The 15 special-key numbers, a comma, and the 20 device-signature numbers.
@@ -366,5 +367,13 @@ pub(crate) fn push_numbers(out: &mut String, values: &[f64]) {
             out.push(',');
         }
         crate::js::push_number(out, *v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_version_printed_as_a_literal_is_the_version() {
+        assert_eq!(crate::js::number_to_string(super::VERSION), "3.2");
     }
 }
