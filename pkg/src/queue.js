@@ -56,6 +56,12 @@ export class EventQueue {
      * keeps it here, so that the module reads the string only when it changed.
      */
     this.language = undefined;
+    /**
+     * The argument of the recorder method under way (getTypingPattern's options as the shim
+     * read them, addTarget's id): the shim puts it here and the module reads it through
+     * crates/wasm/js/browser.js, so no handle to it crosses into the module.
+     */
+    this.argument = undefined;
   }
 
   /** The time now on the queue's clock, in integer milliseconds since the epoch. */

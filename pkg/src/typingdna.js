@@ -33,12 +33,14 @@ let fixQuirks = false;
 // `resetMouse(all)` test `all === true`, as the reference does, here; the start and stop
 // methods return the reference's constants. The numbers are `command`'s, listed in
 // crates/wasm/src/exports.rs.)
+// The arguments go on the queue, where the module reads them (queue.js's `argument`).
 const wasmRecorder = {
-  getTypingPattern, getMouseDiagram,
+  getTypingPattern: (options) => ((queue.argument = options), getTypingPattern()),
+  getMouseDiagram,
   // The listeners are the queue's: it stops listening for good (nothing listens again).
   removeEventListeners: () => queue.listen(0, false),
-  addTarget: (id) => changeTarget(id, true),
-  removeTarget: (id) => changeTarget(id, false),
+  addTarget: (id) => ((queue.argument = id), changeTarget(true)),
+  removeTarget: (id) => ((queue.argument = id), changeTarget(false)),
   start: () => (command(0), true),
   stop: () => (command(1), false),
   startMouse: () => (command(2), true),

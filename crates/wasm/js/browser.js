@@ -54,13 +54,15 @@ export function elementValue(id, found) {
 }
 
 /**
- * `value`, then for an array its items from 0 on (the options of `getTypingPattern` from the
- * values the shim read, pkg/src/helpers.js's `patternArgument`), as crates/wasm/src/js_value.rs
- * reads them: two numbers each into `out`, its kind (0 undefined, 1 null, 2 boolean, 3 number,
- * 4 string, 5 object, 6 anything else: function, symbol, bigint) and a boolean's or number's
- * value, or a string's length (`primitiveUnits` copies its units).
+ * The argument of the recorder method under way (`queue.argument`, see queue.js), then for an
+ * array its items from 0 on (the options of `getTypingPattern` from the values the shim read,
+ * pkg/src/helpers.js's `patternArgument`), as crates/wasm/src/js_value.rs reads them: two
+ * numbers each into `out`, its kind (0 undefined, 1 null, 2 boolean, 3 number, 4 string,
+ * 5 object, 6 anything else: function, symbol, bigint) and a boolean's or number's value, or a
+ * string's length (`primitiveUnits` copies its units).
  */
-export function primitive(value, out) {
+export function primitive(queue, out) {
+  const value = queue.argument;
   for (let at = 0; at < out.length; at += 2) {
     const v = at == 0 ? value : Array.isArray(value) ? value[at / 2 - 1] : undefined;
     const type = typeof v;
@@ -71,10 +73,11 @@ export function primitive(value, out) {
 }
 
 /**
- * The UTF-16 code units of the string `primitive` described, `value` itself for an `index` of -1,
- * else its item `index`, into `out` (a view of the module's memory).
+ * The UTF-16 code units of the string `primitive` described, the argument itself for an
+ * `index` of -1, else its item `index`, into `out` (a view of the module's memory).
  */
-export function primitiveUnits(value, index, out) {
+export function primitiveUnits(queue, index, out) {
+  let value = queue.argument;
   if (index >= 0) value = value[index];
   for (let i = 0; i < out.length; i++) out[i] = value.charCodeAt(i);
 }

@@ -24,13 +24,14 @@ extern "C" {
     #[wasm_bindgen(js_name = elementValue)]
     fn element_value_value(id: &str, found: &mut [f64]) -> JsValue;
 
-    /// Describes `value`, then for an array its items from 0 on, into `out`: `[kind, number or
+    /// Describes the argument of the method call under way (kept on `queue`, see
+    /// `pkg/src/queue.js`), then for an array its items from 0 on, into `out`: `[kind, number or
     /// string length]` each, see [`crate::js_value`].
-    pub fn primitive(value: &JsValue, out: &mut [f64]);
-    /// The UTF-16 code units of the string [`primitive`] described: `value` for an index of -1,
-    /// else its item `index`.
+    pub fn primitive(queue: &EventQueue, out: &mut [f64]);
+    /// The UTF-16 code units of the string [`primitive`] described: the argument for an index
+    /// of -1, else its item `index`.
     #[wasm_bindgen(js_name = primitiveUnits)]
-    pub fn primitive_units(value: &JsValue, index: i32, out: &mut [u16]);
+    pub fn primitive_units(queue: &EventQueue, index: i32, out: &mut [u16]);
 }
 
 /// `navigator.userAgent`; `None` outside a page.

@@ -45,12 +45,13 @@ pub fn consume() -> bool {
     with(Recorder::consume)
 }
 
-/// `getTypingPattern(options)`: the pattern, or `undefined` for none (the shim gives `null`).
+/// `getTypingPattern(options)`, the options put on the queue by the shim (see
+/// [`Recorder::typing_pattern`]): the pattern, or `undefined` for none (the shim gives `null`).
 /// Strings leave the module as JavaScript strings made from its memory (one conversion in the
 /// glue, no buffer handed over to be freed).
 #[wasm_bindgen(js_name = getTypingPattern)]
-pub fn typing_pattern(options: JsValue) -> JsValue {
-    match with(|recorder| recorder.typing_pattern(options)) {
+pub fn typing_pattern() -> JsValue {
+    match with(Recorder::typing_pattern) {
         Some(pattern) => JsValue::from_str(&pattern),
         None => JsValue::UNDEFINED,
     }
@@ -88,8 +89,9 @@ pub fn command(command: u32) {
     })
 }
 
-/// `addTarget(id)` (`add`) or `removeTarget(id)`: one export for both, which share their code.
+/// `addTarget(id)` (`add`) or `removeTarget(id)`, the id put on the queue by the shim: one
+/// export for both, which share their code.
 #[wasm_bindgen(js_name = changeTarget)]
-pub fn change_target(id: JsValue, add: bool) {
-    with(|recorder| recorder.change_target(id, add))
+pub fn change_target(add: bool) {
+    with(|recorder| recorder.change_target(add))
 }

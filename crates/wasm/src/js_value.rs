@@ -1,14 +1,14 @@
-//! JavaScript values into the core's [`Value`], keeping the distinctions the reference's
+//! The argument of the method call under way, which the shim keeps on the recorder's queue
+//! (`pkg/src/queue.js`), into the core's [`Value`], keeping the distinctions the reference's
 //! argument handling depends on (`undefined` vs `null`, the string `"1"` vs the number 1). Each
 //! value is classified by one call into `js/browser.js` (the argument of `getTypingPattern` and
 //! all its options by one call, and a string copied by a second): a general-purpose deserializer
 //! would fold `undefined` and `null` together, and a type test per call costs a crossing each.
 
+use crate::browser;
+use crate::queue::EventQueue;
 use keycadence_core::js::string_from_utf16;
 use keycadence_core::recorder::js_api::{JsTypingPatternOptions, PatternArgument, Value};
-use wasm_bindgen::JsValue;
-
-use crate::browser;
 
 // The kinds `browser::primitive` writes.
 const UNDEFINED: f64 = 0.0;
@@ -18,12 +18,12 @@ const NUMBER: f64 = 3.0;
 const STRING: f64 = 4.0;
 const OBJECT: f64 = 5.0;
 
-/// `value`, or its item `index` for an index of 0 or more, as the core sees it from its
+/// The argument, or its item `index` for an index of 0 or more, as the core sees it from its
 /// description by `browser::primitive`, `[kind, number]`, with a string's units copied by a
 /// second call. Objects (and functions, symbols and bigints, which the recorder never
 /// distinguishes from objects) become an object without properties: the core reads properties
 /// only from the `getTypingPattern` options, see [`pattern_argument`].
-fn value(described: &[f64], value: &JsValue, index: i32) -> Value {
+fn value(described: &[f64], queue: &EventQueue, index: i32) -> Value {
     match described[0] {
         UNDEFINED => Value::Undefined,
         NULL => Value::Null,
@@ -31,7 +31,7 @@ fn value(described: &[f64], value: &JsValue, index: i32) -> Value {
         NUMBER => Value::Number(described[1]),
         STRING => {
             let mut units = vec![0; described[1] as usize];
-            browser::primitive_units(value, index, &mut units);
+            browser::primitive_units(queue, index, &mut units);
             Value::String(string_from_utf16(&units))
         }
         _ => Value::Object(Vec::new()),
@@ -39,19 +39,19 @@ fn value(described: &[f64], value: &JsValue, index: i32) -> Value {
 }
 
 /// A primitive argument as the core sees it.
-pub(crate) fn primitive(argument: &JsValue) -> Value {
+pub(crate) fn primitive(queue: &EventQueue) -> Value {
     let mut described = [0.0; 2];
-    browser::primitive(argument, &mut described);
-    value(&described, argument, -1)
+    browser::primitive(queue, &mut described);
+    value(&described, queue, -1)
 }
 
 /// The argument of `getTypingPattern`, sorted by its type; for an object, its options from the
 /// array of their values the shim read (`patternArgument` in `pkg/src/helpers.js`: property
 /// accesses in the reference's order, whose getters run there, before the module does). The
 /// argument and all seven options are described by one call.
-pub(crate) fn pattern_argument(argument: &JsValue) -> PatternArgument {
+pub(crate) fn pattern_argument(queue: &EventQueue) -> PatternArgument {
     let mut described = [0.0; 16];
-    browser::primitive(argument, &mut described);
+    browser::primitive(queue, &mut described);
     match described[0] {
         NULL => return PatternArgument::Null,
         OBJECT => {}
@@ -59,7 +59,7 @@ pub(crate) fn pattern_argument(argument: &JsValue) -> PatternArgument {
     }
     // The indices of `patternArgument`'s array: type, text, textId, length, targetId,
     // caseSensitive, extended.
-    let option = |index: usize| value(&described[2 * index + 2..], argument, index as i32);
+    let option = |index: usize| value(&described[2 * index + 2..], queue, index as i32);
     PatternArgument::Options(JsTypingPatternOptions {
         pattern_type: option(0),
         text: option(1),

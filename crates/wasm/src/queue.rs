@@ -33,6 +33,10 @@ extern "C" {
     fn string(this: &EventQueue, index: u32) -> JsValue;
     #[wasm_bindgen(method)]
     fn clear(this: &EventQueue);
+    /// Sets the argument of the method call under way, which `js/browser.js` reads (the shim
+    /// sets it itself; Rust callers of [`crate::Recorder`] through this).
+    #[wasm_bindgen(method, setter)]
+    pub(crate) fn set_argument(this: &EventQueue, argument: &JsValue);
 }
 
 /// Numbers per record: `[kind, time, six numbers of the event]`.

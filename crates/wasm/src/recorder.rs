@@ -20,10 +20,11 @@ pub struct Recorder {
     queue: EventQueue,
 }
 
-/// A target id: strings as they are, anything else as `String(x)`. (The reference keeps a
-/// non-string id as it is, which then never equals an element's id; the core keeps strings.)
-fn target_id(value: &JsValue) -> String {
-    js_value::primitive(value).to_js_string()
+/// The target id of the call under way (on `queue`): strings as they are, anything else as
+/// `String(x)`. (The reference keeps a non-string id as it is, which then never equals an
+/// element's id; the core keeps strings.)
+fn target_id(queue: &EventQueue) -> String {
+    js_value::primitive(queue).to_js_string()
 }
 
 impl Recorder {
@@ -88,13 +89,21 @@ impl Recorder {
         }
     }
 
-    /// `getTypingPattern(options)`, with an object's options already read by the shim
-    /// (`patternArgument` in `pkg/src/helpers.js`, where reading `null`'s options throws the
-    /// reference's `TypeError`, so `null` never reaches the module: here it gives no pattern): a
-    /// string, or `null` (type 1/2 with more than 7 % of the text not typed).
-    pub fn typing_pattern(&self, options: JsValue) -> Option<String> {
-        let argument = js_value::pattern_argument(&options);
+    /// `getTypingPattern(options)` for the options on the queue: set by the shim, which has
+    /// read an object's options already (`patternArgument` in `pkg/src/helpers.js`, where
+    /// reading `null`'s options throws the reference's `TypeError`, so `null` never reaches the
+    /// module: here it gives no pattern): a string, or `null` (type 1/2 with more than 7 % of
+    /// the text not typed).
+    pub fn typing_pattern(&self) -> Option<String> {
+        let argument = js_value::pattern_argument(&self.queue);
         js_api::typing_pattern(&mut self.before_pattern(), &argument, &Page).unwrap_or_default()
+    }
+
+    /// [`Self::typing_pattern`] for `options` (as the shim hands them over), put on the queue
+    /// here.
+    pub fn typing_pattern_of(&self, options: &JsValue) -> Option<String> {
+        self.queue.set_argument(options);
+        self.typing_pattern()
     }
 
     /// `getMouseDiagram()`: the "type 9" mouse pattern.
@@ -135,18 +144,20 @@ impl Recorder {
     }
 
     /// `addTarget(id)`.
-    pub fn add_target(&self, id: JsValue) {
-        self.change_target(id, true);
+    pub fn add_target(&self, id: &JsValue) {
+        self.queue.set_argument(id);
+        self.change_target(true);
     }
 
     /// `removeTarget(id)`.
-    pub fn remove_target(&self, id: JsValue) {
-        self.change_target(id, false);
+    pub fn remove_target(&self, id: &JsValue) {
+        self.queue.set_argument(id);
+        self.change_target(false);
     }
 
-    /// `addTarget(id)` (`add`) or `removeTarget(id)`.
-    pub fn change_target(&self, id: JsValue, add: bool) {
-        let id = target_id(&id);
+    /// `addTarget(id)` (`add`) or `removeTarget(id)` for the id on the queue (set by the shim).
+    pub fn change_target(&self, add: bool) {
+        let id = target_id(&self.queue);
         let mut recorder = self.current();
         if add {
             recorder.add_target(&id);

@@ -107,7 +107,7 @@ fn options(pairs: &[(&str, JsValue)]) -> JsValue {
 }
 
 fn pattern(recorder: &Recorder, pairs: &[(&str, JsValue)]) -> Option<String> {
-    recorder.typing_pattern(options(pairs))
+    recorder.typing_pattern_of(&options(pairs))
 }
 
 /// The rows of a type 1/2 pattern, each split into its numbers.
@@ -238,7 +238,7 @@ fn a_full_queue_is_consumed_on_the_spot() {
 fn targets_filter_keystrokes_by_element_id() {
     let (wanted, other) = (field("wanted"), field("other"));
     let rec = recorder(true);
-    rec.add_target("wanted".into());
+    rec.add_target(&"wanted".into());
     type_text(&other, "xyz");
     assert_eq!(keystrokes(&rec), 0);
     type_text(&wanted, "ab");
@@ -271,9 +271,9 @@ fn argument_handling_follows_the_reference() {
     let rec = recorder(true);
     type_text(&input, "abc");
     // (`null` is the shim's to refuse: tests/browser/shim.test.js.)
-    let default = rec.typing_pattern(JsValue::UNDEFINED).unwrap();
+    let default = rec.typing_pattern_of(&JsValue::UNDEFINED).unwrap();
     // A non-object and an object with an unknown type both give type 0 (360 fields).
-    assert_eq!(rec.typing_pattern("x".into()).unwrap(), default);
+    assert_eq!(rec.typing_pattern_of(&"x".into()).unwrap(), default);
     let string_type = pattern(&rec, &[("type", "1".into())]).unwrap();
     assert_eq!(string_type, default);
     assert_eq!(default.split(',').count(), 360);
@@ -383,7 +383,7 @@ fn a_desktop_browser_is_not_mobile() {
 fn the_device_signature_is_read_from_this_browser() {
     let window = web_sys::window().unwrap();
     let rec = recorder(true);
-    let type0 = rec.typing_pattern(JsValue::UNDEFINED).unwrap();
+    let type0 = rec.typing_pattern_of(&JsValue::UNDEFINED).unwrap();
     let fields: Vec<&str> = type0.split(',').collect();
     let signature = &fields[340..];
     let screen = window.screen().unwrap();
@@ -400,7 +400,7 @@ fn the_device_signature_is_read_from_this_browser() {
 #[wasm_bindgen_test]
 fn the_signature_follows_a_language_change() {
     let language_field = |rec: &Recorder| {
-        let type0 = rec.typing_pattern(JsValue::UNDEFINED).unwrap();
+        let type0 = rec.typing_pattern_of(&JsValue::UNDEFINED).unwrap();
         type0.split(',').nth(340 + 6).unwrap().to_owned()
     };
     let set_language = |language: &str| {
