@@ -32,8 +32,8 @@ let fixQuirks = false;
 // The module's functions over its one recorder, by method name. (`reset(all)` and
 // `resetMouse(all)` test `all === true`, as the reference does, here; the start and stop
 // methods return the reference's constants. The numbers are `command`'s, listed in
-// crates/wasm/src/exports.rs.)
-// The arguments go on the queue, where the module reads them (queue.js's `argument`).
+// crates/wasm/src/exports.rs.) Arguments go on the queue, where the module reads them
+// (queue.js's `argument`).
 const wasmRecorder = {
   getTypingPattern: (options) => ((queue.argument = options), getTypingPattern()),
   getMouseDiagram,

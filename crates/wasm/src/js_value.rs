@@ -5,10 +5,11 @@
 //! all its options by one call, and a string copied by a second): a general-purpose deserializer
 //! would fold `undefined` and `null` together, and a type test per call costs a crossing each.
 
-use crate::browser;
-use crate::queue::EventQueue;
 use keycadence_core::js::string_from_utf16;
 use keycadence_core::recorder::js_api::{JsTypingPatternOptions, PatternArgument, Value};
+
+use crate::browser;
+use crate::queue::EventQueue;
 
 // The kinds `browser::primitive` writes.
 const UNDEFINED: f64 = 0.0;

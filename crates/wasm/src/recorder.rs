@@ -1,7 +1,7 @@
 //! The recorder: the core state machine fed by the event queue of the page's listeners, and
 //! the reference's methods (exported to JavaScript by [`crate::exports`]). Argument handling
-//! that the reference does with loose JavaScript values is done here on `JsValue`s, so the shim
-//! only forwards arguments.
+//! that the reference does with loose JavaScript values is done here, on the arguments the shim
+//! puts on the queue as they are.
 
 use std::cell::{RefCell, RefMut};
 
