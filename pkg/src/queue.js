@@ -58,8 +58,9 @@ export class EventQueue {
     this.language = undefined;
     /**
      * The argument of the recorder method under way (getTypingPattern's options as the shim
-     * read them, addTarget's id): the shim puts it here and the module reads it through
-     * crates/wasm/js/browser.js, so no handle to it crosses into the module.
+     * read them, addTarget's id), kept until the next such call: the shim puts it here and the
+     * module reads it through crates/wasm/js/browser.js, so no handle to it crosses into the
+     * module.
      */
     this.argument = undefined;
   }
