@@ -22,29 +22,28 @@ pub fn sd(values: &[f64]) -> f64 {
     (squares / values.len() as f64).sqrt()
 }
 
-/// `math.fo`, the outlier filter. Returns the kept values in ascending order.
+/// `math.fo`, the outlier filter, in place: `values` becomes the kept values in ascending order.
+/// (In place because every caller's list is gathered for the filter alone: no copy.)
 ///
 /// Quirks kept for compatibility: Q5, the centre is `sorted[ceil(n/2)]` (the maximum for two or
 /// three values) and the lower bound is 0 for fewer than 20 values, so zeros are dropped; Q4, the
 /// bounds are strict, so a list of equal values (SD 0) is emptied entirely.
-pub fn filter(values: &[f64]) -> Vec<f64> {
+pub fn filter(values: &mut Vec<f64>) {
     if values.len() <= 1 {
-        return values.to_vec();
+        return;
     }
-    let mut sorted = values.to_vec();
     // Values that compare equal under `total_cmp` are bit-identical, so an unstable sort gives
     // the same list.
-    heap_sort_by(&mut sorted, |a, b| a.total_cmp(b).is_lt());
-    let deviation = sd(&sorted);
-    let centre = sorted[sorted.len().div_ceil(2).min(sorted.len() - 1)];
+    heap_sort_by(values, |a, b| a.total_cmp(b).is_lt());
+    let deviation = sd(values);
+    let centre = values[values.len().div_ceil(2).min(values.len() - 1)];
     let high = centre + 2.0 * deviation;
-    let low = if sorted.len() < 20 {
+    let low = if values.len() < 20 {
         0.0
     } else {
         centre - 2.0 * deviation
     };
-    sorted.retain(|x| low < *x && *x < high);
-    sorted
+    values.retain(|x| low < *x && *x < high);
 }
 
 /// Sorts `v` ascending by `less`, not stably: for lists whose equal elements are identical,
@@ -111,17 +110,22 @@ mod tests {
 
     #[test]
     fn filter_keeps_strictly_inside_and_sorts() {
-        assert_eq!(filter(&[7.0]), vec![7.0]);
+        let filtered = |values: &[f64]| {
+            let mut values = values.to_vec();
+            filter(&mut values);
+            values
+        };
+        assert_eq!(filtered(&[7.0]), vec![7.0]);
         // Equal values: SD 0, strict bounds remove everything (Q4).
-        assert!(filter(&[100.0, 100.0, 100.0]).is_empty());
+        assert!(filtered(&[100.0, 100.0, 100.0]).is_empty());
         // Two values: centre is the maximum, so the maximum is kept only if SD > 0.
-        assert_eq!(filter(&[120.0, 95.0]), vec![95.0, 120.0]);
+        assert_eq!(filtered(&[120.0, 95.0]), vec![95.0, 120.0]);
         // Zeros are dropped for short lists (Q5).
-        assert_eq!(filter(&[0.0, 100.0, 110.0]), vec![100.0, 110.0]);
+        assert_eq!(filtered(&[0.0, 100.0, 110.0]), vec![100.0, 110.0]);
         // A far outlier in a long list goes.
         let mut v: Vec<f64> = (0..30).map(|i| 100.0 + (i % 5) as f64).collect();
         v.push(1000.0);
-        let kept = filter(&v);
+        let kept = filtered(&v);
         assert_eq!(kept.len(), 30);
         assert!(kept.windows(2).all(|w| w[0] <= w[1]));
     }

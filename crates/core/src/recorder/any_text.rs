@@ -21,16 +21,16 @@ fn is_listed_key(code: KeyCode) -> bool {
 }
 
 /// The reference's `ratio(list, M, D)`: (mean ratio, sd ratio) of a key against the global
-/// mean `M` and deviation `D`.
-fn ratios(values: &[f64], mean: f64, deviation: f64) -> (f64, f64) {
-    match values {
+/// mean `M` and deviation `D`. `values` is filtered in place.
+fn ratios(values: &mut Vec<f64>, mean: f64, deviation: f64) -> (f64, f64) {
+    match values[..] {
         [] => (0.0, 0.0),
         [only] => (rd4((only + ZL) / (mean + ZL)), 0.0),
         _ => {
-            let kept = filter(values);
+            filter(values);
             (
-                rd4((mean4(&kept) + ZL) / (mean + ZL)),
-                rd4((sd(&kept) + ZL) / (deviation + ZL)),
+                rd4((mean4(values) + ZL) / (mean + ZL)),
+                rd4((sd(values) + ZL) / (deviation + ZL)),
             )
         }
     }
@@ -49,7 +49,9 @@ pub(crate) fn filtered_timings(window: &[HistoryRow]) -> (Vec<f64>, Vec<f64>) {
             presses.push(row.press);
         }
     }
-    (filter(&seeks), filter(&presses))
+    filter(&mut seeks);
+    filter(&mut presses);
+    (seeks, presses)
 }
 
 impl Recorder {
@@ -134,11 +136,13 @@ impl Recorder {
                     post.push(row.seek);
                 }
             }
-            let (seek_m, seek_d) = ratios(&seek, seek_mean, seek_sd);
-            let (press_m, press_d) = ratios(&press, press_mean, press_sd);
-            let (post_m, post_d) = ratios(&post, seek_mean, seek_sd);
+            // (Counted before `ratios` filters the lists in place.)
+            let presses = press.len() as f64;
+            let (seek_m, seek_d) = ratios(&mut seek, seek_mean, seek_sd);
+            let (press_m, press_d) = ratios(&mut press, press_mean, press_sd);
+            let (post_m, post_d) = ratios(&mut post, seek_mean, seek_sd);
             *numbers = [
-                press.len() as f64,
+                presses,
                 seek_m,
                 press_m,
                 post_m,

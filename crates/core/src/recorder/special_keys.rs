@@ -37,8 +37,9 @@ pub(crate) fn special_keys<'a>(
         }
     }
     let mut out = [0.0; 15];
-    for (slot, values) in presses.iter().enumerate() {
-        out[slot * 3..slot * 3 + 3].copy_from_slice(&triple(&filter(values)));
+    for (slot, values) in presses.iter_mut().enumerate() {
+        filter(values);
+        out[slot * 3..slot * 3 + 3].copy_from_slice(&triple(values));
     }
     // Mouse lists: raw, chronological, no press cap and no outlier filter.
     out[9..12].copy_from_slice(&triple(click_times));
