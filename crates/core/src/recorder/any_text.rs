@@ -141,15 +141,7 @@ impl Recorder {
             let (seek_m, seek_d) = ratios(&mut seek, seek_mean, seek_sd);
             let (press_m, press_d) = ratios(&mut press, press_mean, press_sd);
             let (post_m, post_d) = ratios(&mut post, seek_mean, seek_sd);
-            *numbers = [
-                presses,
-                seek_m,
-                press_m,
-                post_m,
-                seek_d,
-                press_d,
-                post_d,
-            ];
+            *numbers = [presses, seek_m, press_m, post_m, seek_d, press_d, post_d];
         }
 
         let mut out = String::with_capacity(2048);
