@@ -209,12 +209,15 @@ impl PatternStore<'_> {
         let sealer = self.db.pattern_sealer()?;
         let mut w = self.db.begin_write().await?;
         // On PostgreSQL the user row stays locked against a concurrent delete until commit (a
-        // delete that got there first has locked it: the lookup waits and finds no user). A
-        // SQLite write transaction excludes every other writer.
+        // delete that got there first has locked it: the lookup waits and finds no user). The
+        // lock is the one the `UPDATE users` below needs, taken now: a weaker one upgraded
+        // there deadlocks with a delete or booking already queued for the row (seen under load
+        // in `verifications_racing_the_deletion_of_their_user_answer_without_errors`). A SQLite
+        // write transaction excludes every other writer.
         let lookup = match self.db.backend() {
             Backend::Sqlite => "SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2",
             Backend::Postgres => {
-                "SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2 FOR KEY SHARE"
+                "SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2 FOR NO KEY UPDATE"
             }
         };
         let existing = sqlx::query(lookup)
