@@ -109,9 +109,11 @@ pub(crate) fn consume(queue: &EventQueue, recorder: &mut Recorder) {
     }
     let mut records = vec![0.0; length];
     let string_count = queue.copy_to(&mut records);
-    let strings: Vec<String> = (0..string_count)
-        .map(|i| string_from_js(&queue.string(i)).unwrap_or_default())
-        .collect();
+    // (A loop, not `map().collect()`: one iterator instance less in the module.)
+    let mut strings = Vec::new();
+    for i in 0..string_count {
+        strings.push(string_from_js(&queue.string(i)).unwrap_or_default());
+    }
     // One key event, refilled for each record: its target id is copied into the same buffer.
     let mut key = KeyEvent::default();
     for record in records.chunks_exact(STRIDE) {

@@ -71,11 +71,15 @@ impl Recorder {
             history
         } else {
             let target = self.keyboard.rows_of(target.row_id());
-            target_rows = history
-                .iter()
-                .filter(|r| Some(r.target) == target)
-                .copied()
-                .collect();
+            // (A loop, not `filter().copied().collect()`: one iterator instance less in the
+            // wasm build.)
+            let mut rows = Vec::new();
+            for row in history {
+                if Some(row.target) == target {
+                    rows.push(*row);
+                }
+            }
+            target_rows = rows;
             if length == 0.0 {
                 length = DEFAULT_HISTORY_LENGTH;
             }

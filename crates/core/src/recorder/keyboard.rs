@@ -417,7 +417,11 @@ impl KeyboardState {
         let mut char_code = 0.0;
         let empty = super::events::FieldState::default();
         let field = event.field.as_ref().unwrap_or(&empty);
-        let value: Vec<u16> = field.value.encode_utf16().collect();
+        // (A loop, not `collect()`: one iterator instance less in the wasm build.)
+        let mut value = Vec::new();
+        for unit in field.value.encode_utf16() {
+            value.push(unit);
+        }
         let last_length = self.field_lengths.value_or_insert(&event.target, 0);
         if value.len() >= *last_length {
             // `value.substr((selectionStart - 1) || 0, 1)`: a null caret counts as 0, and a
