@@ -186,10 +186,12 @@ impl MouseState {
         let (dx, dy) = (x1 - x0, y1 - y0);
         let direct = js::round(js::hypot(dx, dy));
         // Quirk Q9: the reference's loop stops one segment early, omitting the last one.
-        let total: f64 = samples[..samples.len() - 1]
-            .windows(2)
-            .map(|w| js::hypot(w[1].1 - w[0].1, w[1].2 - w[0].2))
-            .sum();
+        // Summed from +0 in order, as the reference's loop does (a loop, not `map().sum()`: one
+        // iterator instance less in the wasm build).
+        let mut total = 0.0;
+        for w in samples[..samples.len() - 1].windows(2) {
+            total += js::hypot(w[1].1 - w[0].1, w[1].2 - w[0].2);
+        }
         let total = js::round(total);
         let ratio = js::round(total * 100.0 / direct);
         let speed = js::round(direct * 100.0 / delta_time);
