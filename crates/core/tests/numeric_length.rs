@@ -1,5 +1,6 @@
 //! `getTypingPattern({type: 1 or 2, length})` without a text: the last `length` rows of the
-//! same-text history (the text alignment of type 1/2), with JS number semantics for odd lengths.
+//! same-text history (the text alignment of type 1/2), with JS number semantics for odd lengths;
+//! and type 0's NaN length.
 
 use keycadence_core::recorder::js_api::{self, JsTypingPatternOptions, PatternArgument, Value};
 use keycadence_core::recorder::{KeyEvent, KeyKind, NoDocument, Recorder, RecorderOptions};
@@ -55,4 +56,25 @@ fn zero_negative_and_nan_lengths_keep_no_rows() {
     // `NaN < 5` is false, so strLength stays the row count, but `Math.max(0, 5 - NaN)` is NaN
     // and a loop starting at NaN prints nothing.
     assert_eq!(window(f64::NAN), ("5".to_owned(), 0));
+}
+
+/// Type 0 with a NaN length: the keystroke count it prints, first and after the header's kind
+/// (-1), is NaN printed as 0, as the reference's `apu` prints it.
+#[test]
+fn type_0_prints_a_nan_length_as_0() {
+    let options = PatternArgument::Options(JsTypingPatternOptions {
+        pattern_type: Value::Number(0.0),
+        length: Value::Number(f64::NAN),
+        ..JsTypingPatternOptions::default()
+    });
+    let pattern = js_api::typing_pattern(&mut recorder_with_five_rows(), &options, &NoDocument)
+        .expect("an object argument")
+        .expect("type 0: never null");
+    let fields: Vec<&str> = pattern.split(',').collect();
+    assert_eq!(fields[0], "0");
+    let kind = fields
+        .windows(3)
+        .position(|w| w == ["3.2", "0", "-1"])
+        .expect("the header");
+    assert_eq!(fields[kind + 3], "0");
 }

@@ -8,8 +8,9 @@
  * The facts of keycadence_core::Environment that are not strings, each the JavaScript
  * expression documented on its field, into `out`: `[flags, screen.width, screen.height,
  * navigator.maxTouchPoints, language changed]`, the flags one bit each in the order of the bits
- * in crates/wasm/src/environment.rs, for the recorder of the event queue `queue`. `part` 0 reads the live facts only (read for every pattern),
- * 1 also the ones read once at construction (bits 0 to 2); the bits not read stay 0.
+ * in crates/wasm/src/environment.rs, for the recorder of the event queue `queue`. `part` 0
+ * reads the live facts only (read for every pattern), 1 also the ones read once at
+ * construction (bits 0 to 2); the bits not read stay 0.
  */
 export function environment(queue, out, part) {
   const w = window;

@@ -3,7 +3,7 @@
 
 use super::keyboard::{HistoryRow, KeyCode};
 use super::options::{Target, DEFAULT_HISTORY_LENGTH};
-use super::{Recorder, FLAGS, VERSION};
+use super::Recorder;
 use crate::js::{rd4, round};
 use crate::pattern::KEY_CODES;
 use crate::stats::{filter, mean4, sd};
@@ -18,6 +18,15 @@ const ZL: f64 = 0.0000001;
 fn is_listed_key(code: KeyCode) -> bool {
     code.code()
         .is_some_and(|code| KEY_CODES.iter().any(|&listed| u32::from(listed) == code))
+}
+
+/// Appends a type 0 field, after a comma unless it is the first: NaN is printed as 0 (the
+/// reference's `apu`).
+fn push_field(out: &mut String, v: f64) {
+    if !out.is_empty() {
+        out.push(',');
+    }
+    crate::js::push_number(out, if v.is_nan() { 0.0 } else { v });
 }
 
 /// The reference's `ratio(list, M, D)`: (mean ratio, sd ratio) of a key against the global
@@ -149,13 +158,7 @@ impl Recorder {
         }
 
         let mut out = String::with_capacity(2048);
-        let mut emit = |v: f64| {
-            if !out.is_empty() {
-                out.push(',');
-            }
-            // NaN is printed as 0 in type 0 (the reference's `apu`).
-            crate::js::push_number(&mut out, if v.is_nan() { 0.0 } else { v });
-        };
+        let mut emit = |v: f64| push_field(&mut out, v);
         // (Over slices, not arrays by value: an array's own iterator is one more instance in
         // the wasm build, 65 B gzipped.)
         for &v in &[
@@ -180,16 +183,12 @@ impl Recorder {
                 emit(if v == 0.0 && column > 0 { 1.0 } else { v });
             }
         }
-        for &v in &[
-            f64::from(u8::from(self.mobile)),
-            VERSION,
-            FLAGS,
-            -1.0,
-            hist_rev,
-            0.0,
-        ] {
-            emit(v);
-        }
+        // `mobile,3.2,0,-1`: the header the other patterns start with, of kind -1.
+        out.push(',');
+        self.push_common_header(&mut out, -1.0);
+        // (`hist_rev` is the `length` asked for, which may be NaN.)
+        push_field(&mut out, hist_rev);
+        push_field(&mut out, 0.0);
         out.push(',');
         self.push_special_keys_and_signature(&mut out);
         out
