@@ -1,8 +1,9 @@
 // The recorder's listeners. Each only writes its event's numbers (kind, time, key code, char
 // code, Shift, target, ...) into a queue, a typed array; the wasm recorder consumes the queue
-// when a pattern or a statistic is asked for, and when the queue fills. Nothing here needs the
-// wasm module: a queue can listen from `new TypingDNA()` on, and what is typed before the module
-// is ready waits in it, stamped with its own time.
+// when the page is idle, when a pattern or a statistic is asked for, and when the queue fills
+// (the callbacks `started` and `full`). Nothing here needs the wasm module: a queue can listen
+// from `new TypingDNA()` on, and what is typed before the module is ready waits in it, stamped
+// with its own time.
 //
 // The layout is read by crates/wasm/src/queue.rs: records of STRIDE numbers, `[kind, time,
 // ...]`, the kind being the event's index in EVENTS (MOTION_WITH_ROTATION for a devicemotion
@@ -52,6 +53,11 @@ export class EventQueue {
     /** Called when the queue is full, to consume it; set once a recorder exists. */
     this.full = null;
     /**
+     * Called when a record lands in the empty queue; set once a recorder exists, which then
+     * consumes the queue when the page is next idle.
+     */
+    this.started = null;
+    /**
      * `navigator.language` at its recorder's last reading of the page: crates/wasm/js/browser.js
      * keeps it here, so that the module reads the string only when it changed.
      */
@@ -100,6 +106,7 @@ export class EventQueue {
       // no sample (the reference's handler throws a TypeError there, half-way through).
       if (motion == null) return;
     }
+    if (this.length == 0) this.started?.();
     if (this.length == this.records.length) {
       this.full?.();
       if (this.length == this.records.length) {
