@@ -25,6 +25,18 @@ const CAPACITY = 512;
 
 const number = (value) => (typeof value == 'number' ? value : NaN);
 
+/**
+ * What the recorder reads once, at construction: one bit each, in the order of the bits in
+ * crates/wasm/src/environment.rs, the JavaScript expressions documented on the fields of
+ * keycadence_core::Environment.
+ */
+export function capabilities() {
+  const motion = window.DeviceMotionEvent;
+  return (motion !== undefined)
+    | (typeof motion?.requestPermission == 'function') << 1
+    | (!!navigator.msPointerEnabled && navigator.msMaxTouchPoints > 0) << 2;
+}
+
 export class EventQueue {
   /**
    * `eventClock`: stamp each event with its own `timeStamp` (`performance.timeOrigin +
@@ -58,8 +70,9 @@ export class EventQueue {
      */
     this.started = null;
     /**
-     * `navigator.language` at its recorder's last reading of the page: crates/wasm/js/browser.js
-     * keeps it here, so that the module reads the string only when it changed.
+     * `navigator.language` at its recorder's last reading of the page (none before its first
+     * pattern): `withFacts` keeps it here, so that the module reads the string only when it
+     * changed.
      */
     this.language = undefined;
     /**
@@ -95,6 +108,33 @@ export class EventQueue {
         this.listeners[kind] = null;
       }
     });
+  }
+
+  /**
+   * Calls `method` (the module's pattern export) with `flags, screen.width, screen.height,
+   * navigator.maxTouchPoints, this.length, this.now(), mouse` and returns what it returns:
+   * what the reference reads afresh for every pattern, each the JavaScript expression
+   * documented on its field of keycadence_core::Environment (the flags one bit each in the
+   * order of the bits in crates/wasm/src/environment.rs, bit 6 when `navigator.language` is
+   * another than at the recorder's last reading), then how many numbers the queue holds, and
+   * its clock. Passed as arguments, they cost less than a call out of the module to read them.
+   */
+  withFacts(method, mouse) {
+    const w = window;
+    // The module reads the language only when it changed; the queue keeps the last one read.
+    const language = navigator.language;
+    const flags = ('ontouchstart' in w) << 3
+      // `window.DocumentTouch && document instanceof DocumentTouch`, without throwing for a
+      // `DocumentTouch` that is not a constructor.
+      | Object(w.DocumentTouch?.prototype).isPrototypeOf(document) << 4
+      | (typeof w.orientation != 'undefined') << 5
+      | (language !== this.language) << 6;
+    this.language = language;
+    // (`screen` and `navigator` always hold numbers there.) The queue's length is read after
+    // the page's values, whose getters a page may replace: an event such a getter dispatches is
+    // among the records the module consumes, not cleared with them unread.
+    const { width, height } = screen;
+    return method(flags, width, height, navigator.maxTouchPoints, this.length, this.now(), mouse);
   }
 
   /** Writes one event into the queue. */

@@ -9,13 +9,12 @@
 import {
   createRecorder as createWasmRecorder,
   consume,
-  getTypingPattern,
-  getMouseDiagram,
+  pattern as wasmPattern,
   command,
   changeTarget,
   isMobileUserAgent,
 } from './keycadence_wasm.js';
-import { EventQueue } from './queue.js';
+import { EventQueue, capabilities } from './queue.js';
 import { quality, patternLength, mobileValidity, textId, checkEnvironment, patternArgument } from './helpers.js';
 
 // The keyboard events of every handler set; the recorder picks its own once the wasm is loaded.
@@ -33,10 +32,11 @@ let fixQuirks = false;
 // `resetMouse(all)` test `all === true`, as the reference does, here; the start and stop
 // methods return the reference's constants. The numbers are `command`'s, listed in
 // crates/wasm/src/exports.rs.) Arguments go on the queue, where the module reads them
-// (queue.js's `argument`).
+// (queue.js's `argument`); what a pattern reads of the page and of the queue goes with the call
+// (queue.js's `withFacts`).
 const wasmRecorder = {
-  getTypingPattern: (options) => ((queue.argument = options), getTypingPattern()),
-  getMouseDiagram,
+  getTypingPattern: (options) => ((queue.argument = options), queue.withFacts(wasmPattern, false)),
+  getMouseDiagram: () => queue.withFacts(wasmPattern, true),
   // The listeners are the queue's: it stops listening for good (nothing listens again).
   removeEventListeners: () => queue.listen(0, false),
   addTarget: (id) => ((queue.argument = id), changeTarget(true)),
@@ -53,7 +53,7 @@ const wasmRecorder = {
 function createRecorder() {
   // The recorder reads the page (navigator, screen, document) from its construction on.
   if (globalThis.window?.document == null) throw new Error('keycadence: no window.document: the recorder runs in a page');
-  createWasmRecorder(queue, fixQuirks);
+  createWasmRecorder(queue, fixQuirks, capabilities());
   recorder = wasmRecorder;
   queue.full = consume;
   // Work done while the page is idle, not when the page asks for a pattern (on submit, when

@@ -1,41 +1,9 @@
 // The page reads of the wasm bindings (crates/wasm/src/browser.rs), done in JavaScript: each
 // function evaluates the expressions the recorder reads and hands back plain numbers (written
 // into `out`, a view of the module's memory) or the value read, which costs the module far less
-// code than reading property by property through reflection. No recorder logic lives here:
-// what the values mean is decided in Rust.
-
-/**
- * The facts of keycadence_core::Environment that are not strings, each the JavaScript
- * expression documented on its field, into `out`: `[flags, screen.width, screen.height,
- * navigator.maxTouchPoints, language changed]`, the flags one bit each in the order of the bits
- * in crates/wasm/src/environment.rs, for the recorder of the event queue `queue`. `part` 0
- * reads the live facts only (read for every pattern), 1 also the ones read once at
- * construction (bits 0 to 2); the bits not read stay 0.
- */
-export function environment(queue, out, part) {
-  const w = window;
-  let flags = ('ontouchstart' in w) << 3
-    // `window.DocumentTouch && document instanceof DocumentTouch`, without throwing for a
-    // `DocumentTouch` that is not a constructor.
-    | Object(w.DocumentTouch?.prototype).isPrototypeOf(document) << 4
-    | (typeof w.orientation != 'undefined') << 5;
-  if (part == 1) {
-    const motion = w.DeviceMotionEvent;
-    flags |= (motion !== undefined)
-      | (typeof motion?.requestPermission == 'function') << 1
-      | (!!navigator.msPointerEnabled && navigator.msMaxTouchPoints > 0) << 2;
-  }
-  // (`screen` and `navigator` always hold numbers there.)
-  out[0] = flags;
-  out[1] = screen.width;
-  out[2] = screen.height;
-  out[3] = navigator.maxTouchPoints;
-  // Whether `navigator.language` is another than at the recorder's last reading (always at
-  // construction): the module reads the string only then. The recorder's queue keeps it.
-  const language = navigator.language;
-  out[4] = part == 1 || language !== queue.language;
-  queue.language = language;
-}
+// code than reading property by property through reflection. (The numbers every pattern reads
+// come with the call instead: the queue's `withFacts`, pkg/src/queue.js.) No recorder logic lives here: what the
+// values mean is decided in Rust.
 
 // The strings below come back to Rust as `Option<String>`: a string, or undefined for none.
 const text = (value) => (typeof value == 'string' ? value : undefined);

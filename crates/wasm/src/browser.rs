@@ -1,8 +1,8 @@
-//! The page reads done in JavaScript (`js/browser.js`, bundled with the package): one call
-//! writes every number of the environment into a buffer, instead of one reflective
-//! property read each, which keeps the module and its glue smaller. A number that is absent
-//! (or not a number) reads as NaN; no DOM number property holds NaN. Strings come back as the
-//! JavaScript value read, copied into the module by [`string_from_js`].
+//! The page reads the module makes itself, done in JavaScript (`js/browser.js`, bundled with the
+//! package) instead of one reflective property read each, which keeps the module and its glue
+//! smaller. Strings come back as the JavaScript value read, copied into the module by
+//! [`string_from_js`]. (The numbers a pattern reads come with the call: see
+//! [`crate::environment`].)
 
 use keycadence_core::js::string_from_js;
 use wasm_bindgen::prelude::*;
@@ -11,10 +11,6 @@ use crate::queue::EventQueue;
 
 #[wasm_bindgen(module = "/js/browser.js")]
 extern "C" {
-    /// `[flags, screen.width, screen.height, navigator.maxTouchPoints, language changed]` for
-    /// the recorder of `queue` (which keeps the language last read), see
-    /// [`crate::environment`] for the flags and the parts read.
-    pub fn environment(queue: &EventQueue, out: &mut [f64], part: u32);
     /// `navigator.userAgent`, `.platform` or `.language` by index (0 to 2).
     #[wasm_bindgen(js_name = navigatorText)]
     fn navigator_text(index: u32) -> JsValue;

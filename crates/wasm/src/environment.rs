@@ -1,51 +1,56 @@
-//! The browser environment the recorder reads (`navigator`, `screen`, `window`), as the core's
-//! [`Environment`]. `js/browser.js` evaluates the JavaScript expression the core documents for
-//! each field.
+//! What the recorder reads of the page: at construction the browser's capabilities, and for
+//! every pattern the facts the reference reads afresh with its event queue's state ([`Facts`]).
+//! The shim reads them (`capabilities()` and the event queue's `withFacts` in `pkg/src/queue.js`,
+//! which evaluate the JavaScript expression the core documents for each field of
+//! [`Environment`]) and passes them as the call's arguments: a call out of the module for them,
+//! with a buffer for its answer, would cost more than the reads themselves.
 
 use keycadence_core::Environment;
 
 use crate::browser;
-use crate::queue::EventQueue;
 
-// The bits of the flags `browser::environment` returns, in `browser.js`'s order.
+// The bits of `capabilities()`, then of the flags `withFacts` reads, in their order.
 const DEVICE_MOTION_EVENT: u32 = 1 << 0;
 const MOTION_NEEDS_PERMISSION: u32 = 1 << 1;
 const MS_POINTER_TOUCH: u32 = 1 << 2;
 const ONTOUCHSTART: u32 = 1 << 3;
 const DOCUMENT_TOUCH: u32 = 1 << 4;
 const HAS_ORIENTATION: u32 = 1 << 5;
+/// `navigator.language` is another than at the recorder's last reading (or this is the first):
+/// the string is read again.
+const LANGUAGE_CHANGED: u32 = 1 << 6;
 
-/// What `browser::environment` reads besides the live facts (screen, touch, orientation).
-#[derive(Clone, Copy)]
-enum Part {
-    Live = 0,
-    /// The facts read once, at construction (motion sensors, old Windows touch).
-    Construction = 1,
-}
-
-/// One reading of `browser::environment`.
-struct Facts {
+/// One reading of `withFacts`, for a pattern: the page's facts and the queue's state.
+pub struct Facts {
     flags: u32,
     screen_width: u32,
     screen_height: u32,
     max_touch_points: u32,
-    /// `navigator.language` is another than at the recorder's last reading (or this is the
-    /// first): the string is read again.
-    language_changed: bool,
+    /// How many numbers the queued records hold.
+    pub(crate) queued: usize,
+    /// The time now, on the queue's clock.
+    pub(crate) now: f64,
 }
 
 impl Facts {
-    /// Reads the live facts and the `part` named (the bits of the others stay 0) for the
-    /// recorder of `queue`.
-    fn read(queue: &EventQueue, part: Part) -> Facts {
-        let mut facts = [0.0; 5];
-        browser::environment(queue, &mut facts, part as u32);
+    /// `withFacts`'s arguments: the flags, `screen.width`, `screen.height`,
+    /// `navigator.maxTouchPoints`, `queue.length` (the integers as the call converts them:
+    /// `screen` and `navigator` hold non-negative integers there) and `queue.now()`.
+    pub fn new(
+        flags: u32,
+        screen_width: u32,
+        screen_height: u32,
+        max_touch_points: u32,
+        queued: u32,
+        now: f64,
+    ) -> Facts {
         Facts {
-            flags: facts[0] as u32,
-            screen_width: count(facts[1]),
-            screen_height: count(facts[2]),
-            max_touch_points: count(facts[3]),
-            language_changed: facts[4] != 0.0,
+            flags,
+            screen_width,
+            screen_height,
+            max_touch_points,
+            queued: queued as usize,
+            now,
         }
     }
 
@@ -55,8 +60,8 @@ impl Facts {
 
     /// The facts the reference reads afresh for every pattern: language, screen, touch
     /// and orientation. (The user agent and platform count as captured at construction.)
-    fn set_live(&self, env: &mut Environment) {
-        if self.language_changed {
+    pub(crate) fn set_live(&self, env: &mut Environment) {
+        if self.has(LANGUAGE_CHANGED) {
             env.language = browser::language();
         }
         env.screen_width = self.screen_width;
@@ -68,33 +73,17 @@ impl Facts {
     }
 }
 
-/// `Number(x) || 0` for the integer facts (screen size, touch points).
-fn count(value: f64) -> u32 {
-    if value.is_finite() && value > 0.0 {
-        value as u32
-    } else {
-        0
-    }
-}
-
-/// Everything the recorder reads about the browser, now. (The browser markers of
-/// `checkEnvironment` stay unset: the package's `checkEnvironment` is plain JavaScript, see
-/// `pkg/src/helpers.js`.)
-pub(crate) fn read(queue: &EventQueue) -> Environment {
-    let facts = Facts::read(queue, Part::Construction);
-    let mut env = Environment {
+/// What the recorder reads about the browser at construction: the user agent, the platform and
+/// the `capabilities()` the shim read (bits 0 to 2 above). (The facts a pattern reads are read
+/// for each pattern. The browser markers of `checkEnvironment` stay unset: the package's
+/// `checkEnvironment` is plain JavaScript, see `pkg/src/helpers.js`.)
+pub(crate) fn at_construction(capabilities: u32) -> Environment {
+    Environment {
         user_agent: browser::user_agent().unwrap_or_default(),
         platform: browser::platform().unwrap_or_default(),
-        device_motion_event: facts.has(DEVICE_MOTION_EVENT),
-        motion_needs_permission: facts.has(MOTION_NEEDS_PERMISSION),
-        ms_pointer_touch: facts.has(MS_POINTER_TOUCH),
+        device_motion_event: capabilities & DEVICE_MOTION_EVENT != 0,
+        motion_needs_permission: capabilities & MOTION_NEEDS_PERMISSION != 0,
+        ms_pointer_touch: capabilities & MS_POINTER_TOUCH != 0,
         ..Environment::default()
-    };
-    facts.set_live(&mut env);
-    env
-}
-
-/// The live part of `env` (language, screen, touch, orientation) read afresh.
-pub(crate) fn refresh_live(queue: &EventQueue, env: &mut Environment) {
-    Facts::read(queue, Part::Live).set_live(env);
+    }
 }

@@ -9,6 +9,7 @@ use std::cell::Cell;
 
 use wasm_bindgen::prelude::*;
 
+use crate::environment::Facts;
 use crate::queue::EventQueue;
 use crate::recorder::Recorder;
 
@@ -31,12 +32,17 @@ fn with<T>(method: impl FnOnce(&Recorder) -> T) -> T {
     )
 }
 
-/// Creates the page's recorder, fed by `queue` (see [`Recorder::new`]). The shim creates one
-/// (its `TypingDNA` is a singleton); a later call changes nothing.
+/// Creates the page's recorder, fed by `queue`, with the browser's `capabilities` the shim read
+/// (see [`Recorder::new`]). The shim creates one (its `TypingDNA` is a singleton); a later call
+/// changes nothing.
 #[wasm_bindgen(js_name = createRecorder)]
-pub fn create_recorder(queue: EventQueue, fix_quirks: bool) {
+pub fn create_recorder(queue: EventQueue, fix_quirks: bool, capabilities: u32) {
     if RECORDER.get().is_none() {
-        RECORDER.set(Some(Box::leak(Box::new(Recorder::new(queue, fix_quirks)))));
+        RECORDER.set(Some(Box::leak(Box::new(Recorder::new(
+            queue,
+            fix_quirks,
+            capabilities,
+        )))));
     }
 }
 
@@ -45,22 +51,33 @@ pub fn consume() -> bool {
     with(Recorder::consume)
 }
 
-/// `getTypingPattern(options)`, the options put on the queue by the shim (see
-/// [`Recorder::typing_pattern`]): the pattern, or `undefined` for none (the shim gives `null`).
-/// Strings leave the module as JavaScript strings made from its memory (one conversion in the
-/// glue, no buffer handed over to be freed).
-#[wasm_bindgen(js_name = getTypingPattern)]
-pub fn typing_pattern() -> JsValue {
-    match with(Recorder::typing_pattern) {
+/// `getTypingPattern(options)` (the options put on the queue by the shim), or with `mouse`
+/// `getMouseDiagram()`, with the facts the shim read for the call (`withFacts`, see
+/// [`Facts::new`]): one export for both, which share their code. The pattern, or `undefined`
+/// for none (the shim gives `null`). Strings leave the module as JavaScript strings made from
+/// its memory (one conversion in the glue, no buffer handed over to be freed).
+#[wasm_bindgen]
+pub fn pattern(
+    flags: u32,
+    width: u32,
+    height: u32,
+    touch_points: u32,
+    queued: u32,
+    now: f64,
+    mouse: bool,
+) -> JsValue {
+    let facts = Facts::new(flags, width, height, touch_points, queued, now);
+    let pattern = with(|recorder| {
+        if mouse {
+            Some(recorder.mouse_diagram(&facts))
+        } else {
+            recorder.typing_pattern(&facts)
+        }
+    });
+    match pattern {
         Some(pattern) => JsValue::from_str(&pattern),
         None => JsValue::UNDEFINED,
     }
-}
-
-/// `getMouseDiagram()`.
-#[wasm_bindgen(js_name = getMouseDiagram)]
-pub fn mouse_diagram() -> JsValue {
-    JsValue::from_str(&with(Recorder::mouse_diagram))
 }
 
 // The commands of `command`, each a method without argument or result.

@@ -28,6 +28,7 @@ mod recorder;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
+pub use environment::Facts;
 pub use helpers::is_mobile_user_agent;
 pub use queue::EventQueue;
 pub use recorder::Recorder;

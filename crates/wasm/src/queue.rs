@@ -103,7 +103,11 @@ fn string(strings: &[String], index: f64) -> Option<&str> {
 
 /// Feeds the queued events to `recorder`, oldest first, and empties the queue.
 pub(crate) fn consume(queue: &EventQueue, recorder: &mut Recorder) {
-    let length = queue.length();
+    consume_queued(queue, queue.length(), recorder);
+}
+
+/// [`consume`], the queue's length (`length` numbers) read by the caller.
+pub(crate) fn consume_queued(queue: &EventQueue, length: usize, recorder: &mut Recorder) {
     if length == 0 {
         return;
     }

@@ -8,7 +8,7 @@ use std::cell::{RefCell, RefMut};
 use keycadence_core::recorder::{self as core, js_api, Handlers, RecorderOptions};
 use wasm_bindgen::prelude::*;
 
-use crate::environment;
+use crate::environment::{self, Facts};
 use crate::js_value;
 use crate::page::Page;
 use crate::queue::{self, EventQueue};
@@ -44,11 +44,14 @@ impl Recorder {
         recorder
     }
 
-    /// [`Self::caught_up`], and the live part of the environment read afresh: the reference
-    /// reads screen, language, touch and orientation at pattern time.
-    fn before_pattern(&self) -> RefMut<'_, core::Recorder> {
-        let mut recorder = self.caught_up();
-        environment::refresh_live(&self.queue, recorder.environment_mut());
+    /// [`Self::caught_up`] by the `facts` read for the call, and the live part of the
+    /// environment read afresh: the reference reads screen, language, touch and orientation at
+    /// pattern time.
+    fn before_pattern(&self, facts: &Facts) -> RefMut<'_, core::Recorder> {
+        let mut recorder = self.recorder.borrow_mut();
+        queue::consume_queued(&self.queue, facts.queued, &mut recorder);
+        recorder.advance(facts.now as core::Millis);
+        facts.set_live(recorder.environment_mut());
         recorder
     }
 }
@@ -58,10 +61,11 @@ impl Recorder {
     /// module loaded, and possibly listening already): it starts at the queue's `createdAt`,
     /// and from now on the queue listens to the events of this browser's handler set.
     /// `fix_quirks` corrects the reference's bugs Q1 to Q3 (listed in `keycadence_core::recorder`).
-    /// It reads the page (`navigator`, `screen`, `document`): the shim creates it only in one.
-    pub fn new(queue: EventQueue, fix_quirks: bool) -> Recorder {
+    /// It reads the page (`navigator`, `document`): the shim creates it only in one, with the
+    /// browser's `capabilities` it read (`capabilities()` in `pkg/src/queue.js`).
+    pub fn new(queue: EventQueue, fix_quirks: bool, capabilities: u32) -> Recorder {
         let recorder = core::Recorder::with_options(
-            environment::read(&queue),
+            environment::at_construction(capabilities),
             queue.created_at() as core::Millis,
             RecorderOptions { fix_quirks },
         );
@@ -89,26 +93,27 @@ impl Recorder {
         }
     }
 
-    /// `getTypingPattern(options)` for the options on the queue: set by the shim, which has
-    /// read an object's options already (`patternArgument` in `pkg/src/helpers.js`, where
-    /// reading `null`'s options throws the reference's `TypeError`, so `null` never reaches the
-    /// module: here it gives no pattern): a string, or `null` (type 1/2 with more than 7 % of
-    /// the text not typed).
-    pub fn typing_pattern(&self) -> Option<String> {
+    /// `getTypingPattern(options)` for the options on the queue, with the `facts` the shim read
+    /// for the call. The shim sets the options, which it has read from an object already
+    /// (`patternArgument` in `pkg/src/helpers.js`, where reading `null`'s options throws the
+    /// reference's `TypeError`, so `null` never reaches the module: here it gives no pattern).
+    /// A string, or `null` (type 1/2 with more than 7 % of the text not typed).
+    pub fn typing_pattern(&self, facts: &Facts) -> Option<String> {
         let argument = js_value::pattern_argument(&self.queue);
-        js_api::typing_pattern(&mut self.before_pattern(), &argument, &Page).unwrap_or_default()
+        js_api::typing_pattern(&mut self.before_pattern(facts), &argument, &Page)
+            .unwrap_or_default()
     }
 
     /// [`Self::typing_pattern`] for `options` (as the shim hands them over), put on the queue
     /// here.
-    pub fn typing_pattern_of(&self, options: &JsValue) -> Option<String> {
+    pub fn typing_pattern_of(&self, options: &JsValue, facts: &Facts) -> Option<String> {
         self.queue.set_argument(options);
-        self.typing_pattern()
+        self.typing_pattern(facts)
     }
 
-    /// `getMouseDiagram()`: the "type 9" mouse pattern.
-    pub fn mouse_diagram(&self) -> String {
-        self.before_pattern().mouse_diagram()
+    /// `getMouseDiagram()`: the "type 9" mouse pattern, with the `facts` the shim read for it.
+    pub fn mouse_diagram(&self, facts: &Facts) -> String {
+        self.before_pattern(facts).mouse_diagram()
     }
 
     /// `start()`: returns `true`.

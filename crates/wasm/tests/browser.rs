@@ -3,11 +3,12 @@
 //! listeners would let them.
 #![cfg(target_arch = "wasm32")]
 
+use std::ops::Deref;
 use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use keycadence_core::text_id::text_id;
-use keycadence_wasm::Recorder;
+use keycadence_wasm::{Facts, Recorder};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -53,15 +54,65 @@ extern "C" {
     /// The function a full queue calls.
     #[wasm_bindgen(method, setter, js_class = "EventQueue", js_name = full)]
     fn set_full(this: &Queue, consume: &Function);
+    /// Calls `method` with the facts the shim reads for a pattern of the queue's recorder.
+    #[wasm_bindgen(method, js_class = "EventQueue", js_name = withFacts)]
+    fn with_facts(this: &Queue, method: &Function, mouse: bool) -> JsValue;
+    /// The browser's capabilities, as the shim reads them for a new recorder.
+    fn capabilities() -> u32;
+}
+
+/// A recorder and its queue, as the shim holds them: pattern calls come with the facts the
+/// shim reads for them.
+struct ShimRecorder {
+    recorder: Recorder,
+    queue: Queue,
+}
+
+impl Deref for ShimRecorder {
+    type Target = Recorder;
+
+    fn deref(&self) -> &Recorder {
+        &self.recorder
+    }
+}
+
+impl ShimRecorder {
+    /// What the shim reads for a pattern call now.
+    fn facts(&self) -> Facts {
+        let arguments = Function::new_no_args("return [...arguments]");
+        let read: js_sys::Array = self.queue.with_facts(&arguments, false).unchecked_into();
+        let number = |i| read.get(i).as_f64().unwrap();
+        Facts::new(
+            number(0) as u32,
+            number(1) as u32,
+            number(2) as u32,
+            number(3) as u32,
+            number(4) as u32,
+            number(5),
+        )
+    }
+
+    /// `getTypingPattern(options)`, `options` as the shim hands them over.
+    fn typing_pattern_of(&self, options: &JsValue) -> Option<String> {
+        self.recorder.typing_pattern_of(options, &self.facts())
+    }
+
+    /// `getMouseDiagram()`.
+    fn mouse_diagram(&self) -> String {
+        self.recorder.mouse_diagram(&self.facts())
+    }
 }
 
 /// A recorder fed by `queue`.
-fn recorder_on(queue: &Queue) -> Recorder {
-    Recorder::new(queue.clone().unchecked_into(), false)
+fn recorder_on(queue: &Queue) -> ShimRecorder {
+    ShimRecorder {
+        recorder: Recorder::new(queue.clone().unchecked_into(), false, capabilities()),
+        queue: queue.clone(),
+    }
 }
 
 /// A recorder constructed now; it stops listening when dropped.
-fn recorder(event_clock: bool) -> Recorder {
+fn recorder(event_clock: bool) -> ShimRecorder {
     recorder_on(&Queue::new(event_clock))
 }
 
@@ -106,7 +157,7 @@ fn options(pairs: &[(&str, JsValue)]) -> JsValue {
     pattern_argument(&object)
 }
 
-fn pattern(recorder: &Recorder, pairs: &[(&str, JsValue)]) -> Option<String> {
+fn pattern(recorder: &ShimRecorder, pairs: &[(&str, JsValue)]) -> Option<String> {
     recorder.typing_pattern_of(&options(pairs))
 }
 
@@ -121,7 +172,7 @@ fn rows(pattern: &str) -> Vec<Vec<f64>> {
 
 /// The keystroke count of the type 0 history (the first field of a type 0 pattern over up to
 /// 2000 keystrokes).
-fn keystrokes(recorder: &Recorder) -> u32 {
+fn keystrokes(recorder: &ShimRecorder) -> u32 {
     let type0 = pattern(recorder, &[("type", 0.into()), ("length", 2000.into())]).unwrap();
     type0.split(',').next().unwrap().parse().unwrap()
 }
@@ -399,7 +450,7 @@ fn the_device_signature_is_read_from_this_browser() {
 /// in the next signature of every recorder, whichever read the new value first.
 #[wasm_bindgen_test]
 fn the_signature_follows_a_language_change() {
-    let language_field = |rec: &Recorder| {
+    let language_field = |rec: &ShimRecorder| {
         let type0 = rec.typing_pattern_of(&JsValue::UNDEFINED).unwrap();
         type0.split(',').nth(340 + 6).unwrap().to_owned()
     };
