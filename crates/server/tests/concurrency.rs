@@ -117,6 +117,57 @@ async fn the_daily_cap_holds_when_verifications_arrive_together() {
     server.stop().await;
 }
 
+/// Saves `patterns[i]` for `users[i]`, all at the same time; returns the message codes in order.
+async fn save_all_at_once(c: &Client, users: &[String], patterns: &[String]) -> Vec<i64> {
+    let barrier = Arc::new(Barrier::new(users.len()));
+    let tasks: Vec<_> = users
+        .iter()
+        .zip(patterns)
+        .map(|(user, tp)| {
+            let (c, user, tp, barrier) = (c.clone(), user.clone(), tp.clone(), barrier.clone());
+            tokio::spawn(async move {
+                barrier.wait().await;
+                c.save(&user, &tp).await.code()
+            })
+        })
+        .collect();
+    let mut codes = Vec::new();
+    for task in tasks {
+        codes.push(task.await.unwrap());
+    }
+    codes
+}
+
+/// Each enrolment of a new user counts the tenant's users before creating it: enrolments that
+/// arrive together must not all see room for one more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_user_cap_holds_when_new_users_enrol_together() {
+    let server = TestServer::start().await;
+    let c = server.client(&["max_users=3"]).await;
+    let mut alice = Typist::new(43);
+    let users: Vec<String> = (0..12).map(|i| format!("user-{i:04}-new")).collect();
+    let patterns: Vec<String> = users.iter().map(|_| alice.same_text()).collect();
+    let codes = save_all_at_once(&c, &users, &patterns).await;
+    assert_eq!((count(&codes, 1), count(&codes, 51)), (3, 9), "{codes:?}");
+    assert_eq!(server.stored(&c).await.0, 3);
+    server.stop().await;
+}
+
+/// Enrolments of one new user that arrive together create the user once and are all kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enrolments_creating_the_same_user_together_all_succeed() {
+    let server = TestServer::start().await;
+    let c = server.client(&[]).await;
+    let mut alice = Typist::new(44);
+    let users = vec![USER.to_string(); 8];
+    let patterns: Vec<String> = users.iter().map(|_| alice.same_text()).collect();
+    let codes = save_all_at_once(&c, &users, &patterns).await;
+    assert_eq!(count(&codes, 1), 8, "{codes:?}");
+    assert_eq!(server.stored(&c).await.0, 1);
+    assert_eq!(c.counts(USER).await.0, 8);
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn a_server_sees_enrolment_changes_made_through_another_server() {
     let a = TestServer::start().await;

@@ -229,6 +229,16 @@ impl PatternStore<'_> {
             Some(row) => row.try_get("id")?,
             None => {
                 if max_users > 0 {
+                    // On PostgreSQL, enrolments of new users take turns per tenant from the
+                    // count to the commit: each would otherwise count the users committed
+                    // before it and see room for one more (a SQLite write transaction excludes
+                    // every other writer already).
+                    if self.db.backend() == Backend::Postgres {
+                        sqlx::query("SELECT id FROM tenants WHERE id = $1 FOR NO KEY UPDATE")
+                            .bind(tenant_id)
+                            .execute(&mut *w.tx)
+                            .await?;
+                    }
                     let users: i64 =
                         sqlx::query("SELECT COUNT(*) AS n FROM users WHERE tenant_id = $1")
                             .bind(tenant_id)
@@ -240,22 +250,20 @@ impl PatternStore<'_> {
                         return Ok(EnrolOutcome::UserLimitReached);
                     }
                 }
-                // ON CONFLICT: a concurrent call may have created the user meanwhile (PostgreSQL).
+                // A concurrent call may have created the user meanwhile (PostgreSQL): the
+                // conflict updates that row instead, which locks it until commit as the lookup
+                // above would have, and returns its id.
                 sqlx::query(
-                    "INSERT INTO users (tenant_id, external_id, created_at) VALUES ($1, $2, $3) \
-                     ON CONFLICT (tenant_id, external_id) DO NOTHING",
+                    "INSERT INTO users (tenant_id, external_id, created_at, last_used_at) \
+                     VALUES ($1, $2, $3, $3) ON CONFLICT (tenant_id, external_id) \
+                     DO UPDATE SET last_used_at = excluded.last_used_at RETURNING id",
                 )
                 .bind(tenant_id)
                 .bind(external_id)
                 .bind(now)
-                .execute(&mut *w.tx)
-                .await?;
-                sqlx::query("SELECT id FROM users WHERE tenant_id = $1 AND external_id = $2")
-                    .bind(tenant_id)
-                    .bind(external_id)
-                    .fetch_one(&mut *w.tx)
-                    .await?
-                    .try_get("id")?
+                .fetch_one(&mut *w.tx)
+                .await?
+                .try_get("id")?
             }
         };
         sqlx::query("UPDATE users SET last_used_at = $1 WHERE id = $2")
