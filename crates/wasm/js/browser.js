@@ -2,8 +2,8 @@
 // function evaluates the expressions the recorder reads and hands back plain numbers (written
 // into `out`, a view of the module's memory) or the value read, which costs the module far less
 // code than reading property by property through reflection. (The numbers every pattern reads
-// come with the call instead: the queue's `withFacts`, pkg/src/queue.js.) No recorder logic lives here: what the
-// values mean is decided in Rust.
+// come with the call instead: the queue's `withFacts`, pkg/src/queue.js.) No recorder logic
+// lives here: what the values mean is decided in Rust.
 
 // The strings below come back to Rust as `Option<String>`: a string, or undefined for none.
 const text = (value) => (typeof value == 'string' ? value : undefined);

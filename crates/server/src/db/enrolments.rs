@@ -226,7 +226,15 @@ impl PatternStore<'_> {
             .fetch_optional(&mut *w.tx)
             .await?;
         let user_id: i64 = match existing {
-            Some(row) => row.try_get("id")?,
+            Some(row) => {
+                let user_id = row.try_get("id")?;
+                sqlx::query("UPDATE users SET last_used_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(user_id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                user_id
+            }
             None => {
                 if max_users > 0 {
                     // On PostgreSQL, enrolments of new users take turns per tenant from the
@@ -250,9 +258,9 @@ impl PatternStore<'_> {
                         return Ok(EnrolOutcome::UserLimitReached);
                     }
                 }
-                // A concurrent call may have created the user meanwhile (PostgreSQL): the
-                // conflict updates that row instead, which locks it until commit as the lookup
-                // above would have, and returns its id.
+                // The new user's last use is now. A concurrent call may have created the user
+                // meanwhile (PostgreSQL): the conflict updates that row instead, which locks it
+                // until commit as the lookup above would have, and returns its id.
                 sqlx::query(
                     "INSERT INTO users (tenant_id, external_id, created_at, last_used_at) \
                      VALUES ($1, $2, $3, $3) ON CONFLICT (tenant_id, external_id) \
@@ -266,11 +274,6 @@ impl PatternStore<'_> {
                 .try_get("id")?
             }
         };
-        sqlx::query("UPDATE users SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(user_id)
-            .execute(&mut *w.tx)
-            .await?;
         for pattern in patterns {
             let digest = self.db.keyed_digest(&pattern.digest)?;
             // A digest first seen on /verify may be enrolled (e.g. after a fallback factor);
