@@ -73,6 +73,17 @@ pub fn includes(haystack: &str, needle: &str) -> bool {
 
 /// `Number(x.toFixed(4))`, the recorder's `rd4`.
 pub fn rd4(x: f64) -> f64 {
+    // `toFixed(4)` rounds the exact `|x| * 10^4` to an integer n (ties up) and puts back a
+    // minus sign for x < 0 (not for -0); `Number` then gives the double nearest to n / 10^4,
+    // which is the correctly rounded quotient `n / 10_000.0`. Below 2^32 the product's
+    // rounding error is under 2^-21, so unless it lies that close to a tie, the rounded
+    // product's nearest integer is n. Near-ties and non-finite values (rare in patterns) take
+    // the primitive, whose first call costs the page a compilation.
+    let scaled = x.abs() * 10_000.0;
+    if scaled < 4e9 && (scaled - scaled.floor() - 0.5).abs() > 1e-5 {
+        let magnitude = scaled.round_ties_even() / 10_000.0;
+        return if x < 0.0 { -magnitude } else { magnitude };
+    }
     primitives::rd4(x)
 }
 
@@ -649,6 +660,30 @@ mod tests {
         }
         assert_eq!(rd4(f64::INFINITY), f64::INFINITY);
         assert!(rd4(f64::NAN).is_nan());
+        // `(-0).toFixed(4)` is "0.0000", a negative value that rounds to 0 keeps its sign.
+        assert!(rd4(-0.0).is_sign_positive());
+        assert!(rd4(-0.000_01).is_sign_negative());
+        // Exact ties (odd multiples of 1/32 are ties at four decimals), the doubles next to
+        // them, and values spread over the fast path's range and past it.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..60_000u64 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let tie = (2 * (state % 1_000_000) + 1) as f64 / 32.0;
+            let x = match i % 6 {
+                0 => tie,
+                1 => f64::from_bits(tie.to_bits() + 1),
+                2 => f64::from_bits(tie.to_bits() - 1),
+                3 => f64::from_bits(0x3ff0_0000_0000_0000 | (state >> 12)) - 1.0,
+                4 => (state % 1_000_000_000_000) as f64 / 7.0,
+                _ => f64::from_bits(state >> 2),
+            };
+            for x in [x, -x] {
+                let expected = to_fixed4(x).parse::<f64>().unwrap();
+                assert_eq!(rd4(x).to_bits(), expected.to_bits(), "x = {x:e}");
+            }
+        }
     }
 
     #[test]
