@@ -218,6 +218,33 @@ fn typed_keys_become_type_1_and_type_2_rows() {
     assert_eq!(keystrokes(&rec), 5);
 }
 
+/// The strings of one call reach the recorder whole and each in its place: a text of 300
+/// characters, then a string textId and the targetId.
+#[wasm_bindgen_test]
+fn long_texts_and_string_options_reach_the_recorder_whole() {
+    let input = field("long-text");
+    let rec = recorder(true);
+    let text = "ab ".repeat(100);
+    type_text(&input, &text);
+    let typed_in = |target: &str| {
+        pattern(
+            &rec,
+            &[
+                ("type", 1.into()),
+                ("text", text.as_str().into()),
+                ("textId", "session-7".into()),
+                ("targetId", target.into()),
+            ],
+        )
+    };
+    let type1 = typed_in("long-text").unwrap();
+    let header: Vec<&str> = type1.split('|').next().unwrap().split(',').collect();
+    assert_eq!(&header[4..6], &["300", &text_id("session-7").to_string()]);
+    assert_eq!(rows(&type1).len(), 300);
+    // None of the text was typed in another element.
+    assert_eq!(typed_in("elsewhere"), None);
+}
+
 #[wasm_bindgen_test]
 fn shifted_keys_stay_out_of_type_0_but_reach_type_2() {
     let input = field("shifted");
