@@ -78,7 +78,7 @@ pub fn rd4(x: f64) -> f64 {
     // which is the correctly rounded quotient `n / 10_000.0`. Below 2^32 the product's
     // rounding error is under 2^-21, so unless it lies that close to a tie, the rounded
     // product's nearest integer is n. Near-ties and non-finite values (rare in patterns) take
-    // the primitive, whose first call costs the page a compilation.
+    // the primitive: in the browser build a call out of the module, which costs more.
     let scaled = x.abs() * 10_000.0;
     if scaled < 4e9 && (scaled - scaled.floor() - 0.5).abs() > 1e-5 {
         let magnitude = scaled.round_ties_even() / 10_000.0;
