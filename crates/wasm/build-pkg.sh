@@ -63,10 +63,12 @@ node_modules/.bin/wasm-opt --minify-imports-and-exports-and-modules -Oz --reorde
   pkg/keycadence_wasm_bg.wasm -o pkg/keycadence_wasm_bg.wasm >"$names"
 node crates/wasm/rename-glue.mjs "$names" pkg/src/keycadence_wasm.js pkg/keycadence_wasm_bg.wasm
 # Rolldown bundles, terser minifies: two compress passes and mangling leave about 0.1 KB gzipped
-# less than rolldown's own minifier. The source map follows both steps back to pkg/src.
+# less than rolldown's own minifier. The source map follows both steps back to pkg/src and
+# holds the sources' text, the generated glue's and the snippets' included (a page never loads
+# it; developer tools do).
 node_modules/.bin/rolldown pkg/src/index.js --format esm --sourcemap --file pkg/index.bundle.js >/dev/null
 node_modules/.bin/terser pkg/index.bundle.js --module --compress passes=2 --mangle \
-  --source-map "content=pkg/index.bundle.js.map,url=index.js.map" -o pkg/index.js
+  --source-map "content=pkg/index.bundle.js.map,url=index.js.map,includeSources" -o pkg/index.js
 rm pkg/index.bundle.js pkg/index.bundle.js.map
 
 # The classic-script build, pkg/keycadence.js: the same class with the module inside, as an

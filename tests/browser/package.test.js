@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,6 +71,15 @@ test('the packed package holds the shim, the declarations, the wasm and the lice
     'verify-client.d.ts', 'verify-client.js', 'verify.js', 'visualizer.js',
   ]);
   assert.equal(packed.name, 'keycadence');
+});
+
+test('the installed source map holds the text of every source it names', async () => {
+  const map = JSON.parse(await readFile(join(project, 'node_modules', 'keycadence', 'index.js.map'), 'utf8'));
+  assert.ok(map.sources.length >= 5, map.sources.join(', '));
+  assert.equal(map.sourcesContent?.length, map.sources.length);
+  map.sources.forEach((source, i) => assert.ok(map.sourcesContent[i]?.length > 0, `no text for ${source}`));
+  // The generated glue is among them, though the package ships it only inside index.js.
+  assert.ok(map.sources.some((source) => source.endsWith('keycadence_wasm.js')), map.sources.join(', '));
 });
 
 test('installed into a fresh project, its VerifyClient imports in Node and encrypts payloads', async () => {
