@@ -27,6 +27,7 @@ let instance = null; // the TypingDNA singleton, once constructed
 let queue = null; // its event queue, from construction on
 let recorder = null; // its wasm recorder's methods, once constructed and loaded
 let fixQuirks = false;
+let patternAsked = false; // whether the page has asked for a typing pattern yet
 
 // The module's functions over its one recorder, by method name. (`reset(all)` and
 // `resetMouse(all)` test `all === true`, as the reference does, here; the start and stop
@@ -35,7 +36,7 @@ let fixQuirks = false;
 // (queue.js's `argument`); what a pattern reads of the page and of the queue goes with the call
 // (queue.js's `withFacts`).
 const wasmRecorder = {
-  getTypingPattern: (options) => ((queue.argument = options), queue.withFacts(wasmPattern, false)),
+  getTypingPattern: (options) => ((patternAsked = true), (queue.argument = options), queue.withFacts(wasmPattern, false)),
   getMouseDiagram: () => queue.withFacts(wasmPattern, true),
   // The listeners are the queue's: it stops listening for good (nothing listens again).
   removeEventListeners: () => queue.listen(0, false),
@@ -71,10 +72,11 @@ function whenIdle(task) {
  * a type 2 and a type 0 pattern of the keys typed so far, dropped, run most of the code of
  * the page's first pattern before it is asked for (through the public method, with a string
  * `textId` to hash). These options read no field of the page and leave every later pattern as
- * it would have been: with no text to align, no missing-key substitutes are cached.
+ * it would have been: with no text to align, no missing-key substitutes are cached. A page that
+ * has asked for a pattern already has had that code compiled.
  */
 function warmUp() {
-  for (const type of [2, 0]) instance.getTypingPattern({ type, text: null, textId: 'warm-up' });
+  if (!patternAsked) for (const type of [2, 0]) instance.getTypingPattern({ type, text: null, textId: 'warm-up' });
 }
 
 let failed = false;

@@ -121,7 +121,9 @@ pub fn push_number(out: &mut String, x: f64) {
         push_decimal(out, magnitude as u64, 0);
         return;
     }
-    // (The browser build leaves these to the browser's `String`: as fast there, and less code.)
+    // (The browser build leaves these to the browser's `String`, a call out of the module
+    // each: this path would add about 100 B gzipped to what every page downloads, to save a
+    // type 0 pattern of typed keys about a fifth of its time. Type 1 and 2 print integers.)
     if !cfg!(all(feature = "browser-js", target_family = "wasm"))
         && (1e-4..1e11).contains(&magnitude)
     {
