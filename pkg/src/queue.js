@@ -22,6 +22,13 @@ const MOTION_WITH_ROTATION = 9;
 const STRIDE = 8;
 /** Records the queue holds before it asks to be consumed (`full`); it grows if nobody can. */
 const CAPACITY = 512;
+/**
+ * The numbers of the module's call frame for a pattern (crates/wasm/src/frame.rs), and where the
+ * argument's description starts in it: the argument and seven options, two numbers each.
+ */
+const FRAME_ARGUMENT = 7;
+const FRAME_LENGTH = FRAME_ARGUMENT + 16;
+const utf8 = new TextDecoder();
 
 const number = (value) => (typeof value == 'number' ? value : NaN);
 
@@ -71,15 +78,14 @@ export class EventQueue {
     this.started = null;
     /**
      * `navigator.language` at its recorder's last reading of the page (none before its first
-     * pattern): `withFacts` keeps it here, so that the module reads the string only when it
+     * pattern): `writeFacts` keeps it here, so that the module reads the string only when it
      * changed.
      */
     this.language = undefined;
     /**
      * The argument of the recorder method under way (getTypingPattern's options as the shim
      * read them, addTarget's id), kept until the next such call: the shim puts it here and the
-     * module reads it through crates/wasm/js/browser.js, so no handle to it crosses into the
-     * module.
+     * module has it described (`describe`, `units`), so no handle to it crosses into the module.
      */
     this.argument = undefined;
   }
@@ -111,15 +117,19 @@ export class EventQueue {
   }
 
   /**
-   * Calls `method` (the module's pattern export) with `flags, screen.width, screen.height,
-   * navigator.maxTouchPoints, this.length, this.now(), mouse` and returns what it returns:
-   * what the reference reads afresh for every pattern, each the JavaScript expression
-   * documented on its field of keycadence_core::Environment (the flags one bit each in the
-   * order of the bits in crates/wasm/src/environment.rs, bit 6 when `navigator.language` is
-   * another than at the recorder's last reading), then how many numbers the queue holds, and
-   * its clock. Passed as arguments, they cost less than a call out of the module to read them.
+   * Writes into the module's call frame (or `frame`, an array as long) what the reference reads
+   * afresh for every pattern, each the JavaScript expression documented on its field of
+   * keycadence_core::Environment: the flags (one bit each in the order of the bits in
+   * crates/wasm/src/environment.rs, bit 6 when `navigator.language` is another than at the
+   * recorder's last reading), `screen.width`, `screen.height`, `navigator.maxTouchPoints`; then
+   * how many numbers the queue holds, its clock, `mouse` (1 for `getMouseDiagram`), and the
+   * description of the argument from FRAME_ARGUMENT on (`describe`). In the frame, they cost
+   * less than as arguments of the call, or a call out of the module to read them.
    */
-  withFacts(method, mouse) {
+  writeFacts(mouse, frame) {
+    // Page code the reads below run (a getter the page put on `screen`) may ask for a pattern
+    // itself, which puts its own argument on the queue: this call's is put back.
+    const argument = this.argument;
     const w = window;
     // The module reads the language only when it changed; the queue keeps the last one read.
     const language = navigator.language;
@@ -133,8 +143,72 @@ export class EventQueue {
     // (`screen` and `navigator` always hold numbers there.) The queue's length is read after
     // the page's values, whose getters a page may replace: an event such a getter dispatches is
     // among the records the module consumes, not cleared with them unread.
-    const { width, height } = screen;
-    return method(flags, width, height, navigator.maxTouchPoints, this.length, this.now(), mouse);
+    const facts = [flags, screen.width, screen.height, navigator.maxTouchPoints, this.length, this.now(), mouse];
+    this.argument = argument;
+    // The frame is taken last: page code may have grown the module's memory, which empties an
+    // older view.
+    frame ??= this.frame();
+    frame.set(facts);
+    this.describe(frame, FRAME_ARGUMENT);
+  }
+
+  /**
+   * The module's memory, and the address of its call frame in it: FRAME_LENGTH numbers through
+   * which a pattern call takes its facts (`writeFacts`) and gives its pattern (`pattern`). The
+   * module sets them with the recorder, before any pattern call.
+   */
+  setFrame(memory, address) {
+    this.memory = memory;
+    this.frameAddress = address;
+  }
+
+  /** The call frame, as a view made anew once the module's memory grew (which empties the old). */
+  frame() {
+    if (!this.frameView?.length) this.frameView = new Float64Array(this.memory.buffer, this.frameAddress, FRAME_LENGTH);
+    return this.frameView;
+  }
+
+  /**
+   * Calls `method` (the module's pattern export) with the facts written into its frame, and
+   * returns the pattern it left in its memory: the address and the length of its UTF-8 bytes in
+   * the frame's first two numbers, or -1 for none (then `null`). The module keeps those bytes
+   * until its next pattern.
+   */
+  pattern(method, mouse) {
+    this.writeFacts(mouse);
+    method();
+    // (Indexed reads and the view's buffer: destructuring, or the memory's `buffer`, cost more.)
+    const frame = this.frame();
+    return frame[0] < 0 ? null : utf8.decode(new Uint8Array(frame.buffer, frame[0], frame[1]));
+  }
+
+  /**
+   * Describes the argument of the method call under way (`argument`) into `out` from `start`
+   * on, then for an array its items from 0 on, as crates/wasm/src/js_value.rs reads them: two
+   * numbers each, its kind (0 undefined, 1 null, 2 boolean, 3 number, 4 string, 5 object,
+   * 6 anything else: function, symbol, bigint) and a boolean's or number's value, or a
+   * string's length (`units` copies its units). (The argument of `getTypingPattern` is the array
+   * of its options' values, pkg/src/helpers.js's `patternArgument`.)
+   */
+  describe(out, start) {
+    const value = this.argument;
+    for (let at = start; at < out.length; at += 2) {
+      const v = at == start ? value : Array.isArray(value) ? value[(at - start) / 2 - 1] : undefined;
+      const type = typeof v;
+      out[at] = v === undefined ? 0 : v === null ? 1 : type == 'boolean' ? 2 : type == 'number' ? 3
+        : type == 'string' ? 4 : type == 'object' ? 5 : 6;
+      out[at + 1] = type == 'string' ? v.length : type == 'boolean' || type == 'number' ? v : 0;
+    }
+  }
+
+  /**
+   * The UTF-16 code units of the string `describe` described, the argument itself for an
+   * `index` of -1, else its item `index`, into `out` (a view of the module's memory).
+   */
+  units(index, out) {
+    let value = this.argument;
+    if (index >= 0) value = value[index];
+    for (let i = 0; i < out.length; i++) out[i] = value.charCodeAt(i);
   }
 
   /** Writes one event into the queue. */

@@ -33,11 +33,11 @@ let patternAsked = false; // whether the page has asked for a typing pattern yet
 // `resetMouse(all)` test `all === true`, as the reference does, here; the start and stop
 // methods return the reference's constants. The numbers are `command`'s, listed in
 // crates/wasm/src/exports.rs.) Arguments go on the queue, where the module reads them
-// (queue.js's `argument`); what a pattern reads of the page and of the queue goes with the call
-// (queue.js's `withFacts`).
+// (queue.js's `argument`); what a pattern reads of the page and of the queue, and the pattern
+// itself, go through the module's call frame (queue.js's `pattern`).
 const wasmRecorder = {
-  getTypingPattern: (options) => ((patternAsked = true), (queue.argument = options), queue.withFacts(wasmPattern, false)),
-  getMouseDiagram: () => queue.withFacts(wasmPattern, true),
+  getTypingPattern: (options) => ((patternAsked = true), (queue.argument = options), queue.pattern(wasmPattern, false)),
+  getMouseDiagram: () => queue.pattern(wasmPattern, true),
   // The listeners are the queue's: it stops listening for good (nothing listens again).
   removeEventListeners: () => queue.listen(0, false),
   addTarget: (id) => ((queue.argument = id), changeTarget(true)),
@@ -152,12 +152,11 @@ export default class TypingDNA {
 }
 
 // The methods are defined by name from tables rather than one by one: the page downloads every
-// byte of this file. Each method of the recorder is a static method over the live recorder;
-// the bindings give `undefined` for "no pattern" where the reference gives `null`.
+// byte of this file. Each method of the recorder is a static method over the live recorder.
 // The deprecated `get(length)`, `getDiagram(str, textId)` and `getExtendedDiagram(str, textId)`
 // are the patterns `getTypingPattern` gives for these options (the core's legacy entry points
 // read their arguments exactly as it reads the options).
-const pattern = (method, options) => live(method).getTypingPattern(patternArgument(options)) ?? null;
+const pattern = (method, options) => live(method).getTypingPattern(patternArgument(options));
 const statics = {
   getTypingPattern: (options) => pattern('getTypingPattern', options),
   get: (length) => pattern('get', { type: 0, length }),

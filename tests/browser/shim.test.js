@@ -34,6 +34,32 @@ test('a recorder constructed before the wasm loaded starts at its construction t
   assert.deepEqual(errors, []);
 });
 
+test('a pattern page code asks for while the recorder reads the page leaves the outer pattern its own', async () => {
+  await page.click('#field');
+  await page.keyboard.type('frame', { delay: 30 });
+  const results = await page.evaluate(() => {
+    const tdna = new window.TypingDNA();
+    const own = () => tdna.getTypingPattern({ type: 1, text: 'frame' });
+    const expected = own();
+    // `screen.width` is read for every pattern; this getter asks, once, for a type 2 pattern of
+    // a text of 2.4 million characters, whose copy grows the module's memory.
+    let inner;
+    Object.defineProperty(screen, 'width', {
+      configurable: true,
+      get() {
+        delete screen.width;
+        inner = tdna.getTypingPattern({ type: 2, text: 'frame '.repeat(400000) });
+        return screen.width;
+      },
+    });
+    return { outer: own(), expected, inner, after: own() };
+  });
+  assert.equal(results.inner, null, 'the long text was not typed');
+  assert.equal(results.outer, results.expected);
+  assert.equal(results.after, results.expected);
+  assert.deepEqual(errors, []);
+});
+
 test('static helpers and argument handling follow the reference', async () => {
   const results = await page.evaluate(() => {
     const T = window.TypingDNA;

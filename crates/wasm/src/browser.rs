@@ -1,13 +1,11 @@
 //! The page reads the module makes itself, done in JavaScript (`js/browser.js`, bundled with the
 //! package) instead of one reflective property read each, which keeps the module and its glue
 //! smaller. Strings come back as the JavaScript value read, copied into the module by
-//! [`string_from_js`]. (The numbers a pattern reads come with the call: see
-//! [`crate::environment`].)
+//! [`string_from_js`]. (The numbers a pattern reads come in its call frame: see
+//! [`crate::frame`].)
 
 use keycadence_core::js::string_from_js;
 use wasm_bindgen::prelude::*;
-
-use crate::queue::EventQueue;
 
 #[wasm_bindgen(module = "/js/browser.js")]
 extern "C" {
@@ -19,15 +17,6 @@ extern "C" {
     /// element exists (whatever its value).
     #[wasm_bindgen(js_name = elementValue)]
     fn element_value_value(id: &str, found: &mut [f64]) -> JsValue;
-
-    /// Describes the argument of the method call under way (kept on `queue`, see
-    /// `pkg/src/queue.js`), then for an array its items from 0 on, into `out`: `[kind, number or
-    /// string length]` each, see [`crate::js_value`].
-    pub fn primitive(queue: &EventQueue, out: &mut [f64]);
-    /// The UTF-16 code units of the string [`primitive`] described: the argument for an index
-    /// of -1, else its item `index`.
-    #[wasm_bindgen(js_name = primitiveUnits)]
-    pub fn primitive_units(queue: &EventQueue, index: i32, out: &mut [u16]);
 }
 
 /// `navigator.userAgent`; `None` outside a page.

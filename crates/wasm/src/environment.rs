@@ -1,15 +1,17 @@
 //! What the recorder reads of the page: at construction the browser's capabilities, and for
 //! every pattern the facts the reference reads afresh with its event queue's state ([`Facts`]).
-//! The shim reads them (`capabilities()` and the event queue's `withFacts` in `pkg/src/queue.js`,
+//! The shim reads them (`capabilities()` and the event queue's `writeFacts` in `pkg/src/queue.js`,
 //! which evaluate the JavaScript expression the core documents for each field of
-//! [`Environment`]) and passes them as the call's arguments: a call out of the module for them,
-//! with a buffer for its answer, would cost more than the reads themselves.
+//! [`Environment`]) and hands them over with the call (as an argument, and in the pattern's call
+//! frame, [`crate::frame`]): a call out of the module for them would cost more than the reads
+//! themselves.
 
 use keycadence_core::Environment;
 
 use crate::browser;
+use crate::frame;
 
-// The bits of `capabilities()`, then of the flags `withFacts` reads, in their order.
+// The bits of `capabilities()`, then of the flags `writeFacts` reads, in their order.
 const DEVICE_MOTION_EVENT: u32 = 1 << 0;
 const MOTION_NEEDS_PERMISSION: u32 = 1 << 1;
 const MS_POINTER_TOUCH: u32 = 1 << 2;
@@ -20,7 +22,9 @@ const HAS_ORIENTATION: u32 = 1 << 5;
 /// the string is read again.
 const LANGUAGE_CHANGED: u32 = 1 << 6;
 
-/// One reading of `withFacts`, for a pattern: the page's facts and the queue's state.
+/// One reading of `writeFacts`, for a pattern: the page's facts, the queue's state, and the
+/// call's argument described.
+#[derive(Clone)]
 pub struct Facts {
     flags: u32,
     screen_width: u32,
@@ -30,27 +34,29 @@ pub struct Facts {
     pub(crate) queued: usize,
     /// The time now, on the queue's clock.
     pub(crate) now: f64,
+    /// `getMouseDiagram()` rather than `getTypingPattern(options)`.
+    pub(crate) mouse: bool,
+    /// The argument of `getTypingPattern` and its options, as `describe` (`pkg/src/queue.js`)
+    /// writes them: see [`crate::js_value`].
+    pub(crate) argument: [f64; 16],
 }
 
 impl Facts {
-    /// `withFacts`'s arguments: the flags, `screen.width`, `screen.height`,
-    /// `navigator.maxTouchPoints`, `queue.length` (the integers as the call converts them:
-    /// `screen` and `navigator` hold non-negative integers there) and `queue.now()`.
-    pub fn new(
-        flags: u32,
-        screen_width: u32,
-        screen_height: u32,
-        max_touch_points: u32,
-        queued: u32,
-        now: f64,
-    ) -> Facts {
+    /// The numbers `writeFacts` wrote: the flags, `screen.width`, `screen.height`,
+    /// `navigator.maxTouchPoints`, `queue.length` (non-negative integers there: `as` keeps
+    /// them), `queue.now()`, `mouse` (1 or 0), then the argument's description.
+    pub fn from_frame(numbers: &[f64; frame::LENGTH]) -> Facts {
+        let mut argument = [0.0; 16];
+        argument.copy_from_slice(&numbers[frame::ARGUMENT..]);
         Facts {
-            flags,
-            screen_width,
-            screen_height,
-            max_touch_points,
-            queued: queued as usize,
-            now,
+            flags: numbers[0] as u32,
+            screen_width: numbers[1] as u32,
+            screen_height: numbers[2] as u32,
+            max_touch_points: numbers[3] as u32,
+            queued: numbers[4] as usize,
+            now: numbers[5],
+            mouse: numbers[6] != 0.0,
+            argument,
         }
     }
 

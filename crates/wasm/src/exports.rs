@@ -9,7 +9,6 @@ use std::cell::Cell;
 
 use wasm_bindgen::prelude::*;
 
-use crate::environment::Facts;
 use crate::queue::EventQueue;
 use crate::recorder::Recorder;
 
@@ -51,33 +50,12 @@ pub fn consume() -> bool {
     with(Recorder::consume)
 }
 
-/// `getTypingPattern(options)` (the options put on the queue by the shim), or with `mouse`
-/// `getMouseDiagram()`, with the facts the shim read for the call (`withFacts`, see
-/// [`Facts::new`]): one export for both, which share their code. The pattern, or `undefined`
-/// for none (the shim gives `null`). Strings leave the module as JavaScript strings made from
-/// its memory (one conversion in the glue, no buffer handed over to be freed).
+/// `getTypingPattern(options)` (the options put on the queue by the shim), or
+/// `getMouseDiagram()`, as the shim wrote the call into the recorder's call frame (see
+/// [`crate::frame`]), which gives the pattern back: one export for both, which share their code.
 #[wasm_bindgen]
-pub fn pattern(
-    flags: u32,
-    width: u32,
-    height: u32,
-    touch_points: u32,
-    queued: u32,
-    now: f64,
-    mouse: bool,
-) -> JsValue {
-    let facts = Facts::new(flags, width, height, touch_points, queued, now);
-    let pattern = with(|recorder| {
-        if mouse {
-            Some(recorder.mouse_diagram(&facts))
-        } else {
-            recorder.typing_pattern(&facts)
-        }
-    });
-    match pattern {
-        Some(pattern) => JsValue::from_str(&pattern),
-        None => JsValue::UNDEFINED,
-    }
+pub fn pattern() {
+    with(Recorder::pattern_in_frame)
 }
 
 // The commands of `command`, each a method without argument or result.

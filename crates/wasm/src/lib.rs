@@ -14,6 +14,7 @@
 mod browser;
 mod environment;
 mod exports;
+mod frame;
 mod helpers;
 mod js_value;
 mod page;
@@ -29,6 +30,7 @@ mod recorder;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 pub use environment::Facts;
+pub use frame::LENGTH as FRAME_LENGTH;
 pub use helpers::is_mobile_user_agent;
 pub use queue::EventQueue;
 pub use recorder::Recorder;

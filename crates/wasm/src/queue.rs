@@ -33,10 +33,23 @@ extern "C" {
     fn string(this: &EventQueue, index: u32) -> JsValue;
     #[wasm_bindgen(method)]
     fn clear(this: &EventQueue);
-    /// Sets the argument of the method call under way, which `js/browser.js` reads (the shim
-    /// sets it itself; Rust callers of [`crate::Recorder`] through this).
+    /// Sets the argument of the method call under way (the shim sets it itself; Rust callers of
+    /// [`crate::Recorder`] through this).
     #[wasm_bindgen(method, setter)]
     pub(crate) fn set_argument(this: &EventQueue, argument: &JsValue);
+    /// Describes the argument of the method call under way, then for an array its items from 0
+    /// on, into `out` from `start` on: `[kind, number or string length]` each, see
+    /// [`crate::js_value`].
+    #[wasm_bindgen(method)]
+    pub(crate) fn describe(this: &EventQueue, out: &mut [f64], start: u32);
+    /// The UTF-16 code units of the string `describe` described: the argument for an index of
+    /// -1, else its item `index`.
+    #[wasm_bindgen(method)]
+    pub(crate) fn units(this: &EventQueue, index: i32, out: &mut [u16]);
+    /// Hands the shim the module's memory and the address of the pattern's call frame in it
+    /// (see [`crate::frame`]).
+    #[wasm_bindgen(method, js_name = setFrame)]
+    pub(crate) fn set_frame(this: &EventQueue, memory: &JsValue, address: u32);
 }
 
 /// Numbers per record: `[kind, time, six numbers of the event]`.

@@ -9,6 +9,7 @@ use keycadence_core::recorder::{self as core, js_api, Handlers, RecorderOptions}
 use wasm_bindgen::prelude::*;
 
 use crate::environment::{self, Facts};
+use crate::frame::Frame;
 use crate::js_value;
 use crate::page::Page;
 use crate::queue::{self, EventQueue};
@@ -18,6 +19,7 @@ use crate::queue::{self, EventQueue};
 pub struct Recorder {
     recorder: RefCell<core::Recorder>,
     queue: EventQueue,
+    frame: Frame,
 }
 
 /// The target id of the call under way (on `queue`): strings as they are, anything else as
@@ -76,6 +78,7 @@ impl Recorder {
         );
         Recorder {
             recorder: RefCell::new(recorder),
+            frame: Frame::new(&queue),
             queue,
         }
     }
@@ -93,22 +96,36 @@ impl Recorder {
         }
     }
 
-    /// `getTypingPattern(options)` for the options on the queue, with the `facts` the shim read
-    /// for the call. The shim sets the options, which it has read from an object already
-    /// (`patternArgument` in `pkg/src/helpers.js`, where reading `null`'s options throws the
-    /// reference's `TypeError`, so `null` never reaches the module: here it gives no pattern).
-    /// A string, or `null` (type 1/2 with more than 7 % of the text not typed).
+    /// The pattern call the shim wrote into the call frame ([`crate::frame`]): the pattern,
+    /// or none, given back through it.
+    pub(crate) fn pattern_in_frame(&self) {
+        let facts = self.frame.facts();
+        self.frame.give(if facts.mouse {
+            Some(self.mouse_diagram(&facts))
+        } else {
+            self.typing_pattern(&facts)
+        });
+    }
+
+    /// `getTypingPattern(options)` for the options on the queue, as described in `facts`, with
+    /// the page's facts the shim read for the call. The shim sets the options, which it has read
+    /// from an object already (`patternArgument` in `pkg/src/helpers.js`, where reading `null`'s
+    /// options throws the reference's `TypeError`, so `null` never reaches the module: here it
+    /// gives no pattern). A string, or `null` (type 1/2 with more than 7 % of the text not
+    /// typed).
     pub fn typing_pattern(&self, facts: &Facts) -> Option<String> {
-        let argument = js_value::pattern_argument(&self.queue);
+        let argument = js_value::pattern_argument(&self.queue, &facts.argument);
         js_api::typing_pattern(&mut self.before_pattern(facts), &argument, &Page)
             .unwrap_or_default()
     }
 
     /// [`Self::typing_pattern`] for `options` (as the shim hands them over), put on the queue
-    /// here.
+    /// and described here.
     pub fn typing_pattern_of(&self, options: &JsValue, facts: &Facts) -> Option<String> {
         self.queue.set_argument(options);
-        self.typing_pattern(facts)
+        let mut facts = facts.clone();
+        self.queue.describe(&mut facts.argument, 0);
+        self.typing_pattern(&facts)
     }
 
     /// `getMouseDiagram()`: the "type 9" mouse pattern, with the `facts` the shim read for it.

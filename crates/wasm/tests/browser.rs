@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Promise, Reflect};
 use keycadence_core::text_id::text_id;
-use keycadence_wasm::{Facts, Recorder};
+use keycadence_wasm::{Facts, Recorder, FRAME_LENGTH};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -54,9 +54,9 @@ extern "C" {
     /// The function a full queue calls.
     #[wasm_bindgen(method, setter, js_class = "EventQueue", js_name = full)]
     fn set_full(this: &Queue, consume: &Function);
-    /// Calls `method` with the facts the shim reads for a pattern of the queue's recorder.
-    #[wasm_bindgen(method, js_class = "EventQueue", js_name = withFacts)]
-    fn with_facts(this: &Queue, method: &Function, mouse: bool) -> JsValue;
+    /// Writes into `frame` the facts the shim reads for a pattern of the queue's recorder.
+    #[wasm_bindgen(method, js_class = "EventQueue", js_name = writeFacts)]
+    fn write_facts(this: &Queue, mouse: bool, frame: &js_sys::Float64Array);
     /// The browser's capabilities, as the shim reads them for a new recorder.
     fn capabilities() -> u32;
 }
@@ -79,17 +79,11 @@ impl Deref for ShimRecorder {
 impl ShimRecorder {
     /// What the shim reads for a pattern call now.
     fn facts(&self) -> Facts {
-        let arguments = Function::new_no_args("return [...arguments]");
-        let read: js_sys::Array = self.queue.with_facts(&arguments, false).unchecked_into();
-        let number = |i| read.get(i).as_f64().unwrap();
-        Facts::new(
-            number(0) as u32,
-            number(1) as u32,
-            number(2) as u32,
-            number(3) as u32,
-            number(4) as u32,
-            number(5),
-        )
+        let frame = js_sys::Float64Array::new_with_length(FRAME_LENGTH as u32);
+        self.queue.write_facts(false, &frame);
+        let mut numbers = [0.0; FRAME_LENGTH];
+        frame.copy_to(&mut numbers);
+        Facts::from_frame(&numbers)
     }
 
     /// `getTypingPattern(options)`, `options` as the shim hands them over.
